@@ -1,0 +1,1 @@
+"""Benchmarks: each module ``bench_*.py`` measures maillage against an anchor in the same run."""
