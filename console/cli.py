@@ -1,0 +1,315 @@
+"""The ``maillage`` command line: every action of the console, scriptable.
+
+Exit status: 0 success, 1 failure while working, 2 bad usage or bad input.
+A user error prints one line naming the problem (``--debug`` shows the
+traceback); it never prints a traceback otherwise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any, NoReturn
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from console import settings as settings_mod
+from console.settings import Settings
+from domain.application import Maillage
+from domain.errors import MaillageError, StoreUnavailableError
+from domain.store import one_line
+from domain.views.catalogue import all_views
+from domain.views.projector import Projector
+
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+stdout = Console()
+stderr = Console(stderr=True)
+
+
+def package_version() -> str:
+    try:
+        return version("maillage")
+    except PackageNotFoundError:  # running from a source tree that is not installed
+        return "0+unknown"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with maillage's one-line error format and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"maillage: error: {message}\n")
+
+
+def _common_options() -> argparse.ArgumentParser:
+    """Options accepted before or after the sub-command."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--store",
+        default=argparse.SUPPRESS,
+        help="SQLite file or postgresql://user@host:port/db[?schema=s] "
+        f"(default: ${settings_mod.STORE_ENV}, else a file in the user data directory)",
+    )
+    common.add_argument(
+        "--role",
+        default=argparse.SUPPRESS,
+        choices=sorted(settings_mod.ROLES),
+        help=f"who is working (default: ${settings_mod.ROLE_ENV}, else operator)",
+    )
+    common.add_argument(
+        "--user",
+        default=argparse.SUPPRESS,
+        help=f"who is working, recorded with every command (default: ${settings_mod.USER_ENV})",
+    )
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the full traceback of an error",
+    )
+    return common
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _common_options()
+    parser = _Parser(
+        prog="maillage",
+        description="Operations console for meal rounds, device shipments and sensor sessions. "
+        "Without a command, opens the console (TUI).",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"maillage {package_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    demo = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="create (or reuse) the demo store and open the console on it",
+        description="Create the demo store on first use (or reuse it) and open the console.",
+    )
+    demo.add_argument("--fresh", action="store_true", help="delete and rebuild the demo store")
+    demo.add_argument("--no-tui", action="store_true", help="build the demo store only")
+    demo.set_defaults(handler=cmd_demo)
+
+    store = commands.add_parser("store", parents=[common], help="the event store")
+    store_cmds = store.add_subparsers(
+        dest="store_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    info = store_cmds.add_parser(
+        "info", parents=[common], help="backend, location, events, positions of the views"
+    )
+    info.add_argument("--json", action="store_true", help="print JSON for scripts")
+    info.set_defaults(handler=cmd_store_info)
+
+    views = commands.add_parser("views", parents=[common], help="read models built from the log")
+    views_cmds = views.add_subparsers(
+        dest="views_command", metavar="ACTION", required=True, parser_class=_Parser
+    )
+    for name, handler, text in (
+        ("rebuild", cmd_views_rebuild, "drop every view and rebuild it from the whole log"),
+        ("update", cmd_views_update, "bring every view up to the end of the log"),
+    ):
+        sub = views_cmds.add_parser(name, parents=[common], help=text, description=text)
+        sub.add_argument(
+            "--batch-size", type=_positive_int, default=1000, help="events per transaction"
+        )
+        sub.add_argument("--json", action="store_true", help="print JSON for scripts")
+        sub.set_defaults(handler=handler)
+    return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
+    return value
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def open_store(settings: Settings) -> Maillage:
+    """Open the event store, turning every way it can fail into one clear line."""
+    try:
+        return Maillage(settings.location)
+    except MaillageError:
+        raise
+    except Exception as e:  # the library reports connection problems in many types
+        raise StoreUnavailableError(
+            f"cannot open the store {settings.location.label}: {one_line(e)}"
+        ) from e
+
+
+def _progress_bar() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+        disable=not stderr.is_terminal,
+    )
+
+
+def _run_projector(app: Maillage, batch_size: int, rebuild: bool) -> dict[str, Any]:
+    with Projector(app, all_views(), batch_size=batch_size) as projector, _progress_bar() as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(view: str, position: int, target: int) -> None:
+            if view not in tasks:
+                tasks[view] = bar.add_task(f"view {view}", total=target)
+            bar.update(tasks[view], completed=position, total=target)
+
+        applied = projector.rebuild(progress) if rebuild else projector.catch_up(progress)
+        positions = projector.positions()
+    return {
+        "applied": applied,
+        "views": {p.name: p.position for p in positions},
+        "last_position": app.last_position(),
+    }
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def cmd_store_info(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    last = app.last_position()
+    with Projector(app, all_views()) as projector:
+        positions = projector.positions()
+    info = {
+        "backend": settings.location.kind,
+        "location": settings.location.label,
+        "events": app.count_events(),
+        "last_position": last,
+        "views": {p.name: {"position": p.position, "behind": last - p.position} for p in positions},
+        "role": settings.role,
+        "user": settings.user,
+    }
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return EXIT_OK
+    table = Table(title=f"maillage store — {info['location']}", show_header=False)
+    table.add_row("backend", info["backend"])
+    table.add_row("events", f"{info['events']:,}")
+    table.add_row("last position", f"{last:,}")
+    for p in positions:
+        behind = last - p.position
+        state = "up to date" if behind == 0 else f"{behind:,} behind"
+        table.add_row(f"view {p.name}", f"{p.position:,} ({state})")
+    stdout.print(table)
+    return EXIT_OK
+
+
+def cmd_views_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    result = _run_projector(app, args.batch_size, rebuild=True)
+    _report_views(args, "rebuilt", result)
+    return EXIT_OK
+
+
+def cmd_views_update(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    result = _run_projector(app, args.batch_size, rebuild=False)
+    _report_views(args, "updated", result)
+    return EXIT_OK
+
+
+def _report_views(args: argparse.Namespace, verb: str, result: dict[str, Any]) -> None:
+    if args.json:
+        print(json.dumps(result, indent=2))
+        return
+    stdout.print(
+        f"{len(result['views'])} views {verb}: {result['applied']:,} events applied, "
+        f"log position {result['last_position']:,}"
+    )
+
+
+def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
+    from console.demo import build_demo
+    from domain import clock
+
+    location = settings.location
+    if args.fresh and location.kind == "sqlite" and location.path is not None:
+        for suffix in ("", "-wal", "-shm"):
+            location.path.with_name(location.path.name + suffix).unlink(missing_ok=True)
+    app = open_store(settings)
+    if app.last_position() == 0:
+        with _progress_bar() as bar:
+            task = bar.add_task("demo data", total=None)
+
+            def progress(_: str, done: int, total: int) -> None:
+                bar.update(task, completed=done, total=total)
+
+            build_demo(app, clock.now(), progress)
+        stderr.print(f"demo store created at {location.label}")
+    _run_projector(app, 1000, rebuild=False)
+    if args.no_tui:
+        return EXIT_OK
+    return run_tui(settings, app)
+
+
+def cmd_tui(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    _run_projector(app, 1000, rebuild=False)
+    return run_tui(settings, app)
+
+
+def run_tui(settings: Settings, app: Maillage) -> int:
+    from console.app import MaillageApp
+
+    result = MaillageApp(settings, app).run()
+    return int(result or 0)
+
+
+# ----------------------------------------------------------------------------- entry point
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    debug = getattr(args, "debug", False)
+    handler: Callable[[argparse.Namespace, Settings], int] = getattr(args, "handler", cmd_tui)
+    try:
+        settings = settings_mod.resolve(
+            getattr(args, "store", None),
+            getattr(args, "role", None),
+            getattr(args, "user", None),
+            demo=args.command == "demo",
+        )
+        return handler(args, settings)
+    except MaillageError as e:
+        if debug:
+            raise
+        print(f"maillage: error: {one_line(e, limit=400)}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("maillage: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:
+        if debug:
+            raise
+        print(
+            f"maillage: internal error: {type(e).__name__}: {one_line(e)} "
+            "(run again with --debug for the traceback)",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+
+
+def entry_point() -> NoReturn:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry_point()

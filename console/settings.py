@@ -1,0 +1,74 @@
+"""Where the console's settings come from: flags first, then environment, then defaults."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+from domain.errors import InvalidInputError
+from domain.store import StoreLocation
+
+ROLES: dict[str, str] = {
+    "operator": "depot operator: plans and records the work of the depot",
+    "technician": "field technician: sensors and recording sessions",
+    "ccas": "CCAS coordinator: welfare alerts of the municipality",
+    "auditor": "auditor: reads and verifies everything, changes nothing",
+}
+DEFAULT_ROLE = "operator"
+STORE_ENV = "MAILLAGE_STORE"
+ROLE_ENV = "MAILLAGE_ROLE"
+USER_ENV = "MAILLAGE_USER"
+
+
+def data_dir() -> Path:
+    """The user's data directory for maillage (created on first use)."""
+    return user_data_path("maillage", appauthor=False)
+
+
+def default_store_path() -> Path:
+    return data_dir() / "maillage.sqlite"
+
+
+def demo_store_path() -> Path:
+    return data_dir() / "demo.sqlite"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Who is working, in which role, on which store."""
+
+    location: StoreLocation
+    role: str
+    user: str
+
+    @property
+    def read_only(self) -> bool:
+        return self.role == "auditor"
+
+
+def resolve(
+    store: str | None, role: str | None, user: str | None, *, demo: bool = False
+) -> Settings:
+    """Settings from command-line values (None when not given) and the environment."""
+    raw_store = store or os.environ.get(STORE_ENV) or ""
+    if raw_store:
+        location = StoreLocation.parse(raw_store)
+    else:
+        path = demo_store_path() if demo else default_store_path()
+        location = StoreLocation(kind="sqlite", path=path)
+    chosen_role = (role or os.environ.get(ROLE_ENV) or DEFAULT_ROLE).strip().lower()
+    if chosen_role not in ROLES:
+        raise InvalidInputError(f"unknown role {chosen_role!r}: choose one of {', '.join(ROLES)}")
+    chosen_user = (user or os.environ.get(USER_ENV) or _login()).strip()
+    return Settings(location=location, role=chosen_role, user=chosen_user)
+
+
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"

@@ -1,0 +1,116 @@
+"""The one event-sourced application that holds every aggregate of maillage.
+
+All three services share this application so that the whole history is one
+totally ordered log: one audit chain, one replay. It adds to the library's
+``Application``:
+
+- ``save_batch`` / ``record_stored``: many aggregates in one transaction, the
+  latter for creation events encoded directly by ``domain.bulk`` (imports of
+  hundreds of thousands of records);
+- ``edit``: get → command → save with one automatic retry when someone else
+  changed the same aggregate meanwhile.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from domain.errors import ConcurrentEditError, NotFoundError
+from domain.store import StoreLocation, ViewConnection
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class Maillage(Application[UUID]):
+    """Every aggregate of maillage, in one store."""
+
+    name = "maillage"
+
+    def __init__(self, location: StoreLocation, env: dict[str, str] | None = None) -> None:
+        location.prepare()
+        self.location = location
+        settings = location.library_env()
+        settings.update(env or {})
+        super().__init__(env=settings)
+
+    def construct_env(self, name: str, env: Any = None) -> Any:
+        # The store is chosen by the location only: ignore stray library variables
+        # from the process environment (a PERSISTENCE_MODULE left in a shell).
+        from eventsourcing.utils import Environment
+
+        return Environment(name, dict(env or {}))
+
+    def get(self, aggregate_id: UUID, kind: type[A]) -> A:
+        """Load an aggregate, or raise ``NotFoundError`` naming its kind."""
+        try:
+            found = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no {kind.__name__.lower()} with id {aggregate_id}") from None
+        if not isinstance(found, kind):
+            raise NotFoundError(
+                f"{aggregate_id} is a {type(found).__name__}, not a {kind.__name__}"
+            )
+        return found
+
+    def edit(self, aggregate_id: UUID, kind: type[A], command: Callable[[A], None]) -> A:
+        """get → command → save; on a concurrent edit, reload and apply the command once more.
+
+        The command is a guard-then-trigger method call on the aggregate, so applying
+        it to the fresh state re-checks every rule against what the other user did.
+        """
+        for attempt in (1, 2):
+            aggregate = self.get(aggregate_id, kind)
+            command(aggregate)
+            try:
+                self.save(aggregate)
+            except IntegrityError:
+                if attempt == 2:
+                    raise ConcurrentEditError(
+                        f"{kind.__name__} {aggregate_id} was changed by someone else twice "
+                        "while saving; reload and try again"
+                    ) from None
+                continue
+            return aggregate
+        raise AssertionError("unreachable")
+
+    def save_batch(self, aggregates: Iterable[Aggregate]) -> list[int]:
+        """Save the pending events of many aggregates in one transaction.
+
+        Returns the notification ids given to the events, in order. Either every
+        event is recorded or none is (a duplicate id raises ``IntegrityError``).
+        """
+        recordings = self.save(*aggregates)
+        return [r.notification.id for r in recordings]
+
+    def record_stored(self, stored: Sequence[StoredEvent]) -> list[int]:
+        """Record events already encoded by ``domain.bulk`` in one transaction.
+
+        This is the import path: no aggregate objects are built. All or nothing.
+        """
+        if not stored:
+            return []
+        return list(self.recorder.insert_events(stored) or [])
+
+    @property
+    def events_table(self) -> str:
+        """Name of the stored-events table on this backend."""
+        return str(self.recorder.events_table_name)  # type: ignore[attr-defined]
+
+    def count_events(self) -> int:
+        """Events in the log (the last position, unless rows were removed)."""
+        conn = ViewConnection.open(self.location)
+        try:
+            row = conn.fetchone(f"SELECT COUNT(*) FROM {self.events_table}")
+            return int(row[0]) if row else 0
+        finally:
+            conn.close()
+
+    def last_position(self) -> int:
+        """Notification id of the newest event (0 for an empty store)."""
+        return int(self.recorder.max_notification_id() or 0)

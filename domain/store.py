@@ -1,0 +1,270 @@
+"""Where the event store lives: an SQLite file (default) or a PostgreSQL database.
+
+A ``StoreLocation`` is parsed from ``--store`` / ``MAILLAGE_STORE`` (a path or
+a ``postgresql://`` URL) and turned into the eventsourcing library's settings.
+The same location opens the connection the view tables use, so that view rows
+and their tracking position are written in the store's own transactions.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from domain.errors import InvalidInputError, StoreUnavailableError
+
+_SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class StoreLocation:
+    """An event store's address: an SQLite file path or PostgreSQL connection parts."""
+
+    kind: Literal["sqlite", "postgres"]
+    path: Path | None = None
+    host: str = "127.0.0.1"
+    port: int = 5432
+    dbname: str = ""
+    user: str = ""
+    password: str = ""
+    schema: str = "public"
+    connect_timeout_s: int = 5
+
+    @classmethod
+    def parse(cls, value: str) -> StoreLocation:
+        """Read a ``--store`` value: ``postgresql://user@host:port/db?schema=s`` or a file path."""
+        value = value.strip()
+        if not value:
+            raise InvalidInputError("the store location is empty")
+        if value.startswith(("postgresql://", "postgres://")):
+            return cls._parse_postgres(value)
+        if "://" in value:
+            scheme = value.split("://", 1)[0]
+            raise InvalidInputError(
+                f"unsupported store URL scheme {scheme!r}: use a file path or postgresql://"
+            )
+        return cls(kind="sqlite", path=Path(value).expanduser())
+
+    @classmethod
+    def _parse_postgres(cls, url: str) -> StoreLocation:
+        parts = urlsplit(url)
+        dbname = unquote(parts.path.lstrip("/"))
+        if not dbname:
+            raise InvalidInputError(f"the PostgreSQL URL names no database: {cls._redact(url)}")
+        query = parse_qs(parts.query)
+        schema = query.get("schema", ["public"])[0]
+        if not _SCHEMA_RE.match(schema):
+            raise InvalidInputError(f"invalid PostgreSQL schema name {schema!r}")
+        try:
+            port = parts.port or 5432
+        except ValueError as e:
+            raise InvalidInputError(f"invalid port in PostgreSQL URL {cls._redact(url)}") from e
+        timeout = int(query.get("connect_timeout", ["5"])[0])
+        return cls(
+            kind="postgres",
+            host=parts.hostname or "127.0.0.1",
+            port=port,
+            dbname=dbname,
+            user=unquote(parts.username or "") or _default_pg_user(),
+            password=unquote(parts.password or ""),
+            schema=schema,
+            connect_timeout_s=timeout,
+        )
+
+    @staticmethod
+    def _redact(url: str) -> str:
+        return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+    @property
+    def label(self) -> str:
+        """Where the store is, for people (never shows a password)."""
+        if self.kind == "sqlite":
+            return f"sqlite:{self.path}"
+        schema = "" if self.schema == "public" else f"?schema={self.schema}"
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}{schema}"
+
+    def library_env(self) -> dict[str, str]:
+        """Settings for the eventsourcing library's infrastructure factory."""
+        if self.kind == "sqlite":
+            return {
+                "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+                "SQLITE_DBNAME": str(self.path),
+                "SQLITE_LOCK_TIMEOUT": "30",
+                "APPLICATION_RECORDER_TOPIC": "domain.recorders:BulkSQLiteApplicationRecorder",
+            }
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": self.dbname,
+            "POSTGRES_HOST": self.host,
+            "POSTGRES_PORT": str(self.port),
+            "POSTGRES_USER": self.user,
+            "POSTGRES_PASSWORD": self.password,
+            "POSTGRES_SCHEMA": self.schema,
+            "POSTGRES_CONNECT_TIMEOUT": str(self.connect_timeout_s),
+            "POSTGRES_POOL_SIZE": "2",
+            "POSTGRES_MAX_OVERFLOW": "4",
+            "POSTGRES_LOCK_TIMEOUT": "10",
+            "APPLICATION_RECORDER_TOPIC": "domain.recorders:BulkPostgresApplicationRecorder",
+        }
+
+    def prepare(self) -> None:
+        """Make sure the store can be opened: the file's folder exists, the server answers.
+
+        Raises ``StoreUnavailableError`` with a one-line reason otherwise.
+        """
+        if self.kind == "sqlite":
+            assert self.path is not None
+            blocking = next((p for p in self.path.parents if p.exists()), None)
+            if blocking is not None and not blocking.is_dir():
+                raise StoreUnavailableError(
+                    f"cannot open the SQLite store at {self.path}: {blocking} is not a folder"
+                )
+            if self.path.is_dir():
+                raise StoreUnavailableError(
+                    f"cannot open the SQLite store at {self.path}: it is a folder, not a file"
+                )
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                with sqlite3.connect(self.path, timeout=30) as probe:
+                    probe.execute("PRAGMA journal_mode=WAL")
+                    probe.execute("CREATE TABLE IF NOT EXISTS maillage_probe (x)")
+                    probe.execute("DROP TABLE maillage_probe")
+                probe.close()
+            except (OSError, sqlite3.Error) as e:
+                raise StoreUnavailableError(
+                    f"cannot open the SQLite store at {self.path}: {one_line(e)}"
+                ) from e
+            return
+        with self.connect() as conn:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+
+    @contextmanager
+    def connect(self) -> Iterator[ViewConnection]:
+        """A connection for view tables and tracking, committed on success."""
+        conn = ViewConnection.open(self)
+        try:
+            yield conn
+            conn.commit()
+        except BaseException:
+            conn.rollback()
+            raise
+        finally:
+            conn.close()
+
+
+def _default_pg_user() -> str:
+    import getpass
+
+    return getpass.getuser()
+
+
+def one_line(error: BaseException, limit: int = 240) -> str:
+    """An exception's message folded on one line (drivers often span several)."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class ViewConnection:
+    """A DB-API connection to the store that speaks one SQL dialect to views.
+
+    Statements are written with ``?`` placeholders; they are translated for
+    PostgreSQL. ``kind`` lets a view pick a dialect-specific statement where
+    the two differ.
+    """
+
+    def __init__(self, kind: Literal["sqlite", "postgres"], raw: Any) -> None:
+        self.kind = kind
+        self.raw = raw
+
+    @classmethod
+    def open(cls, location: StoreLocation) -> ViewConnection:
+        if location.kind == "sqlite":
+            try:
+                raw = sqlite3.connect(location.path, timeout=30, isolation_level=None)
+                raw.execute("PRAGMA journal_mode=WAL")
+                raw.execute("PRAGMA synchronous=NORMAL")
+                raw.execute("BEGIN")
+            except sqlite3.Error as e:
+                raise StoreUnavailableError(
+                    f"cannot open the SQLite store at {location.path}: {one_line(e)}"
+                ) from e
+            return cls("sqlite", raw)
+        import psycopg
+
+        try:
+            raw = psycopg.connect(
+                host=location.host,
+                port=location.port,
+                dbname=location.dbname,
+                user=location.user,
+                password=location.password or None,
+                connect_timeout=location.connect_timeout_s,
+            )
+        except psycopg.OperationalError as e:
+            raise StoreUnavailableError(
+                f"cannot reach PostgreSQL at {location.host}:{location.port}/"
+                f"{location.dbname}: {one_line(e)}"
+            ) from e
+        raw.execute(f'SET search_path TO "{location.schema}"')
+        return cls("postgres", raw)
+
+    def _sql(self, statement: str) -> str:
+        return statement if self.kind == "sqlite" else statement.replace("?", "%s")
+
+    def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        return self.raw.execute(self._sql(statement), params)
+
+    def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if self.kind == "sqlite":
+            self.raw.executemany(statement, rows)
+        else:
+            with self.raw.cursor() as cur:
+                cur.executemany(self._sql(statement), rows)
+
+    def fetchall(self, statement: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        return list(self.execute(statement, params).fetchall())
+
+    def fetchone(self, statement: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        row = self.execute(statement, params).fetchone()
+        return tuple(row) if row is not None else None
+
+    def table_exists(self, name: str) -> bool:
+        if self.kind == "sqlite":
+            row = self.fetchone(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?", (name,)
+            )
+        else:
+            row = self.fetchone(
+                "SELECT 1 FROM information_schema.tables "
+                "WHERE table_schema = current_schema() AND table_name = ?",
+                (name,),
+            )
+        return row is not None
+
+    def commit(self) -> None:
+        if self.kind == "sqlite":
+            if self.raw.in_transaction:
+                self.raw.execute("COMMIT")
+            self.raw.execute("BEGIN")
+        else:
+            self.raw.commit()
+
+    def rollback(self) -> None:
+        if self.kind == "sqlite":
+            if self.raw.in_transaction:
+                self.raw.execute("ROLLBACK")
+        else:
+            self.raw.rollback()
+
+    def close(self) -> None:
+        if self.kind == "sqlite" and self.raw.in_transaction:
+            self.raw.execute("ROLLBACK")
+        self.raw.close()

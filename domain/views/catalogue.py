@@ -1,0 +1,12 @@
+"""Every view maillage maintains, in the order the projector builds them."""
+
+from __future__ import annotations
+
+from domain.views.activity import ActivityView
+from domain.views.devices import DevicesView, EstablishmentsView
+from domain.views.view import View
+
+
+def all_views() -> list[View]:
+    """A fresh instance of each view."""
+    return [ActivityView(), EstablishmentsView(), DevicesView()]

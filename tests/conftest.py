@@ -1,0 +1,82 @@
+"""Shared fixtures: a fresh store on each backend, a fixed clock."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from domain import clock
+from domain.store import StoreLocation
+
+PG_URL = os.environ.get("MAILLAGE_TEST_PG", "postgresql://127.0.0.1:5432/test")
+_pg_status: tuple[bool, str] | None = None
+
+
+def postgres_available() -> tuple[bool, str]:
+    """Whether the test PostgreSQL server answers (checked once per session)."""
+    global _pg_status
+    if _pg_status is None:
+        try:
+            import psycopg
+
+            loc = StoreLocation.parse(PG_URL)
+            with psycopg.connect(
+                host=loc.host, port=loc.port, dbname=loc.dbname, user=loc.user, connect_timeout=3
+            ):
+                pass
+            _pg_status = (True, "")
+        except Exception as e:  # any failure means: no usable server
+            _pg_status = (False, f"no PostgreSQL server answers at {PG_URL}: {e}")
+    return _pg_status
+
+
+def fresh_pg_location() -> StoreLocation:
+    """A PostgreSQL location in a new, empty schema."""
+    return StoreLocation.parse(f"{PG_URL}?schema=t_{uuid.uuid4().hex[:12]}")
+
+
+def drop_pg_schema(location: StoreLocation) -> None:
+    import psycopg
+
+    with psycopg.connect(
+        host=location.host, port=location.port, dbname=location.dbname, user=location.user
+    ) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{location.schema}" CASCADE')
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    ok, why = postgres_available()
+    return f"postgres: {'available at ' + PG_URL if ok else 'SKIPPED - ' + why}"
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreLocation]:
+    """A fresh, empty store location on each backend."""
+    if request.param == "sqlite":
+        yield StoreLocation.parse(str(tmp_path / "store.sqlite"))
+        return
+    ok, why = postgres_available()
+    if not ok:
+        pytest.skip(why)
+    loc = fresh_pg_location()
+    try:
+        yield loc
+    finally:
+        drop_pg_schema(loc)
+
+
+@pytest.fixture
+def sqlite_location(tmp_path: Path) -> StoreLocation:
+    return StoreLocation.parse(str(tmp_path / "store.sqlite"))
+
+
+@pytest.fixture
+def fixed_clock() -> Iterator[clock.FixedClock]:
+    """Event timestamps and decisions at 2026-03-02 08:00 UTC unless the test moves it."""
+    with clock.using_clock(clock.FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))) as c:
+        yield c  # type: ignore[misc]
