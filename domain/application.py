@@ -37,7 +37,8 @@ class Maillage(Application[UUID]):
         self.location = location
         settings = location.library_env()
         settings.update(env or {})
-        super().__init__(env=settings)
+        with location.setup_lock():
+            super().__init__(env=settings)
 
     def construct_env(self, name: str, env: Any = None) -> Any:
         # The store is chosen by the location only: ignore stray library variables

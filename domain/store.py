@@ -131,10 +131,10 @@ class StoreLocation:
                 )
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-                with sqlite3.connect(self.path, timeout=30) as probe:
-                    probe.execute("PRAGMA journal_mode=WAL")
-                    probe.execute("CREATE TABLE IF NOT EXISTS maillage_probe (x)")
-                    probe.execute("DROP TABLE maillage_probe")
+                probe = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+                probe.execute("PRAGMA journal_mode=WAL")
+                probe.execute("BEGIN IMMEDIATE")  # proves we may write, changes nothing
+                probe.execute("ROLLBACK")
                 probe.close()
             except (OSError, sqlite3.Error) as e:
                 raise StoreUnavailableError(
@@ -143,6 +143,24 @@ class StoreLocation:
             return
         with self.connect() as conn:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+
+    @contextmanager
+    def setup_lock(self) -> Iterator[None]:
+        """Serialise table creation between consoles starting at once on one PostgreSQL store.
+
+        PostgreSQL refuses concurrent ``CREATE OR REPLACE FUNCTION`` ("tuple
+        concurrently updated"); an advisory lock makes the starts take turns.
+        SQLite needs nothing: its writers already take turns.
+        """
+        if self.kind == "sqlite":
+            yield
+            return
+        with self.connect() as conn:
+            conn.execute("SELECT pg_advisory_lock(hashtext(?))", (f"maillage:{self.schema}",))
+            try:
+                yield
+            finally:
+                conn.execute("SELECT pg_advisory_unlock(hashtext(?))", (f"maillage:{self.schema}",))
 
     @contextmanager
     def connect(self) -> Iterator[ViewConnection]:

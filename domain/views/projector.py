@@ -41,7 +41,8 @@ class Projector:
         self.views = list(views)
         self.batch_size = batch_size
         self.conn = ViewConnection.open(app.location)
-        self._ensure()
+        with app.location.setup_lock():
+            self._ensure()
 
     def close(self) -> None:
         self.conn.close()

@@ -47,9 +47,7 @@ def test_one_degree_of_latitude_is_r_times_pi_over_180() -> None:
 
 @settings(max_examples=60, deadline=None)
 @given(
-    st.lists(
-        st.tuples(st.floats(-89.9, 89.9), st.floats(-180.0, 180.0)), min_size=1, max_size=300
-    )
+    st.lists(st.tuples(st.floats(-89.9, 89.9), st.floats(-180.0, 180.0)), min_size=1, max_size=300)
 )
 def test_cumulative_distance_matches_numpy(points: list[tuple[float, float]]) -> None:
     lat = np.array([p[0] for p in points], dtype=np.float64)
