@@ -23,6 +23,7 @@ from console.settings import Settings
 from domain.application import Maillage
 from domain.errors import MaillageError, StoreUnavailableError
 from domain.store import one_line
+from domain.summary import summarise
 from domain.views.catalogue import all_views
 from domain.views.projector import Projector
 
@@ -183,30 +184,17 @@ def _run_projector(app: Maillage, batch_size: int, rebuild: bool) -> dict[str, A
 
 
 def cmd_store_info(args: argparse.Namespace, settings: Settings) -> int:
-    app = open_store(settings)
-    last = app.last_position()
-    with Projector(app, all_views()) as projector:
-        positions = projector.positions()
-    info = {
-        "backend": settings.location.kind,
-        "location": settings.location.label,
-        "events": app.count_events(),
-        "last_position": last,
-        "views": {p.name: {"position": p.position, "behind": last - p.position} for p in positions},
-        "role": settings.role,
-        "user": settings.user,
-    }
+    summary = summarise(open_store(settings))
     if args.json:
-        print(json.dumps(info, indent=2))
+        print(
+            json.dumps(
+                {**summary.as_json(), "role": settings.role, "user": settings.user}, indent=2
+            )
+        )
         return EXIT_OK
-    table = Table(title=f"maillage store — {info['location']}", show_header=False)
-    table.add_row("backend", info["backend"])
-    table.add_row("events", f"{info['events']:,}")
-    table.add_row("last position", f"{last:,}")
-    for p in positions:
-        behind = last - p.position
-        state = "up to date" if behind == 0 else f"{behind:,} behind"
-        table.add_row(f"view {p.name}", f"{p.position:,} ({state})")
+    table = Table(title="maillage store", show_header=False)
+    for label, value in summary.rows():
+        table.add_row(label, value)
     stdout.print(table)
     return EXIT_OK
 

@@ -150,7 +150,8 @@ def build_demo(
 ) -> None:
     """Fill an empty store with the demo, events dated over the three weeks before ``today``."""
     rng = random.Random(20261128)
-    start = today.astimezone(UTC) - timedelta(days=21)
+    start = today.astimezone(UTC).replace(hour=7, minute=30, second=0, microsecond=0)
+    start -= timedelta(days=21)
     demo_clock = clock.FixedClock(start)
     with clock.using_clock(demo_clock):
         register_schools(app, schools(rng))
@@ -158,7 +159,7 @@ def build_demo(
         # Four manifests, a few days apart, as manufacturers deliver them.
         quarter = len(lines) // 4
         for k in range(4):
-            demo_clock.set(start + timedelta(days=3 + 4 * k, hours=9))
+            demo_clock.set(start + timedelta(days=3 + 4 * k, hours=1, minutes=15 * k))
             part = lines[k * quarter : (k + 1) * quarter]
             offset = k * quarter
 

@@ -267,6 +267,25 @@ class ViewConnection:
             )
         return row is not None
 
+    def begin_write(self) -> None:
+        """Start a transaction that holds the write lock from its first statement.
+
+        SQLite takes the database's write lock now (``BEGIN IMMEDIATE``), so what
+        is read next cannot change before commit; PostgreSQL locks rows with
+        ``FOR UPDATE`` (see ``lock_suffix``).
+        """
+        if self.kind == "sqlite":
+            if self.raw.in_transaction:
+                self.raw.execute("ROLLBACK")
+            self.raw.execute("BEGIN IMMEDIATE")
+        else:
+            self.raw.rollback()
+
+    @property
+    def lock_suffix(self) -> str:
+        """Appended to a SELECT inside ``begin_write`` to lock the rows read (PostgreSQL)."""
+        return "" if self.kind == "sqlite" else " FOR UPDATE"
+
     def commit(self) -> None:
         if self.kind == "sqlite":
             if self.raw.in_transaction:

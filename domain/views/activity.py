@@ -46,3 +46,18 @@ class ActivityView(View):
             "SET events = activity_view.events + excluded.events",
             [(day, kind, count) for (day, kind), count in counts.items()],
         )
+
+
+def events_per_day(conn: ViewConnection, first_day: str, last_day: str) -> list[tuple[str, int]]:
+    """Events per day from ``first_day`` to ``last_day`` (ISO dates), empty days included."""
+    from datetime import date, timedelta
+
+    counts = dict(
+        conn.fetchall(
+            "SELECT day, SUM(events) FROM activity_view WHERE day BETWEEN ? AND ? GROUP BY day",
+            (first_day, last_day),
+        )
+    )
+    start, end = date.fromisoformat(first_day), date.fromisoformat(last_day)
+    days = [(start + timedelta(days=i)).isoformat() for i in range((end - start).days + 1)]
+    return [(d, int(counts.get(d, 0))) for d in days]

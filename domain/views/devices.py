@@ -90,3 +90,30 @@ class DevicesView(View):
             "VALUES (?, ?, ?, ?, ?, 'announced')",
             rows,
         )
+
+
+DEVICE_COLUMNS = ("serial", "model", "kind", "status", "order_reference", "establishment")
+
+
+def device_rows(conn: ViewConnection) -> list[tuple[str, ...]]:
+    """Every device as display values, with its school's name when allocated (by serial)."""
+    rows = conn.fetchall(
+        "SELECT d.id, d.serial, d.model, d.kind, d.status, d.order_reference, "
+        "COALESCE(e.name || ' (' || e.uai || ')', '') "
+        "FROM devices_view d LEFT JOIN establishments_view e ON e.uai = d.establishment_uai "
+        "ORDER BY d.serial"
+    )
+    return [tuple(str(v) for v in r) for r in rows]
+
+
+def device_counts(conn: ViewConnection) -> dict[str, int]:
+    """How many devices are in each status."""
+    return {
+        str(status): int(n)
+        for status, n in conn.fetchall("SELECT status, COUNT(*) FROM devices_view GROUP BY status")
+    }
+
+
+def establishment_count(conn: ViewConnection) -> int:
+    row = conn.fetchone("SELECT COUNT(*) FROM establishments_view")
+    return int(row[0]) if row else 0

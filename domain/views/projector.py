@@ -3,8 +3,11 @@
 For each view the projector reads the next batch of notifications of the
 view's topics, applies it and moves the view's tracking position in the same
 transaction. A crash loses at most the batch in flight, which is read again on
-restart: every event is applied exactly once. SQLite has no push
-subscription, so the console calls ``catch_up`` on a timer (polling).
+restart: every event is applied exactly once. Several projectors may run at
+once (two consoles, a rebuild beside the polling): each batch transaction
+locks the view's tracking row and checks the position is still the one the
+batch was read from, otherwise it drops the batch and reads again. SQLite has
+no push subscription, so the console calls ``catch_up`` on a timer (polling).
 """
 
 from __future__ import annotations
@@ -75,12 +78,16 @@ class Projector:
         conn.commit()
 
     def _reset(self, view: View) -> None:
+        """Empty the view and move it back to the start of the log.
+
+        The tracking row is updated in place, never deleted: a projector waiting
+        on its lock must then see position 0, not a vanished row.
+        """
         view.drop(self.conn)
         view.create(self.conn)
-        self.conn.execute(f"DELETE FROM {TRACKING_TABLE} WHERE view = ?", (view.name,))
         self.conn.execute(
-            f"INSERT INTO {TRACKING_TABLE} (view, version, position) VALUES (?, ?, 0)",
-            (view.name, view.version),
+            f"UPDATE {TRACKING_TABLE} SET version = ?, position = 0 WHERE view = ?",
+            (view.version, view.name),
         )
 
     def positions(self) -> list[ViewPosition]:
@@ -120,6 +127,12 @@ class Projector:
             )
             # A short batch means nothing of this view's topics is left up to target.
             reached = batch[-1].id if len(batch) == self.batch_size else target
+            self.conn.begin_write()
+            now_at = self._locked_position(view)
+            if now_at != position:  # another projector moved this view meanwhile
+                self.conn.rollback()
+                position = now_at
+                continue
             if batch:
                 view.apply(self.conn, batch)
             self.conn.execute(
@@ -132,9 +145,18 @@ class Projector:
                 progress(view.name, position, target)
         return applied
 
+    def _locked_position(self, view: View) -> int:
+        row = self.conn.fetchone(
+            f"SELECT position FROM {TRACKING_TABLE} WHERE view = ?{self.conn.lock_suffix}",
+            (view.name,),
+        )
+        return int(row[0]) if row else 0
+
     def rebuild(self, progress: Progress | None = None) -> int:
         """Drop every view and build it again from the whole log; returns events applied."""
+        self.conn.begin_write()
         for view in self.views:
+            self._locked_position(view)
             self._reset(view)
         self.conn.commit()
         return self.catch_up(progress)

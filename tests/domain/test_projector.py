@@ -122,7 +122,7 @@ def test_a_new_view_version_is_rebuilt_from_the_log(
     with Projector(app, [ActivityV2()]) as projector:
         assert projector.position(ActivityV2()) == 0
         projector.catch_up()
-        total = projector.conn.fetchone("SELECT SUM(events) FROM activity_view")
+        total = projector.conn.fetchone("SELECT CAST(SUM(events) AS BIGINT) FROM activity_view")
     assert total == (32,)
 
 
@@ -178,8 +178,44 @@ def test_kill_during_catch_up_then_resume_applies_each_event_exactly_once(
     assert resumed.returncode == 0, resumed.stderr
 
     with Projector(Maillage(sqlite_location), all_views()) as projector:
-        total = projector.conn.fetchone("SELECT SUM(events) FROM activity_view")
+        total = projector.conn.fetchone("SELECT CAST(SUM(events) AS BIGINT) FROM activity_view")
         devices = projector.conn.fetchone("SELECT COUNT(*) FROM devices_view")
         assert {p.position for p in projector.positions()} == {last}
     assert total == (last,)  # not one event counted twice or missed
     assert devices == (60_000,)
+
+
+def test_two_projectors_at_once_still_apply_each_event_once(
+    location: StoreLocation, fixed_clock: FixedClock
+) -> None:
+    """Two consoles (or a rebuild beside the polling) catch up the same views together."""
+    import threading
+
+    app = Maillage(location)
+    fill(app, fixed_clock, devices=4000, days=4)
+    Projector(app, all_views()).close()  # tables exist before the race
+    errors: list[BaseException] = []
+    start = threading.Barrier(3, timeout=60)
+
+    def run(rebuild: bool) -> None:
+        try:
+            with Projector(Maillage(location), all_views(), batch_size=97) as projector:
+                start.wait()
+                projector.rebuild() if rebuild else projector.catch_up()
+        except BaseException as e:  # reported below
+            errors.append(e)
+            start.abort()
+
+    threads = [threading.Thread(target=run, args=(r,)) for r in (False, False, True)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors
+
+    with Projector(app, all_views()) as projector:
+        projector.catch_up()
+        total = projector.conn.fetchone("SELECT CAST(SUM(events) AS BIGINT) FROM activity_view")
+        devices = projector.conn.fetchone("SELECT COUNT(*) FROM devices_view")
+    assert total == (4002,)
+    assert devices == (4000,)

@@ -1,0 +1,108 @@
+"""Devices mode: every device in the virtual table, with its custody events on Enter."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import ClassVar
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from console.messages import ViewsUpdated
+from console.screens.mode import ModeScreen
+from console.widgets.rows import Column, ColumnarRows
+from console.widgets.virtual_table import VirtualTable
+from domain.store import ViewConnection
+from domain.views.activity import event_type
+from domain.views.devices import device_rows
+
+PARIS = ZoneInfo("Europe/Paris")
+
+COLUMNS = (
+    Column("serial", "Serial", 12),
+    Column("model", "Model", 28),
+    Column("kind", "Kind", 7),
+    Column("status", "Status", 11),
+    Column("order", "Order", 17),
+    Column("establishment", "Establishment", 36),
+)
+
+
+def to_columnar(rows: list[tuple[str, ...]]) -> ColumnarRows:
+    """Device view rows (id first) as the table's columns, keyed by device id."""
+    keys = [r[0] for r in rows]
+    data = {c.key: [r[i + 1] for r in rows] for i, c in enumerate(COLUMNS)}
+    return ColumnarRows(COLUMNS, data, keys=keys)
+
+
+class DevicesScreen(ModeScreen):
+    """All devices; `/` filters by serial, model, status or school."""
+
+    def compose_body(self) -> ComposeResult:
+        yield VirtualTable(id="devices-table")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @on(ViewsUpdated)
+    def _views_moved(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="devices")
+    def load(self) -> None:
+        conn = ViewConnection.open(self.console.store.location)
+        try:
+            rows = to_columnar(device_rows(conn))
+        finally:
+            conn.close()
+        self.app.call_from_thread(self._show, rows)
+
+    def _show(self, rows: ColumnarRows) -> None:
+        table = self.query_one(VirtualTable)
+        table.set_rows(rows)
+        table.focus()
+
+    @on(VirtualTable.RowOpened)
+    def _open_device(self, message: VirtualTable.RowOpened) -> None:
+        self.app.push_screen(DeviceEventsScreen(UUID(message.row_key)))
+
+
+class DeviceEventsScreen(ModalScreen[None]):
+    """The recorded events of one device, oldest first, in Paris time."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close", id="device_events.close"),
+    ]
+
+    def __init__(self, device_id: UUID) -> None:
+        super().__init__()
+        self.device_id = device_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="device-events-box"):
+            yield Label("[b]Device history[/b]")
+            yield Static("reading…", id="device-events-body")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True)
+    def load(self) -> None:
+        from console.app import MaillageApp
+
+        app = self.app
+        assert isinstance(app, MaillageApp)
+        lines = []
+        for event in app.store.events.get(self.device_id):
+            stamp: datetime = event.timestamp  # type: ignore[attr-defined]
+            local = stamp.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+            kind = event_type(f"x:{type(event).__qualname__}")
+            lines.append(f"{local}  v{event.originator_version}  {kind}")
+        text = "\n".join(lines) or "no events recorded for this device"
+        self.app.call_from_thread(self.query_one("#device-events-body", Static).update, text)

@@ -1,0 +1,152 @@
+"""The console shell driven by Textual's pilot on a real demo store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from textual.command import CommandPalette
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from console.app import MaillageApp
+from console.cli import open_store
+from console.screens.dashboard import Tile
+from console.screens.devices import DeviceEventsScreen
+from console.screens.store_info import StoreInfoScreen
+from console.settings import resolve
+from console.widgets.virtual_table import VirtualTable
+from domain.clock import FixedClock
+from domain.devices.device import Device
+from domain.devices.service import ManifestLine, announce_devices
+from domain.ids import device_id
+from domain.store import ViewConnection
+
+
+def make_app(store: Path, role: str | None = None) -> MaillageApp:
+    settings = resolve(str(store), role, "claire")
+    return MaillageApp(settings, open_store(settings))
+
+
+async def wait_for(
+    pilot: Pilot, condition: Callable[[], bool], what: str, tries: int = 200
+) -> None:
+    """Let the app run until ``condition`` holds (bounded), or fail naming what was awaited."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def tile_text(app: MaillageApp, tile_id: str) -> str:
+    tile = app.screen.query_one(f"#{tile_id}", Tile)
+    return " ".join(str(w.render()) for w in tile.query("Label, Static"))
+
+
+async def test_dashboard_shows_the_store_and_role(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    app = make_app(demo_store, role="auditor")
+    async with app.run_test(size=(140, 44)) as pilot:
+        await wait_for(pilot, lambda: "20,040 events" in tile_text(app, "tile-log"), "log tile")
+        assert "views up to date" in tile_text(app, "tile-log")
+        assert "40" in tile_text(app, "tile-schools")
+        assert "20,000 announced" in tile_text(app, "tile-devices")
+        assert app.sub_title.endswith("auditor (claire)")
+        assert str(demo_store) in app.sub_title
+
+
+async def test_number_keys_switch_modes_and_empty_modes_say_so(demo_store: Path) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for key, mode in (("2", "meals"), ("4", "sensors"), ("5", "audit"), ("3", "devices")):
+            await pilot.press(key)
+            assert app.current_mode == mode
+            if mode != "devices":
+                text = str(app.screen.query_one(".not-yet", Static).render())
+                assert "Nothing here yet" in text
+        await pilot.press("1")
+        assert app.current_mode == "dashboard"
+
+
+async def test_command_palette_offers_store_info(demo_store: Path) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"store info")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, StoreInfoScreen), "store info")
+        body = app.screen.query_one("#store-info-body", Static)
+        await wait_for(pilot, lambda: "20,040" in str(body.render()), "store figures")
+        assert "view devices         20,040 (up to date)" in str(body.render())
+        await pilot.press("escape")
+        assert not isinstance(app.screen, StoreInfoScreen)
+
+
+async def test_devices_filter_counts_matches_and_enter_opens_history(demo_store: Path) -> None:
+    conn = ViewConnection.open(resolve(str(demo_store), None, None).location)
+    (expected,) = conn.fetchone("SELECT COUNT(*) FROM devices_view WHERE model LIKE '%Latitude%'")
+    conn.close()
+    app = make_app(demo_store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("3")
+        table = app.screen.query_one(VirtualTable)
+        await wait_for(pilot, lambda: len(table.rows) == 20_000, "the devices to load")
+        await pilot.press("slash", *"latitude")
+        await wait_for(
+            pilot, lambda: table.filter_text == "latitude" and not table.view_pending, "filter"
+        )
+        assert table.status_text.startswith(f"{expected:,} of 20,000 rows")
+        assert 0 < expected < 20_000
+        table.focus()
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeviceEventsScreen), "device history")
+        body = app.screen.query_one("#device-events-body", Static)
+        await wait_for(pilot, lambda: "Device.Announced" in str(body.render()), "its events")
+
+
+async def test_new_events_reach_the_open_devices_table(demo_store: Path) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("3")
+        table = app.screen.query_one(VirtualTable)
+        await wait_for(pilot, lambda: len(table.rows) == 20_000, "the devices to load")
+        # Another console records a delivery note's worth of devices meanwhile.
+        announce_devices(
+            app.store, [ManifestLine(f"NEW{i:03d}", "iPad", "tablet", "PO-9") for i in range(25)]
+        )
+        app.update_views()
+        await wait_for(pilot, lambda: len(table.rows) == 20_025, "the new devices")
+        assert app.store.get(device_id("NEW007"), Device).model == "iPad"
+
+
+async def test_rebuild_views_from_the_palette_shows_progress_and_keeps_rows(
+    demo_store: Path,
+) -> None:
+    app = make_app(demo_store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+        await pilot.press(*"rebuild views")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_for(
+            pilot,
+            lambda: any("Views rebuilt" in n.message for n in app._notifications),
+            "the rebuild to finish",
+            tries=400,
+        )
+        conn = ViewConnection.open(app.store.location)
+        assert conn.fetchone("SELECT COUNT(*) FROM devices_view") == (20_000,)
+        assert conn.fetchone("SELECT SUM(events) FROM activity_view") == (20_040,)
+        conn.close()
+
+
+async def test_q_quits_with_status_zero(demo_store: Path) -> None:
+    app = make_app(demo_store)
+    async with app.run_test() as pilot:
+        await pilot.press("q")
+    assert app.return_code in (0, None)
