@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from domain.application import Maillage
+from domain.views.catalogue import all_views
 from domain.views.projector import Projector, ViewPosition
 
 
@@ -50,7 +51,10 @@ def summarise(app: Maillage) -> StoreSummary:
     """Read the summary from the store (the views need not be loaded)."""
     last = app.last_position()
     with Projector(app, []) as projector:
-        positions = projector.positions()
+        tracked = {p.name: p for p in projector.positions()}
+    # Views not built yet stand at the start of the log.
+    positions = [tracked.get(v.name, ViewPosition(v.name, v.version, 0)) for v in all_views()]
+    positions += [p for name, p in tracked.items() if name not in {v.name for v in all_views()}]
     return StoreSummary(
         backend=app.location.kind,
         location=app.location.label,
