@@ -150,3 +150,27 @@ async def test_q_quits_with_status_zero(demo_store: Path) -> None:
     async with app.run_test() as pilot:
         await pilot.press("q")
     assert app.return_code in (0, None)
+
+
+async def test_question_mark_toggles_the_help_with_binding_descriptions(demo_store: Path) -> None:
+    from textual.widgets import HelpPanel
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: bool(app.screen.query(HelpPanel)), "the help panel")
+        await pilot.press("question_mark")
+        await wait_for(pilot, lambda: not app.screen.query(HelpPanel), "the help to close")
+
+
+def test_every_binding_has_an_id_and_a_description() -> None:
+    from console.screens.devices import DeviceEventsScreen as Events
+    from console.screens.store_info import StoreInfoScreen as Info
+    from console.widgets.virtual_table import TableBody, VirtualTable
+
+    for owner in (MaillageApp, Events, Info, VirtualTable, TableBody):
+        for binding in owner.BINDINGS:
+            assert getattr(binding, "id", None), f"{owner.__name__}: {binding} has no id"
+            assert getattr(binding, "description", None), (
+                f"{owner.__name__}: {binding} has no description"
+            )
