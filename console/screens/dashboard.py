@@ -10,6 +10,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Label, Sparkline, Static
+from textual.worker import get_current_worker
 
 from console.messages import ViewsUpdated
 from console.screens.mode import ModeScreen
@@ -100,7 +101,8 @@ class DashboardScreen(ModeScreen):
             )
         finally:
             conn.close()
-        self.app.call_from_thread(self.show, figures)
+        if not get_current_worker().is_cancelled:  # a newer load is under way
+            self.app.call_from_thread(self.show, figures)
 
     def show(self, f: DashboardFigures) -> None:
         if not self.is_attached:  # the console closed while the figures were read

@@ -13,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+from textual.worker import get_current_worker
 
 from console.messages import ViewsUpdated
 from console.screens.mode import ModeScreen
@@ -61,7 +62,8 @@ class DevicesScreen(ModeScreen):
             rows = to_columnar(device_rows(conn))
         finally:
             conn.close()
-        self.app.call_from_thread(self._show, rows)
+        if not get_current_worker().is_cancelled:  # a newer load is under way
+            self.app.call_from_thread(self._show, rows)
 
     def _show(self, rows: ColumnarRows) -> None:
         table = self.query_one(VirtualTable)

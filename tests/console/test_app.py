@@ -174,3 +174,24 @@ def test_every_binding_has_an_id_and_a_description() -> None:
             assert getattr(binding, "description", None), (
                 f"{owner.__name__}: {binding} has no description"
             )
+
+
+async def test_one_views_update_reaches_the_app_once(demo_store: Path) -> None:
+    """The app hands a views update to each open mode; no copy may echo back to it."""
+    from console.messages import ViewsUpdated
+
+    class CountingApp(MaillageApp):
+        heard = 0
+
+        def on_views_updated(self, message: ViewsUpdated) -> None:
+            # Textual also runs MaillageApp's handler (it walks the class tree).
+            CountingApp.heard += 1
+
+    settings = resolve(str(demo_store), None, "claire")
+    app = CountingApp(settings, open_store(settings))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("3")
+        await pilot.press("1")
+        app.post_message(ViewsUpdated(1, app.store.last_position()))
+        await pilot.pause(0.5)
+    assert CountingApp.heard == 1
