@@ -17,7 +17,7 @@ from domain.application import Maillage
 from domain.bulk import creation_events
 from domain.clock import now
 from domain.devices.device import Device, announcement
-from domain.ids import device_id
+from domain.ids import device_id, device_id_hex
 from domain.store import StoreLocation
 
 DEVICES = 100_000
@@ -56,7 +56,7 @@ def bulk_events(lines: Sequence[ManifestLine], timestamp: datetime) -> list[Stor
     rows = []
     for serial, model, kind, order_reference in lines:
         fields = announcement(serial, model, kind, order_reference)
-        rows.append((device_id(fields["serial"]), fields))
+        rows.append((device_id_hex(fields["serial"]), fields))
     return creation_events(Device, Device.Announced, rows, timestamp)
 
 

@@ -1,8 +1,40 @@
-"""Natural keys become stable ids (uuid5), so that imports are idempotent."""
+"""Natural keys become stable ids (uuid5), so that imports are idempotent.
+
+``uuid5`` here gives exactly ``uuid.uuid5``'s result (``tests/domain/test_ids.py``
+checks it on random names) but costs about a quarter as much: the standard one
+builds the UUID from 16 bytes through ``UUID.__init__``'s general checks, which
+on imports of hundreds of thousands of devices took ~40% of building the events.
+``uuid5_hex`` skips the ``UUID`` object altogether and gives the 32-digit hex
+form the SQLite store keeps (``UUID.hex``): the bulk import path uses it.
+"""
 
 from __future__ import annotations
 
-from uuid import UUID, uuid5
+import hashlib
+from uuid import UUID
+
+# RFC 4122 name-based SHA-1 UUID: the hash's first 16 bytes with the version
+# nibble (bits 76-79) set to 5 and the variant bits (62-63) set to 0b10, as
+# ``UUID(bytes=..., version=5)`` does.
+_KEEP = ~((0xF000 << 64) | (0xC000 << 48)) & ((1 << 128) - 1)
+_VERSION_5_RFC_4122 = (5 << 76) | (0x8000 << 48)
+_sha1 = hashlib.sha1
+
+
+def _uuid5_int(namespace: bytes, name: str) -> int:
+    digest = _sha1(namespace + name.encode("utf-8"), usedforsecurity=False).digest()
+    return (int.from_bytes(digest[:16], "big") & _KEEP) | _VERSION_5_RFC_4122
+
+
+def uuid5(namespace: UUID, name: str) -> UUID:
+    """``uuid.uuid5(namespace, name)``, faster."""
+    return UUID(int=_uuid5_int(namespace.bytes, name))
+
+
+def uuid5_hex(namespace: UUID, name: str) -> str:
+    """``uuid.uuid5(namespace, name).hex`` (32 lower-case hex digits), without the UUID."""
+    return f"{_uuid5_int(namespace.bytes, name):032x}"
+
 
 # Fixed namespaces: changing one would orphan every stored aggregate of that kind.
 NAMESPACE = UUID("6d1b5c3e-3a57-4d4b-9a0e-2f1c7a9b8e10")
@@ -10,10 +42,17 @@ DEVICE_NS = uuid5(NAMESPACE, "device")
 ESTABLISHMENT_NS = uuid5(NAMESPACE, "establishment")
 PURCHASE_ORDER_NS = uuid5(NAMESPACE, "purchase-order")
 
+_DEVICE_NS_BYTES = DEVICE_NS.bytes
+
 
 def device_id(serial: str) -> UUID:
     """Id of the device with this manufacturer serial (case and spaces ignored)."""
-    return uuid5(DEVICE_NS, serial.strip().upper())
+    return UUID(int=_uuid5_int(_DEVICE_NS_BYTES, serial.strip().upper()))
+
+
+def device_id_hex(serial: str) -> str:
+    """``device_id(serial).hex``: the id as the bulk import path hands it to the store."""
+    return f"{_uuid5_int(_DEVICE_NS_BYTES, serial.strip().upper()):032x}"
 
 
 def establishment_id(uai: str) -> UUID:

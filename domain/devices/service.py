@@ -10,7 +10,7 @@ from domain.application import Maillage
 from domain.bulk import creation_events
 from domain.devices.device import Device, announcement
 from domain.devices.establishment import Establishment
-from domain.ids import device_id
+from domain.ids import device_id_hex
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,7 @@ def announce_devices(
             announcement(x.serial, x.model, x.kind, x.order_reference)
             for x in lines[start : start + batch_size]
         ]
-        rows = [(device_id(f["serial"]), f) for f in fields]
+        rows = [(device_id_hex(f["serial"]), f) for f in fields]
         app.record_stored(creation_events(Device, Device.Announced, rows, clock.now()))
         done += len(rows)
         if progress:

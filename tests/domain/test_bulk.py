@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from eventsourcing.application import Application
+from eventsourcing.persistence import DatetimeAsISO, JSONTranscoder
+from eventsourcing.utils import get_topic
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from domain import clock
 from domain.application import Maillage
@@ -14,8 +20,15 @@ from domain.clock import FixedClock
 from domain.devices.device import Device, announcement
 from domain.devices.service import ManifestLine, announce_devices
 from domain.errors import InvalidInputError
-from domain.ids import device_id
+from domain.ids import device_id, device_id_hex
 from domain.store import StoreLocation
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(), inner, max_size=4),
+    max_leaves=12,
+)
+field_names = st.text().filter(lambda k: k not in ("timestamp", "originator_topic"))
 
 
 def test_bulk_bytes_equal_the_library_mapper(
@@ -34,6 +47,43 @@ def test_bulk_bytes_equal_the_library_mapper(
     assert bulk.originator_version == reference.originator_version
     assert bulk.topic == reference.topic
     assert bulk.state == reference.state
+
+
+def test_hex_ids_give_the_same_stored_event(fixed_clock: FixedClock) -> None:
+    fields = announcement("pf3k7q2x", "Lenovo 300w Gen 4", "laptop", "CVL-1")
+    (by_uuid,) = creation_events(
+        Device, Device.Announced, [(device_id("pf3k7q2x"), fields)], clock.now()
+    )
+    (by_hex,) = creation_events(
+        Device, Device.Announced, [(device_id_hex("pf3k7q2x"), fields)], clock.now()
+    )
+    assert by_hex.originator_id == device_id("pf3k7q2x").hex
+    assert by_hex.state == by_uuid.state
+
+
+@settings(max_examples=300)
+@given(fields=st.dictionaries(field_names, json_values, max_size=6))
+def test_bulk_state_equals_the_library_transcoder_for_any_json_fields(
+    fields: dict[str, Any],
+) -> None:
+    """The pre-encoded header joined to the fields is what the library's encoder writes."""
+    moment = datetime(2026, 3, 2, 8, 0, 0, 123456, tzinfo=UTC)
+    transcoder = JSONTranscoder()
+    transcoder.register(DatetimeAsISO())
+    expected = transcoder.encode(
+        {"timestamp": moment, "originator_topic": get_topic(Device), **fields}
+    )
+    (stored,) = creation_events(Device, Device.Announced, [(device_id("x"), fields)], moment)
+    assert stored.state == expected
+
+
+def test_bulk_fields_may_not_shadow_the_header_or_be_objects(fixed_clock: FixedClock) -> None:
+    with pytest.raises(ValueError, match="timestamp"):
+        creation_events(Device, Device.Announced, [(device_id("x"), {"timestamp": 1})], clock.now())
+    with pytest.raises(ValueError, match="32 digits"):
+        creation_events(Device, Device.Announced, [(str(device_id("x")), {})], clock.now())
+    with pytest.raises(TypeError, match="JSON-native"):
+        creation_events(Device, Device.Announced, [(device_id("x"), {"at": {1, 2}})], clock.now())
 
 
 def test_bulk_created_aggregates_load_like_saved_ones(
