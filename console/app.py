@@ -41,6 +41,15 @@ MODE_TITLES: dict[str, str] = {
 }
 
 
+def header_label(settings: Settings, width: int = 48) -> str:
+    """The store as the header shows it: the end of a long path matters most."""
+    label = settings.location.label.replace(str(Path.home()), "~", 1)
+    if len(label) <= width:
+        return label
+    kind, _, rest = label.partition(":")
+    return f"{kind}:…{rest[-(width - len(kind) - 2) :]}"
+
+
 class MaillageApp(App[int]):
     """Operations console for meal rounds, device shipments and sensor sessions."""
 
@@ -69,7 +78,7 @@ class MaillageApp(App[int]):
         super().__init__()
         self.settings = settings
         self.store = store
-        self.sub_title = f"{settings.location.label} · {settings.role} ({settings.user})"
+        self.sub_title = f"{header_label(settings)} · {settings.role} ({settings.user})"
         self.position = store.last_position()
 
     def on_mount(self) -> None:

@@ -38,7 +38,8 @@ def test_demo_opens_the_dashboard_and_q_quits_cleanly(tmp_path: Path) -> None:
     program = shutil.which("maillage")
     command = shlex.join([program] if program else [sys.executable, "-m", "console.cli"])
     store_arg, status_arg = shlex.quote(str(store)), shlex.quote(str(status_file))
-    shell = f"{command} demo --store {store_arg}; echo $? > {status_arg}"
+    # The terminal's size must come from tmux, not from variables of the test's own shell.
+    shell = f"env -u COLUMNS -u LINES {command} demo --store {store_arg}; echo $? > {status_arg}"
     session = f"maillage-e2e-{uuid.uuid4().hex[:8]}"
     tmux("new-session", "-d", "-s", session, "-x", "140", "-y", "45", shell)
     try:
@@ -49,7 +50,7 @@ def test_demo_opens_the_dashboard_and_q_quits_cleanly(tmp_path: Path) -> None:
         wait_until(lambda: "20,040 events" in screen(), "the dashboard with the demo's events")
         text = screen()
         assert "Event log" in text and "Devices" in text
-        assert f"sqlite:{store}" in text
+        assert "demo.sqlite · operator" in text  # the header names the store and the role
         tmux("send-keys", "-t", session, "q")
         wait_until(status_file.exists, "maillage to exit after q", timeout_s=30)
         assert status_file.read_text().strip() == "0"
