@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import ClassVar
+from typing import TYPE_CHECKING
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Label, Static
 from textual.worker import get_current_worker
 
 from console.messages import ViewsUpdated
 from console.screens.mode import ModeScreen
+from console.screens.reading import ReadingScreen
 from console.widgets.rows import Column, ColumnarRows
 from console.widgets.virtual_table import VirtualTable
 from domain.store import ViewConnection
 from domain.views.activity import event_type
 from domain.views.devices import device_rows
+
+if TYPE_CHECKING:
+    from console.app import MaillageApp
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -75,36 +75,20 @@ class DevicesScreen(ModeScreen):
         self.app.push_screen(DeviceEventsScreen(UUID(message.row_key)))
 
 
-class DeviceEventsScreen(ModalScreen[None]):
+class DeviceEventsScreen(ReadingScreen):
     """The recorded events of one device, oldest first, in Paris time."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "dismiss", "Close", id="device_events.close"),
-    ]
+    heading = "Device history"
 
     def __init__(self, device_id: UUID) -> None:
         super().__init__()
         self.device_id = device_id
 
-    def compose(self) -> ComposeResult:
-        with Vertical(id="device-events-box"):
-            yield Label("[b]Device history[/b]")
-            yield Static("reading…", id="device-events-body")
-
-    def on_mount(self) -> None:
-        self.load()
-
-    @work(thread=True, exclusive=True)
-    def load(self) -> None:
-        from console.app import MaillageApp
-
-        app = self.app
-        assert isinstance(app, MaillageApp)
+    def read(self, app: MaillageApp) -> str:
         lines = []
         for event in app.store.events.get(self.device_id):
             stamp: datetime = event.timestamp  # type: ignore[attr-defined]
             local = stamp.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
             kind = event_type(f"x:{type(event).__qualname__}")
             lines.append(f"{local}  v{event.originator_version}  {kind}")
-        text = "\n".join(lines) or "no events recorded for this device"
-        self.app.call_from_thread(self.query_one("#device-events-body", Static).update, text)
+        return "\n".join(lines) or "no events recorded for this device"

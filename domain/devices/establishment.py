@@ -52,16 +52,8 @@ class Establishment(MaillageAggregate):
         longitude_deg: float | None = None,
     ) -> Establishment:
         """Register a school; the UAI's check letter is verified first."""
-        return cls(
-            uai=normalise_uai(uai),
-            name=name.strip(),
-            kind=kind.strip(),
-            address=address.strip(),
-            postcode=postcode.strip(),
-            commune=commune.strip(),
-            latitude_deg=latitude_deg,
-            longitude_deg=longitude_deg,
-        )
+        details = _details(name, kind, address, postcode, commune, latitude_deg, longitude_deg)
+        return cls(uai=normalise_uai(uai), **details)
 
     def update_details(
         self,
@@ -74,15 +66,7 @@ class Establishment(MaillageAggregate):
         longitude_deg: float | None,
     ) -> None:
         """Take the school directory's newer details; records nothing if nothing changed."""
-        fields = {
-            "name": name.strip(),
-            "kind": kind.strip(),
-            "address": address.strip(),
-            "postcode": postcode.strip(),
-            "commune": commune.strip(),
-            "latitude_deg": latitude_deg,
-            "longitude_deg": longitude_deg,
-        }
+        fields = _details(name, kind, address, postcode, commune, latitude_deg, longitude_deg)
         changed = {k: v for k, v in fields.items() if getattr(self, k) != v}
         if changed:
             self._details_updated(changed=changed)
@@ -91,3 +75,24 @@ class Establishment(MaillageAggregate):
     def _details_updated(self, changed: dict[str, object]) -> None:
         for key, value in changed.items():
             setattr(self, key, value)
+
+
+def _details(
+    name: str,
+    kind: str,
+    address: str,
+    postcode: str,
+    commune: str,
+    latitude_deg: float | None,
+    longitude_deg: float | None,
+) -> dict[str, object]:
+    """A school's descriptive fields as recorded (text trimmed)."""
+    return {
+        "name": name.strip(),
+        "kind": kind.strip(),
+        "address": address.strip(),
+        "postcode": postcode.strip(),
+        "commune": commune.strip(),
+        "latitude_deg": latitude_deg,
+        "longitude_deg": longitude_deg,
+    }

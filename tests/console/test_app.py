@@ -79,9 +79,9 @@ async def test_command_palette_offers_store_info(demo_store: Path) -> None:
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, StoreInfoScreen), "store info")
-        body = app.screen.query_one("#store-info-body", Static)
-        await wait_for(pilot, lambda: "20,040" in str(body.render()), "store figures")
-        assert "view devices         20,040 (up to date)" in str(body.render())
+        screen = app.screen
+        await wait_for(pilot, lambda: "20,040" in screen.body_text, "store figures")
+        assert "view devices         20,040 (up to date)" in screen.body_text
         await pilot.press("escape")
         assert not isinstance(app.screen, StoreInfoScreen)
 
@@ -104,8 +104,8 @@ async def test_devices_filter_counts_matches_and_enter_opens_history(demo_store:
         table.focus()
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, DeviceEventsScreen), "device history")
-        body = app.screen.query_one("#device-events-body", Static)
-        await wait_for(pilot, lambda: "Device.Announced" in str(body.render()), "its events")
+        screen = app.screen
+        await wait_for(pilot, lambda: "Device.Announced" in screen.body_text, "its events")
 
 
 async def test_new_events_reach_the_open_devices_table(demo_store: Path) -> None:
@@ -165,10 +165,11 @@ async def test_question_mark_toggles_the_help_with_binding_descriptions(demo_sto
 
 def test_every_binding_has_an_id_and_a_description() -> None:
     from console.screens.devices import DeviceEventsScreen as Events
+    from console.screens.reading import ReadingScreen
     from console.screens.store_info import StoreInfoScreen as Info
     from console.widgets.virtual_table import TableBody, VirtualTable
 
-    for owner in (MaillageApp, Events, Info, VirtualTable, TableBody):
+    for owner in (MaillageApp, Events, Info, ReadingScreen, VirtualTable, TableBody):
         for binding in owner.BINDINGS:
             assert getattr(binding, "id", None), f"{owner.__name__}: {binding} has no id"
             assert getattr(binding, "description", None), (
