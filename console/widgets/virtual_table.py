@@ -51,7 +51,7 @@ __all__ = [
 VIRTUAL_TABLE_TCSS: Final[Path] = Path(__file__).with_name("virtual_table.tcss")
 """Styles of the table: list it in the ``CSS_PATH`` of any App or Screen that shows one."""
 
-FILTER_DEBOUNCE_S: Final = 0.13
+FILTER_DEBOUNCE_S: Final = 0.12
 """Quiet time after the last keystroke before the filter runs."""
 
 VIEW_WORKER_GROUP: Final = "virtual-table-view"
