@@ -19,9 +19,10 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent
 
 from domain.errors import ConcurrentEditError, NotFoundError
+from domain.personal import PersonalAsSealed, SubjectKeys
 from domain.store import StoreLocation, ViewConnection
 
 A = TypeVar("A", bound=Aggregate)
@@ -39,6 +40,20 @@ class Maillage(Application[UUID]):
         settings.update(env or {})
         with location.setup_lock():
             super().__init__(env=settings)
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        self.subject_keys = SubjectKeys(self.location)
+        transcoder.register(PersonalAsSealed(self.subject_keys))
+
+    def erase_subject(self, subject: UUID) -> bool:
+        """Crypto-shred a person's data: delete their key (views must be purged too)."""
+        return self.subject_keys.erase(subject)
+
+    def close(self) -> None:
+        if hasattr(self, "subject_keys"):
+            self.subject_keys.close()
+        super().close()
 
     def construct_env(self, name: str, env: Any = None) -> Any:
         # The store is chosen by the location only: ignore stray library variables
