@@ -41,6 +41,8 @@ NAMESPACE = UUID("6d1b5c3e-3a57-4d4b-9a0e-2f1c7a9b8e10")
 DEVICE_NS = uuid5(NAMESPACE, "device")
 ESTABLISHMENT_NS = uuid5(NAMESPACE, "establishment")
 PURCHASE_ORDER_NS = uuid5(NAMESPACE, "purchase-order")
+MUNICIPALITY_NS = uuid5(NAMESPACE, "municipality")
+BENEFICIARY_NS = uuid5(NAMESPACE, "beneficiary")
 
 _DEVICE_NS_BYTES = DEVICE_NS.bytes
 
@@ -63,3 +65,13 @@ def establishment_id(uai: str) -> UUID:
 def purchase_order_id(reference: str) -> UUID:
     """Id of the purchase order with this reference."""
     return uuid5(PURCHASE_ORDER_NS, reference.strip())
+
+
+def municipality_id(insee_code: str) -> UUID:
+    """Id of the municipality with this INSEE code."""
+    return uuid5(MUNICIPALITY_NS, insee_code.strip().upper())
+
+
+def beneficiary_id(insee_code: str, file_number: str) -> UUID:
+    """Id of a beneficiary: their file number is unique within the municipality."""
+    return uuid5(BENEFICIARY_NS, f"{insee_code.strip().upper()}/{file_number.strip()}")

@@ -1,0 +1,124 @@
+"""A municipality that buys meal rounds: its contract, prices and social centre (CCAS)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from itertools import pairwise
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from domain.aggregate import MaillageAggregate
+from domain.errors import InvalidInputError
+from domain.ids import municipality_id
+
+_INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
+
+
+def normalise_insee(raw: str) -> str:
+    """An INSEE commune code: 5 digits, or 2A/2B and 3 digits for Corsica."""
+    code = raw.strip().upper()
+    if not _INSEE_RE.match(code):
+        raise InvalidInputError(
+            f"INSEE code {raw!r} must be 5 digits (2A/2B + 3 digits in Corsica)"
+        )
+    return code
+
+
+@dataclass(frozen=True)
+class PriceBracket:
+    """Prices for yearly incomes up to ``max_income_eur`` (None: any income above the others)."""
+
+    name: str
+    max_income_eur: int | None
+    meal_price_cents: int
+    delivery_price_cents: int
+
+
+@dataclass(frozen=True)
+class Contract:
+    """What the municipality pays per meal delivered and per delivery, by income bracket."""
+
+    brackets: tuple[PriceBracket, ...]
+
+    def __post_init__(self) -> None:
+        if not self.brackets:
+            raise InvalidInputError("a contract needs at least one price bracket")
+        for b in self.brackets:
+            if b.meal_price_cents < 0 or b.delivery_price_cents < 0:
+                raise InvalidInputError(f"price bracket {b.name!r} has a negative price")
+        names = [b.name for b in self.brackets]
+        if len(set(names)) != len(names):
+            raise InvalidInputError("price bracket names must be distinct")
+        limits = [b.max_income_eur for b in self.brackets]
+        bounded = limits[:-1] if limits[-1] is None else limits
+        if None in bounded or any(a >= b for a, b in pairwise(bounded)):
+            raise InvalidInputError(
+                "price brackets must be in increasing income order, only the last without a limit"
+            )
+
+    def bracket(self, name: str) -> PriceBracket:
+        for b in self.brackets:
+            if b.name == name:
+                return b
+        raise InvalidInputError(f"no price bracket named {name!r} in the contract")
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [asdict(b) for b in self.brackets]
+
+    @classmethod
+    def from_json(cls, data: list[dict[str, Any]]) -> Contract:
+        return cls(tuple(PriceBracket(**b) for b in data))
+
+
+class Municipality(MaillageAggregate):
+    """A municipality (commune) and its meal-delivery contract."""
+
+    @staticmethod
+    def create_id(insee_code: str) -> UUID:
+        return municipality_id(insee_code)
+
+    @event("Registered")
+    def __init__(
+        self,
+        insee_code: str,
+        name: str,
+        depot: str,
+        ccas_contact: str,
+        contract: list[dict[str, Any]],
+    ) -> None:
+        self.insee_code = insee_code
+        self.name = name
+        self.depot = depot
+        self.ccas_contact = ccas_contact
+        self._contract = contract
+
+    @classmethod
+    def register(
+        cls, insee_code: str, name: str, depot: str, ccas_contact: str, contract: Contract
+    ) -> Municipality:
+        """Register a municipality; its INSEE code and contract are checked first."""
+        if not name.strip():
+            raise InvalidInputError("a municipality needs a name")
+        return cls(
+            insee_code=normalise_insee(insee_code),
+            name=name.strip(),
+            depot=depot.strip(),
+            ccas_contact=ccas_contact.strip(),
+            contract=contract.to_json(),
+        )
+
+    @property
+    def contract(self) -> Contract:
+        return Contract.from_json(self._contract)
+
+    def renew_contract(self, contract: Contract) -> None:
+        """New prices from now on (past statements keep the prices of their time)."""
+        if contract.to_json() != self._contract:
+            self._contract_renewed(contract=contract.to_json())
+
+    @event("ContractRenewed")
+    def _contract_renewed(self, contract: list[dict[str, Any]]) -> None:
+        self._contract = contract
