@@ -1,0 +1,130 @@
+"""A concern the postman reports about a beneficiary, followed by the CCAS to closure.
+
+raised → acknowledged by a CCAS coordinator → follow-up actions → closed with an
+outcome. The notes are personal (health) data and are sealed like the
+beneficiary's own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import event
+
+from domain import clock
+from domain.aggregate import MaillageAggregate
+from domain.errors import InvalidInputError, RuleViolationError
+from domain.personal import Personal
+
+CATEGORIES = ("health", "self_care_safety", "mobility", "home", "other")
+SEVERITIES = ("low", "medium", "high", "urgent")
+OUTCOMES = ("resolved", "referred", "hospitalised", "no_action_needed", "deceased", "other")
+
+
+def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
+    if value not in allowed:
+        raise InvalidInputError(f"{what} {value!r} is not one of {', '.join(allowed)}")
+    return value
+
+
+class WelfareAlert(MaillageAggregate):
+    """One welfare alert and its trail."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return uuid4()
+
+    @event("Raised")
+    def __init__(
+        self,
+        beneficiary_id: UUID,
+        municipality_id: UUID,
+        round_id: UUID | None,
+        category: str,
+        severity: str,
+        note: Personal,
+        raised_by: str,
+    ) -> None:
+        self.beneficiary_id = beneficiary_id
+        self.municipality_id = municipality_id
+        self.round_id = round_id
+        self.category = category
+        self.severity = severity
+        self.note = note
+        self.raised_by = raised_by
+        self.status = "raised"
+        self.acknowledged_by: str | None = None
+        self.acknowledged_on: datetime | None = None
+        self.follow_ups: list[dict[str, object]] = []
+        self.outcome: str | None = None
+
+    @classmethod
+    def raise_alert(
+        cls,
+        beneficiary_id: UUID,
+        municipality_id: UUID,
+        category: str,
+        severity: str,
+        note: str,
+        raised_by: str,
+        round_id: UUID | None = None,
+    ) -> WelfareAlert:
+        """The postman reports a concern; the note is sealed with the beneficiary's key."""
+        if not raised_by.strip():
+            raise InvalidInputError("a welfare alert needs the name of who raised it")
+        return cls(
+            beneficiary_id=beneficiary_id,
+            municipality_id=municipality_id,
+            round_id=round_id,
+            category=_choice(category, CATEGORIES, "category"),
+            severity=_choice(severity, SEVERITIES, "severity"),
+            note=Personal(beneficiary_id, note.strip()),
+            raised_by=raised_by.strip(),
+        )
+
+    def acknowledge(self, coordinator: str) -> None:
+        """A CCAS coordinator takes the alert in hand."""
+        if self.status != "raised":
+            raise RuleViolationError(f"welfare alert {self.id} is already {self.status}")
+        if not coordinator.strip():
+            raise InvalidInputError("acknowledging needs the coordinator's name")
+        self._acknowledged(coordinator=coordinator.strip(), at=clock.now())
+
+    @event("Acknowledged")
+    def _acknowledged(self, coordinator: str, at: datetime) -> None:
+        self.status = "acknowledged"
+        self.acknowledged_by = coordinator
+        self.acknowledged_on = at
+
+    def add_follow_up(self, by: str, action: str) -> None:
+        """Something the CCAS did about it (a call, a visit, a referral)."""
+        if self.status != "acknowledged":
+            raise RuleViolationError(
+                f"welfare alert {self.id} is {self.status}: follow-ups come after acknowledgement"
+            )
+        if not action.strip():
+            raise InvalidInputError("a follow-up needs a description of the action")
+        self._followed_up(by=by.strip(), action=Personal(self.beneficiary_id, action.strip()))
+
+    @event("FollowedUp")
+    def _followed_up(self, by: str, action: Personal) -> None:
+        self.follow_ups.append({"by": by, "action": action})
+
+    def close(self, outcome: str, by: str) -> None:
+        """The alert is settled with an outcome."""
+        if self.status != "acknowledged":
+            raise RuleViolationError(
+                f"welfare alert {self.id} is {self.status}: only an acknowledged alert can close"
+            )
+        self._closed(outcome=_choice(outcome, OUTCOMES, "outcome"), by=by.strip())
+
+    @event("Closed")
+    def _closed(self, outcome: str, by: str) -> None:
+        self.status = "closed"
+        self.outcome = outcome
+        self.closed_by = by
+
+    def is_overdue(self, now: datetime, acknowledge_within: timedelta) -> bool:
+        """Not acknowledged within the configured delay after it was raised."""
+        return self.status == "raised" and now - self.created_on > acknowledge_within
