@@ -1,0 +1,284 @@
+"""A meal round: a postman's day of deliveries, from planning to completion.
+
+planned → loaded (boxes, their probes and loading temperatures) → stops
+recorded one by one → completed. Probe readings above +3 °C open an excursion
+on their box: its meals are blocked at their stops until a named person
+releases them with a reason. Both the excursion and the decision are events.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import event
+
+from domain import clock
+from domain.aggregate import MaillageAggregate
+from domain.errors import InvalidInputError, RuleViolationError
+from domain.meals.cold_chain import is_excursion
+
+OUTCOMES = ("put_in_fridge", "handed_over", "absent", "refused", "hospitalised", "other")
+DELIVERED = ("put_in_fridge", "handed_over")
+CONTACT_RESULTS = ("reached", "not_reached")
+
+
+class MealRound(MaillageAggregate):
+    """One round on one day, its insulated boxes and its ordered stops."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return uuid4()
+
+    @event("Planned")
+    def __init__(
+        self,
+        day: str,
+        depot: str,
+        postman: str,
+        vehicle: str,
+        stops: list[dict[str, Any]],
+    ) -> None:
+        self.day = day
+        self.depot = depot
+        self.postman = postman
+        self.vehicle = vehicle
+        self.stops = stops
+        self.status = "planned"
+        self.boxes: dict[str, dict[str, Any]] = {}
+        self.readings: list[dict[str, Any]] = []
+        self.excursions: list[dict[str, Any]] = []
+
+    @classmethod
+    def plan(
+        cls,
+        day: date,
+        depot: str,
+        postman: str,
+        vehicle: str,
+        stops: list[tuple[UUID, int, str]],
+    ) -> MealRound:
+        """Plan a round: ``stops`` are (beneficiary id, meals, box) in delivery order."""
+        if not stops:
+            raise InvalidInputError("a round needs at least one stop")
+        seen: set[UUID] = set()
+        rows = []
+        for beneficiary, meals, box in stops:
+            if beneficiary in seen:
+                raise InvalidInputError(f"beneficiary {beneficiary} is twice in the round")
+            if meals < 1:
+                raise InvalidInputError(f"a stop carries at least one meal, not {meals}")
+            if not box.strip():
+                raise InvalidInputError("every stop needs the box its meals travel in")
+            seen.add(beneficiary)
+            rows.append(
+                {
+                    "beneficiary": beneficiary,
+                    "meals": meals,
+                    "box": box.strip(),
+                    "pinned": False,
+                    "outcome": None,
+                }
+            )
+        return cls(
+            day=day.isoformat(),
+            depot=depot.strip(),
+            postman=postman.strip(),
+            vehicle=vehicle.strip(),
+            stops=rows,
+        )
+
+    # ------------------------------------------------------------------ guards
+
+    def _require(self, *statuses: str) -> None:
+        if self.status not in statuses:
+            raise RuleViolationError(
+                f"round of {self.day} ({self.postman}) is {self.status}: "
+                f"this needs it {' or '.join(statuses)}"
+            )
+
+    def _stop_index(self, beneficiary: UUID) -> int:
+        for i, stop in enumerate(self.stops):
+            if stop["beneficiary"] == beneficiary:
+                return i
+        raise InvalidInputError(f"beneficiary {beneficiary} has no stop in the round of {self.day}")
+
+    def _box(self, box: str) -> dict[str, Any]:
+        if box not in self.boxes:
+            raise InvalidInputError(f"box {box!r} was not loaded on the round of {self.day}")
+        return self.boxes[box]
+
+    # ------------------------------------------------------------------ planning
+
+    def reorder(self, order: list[UUID]) -> None:
+        """Set the delivery order (an operator's choice or a solver's)."""
+        self._require("planned")
+        if sorted(map(str, order)) != sorted(str(s["beneficiary"]) for s in self.stops):
+            raise InvalidInputError("the new order must name every stop of the round exactly once")
+        self._reordered(order=list(order))
+
+    @event("Reordered")
+    def _reordered(self, order: list[UUID]) -> None:
+        position = {b: i for i, b in enumerate(order)}
+        self.stops.sort(key=lambda s: position[s["beneficiary"]])
+
+    def pin(self, beneficiary: UUID, pinned: bool = True) -> None:
+        """Keep a stop where it is when the round is optimised."""
+        self._require("planned")
+        self._stop_index(beneficiary)  # the stop must exist
+        self._pinned(beneficiary=beneficiary, pinned=pinned)
+
+    @event("Pinned")
+    def _pinned(self, beneficiary: UUID, pinned: bool) -> None:
+        self.stops[self._stop_index(beneficiary)]["pinned"] = pinned
+
+    # ------------------------------------------------------------------ execution
+
+    def load(self, boxes: dict[str, tuple[str, float]]) -> None:
+        """Boxes go in the van: box → (probe id, temperature at loading °C)."""
+        self._require("planned")
+        missing = {s["box"] for s in self.stops} - set(boxes)
+        if missing:
+            raise InvalidInputError(f"boxes not loaded: {', '.join(sorted(missing))}")
+        at = clock.now()
+        self._loaded(
+            boxes={b: {"probe": p, "loading_temperature_c": t} for b, (p, t) in boxes.items()},
+            at=at,
+        )
+        for box, (_, temperature_c) in boxes.items():
+            if is_excursion(temperature_c):
+                self._excursion_opened(box=box, temperature_c=temperature_c, at=at)
+
+    @event("Loaded")
+    def _loaded(self, boxes: dict[str, dict[str, Any]], at: datetime) -> None:
+        self.status = "loaded"
+        self.loaded_at = at
+        self.boxes = {b: {**v, "blocked": False, "released": None} for b, v in boxes.items()}
+
+    def record_probe_reading(self, box: str, temperature_c: float, at: datetime) -> None:
+        """A probe reading of a box; above +3 °C opens an excursion unless one is open."""
+        self._require("loaded")
+        state = self._box(box)
+        self._probe_read(box=box, temperature_c=temperature_c, at=at)
+        if is_excursion(temperature_c) and not state["blocked"]:
+            self._excursion_opened(box=box, temperature_c=temperature_c, at=at)
+
+    @event("ProbeRead")
+    def _probe_read(self, box: str, temperature_c: float, at: datetime) -> None:
+        self.readings.append({"box": box, "temperature_c": temperature_c, "at": at})
+
+    @event("ExcursionOpened")
+    def _excursion_opened(self, box: str, temperature_c: float, at: datetime) -> None:
+        self.boxes[box]["blocked"] = True
+        self.boxes[box]["released"] = None
+        self.excursions.append(
+            {"box": box, "temperature_c": temperature_c, "at": at, "decision": None}
+        )
+
+    def release_box(self, box: str, by: str, reason: str) -> None:
+        """A named person releases a blocked box's meals, with a reason (recorded)."""
+        self._require("loaded")
+        state = self._box(box)
+        if not state["blocked"]:
+            raise RuleViolationError(f"box {box!r} is not blocked")
+        if not by.strip() or not reason.strip():
+            raise InvalidInputError("releasing a box needs the name of who decides and a reason")
+        self._released(box=box, by=by.strip(), reason=reason.strip())
+
+    @event("BoxReleased")
+    def _released(self, box: str, by: str, reason: str) -> None:
+        self.boxes[box]["blocked"] = False
+        self.boxes[box]["released"] = {"by": by, "reason": reason}
+        for excursion in self.excursions:
+            if excursion["box"] == box and excursion["decision"] is None:
+                excursion["decision"] = {"by": by, "reason": reason}
+
+    def record_stop(
+        self,
+        beneficiary: UUID,
+        outcome: str,
+        at: datetime,
+        reason: str = "",
+        handover_temperature_c: float | None = None,
+        position: tuple[float, float] | None = None,
+        contact: dict[str, str] | None = None,
+    ) -> None:
+        """What happened at a stop. Delivering from a blocked box is refused.
+
+        ``contact`` records the procedure when nobody answers: whom was called
+        (contact person, CCAS) and the result.
+        """
+        self._require("loaded")
+        if outcome not in OUTCOMES:
+            raise InvalidInputError(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
+        stop = self.stops[self._stop_index(beneficiary)]
+        if stop["outcome"] is not None:
+            raise RuleViolationError(f"the stop of {beneficiary} is already recorded")
+        if outcome in DELIVERED and self._box(stop["box"])["blocked"]:
+            raise RuleViolationError(
+                f"box {stop['box']!r} is blocked by a cold-chain excursion: its meals cannot "
+                "be delivered unless someone releases them"
+            )
+        if outcome == "absent" and (not contact or contact.get("result") not in CONTACT_RESULTS):
+            raise InvalidInputError(
+                "an absent beneficiary needs the contact procedure: "
+                "who was called and the result (reached or not_reached)"
+            )
+        if outcome == "other" and not reason.strip():
+            raise InvalidInputError("outcome 'other' needs a reason")
+        self._stop_recorded(
+            beneficiary=beneficiary,
+            outcome=outcome,
+            at=at,
+            reason=reason.strip(),
+            handover_temperature_c=handover_temperature_c,
+            position=list(position) if position else None,
+            contact=contact,
+        )
+
+    @event("StopRecorded")
+    def _stop_recorded(
+        self,
+        beneficiary: UUID,
+        outcome: str,
+        at: datetime,
+        reason: str,
+        handover_temperature_c: float | None,
+        position: list[float] | None,
+        contact: dict[str, str] | None,
+    ) -> None:
+        stop = self.stops[self._stop_index(beneficiary)]
+        stop.update(
+            outcome=outcome,
+            at=at,
+            reason=reason,
+            handover_temperature_c=handover_temperature_c,
+            position=position,
+            contact=contact,
+        )
+
+    def complete(self) -> None:
+        """The round is over; every stop must have its outcome."""
+        self._require("loaded")
+        open_stops = [s for s in self.stops if s["outcome"] is None]
+        if open_stops:
+            raise RuleViolationError(f"{len(open_stops)} stops have no outcome yet")
+        self._completed(at=clock.now())
+
+    @event("Completed")
+    def _completed(self, at: datetime) -> None:
+        self.status = "completed"
+        self.completed_at = at
+
+    # ------------------------------------------------------------------ queries
+
+    def meals_delivered(self) -> int:
+        return sum(s["meals"] for s in self.stops if s["outcome"] in DELIVERED)
+
+    def box_curve(self, box: str) -> list[tuple[datetime, float]]:
+        """A box's temperatures over the round, loading first (°C)."""
+        state = self._box(box)
+        curve = [(self.loaded_at, float(state["loading_temperature_c"]))]
+        curve += [(r["at"], float(r["temperature_c"])) for r in self.readings if r["box"] == box]
+        return curve
