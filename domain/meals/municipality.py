@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
+from datetime import date
 from itertools import pairwise
 from typing import Any
 from uuid import UUID
@@ -11,7 +12,7 @@ from uuid import UUID
 from eventsourcing.domain import event
 
 from domain.aggregate import MaillageAggregate
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, RuleViolationError
 from domain.ids import municipality_id
 
 _INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
@@ -112,13 +113,35 @@ class Municipality(MaillageAggregate):
 
     @property
     def contract(self) -> Contract:
+        """The contract in force for deliveries from now on."""
         return Contract.from_json(self._contract)
 
-    def renew_contract(self, contract: Contract) -> None:
-        """New prices from now on (past statements keep the prices of their time)."""
-        if contract.to_json() != self._contract:
-            self._contract_renewed(contract=contract.to_json())
+    def contract_on(self, day: date) -> Contract:
+        """The contract whose prices apply to deliveries of ``day``."""
+        chosen = self._contract_history[0][1]
+        for effective_from, brackets in self._contract_history:
+            if effective_from <= day.isoformat():
+                chosen = brackets
+        return Contract.from_json(chosen)
+
+    @property
+    def _contract_history(self) -> list[tuple[str, list[dict[str, Any]]]]:
+        return getattr(self, "_renewals", None) or [("0000-01-01", self._contract)]
+
+    def renew_contract(self, contract: Contract, effective_from: date) -> None:
+        """New prices for deliveries from ``effective_from`` on; earlier days keep theirs."""
+        history = self._contract_history
+        if effective_from.isoformat() <= history[-1][0]:
+            raise RuleViolationError(
+                f"a contract renewal must take effect after {history[-1][0]}, "
+                f"not on {effective_from}"
+            )
+        if contract.to_json() != history[-1][1]:
+            self._contract_renewed(
+                contract=contract.to_json(), effective_from=effective_from.isoformat()
+            )
 
     @event("ContractRenewed")
-    def _contract_renewed(self, contract: list[dict[str, Any]]) -> None:
+    def _contract_renewed(self, contract: list[dict[str, Any]], effective_from: str) -> None:
+        self._renewals = [*self._contract_history, (effective_from, contract)]
         self._contract = contract
