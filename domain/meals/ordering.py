@@ -70,3 +70,49 @@ def orders_for(beneficiaries: Iterable[Beneficiary], delivery: date) -> list[Ord
         if by_day:
             out.append(Order(b.id, delivery, by_day))
     return out
+
+
+def kitchen_counts(
+    beneficiaries: Iterable[Beneficiary], delivery: date
+) -> dict[tuple[str, str], int]:
+    """Meals the kitchen prepares for a delivery day, by (regime, texture).
+
+    Reads the sealed diets; a beneficiary whose data was erased counts under
+    ("unknown", "unknown") so the totals still match the orders.
+    """
+    counts: dict[tuple[str, str], int] = {}
+    for order_beneficiary in beneficiaries:
+        meals = sum(order_beneficiary.meals_on(d) for d in meal_days(delivery))
+        if not meals:
+            continue
+        diet = order_beneficiary.diet
+        if diet is None or diet.erased:
+            key = ("unknown", "unknown")
+        else:
+            key = (str(diet.value["regime"]), str(diet.value["texture"]))
+        counts[key] = counts.get(key, 0) + meals
+    return dict(sorted(counts.items()))
+
+
+MANIFEST_FIELDS = ("name", "address", "access_notes", "phone", "contact_person")
+"""The personal data a postman needs at the door, and nothing more (no diet, no income)."""
+
+
+def round_manifest(
+    stops: Iterable[tuple[Beneficiary, int, str]],
+) -> list[dict[str, object]]:
+    """The postman's list for a round: (beneficiary, meals, box) in delivery order."""
+    out: list[dict[str, object]] = []
+    for position, (b, meals, box) in enumerate(stops, start=1):
+        personal = {} if b.personal.erased else b.personal.value
+        out.append(
+            {
+                "stop": position,
+                "file_number": b.file_number,
+                **{k: personal.get(k, "") for k in MANIFEST_FIELDS},
+                "window": f"{b.window_start}–{b.window_end}",
+                "meals": meals,
+                "box": box,
+            }
+        )
+    return out

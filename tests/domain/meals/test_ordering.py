@@ -9,7 +9,15 @@ from hypothesis import strategies as st
 
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.municipality import Municipality
-from domain.meals.ordering import delivery_day, meal_days, orders_close_at, orders_for, orders_open
+from domain.meals.ordering import (
+    delivery_day,
+    kitchen_counts,
+    meal_days,
+    orders_close_at,
+    orders_for,
+    orders_open,
+    round_manifest,
+)
 
 MONDAY = date(2026, 3, 9)
 
@@ -58,3 +66,29 @@ def test_friday_order_carries_the_weekend_and_suspensions_resume() -> None:
     assert louis.id not in orders  # suspended that Friday
     next_friday = friday + timedelta(7)
     assert [o.meals for o in orders_for([louis], next_friday)] == [1]  # back by itself
+
+
+def test_kitchen_counts_by_regime_and_texture() -> None:
+    a = active({0: 1, 4: 1, 5: 1, 6: 1}, "F1")
+    b = active({4: 2}, "F2")
+    b.prescribe_diet("no_salt", "minced", ["celery"], [])
+    friday = MONDAY + timedelta(4)
+    assert kitchen_counts([a, b], friday) == {("no_salt", "minced"): 2, ("normal", "normal"): 3}
+    assert kitchen_counts([a, b], MONDAY) == {("normal", "normal"): 1}
+
+
+def test_manifest_carries_only_what_the_postman_needs() -> None:
+    b = Beneficiary.register(
+        "37261",
+        "F9",
+        Municipality.create_id("37261"),
+        {"name": "Jeanne", "address": "12 rue Colbert", "phone": "02", "access_notes": "code 1942"},
+        47.39,
+        0.69,
+        "low",
+    )
+    b.prescribe_diet("no_sugar", "mixed", ["peanuts"], [])
+    (line,) = round_manifest([(b, 2, "box-1")])
+    assert line["name"] == "Jeanne" and line["access_notes"] == "code 1942"
+    assert line["meals"] == 2 and line["box"] == "box-1" and line["stop"] == 1
+    assert "peanuts" not in str(line) and "no_sugar" not in str(line) and "low" not in str(line)
