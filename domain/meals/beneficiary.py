@@ -230,6 +230,18 @@ class Beneficiary(MaillageAggregate):
         self.status = "deceased"
         self.last_day = day
 
+    def record_erasure(self, by: str) -> None:
+        """Record that the person's data is being erased (the key is deleted next)."""
+        if getattr(self, "erased_by", None):
+            raise RuleViolationError(f"beneficiary file {self.file_number} is already erased")
+        if not by.strip():
+            raise InvalidInputError("an erasure needs the name of who ordered it")
+        self._erased(by=by.strip())
+
+    @event("Erased")
+    def _erased(self, by: str) -> None:
+        self.erased_by = by
+
     # ------------------------------------------------------------------ queries
 
     def suspended_on(self, day: date) -> bool:

@@ -42,6 +42,8 @@ class Projector:
             raise ValueError("batch_size must be at least 1")
         self.app = app
         self.views = list(views)
+        for view in self.views:
+            view.attach(app)
         self.batch_size = batch_size
         self.conn = ViewConnection.open(app.location)
         with app.location.setup_lock():

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.persistence import Notification
 
 from domain.store import ViewConnection
+
+if TYPE_CHECKING:
+    from domain.application import Maillage
 
 _decode = json.JSONDecoder().decode
 
@@ -37,6 +40,9 @@ class View(ABC):
     version: ClassVar[int] = 1
     tables: ClassVar[tuple[str, ...]]
     topics: ClassVar[tuple[str, ...]]
+
+    def attach(self, app: Maillage) -> None:  # noqa: B027 - most views need nothing
+        """Called by the projector before applying: views that open sealed data keep ``app``."""
 
     @abstractmethod
     def create(self, conn: ViewConnection) -> None:

@@ -47,8 +47,14 @@ def test_demo_opens_the_dashboard_and_q_quits_cleanly(tmp_path: Path) -> None:
         def screen() -> str:
             return tmux("capture-pane", "-p", "-t", session)
 
-        wait_until(lambda: "20,040 events" in screen(), "the dashboard with the demo's events")
-        text = screen()
+        seen: list[str] = []
+
+        def dashboard_shown() -> bool:
+            seen.append(screen())
+            return "20,040 events" in seen[-1]
+
+        wait_until(dashboard_shown, "the dashboard with the demo's events")
+        text = seen[-1]
         assert "Event log" in text and "Devices" in text
         assert "demo.sqlite · operator" in text  # the header names the store and the role
         tmux("send-keys", "-t", session, "q")
