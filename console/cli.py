@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from console import settings as settings_mod
+from console.meals_cli import add_meals_commands
 from console.settings import Settings
 from domain.application import Maillage
 from domain.errors import MaillageError, StoreUnavailableError
@@ -122,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         )
         sub.add_argument("--json", action="store_true", help="print JSON for scripts")
         sub.set_defaults(handler=handler)
+    add_meals_commands(commands, common, _Parser)
     return parser
 
 

@@ -1,0 +1,200 @@
+"""``maillage meals …``: municipalities and beneficiaries from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from console.settings import Settings
+from domain.errors import InvalidInputError, NotFoundError
+from domain.ids import beneficiary_id, municipality_id
+from domain.meals.imports import import_beneficiaries
+from domain.meals.municipality import Contract, Municipality, PriceBracket, normalise_insee
+from domain.meals.service import erase_beneficiary
+from domain.views.catalogue import all_views
+from domain.views.projector import Projector
+
+
+def add_meals_commands(commands: Any, common: argparse.ArgumentParser, parser_class: type) -> None:
+    """Register the ``meals`` command and its actions."""
+    meals = commands.add_parser(
+        "meals", parents=[common], help="meal rounds: municipalities, beneficiaries"
+    )
+    areas = meals.add_subparsers(
+        dest="meals_area", metavar="AREA", required=True, parser_class=parser_class
+    )
+
+    town = areas.add_parser("municipality", parents=[common], help="municipalities and contracts")
+    town_cmds = town.add_subparsers(
+        dest="town_command", metavar="ACTION", required=True, parser_class=parser_class
+    )
+    add = town_cmds.add_parser(
+        "add", parents=[common], help="register a municipality and its contract"
+    )
+    add.add_argument("--insee", required=True, help="INSEE commune code, e.g. 37261")
+    add.add_argument("--name", required=True)
+    add.add_argument("--depot", required=True, help="the postal depot that serves it")
+    add.add_argument("--ccas", required=True, help="the social centre's contact (address or phone)")
+    add.add_argument(
+        "--bracket",
+        action="append",
+        required=True,
+        type=_bracket,
+        metavar="NAME:MAX_INCOME_EUR:MEAL_CENTS:DELIVERY_CENTS",
+        help="an income bracket (repeat; leave MAX_INCOME_EUR empty on the last)",
+    )
+    add.add_argument("--json", action="store_true")
+    add.set_defaults(handler=cmd_municipality_add)
+
+    people = areas.add_parser("beneficiaries", parents=[common], help="beneficiaries' files")
+    people_cmds = people.add_subparsers(
+        dest="people_command", metavar="ACTION", required=True, parser_class=parser_class
+    )
+    imp = people_cmds.add_parser(
+        "import",
+        parents=[common],
+        help="import a CSV file: every line checked, then all or nothing",
+    )
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--municipality", required=True, metavar="INSEE")
+    imp.add_argument("--json", action="store_true")
+    imp.set_defaults(handler=cmd_beneficiaries_import)
+
+    lst = people_cmds.add_parser(
+        "list", parents=[common], help="beneficiaries as the views hold them"
+    )
+    lst.add_argument("--municipality", metavar="INSEE")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler=cmd_beneficiaries_list)
+
+    erase = people_cmds.add_parser(
+        "erase", parents=[common], help="erase a person's data for good (crypto-shredding)"
+    )
+    erase.add_argument("file_number")
+    erase.add_argument("--municipality", required=True, metavar="INSEE")
+    erase.add_argument("--by", required=True, help="who ordered the erasure")
+    erase.set_defaults(handler=cmd_beneficiaries_erase)
+
+
+def _bracket(text: str) -> PriceBracket:
+    parts = text.split(":")
+    if len(parts) != 4:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not NAME:MAX_INCOME_EUR:MEAL_CENTS:DELIVERY_CENTS"
+        )
+    name, max_income, meal, delivery = parts
+    try:
+        return PriceBracket(name, int(max_income) if max_income else None, int(meal), int(delivery))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: income and prices are whole numbers") from None
+
+
+def _open(settings: Settings) -> Any:
+    from console.cli import open_store
+
+    return open_store(settings)
+
+
+def _municipality(app: Any, insee: str) -> Municipality:
+    code = normalise_insee(insee)
+    try:
+        return app.get(municipality_id(code), Municipality)
+    except NotFoundError:
+        raise NotFoundError(f"no municipality with INSEE code {code}: add it first") from None
+
+
+def cmd_municipality_add(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    town = Municipality.register(
+        args.insee, args.name, args.depot, args.ccas, Contract(tuple(args.bracket))
+    )
+    if app.recorder.select_events(town.id, limit=1):
+        raise InvalidInputError(f"municipality {town.insee_code} is already registered")
+    app.save(town)
+    result = {"id": str(town.id), "insee_code": town.insee_code, "name": town.name}
+    print(
+        json.dumps(result)
+        if args.json
+        else f"municipality {town.name} ({town.insee_code}) registered"
+    )
+    return 0
+
+
+def cmd_beneficiaries_import(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InvalidInputError(f"{args.file} is not UTF-8 text (byte {e.start})") from None
+    except OSError as e:
+        raise InvalidInputError(f"cannot read {args.file}: {e.strerror}") from None
+    app = _open(settings)
+    report = import_beneficiaries(app, _municipality(app, args.municipality), text)
+    summary = {
+        "file": str(args.file),
+        "read": report.read,
+        "recorded": report.recorded,
+        "already_registered": report.already_registered,
+        "errors": [{"line": n, "message": m} for n, m in report.errors],
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        for line, message in report.errors:
+            print(f"{args.file}:{line}: {message}", file=sys.stderr)
+        print(
+            f"{report.read} lines read, {report.recorded} beneficiaries recorded, "
+            f"{report.already_registered} already registered"
+        )
+    if report.errors:
+        print(
+            f"maillage: error: {len(report.errors)} bad lines in {args.file}: nothing was recorded",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
+def cmd_beneficiaries_list(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    with Projector(app, all_views()) as projector:
+        projector.catch_up()
+        query = "SELECT id, insee_code, file_number, status, name, price_bracket, regime, texture "
+        query += "FROM beneficiaries_view"
+        params: tuple[str, ...] = ()
+        if args.municipality:
+            query += " WHERE insee_code = ?"
+            params = (normalise_insee(args.municipality),)
+        rows = projector.conn.fetchall(query + " ORDER BY insee_code, file_number", params)
+    keys = (
+        "id",
+        "insee_code",
+        "file_number",
+        "status",
+        "name",
+        "price_bracket",
+        "regime",
+        "texture",
+    )
+    records = [dict(zip(keys, map(str, r), strict=True)) for r in rows]
+    if args.json:
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+    else:
+        for r in records:
+            print(f"{r['insee_code']}  {r['file_number']:<12} {r['status']:<9} {r['name']}")
+    return 0
+
+
+def cmd_beneficiaries_erase(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    code = normalise_insee(args.municipality)
+    try:
+        erase_beneficiary(app, beneficiary_id(code, args.file_number), by=args.by)
+    except NotFoundError:
+        raise NotFoundError(f"no beneficiary file {args.file_number} in {code}") from None
+    with Projector(app, all_views()) as projector:
+        projector.catch_up()
+    print(f"beneficiary file {args.file_number} of {code}: personal data erased")
+    return 0
