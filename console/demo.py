@@ -1,4 +1,4 @@
-"""A realistic demo data set: a regional device order for the schools of Tours.
+"""A realistic demo data set: Tours' schools and their device order, and its meal rounds.
 
 Everything is generated from a fixed seed, with events dated over the last
 three weeks so the dashboard has a history to show.
@@ -10,12 +10,15 @@ import math
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from console.demo_meals import build_meals_demo
 from domain import clock
 from domain.application import Maillage
 from domain.devices.service import ManifestLine, SchoolRecord, announce_devices, register_schools
 from domain.devices.uai import check_letter
 
+PARIS = ZoneInfo("Europe/Paris")
 TOURS_CENTRE = (47.3941, 0.6848)  # Place Jean-Jaurès, Tours
 ORDER_REFERENCE = "CVL-2026-EDU-017"
 DEVICE_COUNT = 20_000
@@ -168,3 +171,8 @@ def build_demo(
                     progress("devices", offset + done, len(lines))
 
             announce_devices(app, part, progress=report)
+    if progress:
+        progress("meals", 0, 1)
+    build_meals_demo(app, today.astimezone(PARIS).date(), random.Random(20261129))
+    if progress:
+        progress("meals", 1, 1)

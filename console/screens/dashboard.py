@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from zoneinfo import ZoneInfo
 
 from textual import on, work
@@ -15,9 +15,11 @@ from textual.worker import get_current_worker
 from console.messages import ViewsUpdated
 from console.screens.mode import ModeScreen
 from domain import clock
+from domain.meals.welfare_alert import ACKNOWLEDGE_WITHIN
 from domain.store import ViewConnection
 from domain.views.activity import events_per_day
 from domain.views.devices import device_counts, establishment_count
+from domain.views.meals import MealsToday, meals_today
 from domain.views.projector import Projector
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -33,6 +35,7 @@ class DashboardFigures:
     schools: int
     devices: dict[str, int]
     per_day: list[tuple[str, int]]
+    meals: MealsToday
 
 
 class Tile(Vertical):
@@ -86,7 +89,8 @@ class DashboardScreen(ModeScreen):
         """Read the figures from the views (in a thread) and show them."""
         store = self.console.store
         last = store.last_position()
-        today = clock.now().astimezone(PARIS).date()
+        now = clock.now()
+        today = now.astimezone(PARIS).date()
         first = today - timedelta(days=HISTORY_DAYS - 1)
         with Projector(store, []) as projector:
             behind = sum(max(0, last - p.position) for p in projector.positions())
@@ -98,6 +102,12 @@ class DashboardScreen(ModeScreen):
                 schools=establishment_count(conn),
                 devices=device_counts(conn),
                 per_day=events_per_day(conn, first.isoformat(), today.isoformat()),
+                meals=meals_today(
+                    conn,
+                    today.isoformat(),
+                    now.astimezone(UTC).isoformat(),
+                    (now - ACKNOWLEDGE_WITHIN).astimezone(UTC).isoformat(),
+                ),
             )
         finally:
             conn.close()
@@ -117,6 +127,22 @@ class DashboardScreen(ModeScreen):
             ", ".join(f"{n:,} {status}" for status, n in sorted(f.devices.items())) or "none yet"
         )
         self.query_one("#tile-devices", Tile).show(f"{total:,}", detail)
+        m = f.meals
+        self.query_one("#tile-meals", Tile).show(
+            f"{m.meals_delivered:,} of {m.meals_planned:,} delivered",
+            f"{m.rounds} rounds, {m.rounds_under_way} under way · "
+            + (
+                f"{m.open_excursions} open cold-chain excursions"
+                if m.open_excursions
+                else "cold chain OK"
+            ),
+        )
+        self.query_one("#tile-alerts", Tile).show(
+            f"{m.open_alerts} open",
+            f"{m.overdue_alerts} not acknowledged within {ACKNOWLEDGE_WITHIN.seconds // 3600} h"
+            if m.overdue_alerts
+            else "none overdue",
+        )
         self.query_one("#pulse-sparkline", Sparkline).data = [n for _, n in f.per_day]
         if f.per_day:
             busiest = max(f.per_day, key=lambda d: d[1])

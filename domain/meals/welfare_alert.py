@@ -19,6 +19,8 @@ from domain.personal import Personal
 
 CATEGORIES = ("health", "self_care_safety", "mobility", "home", "other")
 SEVERITIES = ("low", "medium", "high", "urgent")
+ACKNOWLEDGE_WITHIN = timedelta(hours=4)
+"""Default delay for the CCAS to acknowledge an alert before it shows as overdue."""
 OUTCOMES = ("resolved", "referred", "hospitalised", "no_action_needed", "deceased", "other")
 
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from domain.views.activity import ActivityView
 from domain.views.devices import DevicesView, EstablishmentsView
-from domain.views.meals import BeneficiariesView
+from domain.views.meals import BeneficiariesView, RoundsView, WelfareAlertsView
 from domain.views.view import View
 
 
 def all_views() -> list[View]:
     """A fresh instance of each view."""
-    return [ActivityView(), EstablishmentsView(), DevicesView(), BeneficiariesView()]
+    return [
+        ActivityView(),
+        EstablishmentsView(),
+        DevicesView(),
+        BeneficiariesView(),
+        RoundsView(),
+        WelfareAlertsView(),
+    ]

@@ -1,4 +1,4 @@
-"""Read models of the meal service: beneficiaries as the operator lists them.
+"""Read models of the meal service: beneficiaries, rounds and their stops, welfare alerts.
 
 Personal fields are opened while the rows are built (the view needs the
 application's mapper for that) and replaced by the erased marker when a
@@ -9,15 +9,19 @@ since the key is gone.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from domain.meals.beneficiary import Beneficiary
+from domain.meals.meal_round import DELIVERED, MealRound
+from domain.meals.welfare_alert import WelfareAlert
 from domain.personal import ERASED, Personal
 from domain.store import ViewConnection
-from domain.views.view import View
+from domain.views.view import View, event_state
 
 if TYPE_CHECKING:
     from domain.application import Maillage
@@ -93,3 +97,172 @@ class BeneficiariesView(View):
                     "regime = ?, texture = ? WHERE id = ?",
                     (ERASED, ERASED, ERASED, ERASED, ERASED, key),
                 )
+
+
+def _id(value: Any) -> str:
+    """A transcoded UUID (``{"_type_": "uuid_hex", "_data_": hex}``) as the text views keep."""
+    return str(UUID(value["_data_"])) if isinstance(value, dict) else str(value)
+
+
+def _when(value: Any) -> str:
+    """A transcoded datetime as ISO text (UTC)."""
+    return str(value["_data_"]) if isinstance(value, dict) else str(value)
+
+
+class RoundsView(View):
+    """Rounds and their stops: status, meals planned and delivered, open excursions."""
+
+    name = "rounds"
+    version = 1
+    tables = ("rounds_view", "round_stops_view")
+    topics = tuple(
+        get_topic(e)
+        for e in (
+            MealRound.Planned, MealRound.Reordered, MealRound.Loaded, MealRound.StopRecorded,
+            MealRound.ExcursionOpened, MealRound.BoxReleased, MealRound.Completed,
+        )
+    )  # fmt: skip
+
+    def create(self, conn: ViewConnection) -> None:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS rounds_view ("
+            "id TEXT PRIMARY KEY, day TEXT NOT NULL, depot TEXT NOT NULL, postman TEXT NOT NULL, "
+            "vehicle TEXT NOT NULL, status TEXT NOT NULL, stops INTEGER NOT NULL, "
+            "meals INTEGER NOT NULL, meals_delivered INTEGER NOT NULL, "
+            "stops_recorded INTEGER NOT NULL, open_excursions INTEGER NOT NULL)"
+        )
+        conn.execute("CREATE INDEX IF NOT EXISTS rounds_view_day ON rounds_view (day)")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS round_stops_view ("
+            "round_id TEXT NOT NULL, beneficiary_id TEXT NOT NULL, position INTEGER NOT NULL, "
+            "meals INTEGER NOT NULL, box TEXT NOT NULL, outcome TEXT, "
+            "PRIMARY KEY (round_id, beneficiary_id))"
+        )
+
+    def apply(self, conn: ViewConnection, notifications: Sequence[Notification]) -> None:
+        for n in notifications:
+            kind = n.topic.rsplit(".", 1)[-1]
+            s = event_state(n)
+            rid = str(n.originator_id)
+            if kind == "Planned":
+                stops = s["stops"]
+                conn.execute(
+                    "INSERT INTO rounds_view VALUES (?, ?, ?, ?, ?, 'planned', ?, ?, 0, 0, 0)",
+                    (rid, s["day"], s["depot"], s["postman"], s["vehicle"], len(stops),
+                     sum(int(x["meals"]) for x in stops)),
+                )  # fmt: skip
+                conn.executemany(
+                    "INSERT INTO round_stops_view VALUES (?, ?, ?, ?, ?, NULL)",
+                    [(rid, _id(x["beneficiary"]), i, int(x["meals"]), x["box"])
+                     for i, x in enumerate(stops)],
+                )  # fmt: skip
+            elif kind == "Reordered":
+                conn.executemany(
+                    "UPDATE round_stops_view SET position = ? "
+                    "WHERE round_id = ? AND beneficiary_id = ?",
+                    [(i, rid, _id(b)) for i, b in enumerate(s["order"])],
+                )
+            elif kind in ("Loaded", "Completed"):
+                conn.execute("UPDATE rounds_view SET status = ? WHERE id = ?", (kind.lower(), rid))
+            elif kind == "StopRecorded":
+                who = _id(s["beneficiary"])
+                conn.execute(
+                    "UPDATE round_stops_view SET outcome = ? "
+                    "WHERE round_id = ? AND beneficiary_id = ?",
+                    (s["outcome"], rid, who),
+                )
+                delivered = 1 if s["outcome"] in DELIVERED else 0
+                conn.execute(
+                    "UPDATE rounds_view SET stops_recorded = stops_recorded + 1, "
+                    "meals_delivered = meals_delivered + ? * (SELECT meals FROM round_stops_view "
+                    "WHERE round_id = ? AND beneficiary_id = ?) WHERE id = ?",
+                    (delivered, rid, who, rid),
+                )
+            elif kind == "ExcursionOpened":
+                conn.execute(
+                    "UPDATE rounds_view SET open_excursions = open_excursions + 1 WHERE id = ?",
+                    (rid,),
+                )
+            else:  # BoxReleased
+                conn.execute(
+                    "UPDATE rounds_view SET open_excursions = open_excursions - 1 WHERE id = ?",
+                    (rid,),
+                )
+
+
+class WelfareAlertsView(View):
+    """The CCAS inbox: every alert, its state and its dates (the note stays sealed)."""
+
+    name = "welfare_alerts"
+    version = 1
+    tables = ("welfare_alerts_view",)
+    topics = tuple(
+        get_topic(e) for e in (WelfareAlert.Raised, WelfareAlert.Acknowledged, WelfareAlert.Closed)
+    )
+
+    def create(self, conn: ViewConnection) -> None:
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS welfare_alerts_view ("
+            "id TEXT PRIMARY KEY, beneficiary_id TEXT NOT NULL, municipality_id TEXT NOT NULL, "
+            "category TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL, "
+            "raised_at TEXT NOT NULL, acknowledged_at TEXT, closed_at TEXT, outcome TEXT)"
+        )
+
+    def apply(self, conn: ViewConnection, notifications: Sequence[Notification]) -> None:
+        for n in notifications:
+            kind = n.topic.rsplit(".", 1)[-1]
+            s = event_state(n)
+            aid = str(n.originator_id)
+            if kind == "Raised":
+                conn.execute(
+                    "INSERT INTO welfare_alerts_view "
+                    "VALUES (?, ?, ?, ?, ?, 'raised', ?, NULL, NULL, NULL)",
+                    (aid, _id(s["beneficiary_id"]), _id(s["municipality_id"]), s["category"],
+                     s["severity"], _when(s["timestamp"])),
+                )  # fmt: skip
+            elif kind == "Acknowledged":
+                conn.execute(
+                    "UPDATE welfare_alerts_view SET status = 'acknowledged', acknowledged_at = ? "
+                    "WHERE id = ?",
+                    (_when(s["at"]), aid),
+                )
+            else:
+                conn.execute(
+                    "UPDATE welfare_alerts_view SET status = 'closed', closed_at = ?, outcome = ? "
+                    "WHERE id = ?",
+                    (_when(s["timestamp"]), s["outcome"], aid),
+                )
+
+
+@dataclass(frozen=True)
+class MealsToday:
+    """The dashboard's meal figures for one day."""
+
+    meals_planned: int
+    meals_delivered: int
+    rounds: int
+    rounds_under_way: int
+    open_excursions: int
+    open_alerts: int
+    overdue_alerts: int
+
+
+def meals_today(
+    conn: ViewConnection, day: str, now_utc: str, overdue_before_utc: str
+) -> MealsToday:
+    """Figures of ``day`` (ISO date); alerts raised before ``overdue_before_utc`` and not
+    acknowledged are overdue (timestamps are ISO UTC text, so they compare as strings)."""
+    row = conn.fetchone(
+        "SELECT COALESCE(SUM(meals), 0), COALESCE(SUM(meals_delivered), 0), COUNT(*), "
+        "COALESCE(SUM(CASE WHEN status = 'loaded' THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(open_excursions), 0) FROM rounds_view WHERE day = ?",
+        (day,),
+    )
+    alerts = conn.fetchone(
+        "SELECT COALESCE(SUM(CASE WHEN status != 'closed' THEN 1 ELSE 0 END), 0), "
+        "COALESCE(SUM(CASE WHEN status = 'raised' AND raised_at < ? THEN 1 ELSE 0 END), 0) "
+        "FROM welfare_alerts_view WHERE raised_at <= ?",
+        (overdue_before_utc, now_utc),
+    )
+    assert row is not None and alerts is not None
+    return MealsToday(*(int(v) for v in row), *(int(v) for v in alerts))
