@@ -19,7 +19,8 @@ from textual.worker import get_current_worker
 from console.messages import ViewsUpdated
 from console.screens.dashboard import DashboardScreen
 from console.screens.devices import DevicesScreen
-from console.screens.placeholder import AuditScreen, MealsScreen, SensorsScreen
+from console.screens.meals import MealsScreen
+from console.screens.placeholder import AuditScreen, SensorsScreen
 from console.screens.progress import ProgressScreen
 from console.screens.store_info import StoreInfoScreen
 from console.settings import Settings

@@ -24,14 +24,6 @@ class NotYetScreen(ModeScreen):
             )
 
 
-class MealsScreen(NotYetScreen):
-    HEADING = "Meal rounds"
-    PROMISE = (
-        "Beneficiaries, rounds, cold chain, welfare alerts and monthly statements "
-        "will be shown here."
-    )
-
-
 class SensorsScreen(NotYetScreen):
     HEADING = "Sensors"
     PROMISE = "Ports, detected sensors, recordings and live panels will be shown here."

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from textual.command import CommandPalette
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Static, TabbedContent
 
 from console.app import MaillageApp
 from console.cli import open_store
@@ -68,7 +68,7 @@ async def test_number_keys_switch_modes_and_empty_modes_say_so(demo_store: Path)
         for key, mode in (("2", "meals"), ("4", "sensors"), ("5", "audit"), ("3", "devices")):
             await pilot.press(key)
             assert app.current_mode == mode
-            if mode != "devices":
+            if mode not in ("devices", "meals"):
                 text = str(app.screen.query_one(".not-yet", Static).render())
                 assert "Nothing here yet" in text
         await pilot.press("1")
@@ -203,3 +203,45 @@ async def test_one_views_update_reaches_the_app_once(demo_store: Path) -> None:
         app.post_message(ViewsUpdated(1, app.store.last_position()))
         await pilot.pause(0.5)
     assert CountingApp.heard == 1
+
+
+async def test_meals_mode_lists_beneficiaries_and_opens_a_round_with_its_excursion(
+    demo_store: Path,
+) -> None:
+    from console.screens.meals import RoundScreen
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(150, 45)) as pilot:
+        await pilot.press("2")
+        people = app.screen.query_one("#beneficiaries-table", VirtualTable)
+        await wait_for(pilot, lambda: len(people.rows) == 60, "the 60 beneficiaries")
+        assert {people.rows.cell(i, 1) for i in range(60)} == {"active"}
+
+        rounds = app.screen.query_one("#rounds-table", VirtualTable)
+        await wait_for(pilot, lambda: len(rounds.rows) > 0, "the rounds")
+        day = next(
+            d
+            for d in (excursion_day(app, rounds.rows.row_key(r)) for r in range(len(rounds.rows)))
+            if d
+        )
+        app.screen.query_one("#meals-tabs", TabbedContent).active = "tab-rounds"
+        rounds.focus()
+        await pilot.press("slash", *day, "enter")
+        await wait_for(pilot, lambda: len(rounds.view) == 2 and not rounds.view_pending, "filter")
+        rounds.focus()
+        await pilot.press("enter")  # first of the day: L. Petit's round, the one with the excursion
+        await wait_for(pilot, lambda: isinstance(app.screen, RoundScreen), "the round")
+        screen = app.screen
+        await wait_for(pilot, lambda: "excursion" in screen.body_text, "the round's stops")
+        assert "released by M. Martin (chef de production)" in screen.body_text
+        assert screen.body_text.startswith(f"{day} · L. Petit")
+
+
+def excursion_day(app: MaillageApp, key: str) -> str | None:
+    """The day of this round if it had a cold-chain excursion."""
+    from uuid import UUID
+
+    from domain.meals.meal_round import MealRound
+
+    rnd = app.store.get(UUID(key), MealRound)
+    return rnd.day if rnd.excursions else None

@@ -1,0 +1,163 @@
+"""Meals mode: beneficiaries, rounds with their stops and boxes, the CCAS welfare inbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import Label, Sparkline, Static, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from console.messages import ViewsUpdated
+from console.screens.mode import ModeScreen
+from console.screens.reading import ReadingScreen
+from console.widgets.rows import Column, ColumnarRows
+from console.widgets.virtual_table import VirtualTable
+from domain.meals.cold_chain import CHILLED_LIMIT_C
+from domain.meals.meal_round import MealRound
+from domain.store import ViewConnection
+
+if TYPE_CHECKING:
+    from console.app import MaillageApp
+
+PARIS = ZoneInfo("Europe/Paris")
+
+TABLES: dict[str, tuple[tuple[Column, ...], str]] = {
+    "beneficiaries-table": (
+        (
+            Column("file", "File", 11),
+            Column("status", "Status", 9),
+            Column("name", "Name", 24),
+            Column("address", "Address", 36),
+            Column("bracket", "Bracket", 8),
+            Column("diet", "Diet", 18),
+        ),
+        "SELECT id, file_number, status, name, address, price_bracket, "
+        "regime || ' / ' || texture FROM beneficiaries_view ORDER BY file_number",
+    ),
+    "rounds-table": (
+        (
+            Column("day", "Day", 10),
+            Column("postman", "Postman", 12),
+            Column("vehicle", "Van", 7),
+            Column("status", "Status", 9),
+            Column("stops", "Stops", 6, "right", numeric=True),
+            Column("meals", "Meals", 6, "right", numeric=True),
+            Column("delivered", "Delivered", 9, "right", numeric=True),
+            Column("excursions", "Excursions", 10, "right", numeric=True),
+        ),
+        "SELECT id, day, postman, vehicle, status, stops, meals, meals_delivered, "
+        "open_excursions FROM rounds_view ORDER BY day DESC, postman",
+    ),
+    "alerts-table": (
+        (
+            Column("raised", "Raised (UTC)", 16),
+            Column("category", "Category", 16),
+            Column("severity", "Severity", 8),
+            Column("status", "Status", 12),
+            Column("outcome", "Outcome", 16),
+            Column("file", "File", 11),
+        ),
+        "SELECT a.id, substr(a.raised_at, 1, 16), a.category, a.severity, a.status, "
+        "COALESCE(a.outcome, ''), COALESCE(b.file_number, '') FROM welfare_alerts_view a "
+        "LEFT JOIN beneficiaries_view b ON b.id = a.beneficiary_id ORDER BY a.raised_at DESC",
+    ),
+}
+
+
+def columnar(columns: tuple[Column, ...], rows: list[tuple[Any, ...]]) -> ColumnarRows:
+    """View rows (id first) as table columns keyed by id."""
+    data = {c.key: [str(r[i + 1]) for r in rows] for i, c in enumerate(columns)}
+    return ColumnarRows(columns, data, keys=[str(r[0]) for r in rows])
+
+
+class MealsScreen(ModeScreen):
+    """Beneficiaries, rounds and the welfare inbox, each in a virtual table with `/` filter."""
+
+    def compose_body(self) -> ComposeResult:
+        with TabbedContent(id="meals-tabs"):
+            with TabPane("Beneficiaries", id="tab-beneficiaries"):
+                yield VirtualTable(id="beneficiaries-table")
+            with TabPane("Rounds", id="tab-rounds"):
+                yield VirtualTable(id="rounds-table")
+            with TabPane("Welfare inbox", id="tab-alerts"):
+                yield VirtualTable(id="alerts-table")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @on(ViewsUpdated)
+    def _views_moved(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="meals")
+    def load(self) -> None:
+        conn = ViewConnection.open(self.console.store.location)
+        try:
+            tables = {
+                table_id: columnar(columns, conn.fetchall(query))
+                for table_id, (columns, query) in TABLES.items()
+            }
+        finally:
+            conn.close()
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, tables)
+
+    def _show(self, tables: dict[str, ColumnarRows]) -> None:
+        for table_id, rows in tables.items():
+            self.query_one(f"#{table_id}", VirtualTable).set_rows(rows)
+
+    @on(VirtualTable.RowOpened, "#rounds-table")
+    def _open_round(self, message: VirtualTable.RowOpened) -> None:
+        self.app.push_screen(RoundScreen(UUID(message.row_key)))
+
+
+class RoundScreen(ReadingScreen):
+    """A round's stops in order with their outcomes, and each box's temperature curve."""
+
+    heading = "Round"
+
+    def __init__(self, round_id: UUID) -> None:
+        super().__init__()
+        self.round_id = round_id
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="reading-box"):
+            yield Label(f"[b]{self.heading}[/b]", id="round-heading")
+            yield Static("reading…", classes="reading-body")
+            yield Vertical(id="round-boxes")
+
+    def read(self, app: MaillageApp) -> str:
+        rnd = app.store.get(self.round_id, MealRound)
+        self.app.call_from_thread(self._show_boxes, rnd)
+        lines = [f"{rnd.day} · {rnd.postman} · {rnd.vehicle} · {rnd.status}", ""]
+        for n, stop in enumerate(rnd.stops, 1):
+            when = ""
+            if isinstance(stop.get("at"), datetime):
+                when = stop["at"].astimezone(PARIS).strftime("%H:%M")
+            outcome = stop["outcome"] or "—"
+            lines.append(f"{n:>2}. {stop['box']:<5} {stop['meals']} meal(s)  {outcome:<14} {when}")
+        for e in rnd.excursions:
+            at = e["at"].astimezone(PARIS).strftime("%H:%M")
+            decision = e["decision"]
+            decided = (
+                f"released by {decision['by']}: {decision['reason']}" if decision else "BLOCKED"
+            )
+            lines.append(f"excursion {e['box']} {e['temperature_c']} °C at {at} — {decided}")
+        return "\n".join(lines)
+
+    def _show_boxes(self, rnd: MealRound) -> None:
+        holder = self.query_one("#round-boxes", Vertical)
+        for box in sorted(rnd.boxes):
+            curve = [t for _, t in rnd.box_curve(box)]
+            hottest = max(curve)
+            flag = "above" if hottest > CHILLED_LIMIT_C else "within"
+            holder.mount(
+                Label(f"{box}: {len(curve)} readings, max {hottest:.1f} °C ({flag} +3 °C)")
+            )
+            holder.mount(Sparkline(curve, classes="box-curve"))
