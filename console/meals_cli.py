@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import sys
 from pathlib import Path
 from typing import Any
+from uuid import UUID
+from zoneinfo import ZoneInfo
 
 from console.settings import Settings
+from domain import clock
 from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import beneficiary_id, municipality_id
+from domain.meals.beneficiary import Beneficiary
+from domain.meals.billing import monthly_statement, statement_markdown, statement_rows
 from domain.meals.imports import import_beneficiaries
+from domain.meals.meal_round import MealRound
 from domain.meals.municipality import Contract, Municipality, PriceBracket, normalise_insee
 from domain.meals.service import erase_beneficiary
 from domain.views.catalogue import all_views
 from domain.views.projector import Projector
+
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def add_meals_commands(commands: Any, common: argparse.ArgumentParser, parser_class: type) -> None:
@@ -70,6 +80,15 @@ def add_meals_commands(commands: Any, common: argparse.ArgumentParser, parser_cl
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=cmd_beneficiaries_list)
 
+    statement = areas.add_parser(
+        "statement", parents=[common], help="a municipality's monthly statement (service fait)"
+    )
+    statement.add_argument("--municipality", required=True, metavar="INSEE")
+    statement.add_argument("--month", required=True, type=_month, metavar="YYYY-MM")
+    statement.add_argument("--format", choices=("md", "csv", "json"), default="md")
+    statement.add_argument("--output", type=Path, help="write to this file instead of the screen")
+    statement.set_defaults(handler=cmd_statement)
+
     erase = people_cmds.add_parser(
         "erase", parents=[common], help="erase a person's data for good (crypto-shredding)"
     )
@@ -90,6 +109,16 @@ def _bracket(text: str) -> PriceBracket:
         return PriceBracket(name, int(max_income) if max_income else None, int(meal), int(delivery))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: income and prices are whole numbers") from None
+
+
+def _month(text: str) -> str:
+    try:
+        year, month = (int(x) for x in text.split("-"))
+        if not (2000 <= year <= 2100 and 1 <= month <= 12) or len(text) != 7:
+            raise ValueError
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a month like 2026-03") from None
+    return text
 
 
 def _open(settings: Settings) -> Any:
@@ -197,4 +226,52 @@ def cmd_beneficiaries_erase(args: argparse.Namespace, settings: Settings) -> int
     with Projector(app, all_views()) as projector:
         projector.catch_up()
     print(f"beneficiary file {args.file_number} of {code}: personal data erased")
+    return 0
+
+
+def cmd_statement(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    town = _municipality(app, args.municipality)
+    with Projector(app, all_views()) as projector:
+        projector.catch_up()
+        people_ids = projector.conn.fetchall(
+            "SELECT id FROM beneficiaries_view WHERE insee_code = ?", (town.insee_code,)
+        )
+        round_ids = projector.conn.fetchall(
+            "SELECT id FROM rounds_view WHERE day LIKE ?", (f"{args.month}-%",)
+        )
+    people = [app.get(UUID(r[0]), Beneficiary) for r in people_ids]
+    rounds = [app.get(UUID(r[0]), MealRound) for r in round_ids]
+    today = clock.now().astimezone(PARIS).date()
+    statement = monthly_statement(town, people, rounds, args.month, until=today)
+    if args.format == "md":
+        text = statement_markdown(statement)
+    elif args.format == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(statement_rows(statement))
+        text = buffer.getvalue()
+    else:
+        text = json.dumps(
+            {
+                "municipality": statement.municipality, "insee_code": statement.insee_code,
+                "month": statement.month, "planned": statement.planned,
+                "delivered": statement.delivered, "billed": statement.delivered,
+                "amount_cents": statement.amount_cents, "gaps": statement.gaps(),
+                "lines": [
+                    {"file_number": x.file_number, "price_bracket": x.price_bracket,
+                     "planned": x.planned, "delivered": x.delivered, "billed": x.billed,
+                     "deliveries": x.deliveries, "amount_cents": x.amount_cents, "gaps": x.gaps}
+                    for x in statement.lines
+                ],
+            },
+            indent=2,
+        )  # fmt: skip
+    if args.output:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as e:
+            raise InvalidInputError(f"cannot write {args.output}: {e.strerror}") from None
+        print(f"statement of {town.name} for {args.month} written to {args.output}")
+    else:
+        sys.stdout.write(text)
     return 0

@@ -90,9 +90,13 @@ def monthly_statement(
     beneficiaries: Iterable[Beneficiary],
     rounds: Iterable[MealRound],
     month: str,
+    until: date | None = None,
 ) -> Statement:
-    """The statement of ``month`` (``YYYY-MM``) from the schedules and the completed rounds."""
-    days = {d.isoformat() for d in month_days(month)}
+    """The statement of ``month`` (``YYYY-MM``) from the schedules and the completed rounds.
+
+    ``until`` (included) cuts a month in progress: later days are not yet due.
+    """
+    days = {d.isoformat() for d in month_days(month) if until is None or d <= until}
     people = {b.id: b for b in beneficiaries if b.municipality_id == municipality.id}
     stops: dict[tuple[UUID, str], dict[str, Any]] = {}
     for rnd in rounds:

@@ -109,3 +109,32 @@ def test_unknown_municipality_and_unreadable_file(
     assert main(["meals", "beneficiaries", "erase", "nobody", "--municipality", "37261",
                  "--by", "x", "--store", store]) == 2  # fmt: skip
     assert "no beneficiary file nobody in 37261" in capsys.readouterr().err
+
+
+def test_statement_formats_carry_no_personal_data(
+    store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["meals", "beneficiaries", "import", str(write(tmp_path, GOOD)),
+                 "--municipality", "37261", "--store", store]) == 0  # fmt: skip
+    capsys.readouterr()
+    for fmt in ("md", "csv", "json"):
+        assert main(["meals", "statement", "--municipality", "37261", "--month", "2026-03",
+                     "--format", fmt, "--store", store]) == 0  # fmt: skip
+        out = capsys.readouterr().out
+        assert "2026-001" in out and "2026-002" in out
+        assert "Jeanne" not in out and "Colbert" not in out and "02 47" not in out
+    target = tmp_path / "statement.json"
+    assert main(["meals", "statement", "--municipality", "37261", "--month", "2026-03",
+                 "--format", "json", "--output", str(target), "--store", store]) == 0  # fmt: skip
+    data = json.loads(target.read_text())
+    assert data["delivered"] == data["billed"] == 0  # no round has been completed
+    assert data["planned"] > 0 and data["gaps"] == {"NO_ROUND": data["planned"]}
+
+
+def test_statement_month_must_be_a_month(store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(
+            ["meals", "statement", "--municipality", "37261", "--month", "March", "--store", store]
+        )
+    assert exit_info.value.code == 2
+    assert "'March' is not a month like 2026-03" in capsys.readouterr().err

@@ -85,3 +85,13 @@ def test_csv_rows_escape_every_cell(fixed_clock: FixedClock) -> None:
     rows = statement_rows(monthly_statement(town, [evil], [], "2026-03"))
     assert rows[0][0] == "month"
     assert rows[1][2] == "'=cmd|' /C calc'!A0"
+
+
+def test_a_month_in_progress_counts_only_days_so_far(fixed_clock: FixedClock) -> None:
+    town = Municipality.register("37261", "Tours", "D", "c", OLD)
+    jeanne = person(town, "F1", "low", {0: 1})
+    rounds = [delivered_round(MONDAY, [(jeanne, 1, "handed_over")])]
+    whole = monthly_statement(town, [jeanne], rounds, "2026-03")
+    so_far = monthly_statement(town, [jeanne], rounds, "2026-03", until=MONDAY + timedelta(days=6))
+    assert (whole.planned, so_far.planned) == (5, 1)
+    assert so_far.lines[0].gaps == {} and so_far.delivered == 1
