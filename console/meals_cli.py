@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from console.rounds_cli import add_round_commands
 from console.settings import Settings
 from domain import clock
 from domain.errors import InvalidInputError, NotFoundError
@@ -79,6 +80,8 @@ def add_meals_commands(commands: Any, common: argparse.ArgumentParser, parser_cl
     lst.add_argument("--municipality", metavar="INSEE")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=cmd_beneficiaries_list)
+
+    add_round_commands(areas, common, parser_class)
 
     statement = areas.add_parser(
         "statement", parents=[common], help="a municipality's monthly statement (service fait)"

@@ -263,7 +263,10 @@ class MealRound(MaillageAggregate):
         self._require("loaded")
         open_stops = [s for s in self.stops if s["outcome"] is None]
         if open_stops:
-            raise RuleViolationError(f"{len(open_stops)} stops have no outcome yet")
+            count = len(open_stops)
+            raise RuleViolationError(
+                f"{count} {'stop has' if count == 1 else 'stops have'} no outcome yet"
+            )
         self._completed(at=clock.now())
 
     @event("Completed")

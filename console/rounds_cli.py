@@ -1,0 +1,449 @@
+"""``maillage meals rounds …`` and ``maillage meals alerts …``: the depot's daily work."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from console.settings import Settings
+from domain import clock
+from domain.errors import InvalidInputError, NotFoundError
+from domain.ids import beneficiary_id
+from domain.meals.beneficiary import Beneficiary
+from domain.meals.meal_round import OUTCOMES, MealRound
+from domain.meals.ordering import orders_for
+from domain.meals.planning import HaversineTravel, Point, StopRequest, default_order, optimise
+from domain.meals.welfare_alert import (
+    CATEGORIES,
+    SEVERITIES,
+    WelfareAlert,
+)
+from domain.meals.welfare_alert import (
+    OUTCOMES as ALERT_OUTCOMES,
+)
+from domain.store import ViewConnection
+from domain.views.catalogue import all_views
+from domain.views.projector import Projector
+
+STOPS_PER_BOX = 8
+DEFAULT_MAX_ROUND_MIN = 240
+"""Default longest time from loading to the last delivery, minutes (depot setting)."""
+
+
+def add_round_commands(areas: Any, common: argparse.ArgumentParser, parser_class: type) -> None:
+    rounds = areas.add_parser("rounds", parents=[common], help="meal rounds of a day")
+    cmds = rounds.add_subparsers(
+        dest="rounds_command", metavar="ACTION", required=True, parser_class=parser_class
+    )
+
+    plan = cmds.add_parser("plan", parents=[common], help="plan a day's round from the orders")
+    plan.add_argument("--municipality", required=True, metavar="INSEE")
+    plan.add_argument("--day", required=True, type=_day, metavar="YYYY-MM-DD")
+    plan.add_argument("--postman", required=True)
+    plan.add_argument("--vehicle", required=True)
+    plan.add_argument("--depot-position", type=_point, default=None, metavar="LAT,LON")
+    plan.add_argument("--optimise", action="store_true", help="order the stops with the solver")
+    plan.add_argument(
+        "--max-minutes",
+        type=int,
+        default=DEFAULT_MAX_ROUND_MIN,
+        help="longest time from loading to the last delivery",
+    )
+    plan.add_argument("--json", action="store_true")
+    plan.set_defaults(handler=cmd_plan)
+
+    lst = cmds.add_parser("list", parents=[common], help="rounds and their progress")
+    lst.add_argument("--day", type=_day, metavar="YYYY-MM-DD")
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(handler=cmd_list)
+
+    load = cmds.add_parser(
+        "load", parents=[common], help="boxes loaded, with probe and temperature"
+    )
+    load.add_argument("round")
+    load.add_argument("--box", action="append", required=True, type=_box, metavar="BOX=PROBE:°C")
+    load.set_defaults(handler=cmd_load)
+
+    probe = cmds.add_parser("probe", parents=[common], help="a probe reading of a box")
+    probe.add_argument("round")
+    probe.add_argument("--box", required=True)
+    probe.add_argument("--temperature", required=True, type=float, metavar="°C")
+    probe.add_argument("--at", type=_moment, help="when (ISO time, default now)")
+    probe.set_defaults(handler=cmd_probe)
+
+    release = cmds.add_parser("release", parents=[common], help="release a blocked box's meals")
+    release.add_argument("round")
+    release.add_argument("--box", required=True)
+    release.add_argument("--by", required=True)
+    release.add_argument("--reason", required=True)
+    release.set_defaults(handler=cmd_release)
+
+    stop = cmds.add_parser("stop", parents=[common], help="what happened at a stop")
+    stop.add_argument("round")
+    stop.add_argument("file_number")
+    stop.add_argument("--municipality", required=True, metavar="INSEE")
+    stop.add_argument("--outcome", required=True, choices=OUTCOMES)
+    stop.add_argument("--reason", default="")
+    stop.add_argument("--temperature", type=float, metavar="°C", help="at hand-over")
+    stop.add_argument("--called", choices=("contact_person", "ccas", "both"))
+    stop.add_argument("--result", choices=("reached", "not_reached"))
+    stop.add_argument("--at", type=_moment)
+    stop.set_defaults(handler=cmd_stop)
+
+    complete = cmds.add_parser("complete", parents=[common], help="close the round")
+    complete.add_argument("round")
+    complete.set_defaults(handler=cmd_complete)
+
+    alerts = areas.add_parser("alerts", parents=[common], help="welfare alerts and the CCAS inbox")
+    acmds = alerts.add_subparsers(
+        dest="alerts_command", metavar="ACTION", required=True, parser_class=parser_class
+    )
+    raise_ = acmds.add_parser(
+        "raise", parents=[common], help="report a concern about a beneficiary"
+    )
+    raise_.add_argument("file_number")
+    raise_.add_argument("--municipality", required=True, metavar="INSEE")
+    raise_.add_argument("--category", required=True, choices=CATEGORIES)
+    raise_.add_argument("--severity", required=True, choices=SEVERITIES)
+    raise_.add_argument("--note", required=True)
+    raise_.add_argument("--by", required=True)
+    raise_.set_defaults(handler=cmd_alert_raise)
+    alist = acmds.add_parser("list", parents=[common], help="the inbox")
+    alist.add_argument("--json", action="store_true")
+    alist.set_defaults(handler=cmd_alert_list)
+    ack = acmds.add_parser("ack", parents=[common], help="the CCAS takes an alert in hand")
+    ack.add_argument("alert")
+    ack.add_argument("--by", required=True)
+    ack.set_defaults(handler=cmd_alert_ack)
+    follow = acmds.add_parser("follow-up", parents=[common], help="record an action taken")
+    follow.add_argument("alert")
+    follow.add_argument("--by", required=True)
+    follow.add_argument("--action", required=True)
+    follow.set_defaults(handler=cmd_alert_follow_up)
+    close = acmds.add_parser("close", parents=[common], help="settle an alert")
+    close.add_argument("alert")
+    close.add_argument("--by", required=True)
+    close.add_argument("--outcome", required=True, choices=ALERT_OUTCOMES)
+    close.set_defaults(handler=cmd_alert_close)
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-03-02") from None
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a time like 2026-03-02T09:30") from None
+    if moment.tzinfo is None:
+        from zoneinfo import ZoneInfo
+
+        moment = moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
+    return moment
+
+
+def _point(text: str) -> Point:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not LAT,LON in degrees") from None
+    return Point(lat, lon)
+
+
+def _box(text: str) -> tuple[str, str, float]:
+    box, _, rest = text.partition("=")
+    probe, _, temperature = rest.partition(":")
+    try:
+        return box.strip(), probe.strip(), float(temperature)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not BOX=PROBE:TEMPERATURE") from None
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _open(settings: Settings) -> Any:
+    from console.cli import open_store
+
+    return open_store(settings)
+
+
+def _views(app: Any) -> ViewConnection:
+    with Projector(app, all_views()) as projector:
+        projector.catch_up()
+    return ViewConnection.open(app.location)
+
+
+def _resolve(app: Any, text: str, table: str, what: str) -> UUID:
+    """A full id, or a unique prefix of at least 6 characters, of a row of ``table``."""
+    conn = _views(app)
+    try:
+        rows = conn.fetchall(
+            f"SELECT id FROM {table} WHERE id LIKE ?", (text.strip().lower() + "%",)
+        )
+    finally:
+        conn.close()
+    if len(text.strip()) < 6 or not rows:
+        raise NotFoundError(f"no {what} with id {text!r} (give at least 6 characters)")
+    if len(rows) > 1:
+        raise InvalidInputError(f"{len(rows)} {what}s start with {text!r}: give more characters")
+    return UUID(rows[0][0])
+
+
+def _round(app: Any, text: str) -> UUID:
+    return _resolve(app, text, "rounds_view", "round")
+
+
+def _print(args: argparse.Namespace, data: Any, text: str) -> None:
+    print(json.dumps(data, indent=2, default=str) if getattr(args, "json", False) else text)
+
+
+# ----------------------------------------------------------------------------- rounds
+
+
+def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
+    from console.meals_cli import _municipality
+
+    app = _open(settings)
+    town = _municipality(app, args.municipality)
+    conn = _views(app)
+    try:
+        ids = conn.fetchall(
+            "SELECT id FROM beneficiaries_view WHERE insee_code = ? AND status = 'active'",
+            (town.insee_code,),
+        )
+    finally:
+        conn.close()
+    people = {b.id: b for b in (app.get(UUID(r[0]), Beneficiary) for r in ids)}
+    orders = orders_for(people.values(), args.day)
+    if not orders:
+        raise InvalidInputError(f"no meals are ordered in {town.name} for {args.day}")
+    located = [b for b in (people[o.beneficiary_id] for o in orders) if not b.home.erased]
+    depot = args.depot_position or Point(
+        sum(b.home.value["lat"] for b in located) / len(located),
+        sum(b.home.value["lon"] for b in located) / len(located),
+    )
+    requests = [
+        StopRequest(
+            str(o.beneficiary_id),
+            Point(
+                people[o.beneficiary_id].home.value["lat"],
+                people[o.beneficiary_id].home.value["lon"],
+            ),
+            _seconds(people[o.beneficiary_id].window_start),
+            _seconds(people[o.beneficiary_id].window_end),
+            people[o.beneficiary_id].service_time_s,
+        )
+        for o in orders
+        if not people[o.beneficiary_id].home.erased
+    ]
+    order = default_order(depot, requests)
+    feasible, violations, km = None, [], None
+    if args.optimise:
+        plan = optimise(
+            depot, requests, HaversineTravel(), start_s=8 * 3600, max_route_s=args.max_minutes * 60
+        )
+        order, feasible, violations, km = (
+            plan.order,
+            plan.feasible,
+            plan.violations,
+            plan.distance_m / 1000,
+        )
+    meals = {str(o.beneficiary_id): o.meals for o in orders}
+    stops = [(UUID(k), meals[k], f"box-{1 + i // STOPS_PER_BOX}") for i, k in enumerate(order)]
+    rnd = MealRound.plan(args.day, town.depot, args.postman, args.vehicle, stops)
+    app.save(rnd)
+    result = {
+        "round": str(rnd.id),
+        "day": rnd.day,
+        "stops": len(stops),
+        "meals": sum(meals.values()),
+        "optimised": bool(args.optimise),
+        "feasible": feasible,
+        "violations": violations,
+        "distance_km": km,
+    }
+    text = f"round {rnd.id} planned: {len(stops)} stops, {sum(meals.values())} meals"
+    if args.optimise:
+        text += f", {km:.1f} km" + ("" if feasible else f", {len(violations)} constraints not met")
+    _print(args, result, text)
+    for v in violations:
+        print(f"  warning: {v}")
+    return 0
+
+
+def _seconds(hhmm: str) -> int:
+    return int(hhmm[:2]) * 3600 + int(hhmm[3:]) * 60
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    conn = _views(app)
+    try:
+        query = (
+            "SELECT id, day, postman, vehicle, status, stops, meals, meals_delivered, "
+            "open_excursions FROM rounds_view"
+        )
+        rows = conn.fetchall(
+            query + (" WHERE day = ?" if args.day else "") + " ORDER BY day, postman",
+            (args.day.isoformat(),) if args.day else (),
+        )
+    finally:
+        conn.close()
+    keys = (
+        "id",
+        "day",
+        "postman",
+        "vehicle",
+        "status",
+        "stops",
+        "meals",
+        "meals_delivered",
+        "open_excursions",
+    )
+    records = [dict(zip(keys, r, strict=True)) for r in rows]
+    lines = [
+        f"{r['id'][:8]}  {r['day']}  {r['postman']:<12} {r['status']:<9} "
+        f"{r['meals_delivered']}/{r['meals']} meals"
+        for r in records
+    ]
+    _print(args, records, "\n".join(lines) or "no rounds")
+    return 0
+
+
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    rid = _round(app, args.round)
+    boxes = {box: (probe, temperature) for box, probe, temperature in args.box}
+    rnd = app.edit(rid, MealRound, lambda r: r.load(boxes))
+    blocked = [b for b, state in rnd.boxes.items() if state["blocked"]]
+    print(
+        f"round {rid} loaded: {len(boxes)} boxes"
+        + (f"; BLOCKED (above +3 °C): {', '.join(blocked)}" if blocked else "")
+    )
+    return 0
+
+
+def cmd_probe(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    rid = _round(app, args.round)
+    at = args.at or clock.now()
+    rnd = app.edit(rid, MealRound, lambda r: r.record_probe_reading(args.box, args.temperature, at))
+    state = "BLOCKED by a cold-chain excursion" if rnd.boxes[args.box]["blocked"] else "ok"
+    print(f"box {args.box}: {args.temperature} °C recorded ({state})")
+    return 0
+
+
+def cmd_release(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    rid = _round(app, args.round)
+    app.edit(rid, MealRound, lambda r: r.release_box(args.box, args.by, args.reason))
+    print(f"box {args.box} released by {args.by}")
+    return 0
+
+
+def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
+    from console.meals_cli import _municipality
+
+    app = _open(settings)
+    rid = _round(app, args.round)
+    who = beneficiary_id(_municipality(app, args.municipality).insee_code, args.file_number)
+    contact = {"called": args.called or "", "result": args.result} if args.result else None
+    app.edit(
+        rid,
+        MealRound,
+        lambda r: r.record_stop(
+            who,
+            args.outcome,
+            args.at or clock.now(),
+            reason=args.reason,
+            handover_temperature_c=args.temperature,
+            contact=contact,
+        ),
+    )
+    print(f"stop of file {args.file_number}: {args.outcome}")
+    return 0
+
+
+def cmd_complete(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    rid = _round(app, args.round)
+    rnd = app.edit(rid, MealRound, lambda r: r.complete())
+    print(f"round {rid} completed: {rnd.meals_delivered()} meals delivered")
+    return 0
+
+
+# ----------------------------------------------------------------------------- alerts
+
+
+def cmd_alert_raise(args: argparse.Namespace, settings: Settings) -> int:
+    from console.meals_cli import _municipality
+
+    app = _open(settings)
+    town = _municipality(app, args.municipality)
+    who = beneficiary_id(town.insee_code, args.file_number)
+    app.get(who, Beneficiary)  # the file must exist
+    alert = WelfareAlert.raise_alert(who, town.id, args.category, args.severity, args.note, args.by)
+    app.save(alert)
+    print(f"welfare alert {alert.id} raised ({args.category}, {args.severity})")
+    return 0
+
+
+def cmd_alert_list(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    conn = _views(app)
+    try:
+        rows = conn.fetchall(
+            "SELECT a.id, a.raised_at, a.category, a.severity, a.status, a.outcome, b.file_number "
+            "FROM welfare_alerts_view a LEFT JOIN beneficiaries_view b ON b.id = a.beneficiary_id "
+            "ORDER BY a.raised_at"
+        )
+    finally:
+        conn.close()
+    keys = ("id", "raised_at", "category", "severity", "status", "outcome", "file_number")
+    records = [dict(zip(keys, r, strict=True)) for r in rows]
+    lines = [
+        f"{r['id'][:8]}  {r['raised_at'][:16]}  {r['category']:<16} {r['severity']:<7} "
+        f"{r['status']:<12} file {r['file_number']}"
+        for r in records
+    ]
+    _print(args, records, "\n".join(lines) or "no alerts")
+    return 0
+
+
+def _alert(app: Any, text: str) -> UUID:
+    return _resolve(app, text, "welfare_alerts_view", "welfare alert")
+
+
+def cmd_alert_ack(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    aid = _alert(app, args.alert)
+    app.edit(aid, WelfareAlert, lambda a: a.acknowledge(args.by))
+    print(f"welfare alert {aid} acknowledged by {args.by}")
+    return 0
+
+
+def cmd_alert_follow_up(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    aid = _alert(app, args.alert)
+    app.edit(aid, WelfareAlert, lambda a: a.add_follow_up(args.by, args.action))
+    print(f"follow-up recorded on welfare alert {aid}")
+    return 0
+
+
+def cmd_alert_close(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    aid = _alert(app, args.alert)
+    app.edit(aid, WelfareAlert, lambda a: a.close(args.outcome, args.by))
+    print(f"welfare alert {aid} closed: {args.outcome}")
+    return 0

@@ -1,0 +1,252 @@
+"""A round's day driven from the command line, with the cold chain and bad actions refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from console.cli import main
+
+from .test_meals_cli import GOOD, write
+
+
+@pytest.fixture
+def store(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    path = str(tmp_path / "rounds.sqlite")
+    assert (
+        main(
+            [
+                "meals",
+                "municipality",
+                "add",
+                "--store",
+                path,
+                "--insee",
+                "37261",
+                "--name",
+                "Tours",
+                "--depot",
+                "PPDC Tours Nord",
+                "--ccas",
+                "c",
+                "--bracket",
+                "low:12000:450:150",
+                "--bracket",
+                "high::790:210",
+            ]
+        )
+        == 0
+    )
+    assert (
+        main(
+            [
+                "meals",
+                "beneficiaries",
+                "import",
+                str(write(tmp_path, GOOD)),
+                "--municipality",
+                "37261",
+                "--store",
+                path,
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+    return path
+
+
+def run(store: str, *argv: str) -> int:
+    return main([*argv, "--store", store])
+
+
+def test_a_round_from_plan_to_statement(store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        run(
+            store,
+            "meals",
+            "rounds",
+            "plan",
+            "--municipality",
+            "37261",
+            "--day",
+            "2026-03-09",
+            "--postman",
+            "L. Petit",
+            "--vehicle",
+            "VAN-12",
+            "--optimise",
+            "--json",
+        )
+        == 0
+    )
+    planned = json.loads(capsys.readouterr().out.split("\n  warning")[0])
+    assert (planned["stops"], planned["meals"], planned["optimised"]) == (2, 2, True)
+    rid = planned["round"][:8]
+
+    assert run(store, "meals", "rounds", "load", rid, "--box", "box-1=probe-7:2.1") == 0
+    assert (
+        run(store, "meals", "rounds", "probe", rid, "--box", "box-1", "--temperature", "4.4") == 0
+    )
+    assert "BLOCKED" in capsys.readouterr().out
+    stop = ["meals", "rounds", "stop", rid, "2026-001", "--municipality", "37261"]
+    assert run(store, *stop, "--outcome", "put_in_fridge") == 2
+    assert "blocked by a cold-chain excursion" in capsys.readouterr().err
+    assert (
+        run(
+            store,
+            "meals",
+            "rounds",
+            "release",
+            rid,
+            "--box",
+            "box-1",
+            "--by",
+            "M. Martin",
+            "--reason",
+            "core at 3.0 °C",
+        )
+        == 0
+    )
+    assert run(store, *stop, "--outcome", "put_in_fridge", "--temperature", "2.8") == 0
+    other = ["meals", "rounds", "stop", rid, "2026-002", "--municipality", "37261"]
+    assert run(store, *other, "--outcome", "absent", "--called", "ccas", "--result", "reached") == 0
+    assert run(store, "meals", "rounds", "complete", rid) == 0
+    assert "1 meals delivered" in capsys.readouterr().out
+
+    # An action on a closed round is refused and changes nothing.
+    assert run(store, "meals", "rounds", "probe", rid, "--box", "box-1", "--temperature", "2") == 2
+    assert "is completed: this needs it loaded" in capsys.readouterr().err
+
+    assert (
+        run(
+            store,
+            "meals",
+            "statement",
+            "--municipality",
+            "37261",
+            "--month",
+            "2026-03",
+            "--format",
+            "json",
+        )
+        == 0
+    )
+    statement = json.loads(capsys.readouterr().out)
+    lines = {x["file_number"]: x for x in statement["lines"]}
+    assert lines["2026-001"]["delivered"] == 1 and lines["2026-001"]["amount_cents"] == 450 + 150
+    assert lines["2026-002"]["gaps"]["ABSENT"] == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["meals", "rounds", "load", "nothere", "--box", "b=p:2"], "no round with id 'nothere'"),
+        (
+            [
+                "meals",
+                "rounds",
+                "plan",
+                "--municipality",
+                "37261",
+                "--day",
+                "2026-03-14",
+                "--postman",
+                "P",
+                "--vehicle",
+                "V",
+            ],
+            "no meals are ordered in Tours for 2026-03-14",
+        ),
+        (
+            [
+                "meals",
+                "alerts",
+                "raise",
+                "nobody",
+                "--municipality",
+                "37261",
+                "--category",
+                "health",
+                "--severity",
+                "low",
+                "--note",
+                "n",
+                "--by",
+                "x",
+            ],
+            "no beneficiary with id",
+        ),
+    ],
+)
+def test_bad_actions_are_clear_errors(
+    store: str, argv: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(store, *argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_invalid_dates_are_usage_errors(store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        run(
+            store,
+            "meals",
+            "rounds",
+            "plan",
+            "--municipality",
+            "37261",
+            "--day",
+            "2026-02-30",
+            "--postman",
+            "P",
+            "--vehicle",
+            "V",
+        )
+    assert exit_info.value.code == 2
+    assert "'2026-02-30' is not a date like 2026-03-02" in capsys.readouterr().err
+
+
+def test_alerts_inbox_flow(store: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        run(
+            store,
+            "meals",
+            "alerts",
+            "raise",
+            "2026-002",
+            "--municipality",
+            "37261",
+            "--category",
+            "mobility",
+            "--severity",
+            "medium",
+            "--note",
+            "Fell on the stairs",
+            "--by",
+            "L. Petit",
+        )
+        == 0
+    )
+    aid = capsys.readouterr().out.split()[2][:8]
+    assert run(store, "meals", "alerts", "close", aid, "--by", "x", "--outcome", "resolved") == 2
+    assert "only an acknowledged alert can close" in capsys.readouterr().err
+    assert run(store, "meals", "alerts", "ack", aid, "--by", "Mme Durand") == 0
+    assert (
+        run(store, "meals", "alerts", "follow-up", aid, "--by", "Mme Durand", "--action", "Visited")
+        == 0
+    )
+    assert (
+        run(store, "meals", "alerts", "close", aid, "--by", "Mme Durand", "--outcome", "resolved")
+        == 0
+    )
+    capsys.readouterr()
+    assert run(store, "meals", "alerts", "list", "--json") == 0
+    (alert,) = json.loads(capsys.readouterr().out)
+    assert (alert["status"], alert["outcome"], alert["file_number"]) == (
+        "closed",
+        "resolved",
+        "2026-002",
+    )
+    assert "Fell" not in json.dumps(alert)
