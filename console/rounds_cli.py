@@ -10,11 +10,17 @@ from uuid import UUID
 
 from console.settings import Settings
 from domain import clock
-from domain.errors import InvalidInputError, NotFoundError
+from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from domain.ids import beneficiary_id
-from domain.meals.beneficiary import Beneficiary
+from domain.meals.beneficiary import SUSPENSION_REASONS, Beneficiary
 from domain.meals.meal_round import OUTCOMES, MealRound
-from domain.meals.ordering import orders_for
+from domain.meals.ordering import (
+    kitchen_counts,
+    orders_close_at,
+    orders_for,
+    orders_open,
+    round_manifest,
+)
 from domain.meals.planning import HaversineTravel, Point, StopRequest, default_order, optimise
 from domain.meals.welfare_alert import (
     CATEGORIES,
@@ -92,6 +98,38 @@ def add_round_commands(areas: Any, common: argparse.ArgumentParser, parser_class
     stop.add_argument("--result", choices=("reached", "not_reached"))
     stop.add_argument("--at", type=_moment)
     stop.set_defaults(handler=cmd_stop)
+
+    manifest = cmds.add_parser(
+        "manifest", parents=[common], help="the postman's list (only what is needed at the door)"
+    )
+    manifest.add_argument("round")
+    manifest.add_argument("--json", action="store_true")
+    manifest.set_defaults(handler=cmd_manifest)
+
+    orders = areas.add_parser(
+        "orders", parents=[common], help="a delivery day's orders and kitchen counts"
+    )
+    orders.add_argument("--municipality", required=True, metavar="INSEE")
+    orders.add_argument("--day", required=True, type=_day, metavar="YYYY-MM-DD")
+    orders.add_argument("--json", action="store_true")
+    orders.set_defaults(handler=cmd_orders)
+
+    suspend = areas.add_parser(
+        "suspend", parents=[common], help="a temporary stop (resumes by itself)"
+    )
+    suspend.add_argument("file_number")
+    suspend.add_argument("--municipality", required=True, metavar="INSEE")
+    suspend.add_argument("--from", dest="start", required=True, type=_day, metavar="YYYY-MM-DD")
+    suspend.add_argument("--resume", required=True, type=_day, metavar="YYYY-MM-DD")
+    suspend.add_argument("--reason", required=True, choices=SUSPENSION_REASONS)
+    suspend.set_defaults(handler=cmd_suspend)
+
+    extra = areas.add_parser("extra", parents=[common], help="one-off extra meals on a day")
+    extra.add_argument("file_number")
+    extra.add_argument("--municipality", required=True, metavar="INSEE")
+    extra.add_argument("--day", required=True, type=_day, metavar="YYYY-MM-DD")
+    extra.add_argument("--meals", type=int, default=1)
+    extra.set_defaults(handler=cmd_extra)
 
     complete = cmds.add_parser("complete", parents=[common], help="close the round")
     complete.add_argument("round")
@@ -380,6 +418,90 @@ def cmd_complete(args: argparse.Namespace, settings: Settings) -> int:
     rid = _round(app, args.round)
     rnd = app.edit(rid, MealRound, lambda r: r.complete())
     print(f"round {rid} completed: {rnd.meals_delivered()} meals delivered")
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    rnd = app.get(_round(app, args.round), MealRound)
+    stops = [(app.get(s["beneficiary"], Beneficiary), s["meals"], s["box"]) for s in rnd.stops]
+    lines = round_manifest(stops)
+    text = "\n".join(
+        f"{x['stop']:>2}. {x['window']}  {x['name']}, {x['address']}  [{x['access_notes']}]  "
+        f"tel {x['phone']}  {x['meals']} meal(s) in {x['box']}"
+        for x in lines
+    )
+    _print(args, lines, f"{rnd.day} · {rnd.postman} · {rnd.vehicle}\n{text}")
+    return 0
+
+
+def cmd_orders(args: argparse.Namespace, settings: Settings) -> int:
+    from console.meals_cli import _municipality
+
+    app = _open(settings)
+    town = _municipality(app, args.municipality)
+    conn = _views(app)
+    try:
+        ids = conn.fetchall(
+            "SELECT id FROM beneficiaries_view WHERE insee_code = ?", (town.insee_code,)
+        )
+    finally:
+        conn.close()
+    people = [app.get(UUID(r[0]), Beneficiary) for r in ids]
+    orders = orders_for(people, args.day)
+    by_id = {b.id: b for b in people}
+    counts = kitchen_counts(people, args.day)
+    now = clock.now()
+    data = {
+        "day": args.day.isoformat(),
+        "orders_open": orders_open(args.day, now),
+        "orders_close_at": orders_close_at(args.day).isoformat(),
+        "meals": sum(o.meals for o in orders),
+        "orders": [
+            {
+                "file_number": by_id[o.beneficiary_id].file_number,
+                "meals": o.meals,
+                "meal_days": [d.isoformat() for d, _ in o.meals_by_day],
+            }
+            for o in orders
+        ],
+        "kitchen": [{"regime": r, "texture": t, "meals": n} for (r, t), n in counts.items()],
+    }
+    state = "open" if data["orders_open"] else "closed"
+    text = [
+        f"{args.day}: {data['meals']} meals for {len(orders)} beneficiaries (orders {state}, "
+        f"closing {data['orders_close_at']})"
+    ]
+    text += [f"  kitchen: {k['regime']} / {k['texture']}: {k['meals']}" for k in data["kitchen"]]
+    _print(args, data, "\n".join(text))
+    return 0
+
+
+def _beneficiary(app: Any, args: argparse.Namespace) -> UUID:
+    from console.meals_cli import _municipality
+
+    who = beneficiary_id(_municipality(app, args.municipality).insee_code, args.file_number)
+    app.get(who, Beneficiary)
+    return who
+
+
+def cmd_suspend(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    who = _beneficiary(app, args)
+    app.edit(who, Beneficiary, lambda b: b.suspend(args.start, args.resume, args.reason))
+    print(f"file {args.file_number} suspended from {args.start}, resumes on {args.resume}")
+    return 0
+
+
+def cmd_extra(args: argparse.Namespace, settings: Settings) -> int:
+    app = _open(settings)
+    who = _beneficiary(app, args)
+    if not orders_open(args.day, clock.now()):
+        raise RuleViolationError(
+            f"orders for {args.day} closed at {orders_close_at(args.day):%Y-%m-%d %H:%M} (Paris)"
+        )
+    app.edit(who, Beneficiary, lambda b: b.add_extra_meals(args.day, args.meals))
+    print(f"{args.meals} extra meal(s) for file {args.file_number} on {args.day}")
     return 0
 
 

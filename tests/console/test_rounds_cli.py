@@ -250,3 +250,68 @@ def test_alerts_inbox_flow(store: str, capsys: pytest.CaptureFixture[str]) -> No
         "2026-002",
     )
     assert "Fell" not in json.dumps(alert)
+
+
+def test_orders_suspension_extra_meals_and_manifest(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    friday = ["meals", "orders", "--municipality", "37261", "--day", "2026-03-13", "--json"]
+    assert run(store, *friday) == 0
+    orders = json.loads(capsys.readouterr().out)
+    assert orders["meals"] == 5  # Jeanne's Friday 2, Louis's Friday 3
+    assert {(k["regime"], k["texture"]): k["meals"] for k in orders["kitchen"]} == {
+        ("no_salt", "minced"): 2,
+        ("normal", "normal"): 3,
+    }
+    assert orders["orders_open"] is False  # that Friday is long past
+
+    assert (
+        run(
+            store,
+            "meals",
+            "suspend",
+            "2026-002",
+            "--municipality",
+            "37261",
+            "--from",
+            "2026-03-12",
+            "--resume",
+            "2026-03-16",
+            "--reason",
+            "hospital",
+        )
+        == 0
+    )
+    assert run(store, *friday) == 0
+    assert json.loads(capsys.readouterr().out.split("\n", 1)[1])["meals"] == 2
+
+    extra = ["meals", "extra", "2026-001", "--municipality", "37261", "--meals", "1"]
+    assert run(store, *extra, "--day", "2026-03-10") == 2
+    assert "orders for 2026-03-10 closed at 2026-03-09 00:00 (Paris)" in capsys.readouterr().err
+    assert run(store, *extra, "--day", "2099-03-10") == 0
+    assert "1 extra meal(s) for file 2026-001 on 2099-03-10" in capsys.readouterr().out
+
+    assert (
+        run(
+            store,
+            "meals",
+            "rounds",
+            "plan",
+            "--municipality",
+            "37261",
+            "--day",
+            "2026-03-09",
+            "--postman",
+            "L. Petit",
+            "--vehicle",
+            "VAN-12",
+            "--json",
+        )
+        == 0
+    )
+    rid = json.loads(capsys.readouterr().out)["round"][:8]
+    assert run(store, "meals", "rounds", "manifest", rid, "--json") == 0
+    manifest = json.loads(capsys.readouterr().out)
+    assert {m["name"] for m in manifest} == {"Jeanne Moreau", "Louis Girard"}
+    assert [m["stop"] for m in manifest] == [1, 2]
+    assert "no_salt" not in json.dumps(manifest) and "peanuts" not in json.dumps(manifest)
