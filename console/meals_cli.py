@@ -18,7 +18,12 @@ from domain import clock
 from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import beneficiary_id, municipality_id
 from domain.meals.beneficiary import Beneficiary
-from domain.meals.billing import monthly_statement, statement_markdown, statement_rows
+from domain.meals.billing import (
+    monthly_statement,
+    statement_html,
+    statement_markdown,
+    statement_rows,
+)
 from domain.meals.imports import import_beneficiaries
 from domain.meals.meal_round import MealRound
 from domain.meals.municipality import Contract, Municipality, PriceBracket, normalise_insee
@@ -88,7 +93,7 @@ def add_meals_commands(commands: Any, common: argparse.ArgumentParser, parser_cl
     )
     statement.add_argument("--municipality", required=True, metavar="INSEE")
     statement.add_argument("--month", required=True, type=_month, metavar="YYYY-MM")
-    statement.add_argument("--format", choices=("md", "csv", "json"), default="md")
+    statement.add_argument("--format", choices=("md", "html", "csv", "json"), default="md")
     statement.add_argument("--output", type=Path, help="write to this file instead of the screen")
     statement.set_defaults(handler=cmd_statement)
 
@@ -249,6 +254,8 @@ def cmd_statement(args: argparse.Namespace, settings: Settings) -> int:
     statement = monthly_statement(town, people, rounds, args.month, until=today)
     if args.format == "md":
         text = statement_markdown(statement)
+    elif args.format == "html":
+        text = statement_html(statement)
     elif args.format == "csv":
         buffer = io.StringIO()
         csv.writer(buffer).writerows(statement_rows(statement))

@@ -203,3 +203,54 @@ def statement_rows(statement: Statement) -> list[list[str]]:
             ]
         )
     return rows
+
+
+_HTML_STYLE = """
+body{font-family:system-ui,sans-serif;margin:2rem;color:#1d2733}
+h1{font-size:1.3rem}table{border-collapse:collapse;width:100%;font-size:.9rem}
+th,td{border-bottom:1px solid #d5dbe3;padding:.35rem .5rem;text-align:left}
+td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+.summary{margin:1rem 0;padding:.75rem;background:#f2f5f9;border-radius:.4rem}
+footer{margin-top:1.5rem;color:#5b6775;font-size:.8rem}
+@media print{body{margin:0}}
+"""
+
+
+def statement_html(statement: Statement) -> str:
+    """A printable, self-contained HTML statement (no external resources, no personal data)."""
+    from html import escape
+
+    rows = []
+    for line in statement.lines:
+        gaps = ", ".join(f"{c} {n}" for c, n in sorted(line.gaps.items())) or "—"
+        cells = [
+            escape(line.file_number),
+            escape(line.price_bracket),
+            *(
+                f'<td class="n">{v}</td>'
+                for v in (line.planned, line.delivered, line.billed, line.deliveries)
+            ),
+            f'<td class="n">{escape(euros(line.amount_cents))}</td>',
+            escape(gaps),
+        ]
+        rows.append(
+            "<tr>" + "".join(c if c.startswith("<td") else f"<td>{c}</td>" for c in cells) + "</tr>"
+        )
+    gaps = ", ".join(f"{c} {n}" for c, n in statement.gaps().items()) or "none"
+    title = (
+        f"Meal service statement — {statement.municipality} ({statement.insee_code}), "
+        f"{statement.month}"
+    )
+    return (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{_HTML_STYLE}</style></head><body>"
+        f"<h1>{escape(title)}</h1>"
+        f'<p class="summary">Meals planned: {statement.planned} · delivered and billed: '
+        f"{statement.delivered} · amount due: <strong>{escape(euros(statement.amount_cents))}"
+        '</strong></p><table><thead><tr><th>File</th><th>Bracket</th><th class="n">Planned</th>'
+        '<th class="n">Delivered</th><th class="n">Billed</th><th class="n">Deliveries</th>'
+        '<th class="n">Amount</th><th>Gaps</th></tr></thead><tbody>'
+        + "".join(rows)
+        + f"</tbody></table><footer>Gap codes: {escape(gaps)}. Billed = delivered "
+        "(service fait).</footer></body></html>\n"
+    )

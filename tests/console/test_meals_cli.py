@@ -117,7 +117,7 @@ def test_statement_formats_carry_no_personal_data(
     assert main(["meals", "beneficiaries", "import", str(write(tmp_path, GOOD)),
                  "--municipality", "37261", "--store", store]) == 0  # fmt: skip
     capsys.readouterr()
-    for fmt in ("md", "csv", "json"):
+    for fmt in ("md", "html", "csv", "json"):
         assert main(["meals", "statement", "--municipality", "37261", "--month", "2026-03",
                      "--format", fmt, "--store", store]) == 0  # fmt: skip
         out = capsys.readouterr().out

@@ -95,3 +95,15 @@ def test_a_month_in_progress_counts_only_days_so_far(fixed_clock: FixedClock) ->
     so_far = monthly_statement(town, [jeanne], rounds, "2026-03", until=MONDAY + timedelta(days=6))
     assert (whole.planned, so_far.planned) == (5, 1)
     assert so_far.lines[0].gaps == {} and so_far.delivered == 1
+
+
+def test_html_statement_is_self_contained_and_escaped(fixed_clock: FixedClock) -> None:
+    from domain.meals.billing import statement_html
+
+    town = Municipality.register("37261", "Tours <b>", "D", "c", OLD)
+    evil = person(town, "<script>alert(1)</script>", "low", {0: 1})
+    page = statement_html(monthly_statement(town, [evil], [], "2026-03"))
+    assert page.startswith("<!doctype html>") and "</html>" in page
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "http" not in page and "src=" not in page  # nothing fetched from outside
+    assert "Person" not in page
