@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Label, Sparkline, Static, TabbedContent, TabPane
+from textual.widgets import Label, Markdown, Sparkline, Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from console.messages import ViewsUpdated
@@ -18,8 +19,13 @@ from console.screens.mode import ModeScreen
 from console.screens.reading import ReadingScreen
 from console.widgets.rows import Column, ColumnarRows
 from console.widgets.virtual_table import VirtualTable
+from domain import clock
+from domain.ids import municipality_id
+from domain.meals.beneficiary import Beneficiary
+from domain.meals.billing import monthly_statement, statement_markdown
 from domain.meals.cold_chain import CHILLED_LIMIT_C
 from domain.meals.meal_round import MealRound
+from domain.meals.municipality import Municipality
 from domain.store import ViewConnection
 
 if TYPE_CHECKING:
@@ -87,6 +93,8 @@ class MealsScreen(ModeScreen):
                 yield VirtualTable(id="rounds-table")
             with TabPane("Welfare inbox", id="tab-alerts"):
                 yield VirtualTable(id="alerts-table")
+            with TabPane("Statement", id="tab-statement"):
+                yield StatementPane(id="statement-pane")
 
     def on_mount(self) -> None:
         self.load()
@@ -115,6 +123,70 @@ class MealsScreen(ModeScreen):
     @on(VirtualTable.RowOpened, "#rounds-table")
     def _open_round(self, message: VirtualTable.RowOpened) -> None:
         self.app.push_screen(RoundScreen(UUID(message.row_key)))
+
+
+class StatementPane(VerticalScroll):
+    """The month's statement of each municipality ("service fait"); `[` and `]` change month."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left_square_bracket", "month(-1)", "Previous month", id="statement.previous"),
+        Binding("right_square_bracket", "month(1)", "Next month", id="statement.next"),
+    ]
+    can_focus = True
+
+    def __init__(self, id: str) -> None:
+        super().__init__(id=id)
+        today = clock.now().astimezone(PARIS).date()
+        self.month = f"{today.year:04d}-{today.month:02d}"
+
+    def compose(self) -> ComposeResult:
+        yield Markdown("reading…", id="statement-text")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def action_month(self, step: int) -> None:
+        year, month = (int(x) for x in self.month.split("-"))
+        month += step
+        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+        self.month = f"{year:04d}-{month:02d}"
+        self.load()
+
+    @work(thread=True, exclusive=True, group="statement")
+    def load(self) -> None:
+        from console.app import MaillageApp
+
+        app = self.app
+        assert isinstance(app, MaillageApp)
+        store, month = app.store, self.month
+        today = clock.now().astimezone(PARIS).date()
+        conn = ViewConnection.open(store.location)
+        try:
+            towns = {
+                r[0] for r in conn.fetchall("SELECT DISTINCT insee_code FROM beneficiaries_view")
+            }
+            people = [r[0] for r in conn.fetchall("SELECT id FROM beneficiaries_view")]
+            round_ids = [
+                r[0]
+                for r in conn.fetchall(
+                    "SELECT id FROM rounds_view WHERE day LIKE ?", (f"{month}-%",)
+                )
+            ]
+        finally:
+            conn.close()
+        beneficiaries = [store.get(UUID(i), Beneficiary) for i in people]
+        rounds = [store.get(UUID(i), MealRound) for i in round_ids]
+        parts = []
+        for insee in sorted(towns):
+            town = store.get(municipality_id(insee), Municipality)
+            parts.append(
+                statement_markdown(
+                    monthly_statement(town, beneficiaries, rounds, month, until=today)
+                )
+            )
+        text = "\n".join(parts) or f"No municipality has beneficiaries yet ({month})."
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.query_one("#statement-text", Markdown).update, text)
 
 
 class RoundScreen(ReadingScreen):

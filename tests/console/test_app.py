@@ -172,11 +172,12 @@ async def test_question_mark_toggles_the_help_with_binding_descriptions(demo_sto
 
 def test_every_binding_has_an_id_and_a_description() -> None:
     from console.screens.devices import DeviceEventsScreen as Events
+    from console.screens.meals import StatementPane
     from console.screens.reading import ReadingScreen
     from console.screens.store_info import StoreInfoScreen as Info
     from console.widgets.virtual_table import TableBody, VirtualTable
 
-    for owner in (MaillageApp, Events, Info, ReadingScreen, VirtualTable, TableBody):
+    for owner in (MaillageApp, Events, Info, ReadingScreen, VirtualTable, TableBody, StatementPane):
         for binding in owner.BINDINGS:
             assert getattr(binding, "id", None), f"{owner.__name__}: {binding} has no id"
             assert getattr(binding, "description", None), (
@@ -245,3 +246,26 @@ def excursion_day(app: MaillageApp, key: str) -> str | None:
 
     rnd = app.store.get(UUID(key), MealRound)
     return rnd.day if rnd.excursions else None
+
+
+async def test_statement_tab_shows_the_month_and_moves_between_months(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    from textual.widgets import Markdown
+
+    from console.screens.meals import StatementPane
+
+    app = make_app(demo_store)
+    async with app.run_test(size=(150, 45)) as pilot:
+        await pilot.press("2")
+        app.screen.query_one("#meals-tabs", TabbedContent).active = "tab-statement"
+        pane = app.screen.query_one(StatementPane)
+        text = app.screen.query_one("#statement-text", Markdown)
+        await wait_for(
+            pilot, lambda: "Tours (37261), 2026-03" in text.source, "this month's statement"
+        )
+        assert "delivered and billed" in text.source and "NO_ROUND" not in text.source.split("|")[0]
+        pane.focus()
+        await pilot.press("left_square_bracket")
+        await wait_for(pilot, lambda: "2026-02" in text.source, "the previous month")
+        assert "Meals planned: 0" in text.source  # the demo starts in March
