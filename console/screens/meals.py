@@ -120,6 +120,12 @@ class MealsScreen(ModeScreen):
         for table_id, rows in tables.items():
             self.query_one(f"#{table_id}", VirtualTable).set_rows(rows)
 
+    @on(VirtualTable.RowOpened, "#alerts-table")
+    def _open_alert(self, message: VirtualTable.RowOpened) -> None:
+        from console.screens.alert import AlertScreen
+
+        self.app.push_screen(AlertScreen(UUID(message.row_key)))
+
     @on(VirtualTable.RowOpened, "#rounds-table")
     def _open_round(self, message: VirtualTable.RowOpened) -> None:
         self.app.push_screen(RoundScreen(UUID(message.row_key)))

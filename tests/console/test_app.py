@@ -171,13 +171,15 @@ async def test_question_mark_toggles_the_help_with_binding_descriptions(demo_sto
 
 
 def test_every_binding_has_an_id_and_a_description() -> None:
+    from console.screens.alert import AlertScreen
     from console.screens.devices import DeviceEventsScreen as Events
     from console.screens.meals import StatementPane
     from console.screens.reading import ReadingScreen
     from console.screens.store_info import StoreInfoScreen as Info
     from console.widgets.virtual_table import TableBody, VirtualTable
 
-    for owner in (MaillageApp, Events, Info, ReadingScreen, VirtualTable, TableBody, StatementPane):
+    owners = (MaillageApp, Events, Info, ReadingScreen, VirtualTable, TableBody, StatementPane)
+    for owner in (*owners, AlertScreen):
         for binding in owner.BINDINGS:
             assert getattr(binding, "id", None), f"{owner.__name__}: {binding} has no id"
             assert getattr(binding, "description", None), (
@@ -269,3 +271,59 @@ async def test_statement_tab_shows_the_month_and_moves_between_months(
         await pilot.press("left_square_bracket")
         await wait_for(pilot, lambda: "2026-02" in text.source, "the previous month")
         assert "Meals planned: 0" in text.source  # the demo starts in March
+
+
+async def open_newest_alert(app: MaillageApp, pilot: Pilot) -> None:
+    from console.screens.alert import AlertScreen
+
+    await pilot.press("2")
+    table = app.screen.query_one("#alerts-table", VirtualTable)
+    await wait_for(pilot, lambda: len(table.rows) == 5, "the inbox")
+    app.screen.query_one("#meals-tabs", TabbedContent).active = "tab-alerts"
+    await pilot.pause()
+    table.focus()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, AlertScreen), "the alert")
+    screen = app.screen
+    await wait_for(pilot, lambda: "note:" in screen.body_text, "its details")
+
+
+async def test_ccas_acknowledges_follows_up_and_closes_an_alert(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    from domain.meals.welfare_alert import WelfareAlert
+
+    app = make_app(demo_store, role="ccas")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await open_newest_alert(app, pilot)
+        screen = app.screen
+        assert "urgent · raised" in screen.body_text
+        assert "Short of breath" in screen.body_text  # the CCAS reads the note
+        await pilot.press("c")  # not yet: an alert closes only once acknowledged
+        assert not screen.query_one("#outcome-list").display
+        await pilot.press("a")
+        await wait_for(pilot, lambda: "acknowledged by claire (ccas)" in screen.body_text, "ack")
+        await pilot.press("f", *"Called her daughter", "enter")
+        await wait_for(pilot, lambda: "Called her daughter" in screen.body_text, "follow-up")
+        await pilot.press("c")
+        await pilot.press("down", "enter")  # the second outcome: referred
+        await wait_for(pilot, lambda: "closed: referred" in screen.body_text, "closure")
+        alert = app.store.get(screen.alert_id, WelfareAlert)
+        assert (alert.status, alert.outcome, alert.acknowledged_by) == (
+            "closed",
+            "referred",
+            "claire (ccas)",
+        )
+
+
+async def test_auditor_cannot_act_on_an_alert(demo_store: Path, paris_clock: FixedClock) -> None:
+    from domain.meals.welfare_alert import WelfareAlert
+
+    app = make_app(demo_store, role="auditor")
+    async with app.run_test(size=(150, 45)) as pilot:
+        await open_newest_alert(app, pilot)
+        screen = app.screen
+        await pilot.press("a")
+        await pilot.pause(0.2)
+        assert app.store.get(screen.alert_id, WelfareAlert).status == "raised"
+        assert screen.check_action("acknowledge", ()) is None  # shown as disabled
