@@ -20,6 +20,7 @@ from rich.table import Table
 
 from console import settings as settings_mod
 from console.meals_cli import add_meals_commands
+from console.roles import check_allowed
 from console.settings import Settings
 from domain.application import Maillage
 from domain.errors import MaillageError, StoreUnavailableError
@@ -125,6 +126,23 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
     add_meals_commands(commands, common, _Parser)
     return parser
+
+
+_COMMAND_LEVELS = (
+    "command",
+    "meals_area",
+    "store_command",
+    "views_command",
+    "town_command",
+    "people_command",
+    "rounds_command",
+    "alerts_command",
+)
+
+
+def command_path(args: argparse.Namespace) -> str:
+    """The sub-commands the user typed, e.g. ``meals rounds load``."""
+    return " ".join(str(getattr(args, k)) for k in _COMMAND_LEVELS if getattr(args, k, None))
 
 
 def _positive_int(text: str) -> int:
@@ -277,6 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             getattr(args, "user", None),
             demo=args.command == "demo",
         )
+        check_allowed(settings, handler, command_path(args))
         return handler(args, settings)
     except MaillageError as e:
         if debug:

@@ -12,6 +12,7 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from console.roles import mutating
 from console.rounds_cli import add_round_commands
 from console.settings import Settings
 from domain import clock
@@ -143,6 +144,7 @@ def _municipality(app: Any, insee: str) -> Municipality:
         raise NotFoundError(f"no municipality with INSEE code {code}: add it first") from None
 
 
+@mutating
 def cmd_municipality_add(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     town = Municipality.register(
@@ -160,6 +162,7 @@ def cmd_municipality_add(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@mutating
 def cmd_beneficiaries_import(args: argparse.Namespace, settings: Settings) -> int:
     try:
         text = args.file.read_text(encoding="utf-8-sig")
@@ -224,6 +227,7 @@ def cmd_beneficiaries_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@mutating
 def cmd_beneficiaries_erase(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     code = normalise_insee(args.municipality)

@@ -8,6 +8,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from console.roles import mutating
 from console.settings import Settings
 from domain import clock
 from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
@@ -249,6 +250,7 @@ def _print(args: argparse.Namespace, data: Any, text: str) -> None:
 # ----------------------------------------------------------------------------- rounds
 
 
+@mutating
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
     from console.meals_cli import _municipality
 
@@ -359,6 +361,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@mutating
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     rid = _round(app, args.round)
@@ -372,6 +375,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@mutating
 def cmd_probe(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     rid = _round(app, args.round)
@@ -382,6 +386,7 @@ def cmd_probe(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@mutating
 def cmd_release(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     rid = _round(app, args.round)
@@ -390,6 +395,7 @@ def cmd_release(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@mutating
 def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
     from console.meals_cli import _municipality
 
@@ -413,6 +419,7 @@ def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@mutating
 def cmd_complete(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     rid = _round(app, args.round)
@@ -485,6 +492,7 @@ def _beneficiary(app: Any, args: argparse.Namespace) -> UUID:
     return who
 
 
+@mutating
 def cmd_suspend(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     who = _beneficiary(app, args)
@@ -493,6 +501,7 @@ def cmd_suspend(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@mutating
 def cmd_extra(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     who = _beneficiary(app, args)
@@ -508,6 +517,7 @@ def cmd_extra(args: argparse.Namespace, settings: Settings) -> int:
 # ----------------------------------------------------------------------------- alerts
 
 
+@mutating
 def cmd_alert_raise(args: argparse.Namespace, settings: Settings) -> int:
     from console.meals_cli import _municipality
 
@@ -547,6 +557,7 @@ def _alert(app: Any, text: str) -> UUID:
     return _resolve(app, text, "welfare_alerts_view", "welfare alert")
 
 
+@mutating
 def cmd_alert_ack(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     aid = _alert(app, args.alert)
@@ -555,6 +566,7 @@ def cmd_alert_ack(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@mutating
 def cmd_alert_follow_up(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     aid = _alert(app, args.alert)
@@ -563,6 +575,7 @@ def cmd_alert_follow_up(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@mutating
 def cmd_alert_close(args: argparse.Namespace, settings: Settings) -> int:
     app = _open(settings)
     aid = _alert(app, args.alert)

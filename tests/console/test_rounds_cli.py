@@ -315,3 +315,66 @@ def test_orders_suspension_extra_meals_and_manifest(
     assert {m["name"] for m in manifest} == {"Jeanne Moreau", "Louis Girard"}
     assert [m["stop"] for m in manifest] == [1, 2]
     assert "no_salt" not in json.dumps(manifest) and "peanuts" not in json.dumps(manifest)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [
+            "meals",
+            "rounds",
+            "plan",
+            "--municipality",
+            "37261",
+            "--day",
+            "2026-03-09",
+            "--postman",
+            "P",
+            "--vehicle",
+            "V",
+        ],
+        [
+            "meals",
+            "alerts",
+            "raise",
+            "2026-001",
+            "--municipality",
+            "37261",
+            "--category",
+            "health",
+            "--severity",
+            "low",
+            "--note",
+            "n",
+            "--by",
+            "x",
+        ],
+        ["meals", "beneficiaries", "erase", "2026-001", "--municipality", "37261", "--by", "x"],
+        [
+            "meals",
+            "suspend",
+            "2026-001",
+            "--municipality",
+            "37261",
+            "--from",
+            "2026-03-12",
+            "--resume",
+            "2026-03-16",
+            "--reason",
+            "holiday",
+        ],
+    ],
+)
+def test_auditor_is_refused_every_change_and_nothing_is_recorded(
+    store: str, argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from domain.application import Maillage
+    from domain.store import StoreLocation
+
+    before = Maillage(StoreLocation.parse(store)).last_position()
+    assert run(store, *argv, "--role", "auditor") == 2
+    err = capsys.readouterr().err
+    words = 2 if argv[1] == "suspend" else 3
+    assert f"the auditor role is read-only: 'maillage {' '.join(argv[:words])}' would" in err
+    assert Maillage(StoreLocation.parse(store)).last_position() == before
+    assert run(store, "meals", "beneficiaries", "list", "--role", "auditor") == 0  # reading is fine
