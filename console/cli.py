@@ -20,10 +20,11 @@ from rich.table import Table
 
 from console import settings as settings_mod
 from console.meals_cli import add_meals_commands
+from console.opening import open_store
 from console.roles import check_allowed
 from console.settings import Settings
 from domain.application import Maillage
-from domain.errors import MaillageError, StoreUnavailableError
+from domain.errors import MaillageError
 from domain.store import one_line
 from domain.summary import summarise
 from domain.views.catalogue import all_views
@@ -156,18 +157,6 @@ def _positive_int(text: str) -> int:
 
 
 # ----------------------------------------------------------------------------- helpers
-
-
-def open_store(settings: Settings) -> Maillage:
-    """Open the event store, turning every way it can fail into one clear line."""
-    try:
-        return Maillage(settings.location)
-    except MaillageError:
-        raise
-    except Exception as e:  # the library reports connection problems in many types
-        raise StoreUnavailableError(
-            f"cannot open the store {settings.location.label}: {one_line(e)}"
-        ) from e
 
 
 def _progress_bar() -> Progress:

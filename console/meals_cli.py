@@ -12,12 +12,13 @@ from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from console.opening import municipality, open_store
 from console.roles import mutating
 from console.rounds_cli import add_round_commands
 from console.settings import Settings
 from domain import clock
 from domain.errors import InvalidInputError, NotFoundError
-from domain.ids import beneficiary_id, municipality_id
+from domain.ids import beneficiary_id
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.billing import (
     monthly_statement,
@@ -130,23 +131,9 @@ def _month(text: str) -> str:
     return text
 
 
-def _open(settings: Settings) -> Any:
-    from console.cli import open_store
-
-    return open_store(settings)
-
-
-def _municipality(app: Any, insee: str) -> Municipality:
-    code = normalise_insee(insee)
-    try:
-        return app.get(municipality_id(code), Municipality)
-    except NotFoundError:
-        raise NotFoundError(f"no municipality with INSEE code {code}: add it first") from None
-
-
 @mutating
 def cmd_municipality_add(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
+    app = open_store(settings)
     town = Municipality.register(
         args.insee, args.name, args.depot, args.ccas, Contract(tuple(args.bracket))
     )
@@ -170,8 +157,8 @@ def cmd_beneficiaries_import(args: argparse.Namespace, settings: Settings) -> in
         raise InvalidInputError(f"{args.file} is not UTF-8 text (byte {e.start})") from None
     except OSError as e:
         raise InvalidInputError(f"cannot read {args.file}: {e.strerror}") from None
-    app = _open(settings)
-    report = import_beneficiaries(app, _municipality(app, args.municipality), text)
+    app = open_store(settings)
+    report = import_beneficiaries(app, municipality(app, args.municipality), text)
     summary = {
         "file": str(args.file),
         "read": report.read,
@@ -198,7 +185,7 @@ def cmd_beneficiaries_import(args: argparse.Namespace, settings: Settings) -> in
 
 
 def cmd_beneficiaries_list(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
+    app = open_store(settings)
     with Projector(app, all_views()) as projector:
         projector.catch_up()
         query = "SELECT id, insee_code, file_number, status, name, price_bracket, regime, texture "
@@ -229,7 +216,7 @@ def cmd_beneficiaries_list(args: argparse.Namespace, settings: Settings) -> int:
 
 @mutating
 def cmd_beneficiaries_erase(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
+    app = open_store(settings)
     code = normalise_insee(args.municipality)
     try:
         erase_beneficiary(app, beneficiary_id(code, args.file_number), by=args.by)
@@ -242,8 +229,8 @@ def cmd_beneficiaries_erase(args: argparse.Namespace, settings: Settings) -> int
 
 
 def cmd_statement(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
-    town = _municipality(app, args.municipality)
+    app = open_store(settings)
+    town = municipality(app, args.municipality)
     with Projector(app, all_views()) as projector:
         projector.catch_up()
         people_ids = projector.conn.fetchall(

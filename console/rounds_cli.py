@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from console.opening import municipality, open_store, views_caught_up
 from console.roles import mutating
 from console.settings import Settings
 from domain import clock
@@ -31,9 +33,6 @@ from domain.meals.welfare_alert import (
 from domain.meals.welfare_alert import (
     OUTCOMES as ALERT_OUTCOMES,
 )
-from domain.store import ViewConnection
-from domain.views.catalogue import all_views
-from domain.views.projector import Projector
 
 STOPS_PER_BOX = 8
 DEFAULT_MAX_ROUND_MIN = 240
@@ -211,21 +210,9 @@ def _box(text: str) -> tuple[str, str, float]:
 # ----------------------------------------------------------------------------- helpers
 
 
-def _open(settings: Settings) -> Any:
-    from console.cli import open_store
-
-    return open_store(settings)
-
-
-def _views(app: Any) -> ViewConnection:
-    with Projector(app, all_views()) as projector:
-        projector.catch_up()
-    return ViewConnection.open(app.location)
-
-
 def _resolve(app: Any, text: str, table: str, what: str) -> UUID:
     """A full id, or a unique prefix of at least 6 characters, of a row of ``table``."""
-    conn = _views(app)
+    conn = views_caught_up(app)
     try:
         rows = conn.fetchall(
             f"SELECT id FROM {table} WHERE id LIKE ?", (text.strip().lower() + "%",)
@@ -243,6 +230,23 @@ def _round(app: Any, text: str) -> UUID:
     return _resolve(app, text, "rounds_view", "round")
 
 
+def _edit_round(
+    settings: Settings, text: str, command: Callable[[MealRound], None]
+) -> tuple[UUID, MealRound]:
+    """Open the store, find the round named by ``text`` and apply ``command`` to it."""
+    app = open_store(settings)
+    rid = _round(app, text)
+    return rid, app.edit(rid, MealRound, command)
+
+
+def _edit_alert(settings: Settings, text: str, command: Callable[[WelfareAlert], None]) -> UUID:
+    """Open the store, find the alert named by ``text`` and apply ``command`` to it."""
+    app = open_store(settings)
+    aid = _resolve(app, text, "welfare_alerts_view", "welfare alert")
+    app.edit(aid, WelfareAlert, command)
+    return aid
+
+
 def _print(args: argparse.Namespace, data: Any, text: str) -> None:
     print(json.dumps(data, indent=2, default=str) if getattr(args, "json", False) else text)
 
@@ -252,11 +256,9 @@ def _print(args: argparse.Namespace, data: Any, text: str) -> None:
 
 @mutating
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
-    from console.meals_cli import _municipality
-
-    app = _open(settings)
-    town = _municipality(app, args.municipality)
-    conn = _views(app)
+    app = open_store(settings)
+    town = municipality(app, args.municipality)
+    conn = views_caught_up(app)
     try:
         ids = conn.fetchall(
             "SELECT id FROM beneficiaries_view WHERE insee_code = ? AND status = 'active'",
@@ -327,8 +329,8 @@ def _seconds(hhmm: str) -> int:
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
-    conn = _views(app)
+    app = open_store(settings)
+    conn = views_caught_up(app)
     try:
         query = (
             "SELECT id, day, postman, vehicle, status, stops, meals, meals_delivered, "
@@ -363,10 +365,8 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 
 @mutating
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
-    rid = _round(app, args.round)
     boxes = {box: (probe, temperature) for box, probe, temperature in args.box}
-    rnd = app.edit(rid, MealRound, lambda r: r.load(boxes))
+    rid, rnd = _edit_round(settings, args.round, lambda r: r.load(boxes))
     blocked = [b for b, state in rnd.boxes.items() if state["blocked"]]
     print(
         f"round {rid} loaded: {len(boxes)} boxes"
@@ -377,10 +377,10 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
 
 @mutating
 def cmd_probe(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
-    rid = _round(app, args.round)
     at = args.at or clock.now()
-    rnd = app.edit(rid, MealRound, lambda r: r.record_probe_reading(args.box, args.temperature, at))
+    _, rnd = _edit_round(
+        settings, args.round, lambda r: r.record_probe_reading(args.box, args.temperature, at)
+    )
     state = "BLOCKED by a cold-chain excursion" if rnd.boxes[args.box]["blocked"] else "ok"
     print(f"box {args.box}: {args.temperature} °C recorded ({state})")
     return 0
@@ -388,20 +388,16 @@ def cmd_probe(args: argparse.Namespace, settings: Settings) -> int:
 
 @mutating
 def cmd_release(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
-    rid = _round(app, args.round)
-    app.edit(rid, MealRound, lambda r: r.release_box(args.box, args.by, args.reason))
+    _edit_round(settings, args.round, lambda r: r.release_box(args.box, args.by, args.reason))
     print(f"box {args.box} released by {args.by}")
     return 0
 
 
 @mutating
 def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
-    from console.meals_cli import _municipality
-
-    app = _open(settings)
+    app = open_store(settings)
     rid = _round(app, args.round)
-    who = beneficiary_id(_municipality(app, args.municipality).insee_code, args.file_number)
+    who = beneficiary_id(municipality(app, args.municipality).insee_code, args.file_number)
     contact = {"called": args.called or "", "result": args.result} if args.result else None
     app.edit(
         rid,
@@ -421,15 +417,13 @@ def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
 
 @mutating
 def cmd_complete(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
-    rid = _round(app, args.round)
-    rnd = app.edit(rid, MealRound, lambda r: r.complete())
+    rid, rnd = _edit_round(settings, args.round, lambda r: r.complete())
     print(f"round {rid} completed: {rnd.meals_delivered()} meals delivered")
     return 0
 
 
 def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
+    app = open_store(settings)
     rnd = app.get(_round(app, args.round), MealRound)
     stops = [(app.get(s["beneficiary"], Beneficiary), s["meals"], s["box"]) for s in rnd.stops]
     lines = round_manifest(stops)
@@ -443,11 +437,9 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_orders(args: argparse.Namespace, settings: Settings) -> int:
-    from console.meals_cli import _municipality
-
-    app = _open(settings)
-    town = _municipality(app, args.municipality)
-    conn = _views(app)
+    app = open_store(settings)
+    town = municipality(app, args.municipality)
+    conn = views_caught_up(app)
     try:
         ids = conn.fetchall(
             "SELECT id FROM beneficiaries_view WHERE insee_code = ?", (town.insee_code,)
@@ -485,16 +477,14 @@ def cmd_orders(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _beneficiary(app: Any, args: argparse.Namespace) -> UUID:
-    from console.meals_cli import _municipality
-
-    who = beneficiary_id(_municipality(app, args.municipality).insee_code, args.file_number)
+    who = beneficiary_id(municipality(app, args.municipality).insee_code, args.file_number)
     app.get(who, Beneficiary)
     return who
 
 
 @mutating
 def cmd_suspend(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
+    app = open_store(settings)
     who = _beneficiary(app, args)
     app.edit(who, Beneficiary, lambda b: b.suspend(args.start, args.resume, args.reason))
     print(f"file {args.file_number} suspended from {args.start}, resumes on {args.resume}")
@@ -503,7 +493,7 @@ def cmd_suspend(args: argparse.Namespace, settings: Settings) -> int:
 
 @mutating
 def cmd_extra(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
+    app = open_store(settings)
     who = _beneficiary(app, args)
     if not orders_open(args.day, clock.now()):
         raise RuleViolationError(
@@ -519,10 +509,8 @@ def cmd_extra(args: argparse.Namespace, settings: Settings) -> int:
 
 @mutating
 def cmd_alert_raise(args: argparse.Namespace, settings: Settings) -> int:
-    from console.meals_cli import _municipality
-
-    app = _open(settings)
-    town = _municipality(app, args.municipality)
+    app = open_store(settings)
+    town = municipality(app, args.municipality)
     who = beneficiary_id(town.insee_code, args.file_number)
     app.get(who, Beneficiary)  # the file must exist
     alert = WelfareAlert.raise_alert(who, town.id, args.category, args.severity, args.note, args.by)
@@ -532,8 +520,8 @@ def cmd_alert_raise(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_alert_list(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
-    conn = _views(app)
+    app = open_store(settings)
+    conn = views_caught_up(app)
     try:
         rows = conn.fetchall(
             "SELECT a.id, a.raised_at, a.category, a.severity, a.status, a.outcome, b.file_number "
@@ -553,32 +541,22 @@ def cmd_alert_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _alert(app: Any, text: str) -> UUID:
-    return _resolve(app, text, "welfare_alerts_view", "welfare alert")
-
-
 @mutating
 def cmd_alert_ack(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
-    aid = _alert(app, args.alert)
-    app.edit(aid, WelfareAlert, lambda a: a.acknowledge(args.by))
+    aid = _edit_alert(settings, args.alert, lambda a: a.acknowledge(args.by))
     print(f"welfare alert {aid} acknowledged by {args.by}")
     return 0
 
 
 @mutating
 def cmd_alert_follow_up(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
-    aid = _alert(app, args.alert)
-    app.edit(aid, WelfareAlert, lambda a: a.add_follow_up(args.by, args.action))
+    aid = _edit_alert(settings, args.alert, lambda a: a.add_follow_up(args.by, args.action))
     print(f"follow-up recorded on welfare alert {aid}")
     return 0
 
 
 @mutating
 def cmd_alert_close(args: argparse.Namespace, settings: Settings) -> int:
-    app = _open(settings)
-    aid = _alert(app, args.alert)
-    app.edit(aid, WelfareAlert, lambda a: a.close(args.outcome, args.by))
+    aid = _edit_alert(settings, args.alert, lambda a: a.close(args.outcome, args.by))
     print(f"welfare alert {aid} closed: {args.outcome}")
     return 0
