@@ -1,0 +1,1 @@
+"""Audit chain: tamper-evident links over the stored events, verification and checkpoints."""

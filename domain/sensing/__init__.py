@@ -1,0 +1,1 @@
+"""Sensor sessions recorded on the vans: their metadata and journal chunk hashes."""
