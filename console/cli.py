@@ -21,7 +21,7 @@ from rich.table import Table
 from console import settings as settings_mod
 from console.meals_cli import add_meals_commands
 from console.opening import open_store
-from console.roles import check_allowed
+from console.roles import check_allowed, for_ccas
 from console.settings import Settings
 from domain.application import Maillage
 from domain.errors import MaillageError
@@ -70,6 +70,13 @@ def _common_options() -> argparse.ArgumentParser:
         "--user",
         default=argparse.SUPPRESS,
         help=f"who is working, recorded with every command (default: ${settings_mod.USER_ENV})",
+    )
+    common.add_argument(
+        "--scope",
+        default=argparse.SUPPRESS,
+        metavar="INSEE",
+        help="the municipality a ccas user works for; its alerts and files only "
+        f"(default: ${settings_mod.SCOPE_ENV})",
     )
     common.add_argument(
         "--debug",
@@ -192,6 +199,7 @@ def _run_projector(app: Maillage, batch_size: int, rebuild: bool) -> dict[str, A
 # ----------------------------------------------------------------------------- commands
 
 
+@for_ccas
 def cmd_store_info(args: argparse.Namespace, settings: Settings) -> int:
     summary = summarise(open_store(settings))
     if args.json:
@@ -215,6 +223,7 @@ def cmd_views_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+@for_ccas
 def cmd_views_update(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     result = _run_projector(app, args.batch_size, rebuild=False)
@@ -256,6 +265,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     return run_tui(settings, app)
 
 
+@for_ccas
 def cmd_tui(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     _run_projector(app, 1000, rebuild=False)
@@ -282,6 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             getattr(args, "store", None),
             getattr(args, "role", None),
             getattr(args, "user", None),
+            getattr(args, "scope", None),
             demo=args.command == "demo",
         )
         check_allowed(settings, handler, command_path(args))

@@ -6,6 +6,7 @@ import argparse
 import csv
 import io
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from console.opening import municipality, open_store
-from console.roles import mutating
+from console.roles import for_ccas, mutating, scoped
 from console.rounds_cli import add_round_commands
 from console.settings import Settings
 from domain import clock
@@ -66,6 +67,25 @@ def add_meals_commands(commands: Any, common: argparse.ArgumentParser, parser_cl
     )
     add.add_argument("--json", action="store_true")
     add.set_defaults(handler=cmd_municipality_add)
+    configure = town_cmds.add_parser(
+        "configure", parents=[common], help="agreed service levels and the depot's position"
+    )
+    configure.add_argument("insee", metavar="INSEE")
+    configure.add_argument(
+        "--acknowledge-within",
+        type=_minutes,
+        metavar="DURATION",
+        help="delay for the CCAS to acknowledge a welfare alert, e.g. 4h or 90m",
+    )
+    configure.add_argument(
+        "--max-round",
+        type=_minutes,
+        metavar="DURATION",
+        help="longest time from loading to the last delivery (cold chain), e.g. 3h30m",
+    )
+    configure.add_argument("--depot-position", type=_lat_lon, metavar="LAT,LON")
+    configure.add_argument("--json", action="store_true")
+    configure.set_defaults(handler=cmd_municipality_configure)
 
     people = areas.add_parser("beneficiaries", parents=[common], help="beneficiaries' files")
     people_cmds = people.add_subparsers(
@@ -93,7 +113,9 @@ def add_meals_commands(commands: Any, common: argparse.ArgumentParser, parser_cl
     statement = areas.add_parser(
         "statement", parents=[common], help="a municipality's monthly statement (service fait)"
     )
-    statement.add_argument("--municipality", required=True, metavar="INSEE")
+    statement.add_argument(
+        "--municipality", metavar="INSEE", help="required unless the user has a --scope"
+    )
     statement.add_argument("--month", required=True, type=_month, metavar="YYYY-MM")
     statement.add_argument("--format", choices=("md", "html", "csv", "json"), default="md")
     statement.add_argument("--output", type=Path, help="write to this file instead of the screen")
@@ -121,6 +143,22 @@ def _bracket(text: str) -> PriceBracket:
         raise argparse.ArgumentTypeError(f"{text!r}: income and prices are whole numbers") from None
 
 
+def _minutes(text: str) -> int:
+    """A duration like ``4h``, ``90m`` or ``3h30m`` in whole minutes."""
+    match = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?", text.strip().lower())
+    if not text.strip() or match is None:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 4h, 90m or 3h30m")
+    return int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
+
+
+def _lat_lon(text: str) -> tuple[float, float]:
+    try:
+        lat, lon = (float(x) for x in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not LAT,LON in degrees") from None
+    return lat, lon
+
+
 def _month(text: str) -> str:
     try:
         year, month = (int(x) for x in text.split("-"))
@@ -146,6 +184,35 @@ def cmd_municipality_add(args: argparse.Namespace, settings: Settings) -> int:
         if args.json
         else f"municipality {town.name} ({town.insee_code}) registered"
     )
+    return 0
+
+
+@mutating
+def cmd_municipality_configure(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    town = municipality(app, args.insee)
+
+    def configure(t: Municipality) -> None:
+        t.configure_service(
+            args.acknowledge_within or t.acknowledge_within_min,
+            args.max_round or t.max_round_min,
+            args.depot_position or t.depot_lat_lon,
+            settings.user,
+        )
+
+    town = app.edit(town.id, Municipality, configure)
+    result = {
+        "insee_code": town.insee_code,
+        "acknowledge_within_min": town.acknowledge_within_min,
+        "max_round_min": town.max_round_min,
+        "depot_position": town.depot_lat_lon,
+    }
+    depot = "{:.5f},{:.5f}".format(*town.depot_lat_lon) if town.depot_lat_lon else "not set"
+    text = (
+        f"{town.name}: alerts acknowledged within {town.acknowledge_within_min} min, "
+        f"rounds at most {town.max_round_min} min, depot at {depot}"
+    )
+    print(json.dumps(result) if args.json else text)
     return 0
 
 
@@ -184,16 +251,18 @@ def cmd_beneficiaries_import(args: argparse.Namespace, settings: Settings) -> in
     return 0
 
 
+@for_ccas
 def cmd_beneficiaries_list(args: argparse.Namespace, settings: Settings) -> int:
+    insee = scoped(settings, args.municipality)
     app = open_store(settings)
     with Projector(app, all_views()) as projector:
         projector.catch_up()
         query = "SELECT id, insee_code, file_number, status, name, price_bracket, regime, texture "
         query += "FROM beneficiaries_view"
         params: tuple[str, ...] = ()
-        if args.municipality:
+        if insee:
             query += " WHERE insee_code = ?"
-            params = (normalise_insee(args.municipality),)
+            params = (insee,)
         rows = projector.conn.fetchall(query + " ORDER BY insee_code, file_number", params)
     keys = (
         "id",
@@ -228,9 +297,13 @@ def cmd_beneficiaries_erase(args: argparse.Namespace, settings: Settings) -> int
     return 0
 
 
+@for_ccas
 def cmd_statement(args: argparse.Namespace, settings: Settings) -> int:
+    insee = scoped(settings, args.municipality)
+    if insee is None:
+        raise InvalidInputError("which municipality's statement? give --municipality INSEE")
     app = open_store(settings)
-    town = municipality(app, args.municipality)
+    town = municipality(app, insee)
     with Projector(app, all_views()) as projector:
         projector.catch_up()
         people_ids = projector.conn.fetchall(

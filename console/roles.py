@@ -1,4 +1,10 @@
-"""What each role may do: the auditor reads and verifies, and changes nothing."""
+"""What each role may do.
+
+- operator and technician: everything;
+- auditor: reads and verifies everything, changes nothing;
+- ccas: the welfare alerts, files and statement of its one municipality (``Settings.scope``),
+  nothing else — the commands it may run are marked ``@for_ccas``.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import TypeVar
 
 from console.settings import Settings
 from domain.errors import UserError
+from domain.meals.municipality import normalise_insee
 
 F = TypeVar("F", bound=Callable[..., int])
 
@@ -21,9 +28,38 @@ def mutating(handler: F) -> F:
     return handler
 
 
+def for_ccas(handler: F) -> F:
+    """Mark a command-line handler a ccas user may run (within its municipality)."""
+    handler.for_ccas = True  # type: ignore[attr-defined]
+    return handler
+
+
+def scoped(settings: Settings, insee_code: str | None) -> str | None:
+    """The municipality a command works on: the one named, within the user's scope.
+
+    A scoped user who names none works on its own; naming another is refused.
+    """
+    if settings.scope is None:
+        return normalise_insee(insee_code) if insee_code else None
+    if insee_code and normalise_insee(insee_code) != settings.scope:
+        raise OutOfScopeError(
+            f"the {settings.role} role works for municipality {settings.scope}, "
+            f"not {normalise_insee(insee_code)}"
+        )
+    return settings.scope
+
+
+class OutOfScopeError(UserError):
+    """A scoped user named something of another municipality."""
+
+
 def check_allowed(settings: Settings, handler: Callable[..., int], command: str) -> None:
     """Refuse a mutating command for a read-only role, before anything is opened or changed."""
     if settings.read_only and getattr(handler, "mutating", False):
         raise ReadOnlyRoleError(
             f"the {settings.role} role is read-only: 'maillage {command}' would change the store"
+        )
+    if settings.role == "ccas" and not getattr(handler, "for_ccas", False):
+        raise ReadOnlyRoleError(
+            f"the ccas role handles welfare alerts: 'maillage {command}' is for the depot"
         )

@@ -9,14 +9,16 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+from console.alert_trail import trail_lines
 from console.opening import municipality, open_store, views_caught_up
-from console.roles import mutating
+from console.roles import for_ccas, mutating, scoped
 from console.settings import Settings
 from domain import clock
 from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from domain.ids import beneficiary_id
 from domain.meals.beneficiary import SUSPENSION_REASONS, Beneficiary
 from domain.meals.meal_round import OUTCOMES, MealRound
+from domain.meals.municipality import Municipality
 from domain.meals.ordering import (
     kitchen_counts,
     orders_close_at,
@@ -24,7 +26,8 @@ from domain.meals.ordering import (
     orders_open,
     round_manifest,
 )
-from domain.meals.planning import HaversineTravel, Point, StopRequest, default_order, optimise
+from domain.meals.planning import Plan
+from domain.meals.service import optimise_round, plan_round
 from domain.meals.welfare_alert import (
     CATEGORIES,
     SEVERITIES,
@@ -33,10 +36,7 @@ from domain.meals.welfare_alert import (
 from domain.meals.welfare_alert import (
     OUTCOMES as ALERT_OUTCOMES,
 )
-
-STOPS_PER_BOX = 8
-DEFAULT_MAX_ROUND_MIN = 240
-"""Default longest time from loading to the last delivery, minutes (depot setting)."""
+from domain.views.meals import overdue_alerts
 
 
 def add_round_commands(areas: Any, common: argparse.ArgumentParser, parser_class: type) -> None:
@@ -50,16 +50,27 @@ def add_round_commands(areas: Any, common: argparse.ArgumentParser, parser_class
     plan.add_argument("--day", required=True, type=_day, metavar="YYYY-MM-DD")
     plan.add_argument("--postman", required=True)
     plan.add_argument("--vehicle", required=True)
-    plan.add_argument("--depot-position", type=_point, default=None, metavar="LAT,LON")
-    plan.add_argument("--optimise", action="store_true", help="order the stops with the solver")
     plan.add_argument(
-        "--max-minutes",
-        type=int,
-        default=DEFAULT_MAX_ROUND_MIN,
-        help="longest time from loading to the last delivery",
+        "--optimise",
+        action="store_true",
+        help="order the stops with the solver (within the municipality's longest-round limit)",
     )
     plan.add_argument("--json", action="store_true")
     plan.set_defaults(handler=cmd_plan)
+
+    opt = cmds.add_parser(
+        "optimise", parents=[common], help="re-order a planned round, keeping pinned stops"
+    )
+    opt.add_argument("round")
+    opt.add_argument("--json", action="store_true")
+    opt.set_defaults(handler=cmd_optimise)
+
+    pin = cmds.add_parser("pin", parents=[common], help="keep a stop at its place when optimising")
+    pin.add_argument("round")
+    pin.add_argument("file_number")
+    pin.add_argument("--municipality", required=True, metavar="INSEE")
+    pin.add_argument("--unpin", action="store_true", help="let the solver move it again")
+    pin.set_defaults(handler=cmd_pin)
 
     lst = cmds.add_parser("list", parents=[common], help="rounds and their progress")
     lst.add_argument("--day", type=_day, metavar="YYYY-MM-DD")
@@ -150,8 +161,17 @@ def add_round_commands(areas: Any, common: argparse.ArgumentParser, parser_class
     raise_.add_argument("--by", required=True)
     raise_.set_defaults(handler=cmd_alert_raise)
     alist = acmds.add_parser("list", parents=[common], help="the inbox")
+    alist.add_argument("--municipality", metavar="INSEE")
+    alist.add_argument("--open", action="store_true", help="only alerts not closed yet")
+    alist.add_argument(
+        "--overdue", action="store_true", help="only alerts not acknowledged in time"
+    )
     alist.add_argument("--json", action="store_true")
     alist.set_defaults(handler=cmd_alert_list)
+    show = acmds.add_parser("show", parents=[common], help="one alert with its note and trail")
+    show.add_argument("alert")
+    show.add_argument("--json", action="store_true")
+    show.set_defaults(handler=cmd_alert_show)
     ack = acmds.add_parser("ack", parents=[common], help="the CCAS takes an alert in hand")
     ack.add_argument("alert")
     ack.add_argument("--by", required=True)
@@ -188,14 +208,6 @@ def _moment(text: str) -> datetime:
 
         moment = moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
     return moment
-
-
-def _point(text: str) -> Point:
-    try:
-        lat, lon = (float(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not LAT,LON in degrees") from None
-    return Point(lat, lon)
 
 
 def _box(text: str) -> tuple[str, str, float]:
@@ -239,10 +251,20 @@ def _edit_round(
     return rid, app.edit(rid, MealRound, command)
 
 
+def _alert(app: Any, settings: Settings, text: str) -> UUID:
+    """The alert named by ``text``; a scoped user only finds its municipality's."""
+    aid = _resolve(app, text, "welfare_alerts_view", "welfare alert")
+    if settings.scope is not None:
+        insee = app.get(app.get(aid, WelfareAlert).municipality_id, Municipality).insee_code
+        if insee != settings.scope:  # say nothing of another municipality's alert
+            raise NotFoundError(f"no welfare alert with id {text!r} in {settings.scope}")
+    return aid
+
+
 def _edit_alert(settings: Settings, text: str, command: Callable[[WelfareAlert], None]) -> UUID:
     """Open the store, find the alert named by ``text`` and apply ``command`` to it."""
     app = open_store(settings)
-    aid = _resolve(app, text, "welfare_alerts_view", "welfare alert")
+    aid = _alert(app, settings, text)
     app.edit(aid, WelfareAlert, command)
     return aid
 
@@ -266,66 +288,63 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         )
     finally:
         conn.close()
-    people = {b.id: b for b in (app.get(UUID(r[0]), Beneficiary) for r in ids)}
-    orders = orders_for(people.values(), args.day)
-    if not orders:
-        raise InvalidInputError(f"no meals are ordered in {town.name} for {args.day}")
-    located = [b for b in (people[o.beneficiary_id] for o in orders) if not b.home.erased]
-    depot = args.depot_position or Point(
-        sum(b.home.value["lat"] for b in located) / len(located),
-        sum(b.home.value["lon"] for b in located) / len(located),
+    people = [app.get(UUID(r[0]), Beneficiary) for r in ids]
+    rnd, plan = plan_round(
+        app, town, people, args.day, args.postman, args.vehicle, optimise_order=args.optimise
     )
-    requests = [
-        StopRequest(
-            str(o.beneficiary_id),
-            Point(
-                people[o.beneficiary_id].home.value["lat"],
-                people[o.beneficiary_id].home.value["lon"],
-            ),
-            _seconds(people[o.beneficiary_id].window_start),
-            _seconds(people[o.beneficiary_id].window_end),
-            people[o.beneficiary_id].service_time_s,
-        )
-        for o in orders
-        if not people[o.beneficiary_id].home.erased
-    ]
-    order = default_order(depot, requests)
-    feasible, violations, km = None, [], None
-    if args.optimise:
-        plan = optimise(
-            depot, requests, HaversineTravel(), start_s=8 * 3600, max_route_s=args.max_minutes * 60
-        )
-        order, feasible, violations, km = (
-            plan.order,
-            plan.feasible,
-            plan.violations,
-            plan.distance_m / 1000,
-        )
-    meals = {str(o.beneficiary_id): o.meals for o in orders}
-    stops = [(UUID(k), meals[k], f"box-{1 + i // STOPS_PER_BOX}") for i, k in enumerate(order)]
-    rnd = MealRound.plan(args.day, town.depot, args.postman, args.vehicle, stops)
-    app.save(rnd)
+    meals = sum(s["meals"] for s in rnd.stops)
     result = {
         "round": str(rnd.id),
         "day": rnd.day,
-        "stops": len(stops),
-        "meals": sum(meals.values()),
-        "optimised": bool(args.optimise),
-        "feasible": feasible,
-        "violations": violations,
-        "distance_km": km,
+        "stops": len(rnd.stops),
+        "meals": meals,
+        "optimised": plan is not None,
+        **_plan_figures(plan),
     }
-    text = f"round {rnd.id} planned: {len(stops)} stops, {sum(meals.values())} meals"
-    if args.optimise:
-        text += f", {km:.1f} km" + ("" if feasible else f", {len(violations)} constraints not met")
-    _print(args, result, text)
-    for v in violations:
-        print(f"  warning: {v}")
+    text = f"round {rnd.id} planned: {len(rnd.stops)} stops, {meals} meals"
+    _print(args, result, text + _plan_text(plan))
     return 0
 
 
-def _seconds(hhmm: str) -> int:
-    return int(hhmm[:2]) * 3600 + int(hhmm[3:]) * 60
+@mutating
+def cmd_optimise(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    rid = _round(app, args.round)
+    plan = optimise_round(app, rid)
+    result = {"round": str(rid), **_plan_figures(plan)}
+    _print(args, result, f"round {rid} optimised" + _plan_text(plan))
+    return 0
+
+
+def _plan_figures(plan: Plan | None) -> dict[str, Any]:
+    if plan is None:
+        return {"feasible": None, "violations": [], "distance_km": None}
+    return {
+        "feasible": plan.feasible,
+        "violations": plan.violations,
+        "distance_km": round(plan.distance_m / 1000, 2),
+    }
+
+
+def _plan_text(plan: Plan | None) -> str:
+    """The solver's result in words: length, and every constraint it could not meet."""
+    if plan is None:
+        return ""
+    text = f", {plan.distance_m / 1000:.1f} km"
+    if not plan.feasible:
+        text += f", {len(plan.violations)} constraints not met"
+    return text + "".join(f"\n  warning: {v}" for v in plan.violations)
+
+
+@mutating
+def cmd_pin(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    rid = _round(app, args.round)
+    who = beneficiary_id(municipality(app, args.municipality).insee_code, args.file_number)
+    app.edit(rid, MealRound, lambda r: r.pin(who, not args.unpin))
+    state = "free" if args.unpin else "pinned at its place"
+    print(f"stop of file {args.file_number}: {state}")
+    return 0
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
@@ -519,29 +538,53 @@ def cmd_alert_raise(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@for_ccas
 def cmd_alert_list(args: argparse.Namespace, settings: Settings) -> int:
+    insee = scoped(settings, args.municipality)
     app = open_store(settings)
     conn = views_caught_up(app)
     try:
         rows = conn.fetchall(
-            "SELECT a.id, a.raised_at, a.category, a.severity, a.status, a.outcome, b.file_number "
-            "FROM welfare_alerts_view a LEFT JOIN beneficiaries_view b ON b.id = a.beneficiary_id "
-            "ORDER BY a.raised_at"
+            "SELECT a.id, a.raised_at, a.category, a.severity, a.status, a.outcome, "
+            "b.file_number, m.insee_code FROM welfare_alerts_view a "
+            "LEFT JOIN beneficiaries_view b ON b.id = a.beneficiary_id "
+            "LEFT JOIN welfare_service_levels m ON m.municipality_id = a.municipality_id "
+            + ("WHERE m.insee_code = ? " if insee else "")
+            + "ORDER BY a.raised_at",
+            (insee,) if insee else (),
         )
+        overdue = overdue_alerts(conn, clock.now(), insee)
     finally:
         conn.close()
-    keys = ("id", "raised_at", "category", "severity", "status", "outcome", "file_number")
-    records = [dict(zip(keys, r, strict=True)) for r in rows]
+    keys = (
+        "id", "raised_at", "category", "severity", "status", "outcome", "file_number", "insee_code"
+    )  # fmt: skip
+    records = [
+        {**dict(zip(keys, r, strict=True)), "overdue": r[0] in overdue}
+        for r in rows
+        if (not args.open or r[4] != "closed") and (not args.overdue or r[0] in overdue)
+    ]
     lines = [
         f"{r['id'][:8]}  {r['raised_at'][:16]}  {r['category']:<16} {r['severity']:<7} "
-        f"{r['status']:<12} file {r['file_number']}"
+        f"{r['status']:<12} file {r['file_number']}" + ("  OVERDUE" if r["overdue"] else "")
         for r in records
     ]
     _print(args, records, "\n".join(lines) or "no alerts")
     return 0
 
 
+@for_ccas
+def cmd_alert_show(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    aid = _alert(app, settings, args.alert)
+    alert = app.get(aid, WelfareAlert)
+    trail = alert.trail(with_notes=not settings.read_only)
+    _print(args, {"id": str(aid), **trail}, "\n".join(trail_lines(trail)))
+    return 0
+
+
 @mutating
+@for_ccas
 def cmd_alert_ack(args: argparse.Namespace, settings: Settings) -> int:
     aid = _edit_alert(settings, args.alert, lambda a: a.acknowledge(args.by))
     print(f"welfare alert {aid} acknowledged by {args.by}")
@@ -549,6 +592,7 @@ def cmd_alert_ack(args: argparse.Namespace, settings: Settings) -> int:
 
 
 @mutating
+@for_ccas
 def cmd_alert_follow_up(args: argparse.Namespace, settings: Settings) -> int:
     aid = _edit_alert(settings, args.alert, lambda a: a.add_follow_up(args.by, args.action))
     print(f"follow-up recorded on welfare alert {aid}")
@@ -556,6 +600,7 @@ def cmd_alert_follow_up(args: argparse.Namespace, settings: Settings) -> int:
 
 
 @mutating
+@for_ccas
 def cmd_alert_close(args: argparse.Namespace, settings: Settings) -> int:
     aid = _edit_alert(settings, args.alert, lambda a: a.close(args.outcome, args.by))
     print(f"welfare alert {aid} closed: {args.outcome}")

@@ -10,6 +10,7 @@ from pathlib import Path
 from platformdirs import user_data_path
 
 from domain.errors import InvalidInputError
+from domain.meals.municipality import normalise_insee
 from domain.store import StoreLocation
 
 ROLES: dict[str, str] = {
@@ -22,6 +23,7 @@ DEFAULT_ROLE = "operator"
 STORE_ENV = "MAILLAGE_STORE"
 ROLE_ENV = "MAILLAGE_ROLE"
 USER_ENV = "MAILLAGE_USER"
+SCOPE_ENV = "MAILLAGE_SCOPE"
 
 
 def data_dir() -> Path:
@@ -44,6 +46,8 @@ class Settings:
     location: StoreLocation
     role: str
     user: str
+    scope: str | None = None
+    """INSEE code of the one municipality a ``ccas`` user works for (None: every one)."""
 
     @property
     def read_only(self) -> bool:
@@ -51,7 +55,12 @@ class Settings:
 
 
 def resolve(
-    store: str | None, role: str | None, user: str | None, *, demo: bool = False
+    store: str | None,
+    role: str | None,
+    user: str | None,
+    scope: str | None = None,
+    *,
+    demo: bool = False,
 ) -> Settings:
     """Settings from command-line values (None when not given) and the environment."""
     raw_store = store or os.environ.get(STORE_ENV) or ""
@@ -64,7 +73,13 @@ def resolve(
     if chosen_role not in ROLES:
         raise InvalidInputError(f"unknown role {chosen_role!r}: choose one of {', '.join(ROLES)}")
     chosen_user = (user or os.environ.get(USER_ENV) or _login()).strip()
-    return Settings(location=location, role=chosen_role, user=chosen_user)
+    raw_scope = (scope or os.environ.get(SCOPE_ENV) or "").strip()
+    chosen_scope = normalise_insee(raw_scope) if raw_scope else None
+    if chosen_role == "ccas" and chosen_scope is None:
+        raise InvalidInputError(
+            f"the ccas role works for one municipality: give --scope INSEE or set ${SCOPE_ENV}"
+        )
+    return Settings(location=location, role=chosen_role, user=chosen_user, scope=chosen_scope)
 
 
 def _login() -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,10 +12,9 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 
+from console.alert_trail import trail_lines
 from domain.errors import MaillageError
 from domain.meals.welfare_alert import OUTCOMES, WelfareAlert
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 class AlertScreen(ModalScreen[None]):
@@ -58,17 +56,7 @@ class AlertScreen(ModalScreen[None]):
 
         assert isinstance(self.app, MaillageApp)
         alert = self.app.store.get(self.alert_id, WelfareAlert)
-        raised = alert.created_on.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
-        lines = [
-            f"{alert.category} · {alert.severity} · {alert.status}",
-            f"raised {raised} by {alert.raised_by}",
-            f"note: {alert.note.text()}",
-        ]
-        if alert.acknowledged_by:
-            lines.append(f"acknowledged by {alert.acknowledged_by}")
-        lines += [f"follow-up by {f['by']}: {f['action'].text()}" for f in alert.follow_ups]  # type: ignore[union-attr]
-        if alert.outcome:
-            lines.append(f"closed: {alert.outcome}")
+        lines = trail_lines(alert.trail(with_notes=not self.app.settings.read_only))
         self.app.call_from_thread(self._show, alert.status, "\n".join(lines))
 
     def _show(self, status: str, text: str) -> None:

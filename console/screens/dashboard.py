@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from textual import on, work
@@ -15,7 +15,6 @@ from textual.worker import get_current_worker
 from console.messages import ViewsUpdated
 from console.screens.mode import ModeScreen
 from domain import clock
-from domain.meals.welfare_alert import ACKNOWLEDGE_WITHIN
 from domain.store import ViewConnection
 from domain.views.activity import events_per_day
 from domain.views.devices import device_counts, establishment_count
@@ -102,12 +101,7 @@ class DashboardScreen(ModeScreen):
                 schools=establishment_count(conn),
                 devices=device_counts(conn),
                 per_day=events_per_day(conn, first.isoformat(), today.isoformat()),
-                meals=meals_today(
-                    conn,
-                    today.isoformat(),
-                    now.astimezone(UTC).isoformat(),
-                    (now - ACKNOWLEDGE_WITHIN).astimezone(UTC).isoformat(),
-                ),
+                meals=meals_today(conn, today.isoformat(), now),
             )
         finally:
             conn.close()
@@ -139,9 +133,7 @@ class DashboardScreen(ModeScreen):
         )
         self.query_one("#tile-alerts", Tile).show(
             f"{m.open_alerts} open",
-            f"{m.overdue_alerts} not acknowledged within {ACKNOWLEDGE_WITHIN.seconds // 3600} h"
-            if m.overdue_alerts
-            else "none overdue",
+            f"{m.overdue_alerts} not acknowledged in time" if m.overdue_alerts else "none overdue",
         )
         self.query_one("#pulse-sparkline", Sparkline).data = [n for _, n in f.per_day]
         if f.per_day:

@@ -27,6 +27,7 @@ from domain.meals.cold_chain import CHILLED_LIMIT_C
 from domain.meals.meal_round import MealRound
 from domain.meals.municipality import Municipality
 from domain.store import ViewConnection
+from domain.views.meals import overdue_alerts
 
 if TYPE_CHECKING:
     from console.app import MaillageApp
@@ -44,7 +45,7 @@ TABLES: dict[str, tuple[tuple[Column, ...], str]] = {
             Column("diet", "Diet", 18),
         ),
         "SELECT id, file_number, status, name, address, price_bracket, "
-        "regime || ' / ' || texture FROM beneficiaries_view ORDER BY file_number",
+        "regime || ' / ' || texture FROM beneficiaries_view WHERE {scope} ORDER BY file_number",
     ),
     "rounds-table": (
         (
@@ -58,7 +59,7 @@ TABLES: dict[str, tuple[tuple[Column, ...], str]] = {
             Column("excursions", "Excursions", 10, "right", numeric=True),
         ),
         "SELECT id, day, postman, vehicle, status, stops, meals, meals_delivered, "
-        "open_excursions FROM rounds_view ORDER BY day DESC, postman",
+        "open_excursions FROM rounds_view r WHERE {scope} ORDER BY day DESC, postman",
     ),
     "alerts-table": (
         (
@@ -71,9 +72,26 @@ TABLES: dict[str, tuple[tuple[Column, ...], str]] = {
         ),
         "SELECT a.id, substr(a.raised_at, 1, 16), a.category, a.severity, a.status, "
         "COALESCE(a.outcome, ''), COALESCE(b.file_number, '') FROM welfare_alerts_view a "
-        "LEFT JOIN beneficiaries_view b ON b.id = a.beneficiary_id ORDER BY a.raised_at DESC",
+        "LEFT JOIN beneficiaries_view b ON b.id = a.beneficiary_id "
+        "LEFT JOIN welfare_service_levels m ON m.municipality_id = a.municipality_id "
+        "WHERE {scope} ORDER BY a.raised_at DESC",
     ),
 }
+SCOPES: dict[str, str] = {
+    "beneficiaries-table": "insee_code = ?",
+    "rounds-table": "EXISTS (SELECT 1 FROM round_stops_view s JOIN beneficiaries_view b "
+    "ON b.id = s.beneficiary_id WHERE s.round_id = r.id AND b.insee_code = ?)",
+    "alerts-table": "m.insee_code = ?",
+}
+"""How each table keeps to one municipality for a scoped (ccas) user."""
+
+
+def scoped_query(table_id: str, scope: str | None) -> tuple[str, tuple[str, ...]]:
+    """The table's query, limited to the municipality ``scope`` when there is one."""
+    query = TABLES[table_id][1]
+    if scope is None:
+        return query.format(scope="1 = 1"), ()
+    return query.format(scope=SCOPES[table_id]), (scope,)
 
 
 def columnar(columns: tuple[Column, ...], rows: list[tuple[Any, ...]]) -> ColumnarRows:
@@ -105,14 +123,18 @@ class MealsScreen(ModeScreen):
 
     @work(thread=True, exclusive=True, group="meals")
     def load(self) -> None:
+        scope = self.console.settings.scope
         conn = ViewConnection.open(self.console.store.location)
         try:
-            tables = {
-                table_id: columnar(columns, conn.fetchall(query))
-                for table_id, (columns, query) in TABLES.items()
-            }
+            rows = {table_id: conn.fetchall(*scoped_query(table_id, scope)) for table_id in TABLES}
+            overdue = overdue_alerts(conn, clock.now(), scope)
         finally:
             conn.close()
+        rows["alerts-table"] = [  # the status column says which are late
+            (*r[:4], "OVERDUE", *r[5:]) if r[0] in overdue else r
+            for r in map(tuple, rows["alerts-table"])
+        ]
+        tables = {table_id: columnar(TABLES[table_id][0], rows[table_id]) for table_id in TABLES}
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, tables)
 
@@ -168,10 +190,17 @@ class StatementPane(VerticalScroll):
         today = clock.now().astimezone(PARIS).date()
         conn = ViewConnection.open(store.location)
         try:
+            scope = app.settings.scope
+            where, params = ("WHERE insee_code = ?", (scope,)) if scope else ("", ())
             towns = {
-                r[0] for r in conn.fetchall("SELECT DISTINCT insee_code FROM beneficiaries_view")
+                r[0]
+                for r in conn.fetchall(
+                    f"SELECT DISTINCT insee_code FROM beneficiaries_view {where}", params
+                )
             }
-            people = [r[0] for r in conn.fetchall("SELECT id FROM beneficiaries_view")]
+            people = [
+                r[0] for r in conn.fetchall(f"SELECT id FROM beneficiaries_view {where}", params)
+            ]
             round_ids = [
                 r[0]
                 for r in conn.fetchall(

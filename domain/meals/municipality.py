@@ -15,6 +15,11 @@ from domain.aggregate import MaillageAggregate
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.ids import municipality_id
 
+DEFAULT_ACKNOWLEDGE_WITHIN_MIN = 240
+"""Minutes the CCAS has to acknowledge a welfare alert before it shows as overdue (default)."""
+DEFAULT_MAX_ROUND_MIN = 240
+"""Longest time from loading to the last delivery, minutes (default cold-chain route limit)."""
+
 _INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
 
@@ -76,6 +81,11 @@ class Contract:
 
 class Municipality(MaillageAggregate):
     """A municipality (commune) and its meal-delivery contract."""
+
+    # Service settings until the municipality configures its own (``configure_service``).
+    acknowledge_within_min: int = DEFAULT_ACKNOWLEDGE_WITHIN_MIN
+    max_round_min: int = DEFAULT_MAX_ROUND_MIN
+    depot_lat_lon: tuple[float, float] | None = None
 
     @staticmethod
     def create_id(insee_code: str) -> UUID:
@@ -145,3 +155,46 @@ class Municipality(MaillageAggregate):
     def _contract_renewed(self, contract: list[dict[str, Any]], effective_from: str) -> None:
         self._renewals = [*self._contract_history, (effective_from, contract)]
         self._contract = contract
+
+    def configure_service(
+        self,
+        acknowledge_within_min: int,
+        max_round_min: int,
+        depot_lat_lon: tuple[float, float] | None,
+        by: str,
+    ) -> None:
+        """Agreed service levels: the CCAS's delay to acknowledge an alert, the longest
+        round from loading to the last delivery, and where the rounds start."""
+        if not 15 <= acknowledge_within_min <= 7 * 24 * 60:
+            raise InvalidInputError(
+                f"the delay to acknowledge an alert must be 15 min to 7 days, "
+                f"not {acknowledge_within_min} min"
+            )
+        if not 30 <= max_round_min <= 12 * 60:
+            raise InvalidInputError(
+                f"the longest round must be 30 min to 12 h, not {max_round_min} min"
+            )
+        if depot_lat_lon is not None and not (
+            -90 <= depot_lat_lon[0] <= 90 and -180 <= depot_lat_lon[1] <= 180
+        ):
+            raise InvalidInputError(f"depot position {depot_lat_lon} is not LAT,LON in degrees")
+        if not by.strip():
+            raise InvalidInputError("configuring a municipality needs the name of who does it")
+        self._service_configured(
+            acknowledge_within_min=acknowledge_within_min,
+            max_round_min=max_round_min,
+            depot_lat_lon=list(depot_lat_lon) if depot_lat_lon else None,
+            by=by.strip(),
+        )
+
+    @event("ServiceConfigured")
+    def _service_configured(
+        self,
+        acknowledge_within_min: int,
+        max_round_min: int,
+        depot_lat_lon: list[float] | None,
+        by: str,
+    ) -> None:
+        self.acknowledge_within_min = acknowledge_within_min
+        self.max_round_min = max_round_min
+        self.depot_lat_lon = (depot_lat_lon[0], depot_lat_lon[1]) if depot_lat_lon else None

@@ -8,6 +8,7 @@ beneficiary's own.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
 from eventsourcing.domain import event
@@ -19,8 +20,6 @@ from domain.personal import Personal
 
 CATEGORIES = ("health", "self_care_safety", "mobility", "home", "other")
 SEVERITIES = ("low", "medium", "high", "urgent")
-ACKNOWLEDGE_WITHIN = timedelta(hours=4)
-"""Default delay for the CCAS to acknowledge an alert before it shows as overdue."""
 OUTCOMES = ("resolved", "referred", "hospitalised", "no_action_needed", "deceased", "other")
 
 
@@ -126,6 +125,28 @@ class WelfareAlert(MaillageAggregate):
         self.status = "closed"
         self.outcome = outcome
         self.closed_by = by
+
+    def trail(self, with_notes: bool) -> dict[str, Any]:
+        """Who did what and when; the note and follow-up texts only ``with_notes`` (they are
+        health data: an auditor checks the trail, not what was written)."""
+
+        def text(value: object) -> str | None:
+            return value.text() if with_notes and isinstance(value, Personal) else None
+
+        return {
+            "category": self.category,
+            "severity": self.severity,
+            "status": self.status,
+            "raised_at": self.created_on.isoformat(),
+            "raised_by": self.raised_by,
+            "note": text(self.note),
+            "acknowledged_by": self.acknowledged_by,
+            "acknowledged_at": self.acknowledged_on.isoformat() if self.acknowledged_on else None,
+            "follow_ups": [{"by": f["by"], "action": text(f["action"])} for f in self.follow_ups],
+            "outcome": self.outcome,
+            "closed_by": getattr(self, "closed_by", None),
+            "notes_shown": with_notes,
+        }
 
     def is_overdue(self, now: datetime, acknowledge_within: timedelta) -> bool:
         """Not acknowledged within the configured delay after it was raised."""

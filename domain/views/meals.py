@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -18,6 +19,7 @@ from eventsourcing.utils import get_topic
 
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import DELIVERED, MealRound
+from domain.meals.municipality import DEFAULT_ACKNOWLEDGE_WITHIN_MIN, Municipality
 from domain.meals.welfare_alert import WelfareAlert
 from domain.personal import ERASED, Personal
 from domain.store import ViewConnection
@@ -191,13 +193,21 @@ class RoundsView(View):
 
 
 class WelfareAlertsView(View):
-    """The CCAS inbox: every alert, its state and its dates (the note stays sealed)."""
+    """The CCAS inbox: every alert, its state and its dates (the note stays sealed), and each
+    municipality's delay to acknowledge one (to tell which are overdue)."""
 
     name = "welfare_alerts"
-    version = 1
-    tables = ("welfare_alerts_view",)
+    version = 2
+    tables = ("welfare_alerts_view", "welfare_service_levels")
     topics = tuple(
-        get_topic(e) for e in (WelfareAlert.Raised, WelfareAlert.Acknowledged, WelfareAlert.Closed)
+        get_topic(e)
+        for e in (
+            WelfareAlert.Raised,
+            WelfareAlert.Acknowledged,
+            WelfareAlert.Closed,
+            Municipality.Registered,
+            Municipality.ServiceConfigured,
+        )
     )
 
     def create(self, conn: ViewConnection) -> None:
@@ -207,13 +217,29 @@ class WelfareAlertsView(View):
             "category TEXT NOT NULL, severity TEXT NOT NULL, status TEXT NOT NULL, "
             "raised_at TEXT NOT NULL, acknowledged_at TEXT, closed_at TEXT, outcome TEXT)"
         )
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS welfare_service_levels ("
+            "municipality_id TEXT PRIMARY KEY, insee_code TEXT NOT NULL, "
+            "acknowledge_within_min INTEGER NOT NULL)"
+        )
 
     def apply(self, conn: ViewConnection, notifications: Sequence[Notification]) -> None:
         for n in notifications:
             kind = n.topic.rsplit(".", 1)[-1]
             s = event_state(n)
             aid = str(n.originator_id)
-            if kind == "Raised":
+            if n.topic == _MUNICIPALITY_REGISTERED:
+                conn.execute(
+                    "INSERT INTO welfare_service_levels VALUES (?, ?, ?)",
+                    (aid, s["insee_code"], DEFAULT_ACKNOWLEDGE_WITHIN_MIN),
+                )
+            elif n.topic == _SERVICE_CONFIGURED:
+                conn.execute(
+                    "UPDATE welfare_service_levels SET acknowledge_within_min = ? "
+                    "WHERE municipality_id = ?",
+                    (s["acknowledge_within_min"], aid),
+                )
+            elif kind == "Raised":
                 conn.execute(
                     "INSERT INTO welfare_alerts_view "
                     "VALUES (?, ?, ?, ?, ?, 'raised', ?, NULL, NULL, NULL)",
@@ -234,6 +260,27 @@ class WelfareAlertsView(View):
                 )
 
 
+_MUNICIPALITY_REGISTERED = get_topic(Municipality.Registered)
+_SERVICE_CONFIGURED = get_topic(Municipality.ServiceConfigured)
+
+
+def overdue_alerts(conn: ViewConnection, now: datetime, insee_code: str | None = None) -> set[str]:
+    """Ids of the alerts raised before ``now`` and still not acknowledged within their
+    municipality's delay (``insee_code``: only that municipality's)."""
+    rows = conn.fetchall(
+        "SELECT a.id, a.raised_at, COALESCE(m.acknowledge_within_min, ?) "
+        "FROM welfare_alerts_view a LEFT JOIN welfare_service_levels m "
+        "ON m.municipality_id = a.municipality_id WHERE a.status = 'raised'"
+        + (" AND m.insee_code = ?" if insee_code else ""),
+        (DEFAULT_ACKNOWLEDGE_WITHIN_MIN, *([insee_code] if insee_code else [])),
+    )
+    return {
+        aid
+        for aid, raised_at, within_min in rows
+        if datetime.fromisoformat(raised_at) + timedelta(minutes=within_min) < now
+    }
+
+
 @dataclass(frozen=True)
 class MealsToday:
     """The dashboard's meal figures for one day."""
@@ -247,11 +294,8 @@ class MealsToday:
     overdue_alerts: int
 
 
-def meals_today(
-    conn: ViewConnection, day: str, now_utc: str, overdue_before_utc: str
-) -> MealsToday:
-    """Figures of ``day`` (ISO date); alerts raised before ``overdue_before_utc`` and not
-    acknowledged are overdue (timestamps are ISO UTC text, so they compare as strings)."""
+def meals_today(conn: ViewConnection, day: str, now: datetime) -> MealsToday:
+    """Figures of ``day`` (ISO date) as of ``now``; overdue alerts by each municipality's delay."""
     row = conn.fetchone(
         "SELECT COALESCE(SUM(meals), 0), COALESCE(SUM(meals_delivered), 0), COUNT(*), "
         "COALESCE(SUM(CASE WHEN status = 'loaded' THEN 1 ELSE 0 END), 0), "
@@ -259,10 +303,9 @@ def meals_today(
         (day,),
     )
     alerts = conn.fetchone(
-        "SELECT COALESCE(SUM(CASE WHEN status != 'closed' THEN 1 ELSE 0 END), 0), "
-        "COALESCE(SUM(CASE WHEN status = 'raised' AND raised_at < ? THEN 1 ELSE 0 END), 0) "
+        "SELECT COALESCE(SUM(CASE WHEN status != 'closed' THEN 1 ELSE 0 END), 0) "
         "FROM welfare_alerts_view WHERE raised_at <= ?",
-        (overdue_before_utc, now_utc),
+        (now.astimezone(UTC).isoformat(),),
     )
     assert row is not None and alerts is not None
-    return MealsToday(*(int(v) for v in row), *(int(v) for v in alerts))
+    return MealsToday(*(int(v) for v in row), int(alerts[0]), len(overdue_alerts(conn, now)))

@@ -22,9 +22,12 @@ from domain.devices.service import ManifestLine, announce_devices
 from domain.ids import device_id
 from domain.store import ViewConnection
 
+TOURS = "37261"
+"""INSEE code of the demo's municipality."""
+
 
 def make_app(store: Path, role: str | None = None) -> MaillageApp:
-    settings = resolve(str(store), role, "claire")
+    settings = resolve(str(store), role, "claire", TOURS if role == "ccas" else None)
     return MaillageApp(settings, open_store(settings))
 
 
@@ -57,7 +60,7 @@ async def test_dashboard_shows_the_store_and_role(
         # The demo's day: two rounds loaded and under way, two old alerts never acknowledged.
         assert "2 rounds, 2 under way" in tile_text(app, "tile-meals")
         assert "0 of " in tile_text(app, "tile-meals")
-        assert "2 not acknowledged within 4 h" in tile_text(app, "tile-alerts")
+        assert "2 not acknowledged in time" in tile_text(app, "tile-alerts")
         assert app.sub_title.endswith("auditor (claire)")
         assert app.sub_title.startswith("sqlite:…") and "/demo.sqlite · " in app.sub_title
 
@@ -302,12 +305,13 @@ async def test_ccas_acknowledges_follows_up_and_closes_an_alert(
         await pilot.press("c")  # not yet: an alert closes only once acknowledged
         assert not screen.query_one("#outcome-list").display
         await pilot.press("a")
-        await wait_for(pilot, lambda: "acknowledged by claire (ccas)" in screen.body_text, "ack")
+        await wait_for(pilot, lambda: "by claire (ccas)" in screen.body_text, "ack")
         await pilot.press("f", *"Called her daughter", "enter")
         await wait_for(pilot, lambda: "Called her daughter" in screen.body_text, "follow-up")
         await pilot.press("c")
         await pilot.press("down", "enter")  # the second outcome: referred
-        await wait_for(pilot, lambda: "closed: referred" in screen.body_text, "closure")
+        closed = "closed by claire (ccas): referred"
+        await wait_for(pilot, lambda: closed in screen.body_text, "closure")
         alert = app.store.get(screen.alert_id, WelfareAlert)
         assert (alert.status, alert.outcome, alert.acknowledged_by) == (
             "closed",
@@ -327,3 +331,6 @@ async def test_auditor_cannot_act_on_an_alert(demo_store: Path, paris_clock: Fix
         await pilot.pause(0.2)
         assert app.store.get(screen.alert_id, WelfareAlert).status == "raised"
         assert screen.check_action("acknowledge", ()) is None  # shown as disabled
+        assert "urgent · raised" in screen.body_text  # the trail is there…
+        assert "Short of breath" not in screen.body_text  # …but not the health note
+        assert "note: (not shown to this role)" in screen.body_text
