@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 from zoneinfo import ZoneInfo
@@ -10,27 +9,25 @@ from zoneinfo import ZoneInfo
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
-from textual.widgets import Label, Markdown, Sparkline, Static, TabbedContent, TabPane
+from textual.containers import VerticalScroll
+from textual.widgets import Markdown, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from console.messages import ViewsUpdated
 from console.screens.mode import ModeScreen
-from console.screens.reading import ReadingScreen
 from console.widgets.rows import Column, ColumnarRows
 from console.widgets.virtual_table import VirtualTable
 from domain import clock
 from domain.ids import municipality_id
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.billing import monthly_statement, statement_markdown
-from domain.meals.cold_chain import CHILLED_LIMIT_C
 from domain.meals.meal_round import MealRound
 from domain.meals.municipality import Municipality
 from domain.store import ViewConnection
 from domain.views.meals import overdue_alerts
 
 if TYPE_CHECKING:
-    from console.app import MaillageApp
+    pass
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -150,6 +147,8 @@ class MealsScreen(ModeScreen):
 
     @on(VirtualTable.RowOpened, "#rounds-table")
     def _open_round(self, message: VirtualTable.RowOpened) -> None:
+        from console.screens.round import RoundScreen
+
         self.app.push_screen(RoundScreen(UUID(message.row_key)))
 
 
@@ -222,49 +221,3 @@ class StatementPane(VerticalScroll):
         text = "\n".join(parts) or f"No municipality has beneficiaries yet ({month})."
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.query_one("#statement-text", Markdown).update, text)
-
-
-class RoundScreen(ReadingScreen):
-    """A round's stops in order with their outcomes, and each box's temperature curve."""
-
-    heading = "Round"
-
-    def __init__(self, round_id: UUID) -> None:
-        super().__init__()
-        self.round_id = round_id
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="reading-box"):
-            yield Label(f"[b]{self.heading}[/b]", id="round-heading")
-            yield Static("reading…", classes="reading-body")
-            yield Vertical(id="round-boxes")
-
-    def read(self, app: MaillageApp) -> str:
-        rnd = app.store.get(self.round_id, MealRound)
-        self.app.call_from_thread(self._show_boxes, rnd)
-        lines = [f"{rnd.day} · {rnd.postman} · {rnd.vehicle} · {rnd.status}", ""]
-        for n, stop in enumerate(rnd.stops, 1):
-            when = ""
-            if isinstance(stop.get("at"), datetime):
-                when = stop["at"].astimezone(PARIS).strftime("%H:%M")
-            outcome = stop["outcome"] or "—"
-            lines.append(f"{n:>2}. {stop['box']:<5} {stop['meals']} meal(s)  {outcome:<14} {when}")
-        for e in rnd.excursions:
-            at = e["at"].astimezone(PARIS).strftime("%H:%M")
-            decision = e["decision"]
-            decided = (
-                f"released by {decision['by']}: {decision['reason']}" if decision else "BLOCKED"
-            )
-            lines.append(f"excursion {e['box']} {e['temperature_c']} °C at {at} — {decided}")
-        return "\n".join(lines)
-
-    def _show_boxes(self, rnd: MealRound) -> None:
-        holder = self.query_one("#round-boxes", Vertical)
-        for box in sorted(rnd.boxes):
-            curve = [t for _, t in rnd.box_curve(box)]
-            hottest = max(curve)
-            flag = "above" if hottest > CHILLED_LIMIT_C else "within"
-            holder.mount(
-                Label(f"{box}: {len(curve)} readings, max {hottest:.1f} °C ({flag} +3 °C)")
-            )
-            holder.mount(Sparkline(curve, classes="box-curve"))

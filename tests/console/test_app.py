@@ -214,7 +214,7 @@ async def test_one_views_update_reaches_the_app_once(demo_store: Path) -> None:
 async def test_meals_mode_lists_beneficiaries_and_opens_a_round_with_its_excursion(
     demo_store: Path,
 ) -> None:
-    from console.screens.meals import RoundScreen
+    from console.screens.round import RoundScreen
 
     app = make_app(demo_store)
     async with app.run_test(size=(150, 45)) as pilot:
