@@ -6,13 +6,13 @@ import argparse
 import csv
 import io
 import json
-import re
 import sys
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 from zoneinfo import ZoneInfo
 
+from console.arguments import lat_lon, minutes
 from console.opening import municipality, open_store
 from console.roles import for_ccas, mutating, scoped
 from console.rounds_cli import add_round_commands
@@ -73,17 +73,17 @@ def add_meals_commands(commands: Any, common: argparse.ArgumentParser, parser_cl
     configure.add_argument("insee", metavar="INSEE")
     configure.add_argument(
         "--acknowledge-within",
-        type=_minutes,
+        type=minutes,
         metavar="DURATION",
         help="delay for the CCAS to acknowledge a welfare alert, e.g. 4h or 90m",
     )
     configure.add_argument(
         "--max-round",
-        type=_minutes,
+        type=minutes,
         metavar="DURATION",
         help="longest time from loading to the last delivery (cold chain), e.g. 3h30m",
     )
-    configure.add_argument("--depot-position", type=_lat_lon, metavar="LAT,LON")
+    configure.add_argument("--depot-position", type=lat_lon, metavar="LAT,LON")
     configure.add_argument("--json", action="store_true")
     configure.set_defaults(handler=cmd_municipality_configure)
 
@@ -141,22 +141,6 @@ def _bracket(text: str) -> PriceBracket:
         return PriceBracket(name, int(max_income) if max_income else None, int(meal), int(delivery))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r}: income and prices are whole numbers") from None
-
-
-def _minutes(text: str) -> int:
-    """A duration like ``4h``, ``90m`` or ``3h30m`` in whole minutes."""
-    match = re.fullmatch(r"(?:(\d+)h)?(?:(\d+)m)?", text.strip().lower())
-    if not text.strip() or match is None:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a duration like 4h, 90m or 3h30m")
-    return int(match.group(1) or 0) * 60 + int(match.group(2) or 0)
-
-
-def _lat_lon(text: str) -> tuple[float, float]:
-    try:
-        lat, lon = (float(x) for x in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not LAT,LON in degrees") from None
-    return lat, lon
 
 
 def _month(text: str) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from console.alert_trail import trail_lines
+from console.arguments import lat_lon
 from console.opening import municipality, open_store, views_caught_up
 from console.roles import for_ccas, mutating, scoped
 from console.settings import Settings
@@ -108,6 +109,7 @@ def add_round_commands(areas: Any, common: argparse.ArgumentParser, parser_class
     stop.add_argument("--called", choices=("contact_person", "ccas", "both"))
     stop.add_argument("--result", choices=("reached", "not_reached"))
     stop.add_argument("--at", type=_moment)
+    stop.add_argument("--gps", type=lat_lon, metavar="LAT,LON", help="where it was recorded")
     stop.set_defaults(handler=cmd_stop)
 
     manifest = cmds.add_parser(
@@ -427,6 +429,7 @@ def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
             args.at or clock.now(),
             reason=args.reason,
             handover_temperature_c=args.temperature,
+            position=args.gps,
             contact=contact,
         ),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
@@ -110,7 +111,8 @@ def test_a_round_from_plan_to_statement(store: str, capsys: pytest.CaptureFixtur
         )
         == 0
     )
-    assert run(store, *stop, "--outcome", "put_in_fridge", "--temperature", "2.8") == 0
+    at_door = ["--temperature", "2.8", "--gps", "47.3961,0.6919"]
+    assert run(store, *stop, "--outcome", "put_in_fridge", *at_door) == 0
     other = ["meals", "rounds", "stop", rid, "2026-002", "--municipality", "37261"]
     assert run(store, *other, "--outcome", "absent", "--called", "ccas", "--result", "reached") == 0
     assert run(store, "meals", "rounds", "complete", rid) == 0
@@ -138,6 +140,18 @@ def test_a_round_from_plan_to_statement(store: str, capsys: pytest.CaptureFixtur
     lines = {x["file_number"]: x for x in statement["lines"]}
     assert lines["2026-001"]["delivered"] == 1 and lines["2026-001"]["amount_cents"] == 450 + 150
     assert lines["2026-002"]["gaps"]["ABSENT"] == 1
+
+    from domain.application import Maillage
+    from domain.meals.meal_round import MealRound
+    from domain.store import StoreLocation
+
+    app = Maillage(StoreLocation.parse(store))
+    (event,) = [
+        e
+        for e in app.events.get(UUID(planned["round"]))
+        if isinstance(e, MealRound.StopRecorded) and e.outcome == "put_in_fridge"
+    ]
+    assert (event.position, event.handover_temperature_c) == ([47.3961, 0.6919], 2.8)
 
 
 @pytest.mark.parametrize(
