@@ -43,6 +43,8 @@ ESTABLISHMENT_NS = uuid5(NAMESPACE, "establishment")
 PURCHASE_ORDER_NS = uuid5(NAMESPACE, "purchase-order")
 MUNICIPALITY_NS = uuid5(NAMESPACE, "municipality")
 BENEFICIARY_NS = uuid5(NAMESPACE, "beneficiary")
+SHIPMENT_NS = uuid5(NAMESPACE, "shipment")
+KIT_NS = uuid5(NAMESPACE, "mobile-classroom-kit")
 
 _DEVICE_NS_BYTES = DEVICE_NS.bytes
 
@@ -65,6 +67,16 @@ def establishment_id(uai: str) -> UUID:
 def purchase_order_id(reference: str) -> UUID:
     """Id of the purchase order with this reference."""
     return uuid5(PURCHASE_ORDER_NS, reference.strip())
+
+
+def shipment_id(reference: str) -> UUID:
+    """Id of the device shipment with this reference (case and spaces ignored)."""
+    return uuid5(SHIPMENT_NS, reference.strip().upper())
+
+
+def kit_id(reference: str) -> UUID:
+    """Id of the mobile classroom kit with this reference (case and spaces ignored)."""
+    return uuid5(KIT_NS, reference.strip().upper())
 
 
 def municipality_id(insee_code: str) -> UUID:
