@@ -1,0 +1,157 @@
+"""A recording session on a van: which sensors on which ports, and the journal it produced.
+
+The raw bytes stay in the capture journal (``drivers.journal``); the session
+records the journal's closed chunks by SHA-256, so a journal copied to the
+depot can be checked byte for byte, and the gaps when a sensor was unplugged.
+started → chunks and gaps while recording → stopped with each channel's counters.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+from uuid import UUID, uuid4
+
+from eventsourcing.domain import event
+
+from domain import clock
+from domain.aggregate import MaillageAggregate
+from domain.errors import InvalidInputError, RuleViolationError
+
+SENSOR_KINDS = ("gps", "imu", "pm", "modem", "thermal", "probe")
+"""What a channel can carry (the driver that decodes it)."""
+_SHA256_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+class SensorSession(MaillageAggregate):
+    """One session: its channels, its journal chunks, its gaps and its counters."""
+
+    @staticmethod
+    def create_id() -> UUID:
+        return uuid4()
+
+    @event("Started")
+    def __init__(
+        self,
+        vehicle: str,
+        round_id: UUID | None,
+        channels: dict[str, dict[str, str]],
+        journal_name: str,
+        started_at: datetime,
+        by: str,
+    ) -> None:
+        self.vehicle = vehicle
+        self.round_id = round_id
+        self.channels = channels
+        self.journal_name = journal_name
+        self.started_at = started_at
+        self.started_by = by
+        self.status = "recording"
+        self.chunks: list[dict[str, Any]] = []
+        self.gaps: list[dict[str, Any]] = []
+        self.counters: dict[str, dict[str, int]] = {}
+        self.stopped_at: datetime | None = None
+
+    @classmethod
+    def start(
+        cls,
+        vehicle: str,
+        channels: dict[str, tuple[str, str]],
+        journal_name: str,
+        by: str,
+        round_id: UUID | None = None,
+    ) -> SensorSession:
+        """A session starts: ``channels`` maps a channel name to (sensor kind, port URL)."""
+        if not vehicle.strip():
+            raise InvalidInputError("a session needs the vehicle it runs on")
+        if not channels:
+            raise InvalidInputError("a session records at least one channel")
+        for name, (kind, port) in channels.items():
+            if kind not in SENSOR_KINDS:
+                raise InvalidInputError(
+                    f"channel {name}: sensor {kind!r} is not one of {', '.join(SENSOR_KINDS)}"
+                )
+            if not port.strip():
+                raise InvalidInputError(f"channel {name} has no port")
+        if not by.strip():
+            raise InvalidInputError("a session needs the name of who records it")
+        return cls(
+            vehicle=vehicle.strip(),
+            round_id=round_id,
+            channels={n: {"sensor": k, "port": p.strip()} for n, (k, p) in channels.items()},
+            journal_name=journal_name,
+            started_at=clock.now(),
+            by=by.strip(),
+        )
+
+    def _require_recording(self) -> None:
+        if self.status != "recording":
+            raise RuleViolationError(f"session {self.id} is {self.status}: it records no more")
+
+    def record_chunk(
+        self,
+        seq: int,
+        sha256: str,
+        records: int,
+        start: int,
+        end: int,
+        first: datetime,
+        last: datetime,
+    ) -> None:
+        """A journal chunk was closed on disk: its place in the file and its SHA-256."""
+        self._require_recording()
+        if seq != len(self.chunks):
+            raise RuleViolationError(
+                f"session {self.id}: chunk {seq} arrives after chunk {len(self.chunks) - 1}"
+            )
+        if not _SHA256_RE.match(sha256):
+            raise InvalidInputError(f"chunk {seq}: {sha256!r} is not a SHA-256 in hex")
+        if not (0 <= start < end and records > 0):
+            raise InvalidInputError(f"chunk {seq}: byte range {start}..{end} or count is empty")
+        self._chunk_closed(
+            seq=seq, sha256=sha256, records=records, start=start, end=end, first=first, last=last
+        )
+
+    @event("ChunkClosed")
+    def _chunk_closed(
+        self,
+        seq: int,
+        sha256: str,
+        records: int,
+        start: int,
+        end: int,
+        first: datetime,
+        last: datetime,
+    ) -> None:
+        self.chunks.append(
+            {"seq": seq, "sha256": sha256, "records": records, "start": start, "end": end,
+             "first": first, "last": last}
+        )  # fmt: skip
+
+    def record_gap(self, channel: str, since: datetime, until: datetime, reason: str) -> None:
+        """A channel gave nothing from ``since`` to ``until`` (unplugged, no signal…)."""
+        self._require_recording()
+        if channel not in self.channels:
+            raise InvalidInputError(f"session {self.id} has no channel {channel!r}")
+        if until < since:
+            raise InvalidInputError(f"gap on {channel} ends before it starts")
+        self._gap_recorded(channel=channel, since=since, until=until, reason=reason.strip())
+
+    @event("GapRecorded")
+    def _gap_recorded(self, channel: str, since: datetime, until: datetime, reason: str) -> None:
+        self.gaps.append({"channel": channel, "since": since, "until": until, "reason": reason})
+
+    def stop(self, counters: dict[str, dict[str, int]]) -> None:
+        """The recording ends; each channel's counters (frames, errors, bytes dropped, …)."""
+        self._require_recording()
+        unknown = set(counters) - set(self.channels)
+        if unknown:
+            raise InvalidInputError(f"counters for unknown channels: {', '.join(sorted(unknown))}")
+        self._stopped(at=clock.now(), counters=counters)
+
+    @event("Stopped")
+    def _stopped(self, at: datetime, counters: dict[str, dict[str, int]]) -> None:
+        self.status = "stopped"
+        self.stopped_at = at
+        self.counters = counters
