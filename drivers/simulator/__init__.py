@@ -1,0 +1,1 @@
+"""A pseudo-terminal simulator of the van's sensors: scenario, byte streams, ports."""
