@@ -1,0 +1,739 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Bulk decoding of recorded sensor streams into arrays, for replaying a journal.
+
+The incremental codecs in ``drivers.codecs`` turn bytes into one frame object at a time,
+which is right for a live port and far too slow for an eight-hour journal. The functions
+here read a whole byte string at once and fill NumPy arrays, with the same framing rules:
+resynchronise after garbage, reject bad checksums, and count what was dropped.
+
+Every decoder takes ``data`` (any bytes-like object) and ``base_offset`` (added to the byte
+offsets it reports, so a caller decoding a journal chunk by chunk keeps global offsets). It
+stops at the first frame start that needs more bytes than ``data`` holds and reports that
+position as ``consumed``: the caller prepends ``data[consumed:]`` to the next chunk. Bytes
+before ``consumed`` that are not part of a returned frame are counted in ``bytes_dropped``;
+the unfinished tail is not (it is not judged yet).
+"""
+
+from libc.math cimport NAN
+from libc.stdint cimport int16_t, int64_t, uint8_t, uint16_t
+from libc.stdlib cimport strtod
+
+import numpy as np
+
+# --------------------------------------------------------------------------- WitMotion IMU
+
+cdef enum:
+    _WIT_LEN = 11
+    _TH_LEN = 1544
+    _TH_ROWS = 24
+    _TH_COLS = 32
+    _NMEA_MAX = 256
+
+cdef double _KNOT_MPS = 1852.0 / 3600.0
+
+WIT_FRAME_LEN = _WIT_LEN
+"""``55 TYPE D0..D7 SUM``: SUM is the low byte of the sum of the first 10 bytes."""
+ACCEL_FULL_SCALE_G = 16.0
+GYRO_FULL_SCALE_DPS = 2000.0
+ANGLE_FULL_SCALE_DEG = 180.0
+
+
+cdef class ImuArrays:
+    """WitMotion frames decoded from a byte stream (types 0x51, 0x52, 0x53).
+
+    For each type: ``*_offset`` is each frame's byte offset (plus ``base_offset``),
+    ``*_index`` its ordinal among all good frames of any type (a device sends 0x51, 0x52,
+    0x53 in turn, so the index lines them up). Values are float64.
+
+    Counters: ``frames`` (all good frames, any type 0x50..0x5F), ``other_frames`` (good
+    frames of types not decoded here: time, magnetometer, pressure, quaternion...),
+    ``checksum_errors``, ``bytes_dropped`` (garbage, false starts and bad frames),
+    ``consumed`` (bytes judged; the rest is an unfinished frame).
+    """
+
+    cdef readonly object accel_offset, accel_index, accel_g, temperature_c
+    cdef readonly object gyro_offset, gyro_index, gyro_dps
+    cdef readonly object angle_offset, angle_index, angle_deg
+    cdef readonly Py_ssize_t frames, other_frames, checksum_errors, bytes_dropped, consumed
+
+    def __repr__(self):
+        return (f"ImuArrays(accel={len(self.accel_offset)}, gyro={len(self.gyro_offset)}, "
+                f"angle={len(self.angle_offset)}, other={self.other_frames}, "
+                f"checksum_errors={self.checksum_errors}, bytes_dropped={self.bytes_dropped}, "
+                f"consumed={self.consumed})")
+
+
+cdef inline double _i16(const uint8_t[::1] d, Py_ssize_t at) noexcept nogil:
+    """Signed 16-bit little-endian word at ``at``, as a double."""
+    return <double>(<int16_t>(<uint16_t>d[at] | (<uint16_t>d[at + 1] << 8)))
+
+
+cdef Py_ssize_t _wit_scan(const uint8_t[::1] d, int64_t[::1] starts, uint8_t[::1] kinds,
+                          Py_ssize_t* checksum_errors, Py_ssize_t* dropped,
+                          Py_ssize_t* consumed) noexcept nogil:
+    """Find the good frames: their start offsets and type bytes; returns how many."""
+    cdef Py_ssize_t n = d.shape[0]
+    cdef Py_ssize_t i = 0, k, found = 0
+    cdef unsigned int s
+    cdef uint8_t t
+    while i < n:
+        if d[i] != 0x55:
+            dropped[0] += 1
+            i += 1
+            continue
+        if i + 1 < n:
+            t = d[i + 1]
+            if t < 0x50 or t > 0x5F:  # not a frame type: a stray 0x55
+                dropped[0] += 1
+                i += 1
+                continue
+        if i + _WIT_LEN > n:
+            break  # unfinished frame: left for the next chunk
+        s = 0
+        for k in range(10):
+            s += d[i + k]
+        if <uint8_t>(s & 0xFF) != d[i + 10]:
+            checksum_errors[0] += 1
+            dropped[0] += 1
+            i += 1
+            continue
+        starts[found] = i
+        kinds[found] = t
+        found += 1
+        i += _WIT_LEN
+    consumed[0] = i
+    return found
+
+
+def decode_witmotion(data, int64_t base_offset=0):
+    """Decode a WitMotion (WT901/JY901 "Wit standard protocol") byte stream into arrays.
+
+    Frames are ``55 TYPE D0..D7 SUM`` with int16 little-endian values. Scales, from the
+    protocol: acceleration raw/32768 × 16 g, temperature raw/100 °C, angular rate
+    raw/32768 × 2000 °/s, angles raw/32768 × 180 °. A 0x55 not followed by a type byte
+    0x50..0x5F, or a frame whose SUM is wrong, is dropped one byte at a time so that a
+    real frame starting inside it is still found.
+    """
+    cdef const uint8_t[::1] d = memoryview(data).cast("B")
+    cdef Py_ssize_t n = d.shape[0]
+    starts_arr = np.empty(n // WIT_FRAME_LEN + 1, dtype=np.int64)
+    kinds_arr = np.empty(n // WIT_FRAME_LEN + 1, dtype=np.uint8)
+    cdef int64_t[::1] starts = starts_arr
+    cdef uint8_t[::1] kinds = kinds_arr
+    cdef Py_ssize_t checksum_errors = 0, dropped = 0, consumed = 0, found
+    with nogil:
+        found = _wit_scan(d, starts, kinds, &checksum_errors, &dropped, &consumed)
+
+    kinds_np = kinds_arr[:found]
+    cdef Py_ssize_t n_acc = int(np.count_nonzero(kinds_np == 0x51))
+    cdef Py_ssize_t n_gyr = int(np.count_nonzero(kinds_np == 0x52))
+    cdef Py_ssize_t n_ang = int(np.count_nonzero(kinds_np == 0x53))
+    out = ImuArrays()
+    out.accel_offset = np.empty(n_acc, dtype=np.int64)
+    out.accel_index = np.empty(n_acc, dtype=np.int64)
+    out.accel_g = np.empty((n_acc, 3), dtype=np.float64)
+    out.temperature_c = np.empty(n_acc, dtype=np.float64)
+    out.gyro_offset = np.empty(n_gyr, dtype=np.int64)
+    out.gyro_index = np.empty(n_gyr, dtype=np.int64)
+    out.gyro_dps = np.empty((n_gyr, 3), dtype=np.float64)
+    out.angle_offset = np.empty(n_ang, dtype=np.int64)
+    out.angle_index = np.empty(n_ang, dtype=np.int64)
+    out.angle_deg = np.empty((n_ang, 3), dtype=np.float64)
+    cdef int64_t[::1] a_off = out.accel_offset, a_idx = out.accel_index
+    cdef int64_t[::1] g_off = out.gyro_offset, g_idx = out.gyro_index
+    cdef int64_t[::1] r_off = out.angle_offset, r_idx = out.angle_index
+    cdef double[:, ::1] acc = out.accel_g, gyr = out.gyro_dps, ang = out.angle_deg
+    cdef double[::1] temp = out.temperature_c
+    cdef double acc_scale = ACCEL_FULL_SCALE_G / 32768.0
+    cdef double gyr_scale = GYRO_FULL_SCALE_DPS / 32768.0
+    cdef double ang_scale = ANGLE_FULL_SCALE_DEG / 32768.0
+    cdef Py_ssize_t j, p, ia = 0, ig = 0, ir = 0
+    with nogil:
+        for j in range(found):
+            p = starts[j]
+            if kinds[j] == 0x51:
+                a_off[ia] = p + base_offset
+                a_idx[ia] = j
+                acc[ia, 0] = _i16(d, p + 2) * acc_scale
+                acc[ia, 1] = _i16(d, p + 4) * acc_scale
+                acc[ia, 2] = _i16(d, p + 6) * acc_scale
+                temp[ia] = _i16(d, p + 8) / 100.0
+                ia += 1
+            elif kinds[j] == 0x52:
+                g_off[ig] = p + base_offset
+                g_idx[ig] = j
+                gyr[ig, 0] = _i16(d, p + 2) * gyr_scale
+                gyr[ig, 1] = _i16(d, p + 4) * gyr_scale
+                gyr[ig, 2] = _i16(d, p + 6) * gyr_scale
+                ig += 1
+            elif kinds[j] == 0x53:
+                r_off[ir] = p + base_offset
+                r_idx[ir] = j
+                ang[ir, 0] = _i16(d, p + 2) * ang_scale
+                ang[ir, 1] = _i16(d, p + 4) * ang_scale
+                ang[ir, 2] = _i16(d, p + 6) * ang_scale
+                ir += 1
+    out.frames = found
+    out.other_frames = found - n_acc - n_gyr - n_ang
+    out.checksum_errors = checksum_errors
+    out.bytes_dropped = dropped
+    out.consumed = consumed
+    return out
+
+
+# --------------------------------------------------------------------------- GY-MCU90640
+
+THERMAL_FRAME_LEN = _TH_LEN
+"""``5A 5A``, size word, 768 pixels, ambient, checksum: 772 little-endian 16-bit words."""
+THERMAL_ROWS = _TH_ROWS
+THERMAL_COLS = _TH_COLS
+THERMAL_SIZE_WORD = 0x0602
+"""1538: the bytes of 768 pixels and the ambient; any other value is a false sync."""
+THERMAL_CHECKSUM_FROM_WORD = 0
+"""First word covered by the checksum: 0 = the ``5A 5A`` header itself.
+
+The choice (PROTOCOLS.md says "verify"), the same as ``drivers.codecs.thermal``: the
+checksum word is the 16-bit sum, modulo 65536, of the 771 little-endian words before it,
+header and size word included (the module's published STM32 host example sums bytes
+0..1541 as words). ``decode_thermal(..., checksum_from_word=2)`` sums pixels and ambient
+only, should a firmware do that.
+"""
+
+
+cdef class ThermalArrays:
+    """GY-MCU90640 frames: ``image_c`` (n, 24, 32) float32 °C row-major as sent,
+    ``ambient_c`` (n,) float32 °C, ``offset`` (n,) int64 byte offsets (plus ``base_offset``).
+    Counters as for :class:`ImuArrays`.
+    """
+
+    cdef readonly object offset, image_c, ambient_c
+    cdef readonly Py_ssize_t frames, checksum_errors, bytes_dropped, consumed
+
+    def __repr__(self):
+        return (f"ThermalArrays(frames={self.frames}, checksum_errors={self.checksum_errors}, "
+                f"bytes_dropped={self.bytes_dropped}, consumed={self.consumed})")
+
+
+cdef inline uint16_t _u16(const uint8_t[::1] d, Py_ssize_t at) noexcept nogil:
+    return <uint16_t>(d[at] | (<uint16_t>d[at + 1] << 8))
+
+
+def decode_thermal(data, int64_t base_offset=0, int checksum_from_word=THERMAL_CHECKSUM_FROM_WORD):
+    """Decode a GY-MCU90640 byte stream: 1544-byte frames, pixels and ambient int16/100 °C.
+
+    A frame starts with ``5A 5A 02 06`` (sync and size word 0x0602); its last word must equal
+    the 16-bit sum of words ``checksum_from_word`` .. 770 (see
+    ``THERMAL_CHECKSUM_FROM_WORD``). A false sync or a bad frame drops one byte and the scan
+    resumes, so a good frame starting inside it is still found (as ``ThermalCodec``).
+    """
+    if not 0 <= checksum_from_word <= 770:
+        raise ValueError(f"checksum_from_word must be in 0..770, not {checksum_from_word}")
+    cdef const uint8_t[::1] d = memoryview(data).cast("B")
+    cdef Py_ssize_t n = d.shape[0]
+    starts_arr = np.empty(n // THERMAL_FRAME_LEN + 1, dtype=np.int64)
+    cdef int64_t[::1] starts = starts_arr
+    cdef Py_ssize_t i = 0, k, found = 0, checksum_errors = 0, dropped = 0
+    cdef Py_ssize_t first = 2 * checksum_from_word
+    cdef uint16_t s
+    with nogil:
+        while i < n:
+            if (d[i] != 0x5A or (i + 1 < n and d[i + 1] != 0x5A)
+                    or (i + 3 < n and (d[i + 2] != 0x02 or d[i + 3] != 0x06))):
+                dropped += 1  # not a start, or a size word other than 0x0602: false sync
+                i += 1
+                continue
+            if i + _TH_LEN > n:
+                break
+            s = 0
+            for k in range(first, _TH_LEN - 2, 2):
+                s = <uint16_t>(s + _u16(d, i + k))
+            if s != _u16(d, i + _TH_LEN - 2):
+                checksum_errors += 1
+                dropped += 1
+                i += 1
+                continue
+            starts[found] = i
+            found += 1
+            i += _TH_LEN
+    out = ThermalArrays()
+    out.offset = starts_arr[:found] + base_offset
+    out.image_c = np.empty((found, _TH_ROWS, _TH_COLS), dtype=np.float32)
+    out.ambient_c = np.empty(found, dtype=np.float32)
+    cdef float[:, :, ::1] img = out.image_c
+    cdef float[::1] amb = out.ambient_c
+    cdef Py_ssize_t j, p, r, c
+    with nogil:
+        for j in range(found):
+            p = starts[j]
+            for r in range(_TH_ROWS):
+                for c in range(_TH_COLS):
+                    img[j, r, c] = <float>(_i16(d, p + 4 + 2 * (r * _TH_COLS + c)) / 100.0)
+            amb[j] = <float>(_i16(d, p + 4 + 2 * _TH_ROWS * _TH_COLS) / 100.0)
+    out.frames = found
+    out.checksum_errors = checksum_errors
+    out.bytes_dropped = dropped
+    out.consumed = i
+    return out
+
+
+# --------------------------------------------------------------------------- NMEA GGA / RMC
+
+NMEA_MAX_SENTENCE = _NMEA_MAX
+"""Longest sentence accepted, ``$`` to LF (as ``drivers.codecs.nmea.MAX_SENTENCE``)."""
+KNOT_MPS = _KNOT_MPS
+
+cdef double[23] _POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                          1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
+
+
+cdef class GgaArrays:
+    """GGA sentences: ``offset`` int64; ``time_s`` float64 seconds since UTC midnight;
+    ``lat_deg``, ``lon_deg`` float64 (north, east positive); ``fix_quality`` int16
+    (0 invalid, 1 GPS, 2 DGPS, 4 RTK fixed, 5 float, 6 dead reckoning); ``num_sv`` int16;
+    ``hdop`` and ``altitude_m`` (MSL) float64. Empty fields are NaN, or -1 for integers.
+    """
+
+    cdef readonly object offset, time_s, lat_deg, lon_deg, fix_quality, num_sv, hdop, altitude_m
+
+    def __len__(self):
+        return len(self.offset)
+
+
+cdef class RmcArrays:
+    """RMC sentences: ``offset``, ``time_s``, ``lat_deg``, ``lon_deg`` as GGA; ``valid``
+    bool (status A); ``speed_mps`` and ``course_deg`` float64; ``date`` int32 as
+    ``yyyymmdd`` (two-digit years read in 1980..2079, as the codec; 0 when empty). Empty
+    fields are NaN.
+    """
+
+    cdef readonly object offset, time_s, lat_deg, lon_deg, valid, speed_mps, course_deg, date
+
+    def __len__(self):
+        return len(self.offset)
+
+
+cdef class NmeaArrays:
+    """GGA and RMC sentences of a stream, and the counters.
+
+    ``sentences`` counts every sentence with a good checksum and a well-formed address;
+    ``other_sentences`` those of other types (VTG, GSA, GSV, proprietary...), which the fast
+    path does not decode; ``rejected`` sentences have a good checksum but a malformed
+    address, too few fields, or a GGA/RMC field that does not parse (as the codec's
+    ``frames_rejected``).
+    """
+
+    cdef readonly GgaArrays gga
+    cdef readonly RmcArrays rmc
+    cdef readonly Py_ssize_t sentences, other_sentences, rejected, checksum_errors
+    cdef readonly Py_ssize_t bytes_dropped, consumed
+
+    def __repr__(self):
+        return (f"NmeaArrays(gga={len(self.gga)}, rmc={len(self.rmc)}, "
+                f"other={self.other_sentences}, rejected={self.rejected}, "
+                f"checksum_errors={self.checksum_errors}, bytes_dropped={self.bytes_dropped}, "
+                f"consumed={self.consumed})")
+
+
+cdef inline int _hex(uint8_t c) noexcept nogil:
+    """Value of an uppercase hex digit, or -1."""
+    if 0x30 <= c <= 0x39:
+        return c - 0x30
+    if 0x41 <= c <= 0x46:
+        return c - 0x41 + 10
+    return -1
+
+
+cdef inline bint _upper(uint8_t c) noexcept nogil:
+    return 0x41 <= c <= 0x5A
+
+
+cdef inline bint _digit(uint8_t c) noexcept nogil:
+    return 0x30 <= c <= 0x39
+
+
+cdef int _number(const uint8_t* p, Py_ssize_t n, double* out) noexcept nogil:
+    """Parse a decimal field ``[+-]digits[.digits]``: 0 empty, 1 parsed, -1 malformed.
+
+    Up to 15 significant digits and 22 decimals the value is ``mantissa / 10**k`` with both
+    exact in binary, so the one division is correctly rounded: the same double as Python's
+    ``float()``. Longer fields and exponents go through ``strtod`` (correctly rounded too).
+    """
+    if n == 0:
+        return 0
+    if p[n - 1] > 0x39:  # ends in a letter: nan, inf... (as the codec's _float)
+        return -1
+    cdef Py_ssize_t i = 0, significant = 0, frac = 0
+    cdef bint neg = False, dot = False, slow = False, any_digit = False
+    cdef double mant = 0.0
+    cdef char* end
+    if p[0] == 0x2D or p[0] == 0x2B:  # - +
+        neg = p[0] == 0x2D
+        i = 1
+    while i < n:
+        if _digit(p[i]):
+            any_digit = True
+            if mant != 0.0 or p[i] != 0x30:
+                significant += 1
+            mant = mant * 10.0 + (p[i] - 0x30)
+            if dot:
+                frac += 1
+        elif p[i] == 0x2E and not dot:  # .
+            dot = True
+        elif (p[i] == 0x65 or p[i] == 0x45) and any_digit:  # e E: rare, leave it to strtod
+            slow = True
+        elif (p[i] == 0x2D or p[i] == 0x2B) and slow:  # exponent sign
+            pass
+        else:
+            return -1
+        i += 1
+    if not any_digit:
+        return -1
+    if slow or significant > 15 or frac > 22:
+        out[0] = strtod(<const char*>p, &end)
+        return 1 if end == <char*>(p + n) else -1
+    out[0] = -(mant / _POW10[frac]) if neg else mant / _POW10[frac]
+    return 1
+
+
+cdef int _uint(const uint8_t* p, Py_ssize_t n, long* out) noexcept nogil:
+    """Unsigned integer field: 0 empty, 1 parsed, -1 malformed."""
+    if n == 0:
+        return 0
+    if n > 9:
+        return -1
+    cdef long v = 0
+    cdef Py_ssize_t i
+    for i in range(n):
+        if not _digit(p[i]):
+            return -1
+        v = v * 10 + (p[i] - 0x30)
+    out[0] = v
+    return 1
+
+
+cdef int _time_of_day(const uint8_t* p, Py_ssize_t n, double* out) noexcept nogil:
+    """``hhmmss[.sss]`` → seconds since midnight; 0 empty, 1 parsed, -1 malformed."""
+    if n == 0:
+        return 0
+    if n < 6 or not (_digit(p[0]) and _digit(p[1]) and _digit(p[2]) and _digit(p[3])):
+        return -1
+    cdef double sec
+    if _number(p + 4, n - 4, &sec) != 1 or sec < 0.0 or sec >= 60.0:
+        return -1
+    cdef int hh = (p[0] - 0x30) * 10 + (p[1] - 0x30)
+    cdef int mm = (p[2] - 0x30) * 10 + (p[3] - 0x30)
+    if hh > 23 or mm > 59:
+        return -1
+    out[0] = hh * 3600.0 + mm * 60.0 + sec
+    return 1
+
+
+cdef int _angle(const uint8_t* p, Py_ssize_t n, const uint8_t* h, Py_ssize_t hn,
+                bint is_lat, double* out) noexcept nogil:
+    """``(d)ddmm.mmmm`` and its hemisphere → signed degrees; 0 both empty, 1, or -1."""
+    if n == 0 and hn == 0:
+        return 0
+    if hn != 1:
+        return -1
+    cdef double sign
+    if is_lat and h[0] == 0x4E or not is_lat and h[0] == 0x45:  # N E
+        sign = 1.0
+    elif is_lat and h[0] == 0x53 or not is_lat and h[0] == 0x57:  # S W
+        sign = -1.0
+    else:
+        return -1
+    if n == 0 or p[0] == 0x2B or p[0] == 0x2D:
+        return -1
+    cdef Py_ssize_t dot = 0, i
+    while dot < n and p[dot] != 0x2E:
+        dot += 1
+    if dot < 3:
+        return -1
+    cdef long deg
+    cdef double minutes
+    if _uint(p, dot - 2, &deg) != 1 or _number(p + dot - 2, n - dot + 2, &minutes) != 1:
+        return -1
+    if not (0.0 <= minutes < 60.0):
+        return -1
+    cdef double value = deg + minutes / 60.0
+    if value > (90.0 if is_lat else 180.0):
+        return -1
+    out[0] = sign * value
+    return 1
+
+
+cdef bint _ascii(const uint8_t* p, Py_ssize_t n) noexcept nogil:
+    cdef Py_ssize_t i
+    for i in range(n):
+        if p[i] >= 0x80:
+            return False
+    return True
+
+
+cdef inline bint _date_ok(long y, long m, long d) noexcept nogil:
+    cdef int days
+    if m < 1 or m > 12 or d < 1:
+        return False
+    if m == 2:
+        days = 29 if y % 4 == 0 and (y % 100 != 0 or y % 400 == 0) else 28
+    elif m == 4 or m == 6 or m == 9 or m == 11:
+        days = 30
+    else:
+        days = 31
+    return d <= days
+
+
+cdef enum:
+    _MAX_FIELDS = 40  # fields of one sentence whose start and length are kept
+
+
+cdef struct _Gga:
+    double time_s, lat, lon, hdop, alt
+    long fix, sv
+
+
+cdef struct _Rmc:
+    double time_s, lat, lon, speed, course
+    bint valid
+    long date
+
+
+cdef int _parse_gga(const uint8_t* b, Py_ssize_t* fs, Py_ssize_t* fl, _Gga* g) noexcept nogil:
+    """Fields 1..14 of GGA into ``g``; 1 or -1 (malformed, as the codec rejects)."""
+    cdef double unused
+    g.time_s = NAN; g.lat = NAN; g.lon = NAN; g.hdop = NAN; g.alt = NAN
+    g.fix = -1; g.sv = -1
+    if _time_of_day(b + fs[1], fl[1], &g.time_s) < 0:
+        return -1
+    if fl[3] > 1 or fl[3] == 1 and b[fs[3]] != 0x4E and b[fs[3]] != 0x53:
+        return -1
+    if fl[5] > 1 or fl[5] == 1 and b[fs[5]] != 0x45 and b[fs[5]] != 0x57:
+        return -1
+    if _angle(b + fs[2], fl[2], b + fs[3], fl[3], True, &g.lat) < 0:
+        return -1
+    if _angle(b + fs[4], fl[4], b + fs[5], fl[5], False, &g.lon) < 0:
+        return -1
+    if _uint(b + fs[6], fl[6], &g.fix) < 0 or _uint(b + fs[7], fl[7], &g.sv) < 0:
+        return -1
+    if _number(b + fs[8], fl[8], &g.hdop) < 0 or _number(b + fs[9], fl[9], &g.alt) < 0:
+        return -1
+    if _number(b + fs[11], fl[11], &unused) < 0 or _number(b + fs[13], fl[13], &unused) < 0:
+        return -1
+    if not _ascii(b + fs[14], fl[14]):
+        return -1
+    return 1
+
+
+cdef int _parse_rmc(const uint8_t* b, Py_ssize_t* fs, Py_ssize_t* fl, Py_ssize_t nf,
+                    _Rmc* r) noexcept nogil:
+    """Fields 1..12 of RMC into ``r``; 1 or -1."""
+    cdef double knots = NAN, variation
+    cdef long dd, mm, yy
+    cdef int got
+    r.time_s = NAN; r.lat = NAN; r.lon = NAN; r.speed = NAN; r.course = NAN
+    r.date = 0
+    if _time_of_day(b + fs[1], fl[1], &r.time_s) < 0:
+        return -1
+    if fl[2] != 1 or b[fs[2]] != 0x41 and b[fs[2]] != 0x56:  # A V
+        return -1
+    r.valid = b[fs[2]] == 0x41
+    if fl[4] > 1 or fl[4] == 1 and b[fs[4]] != 0x4E and b[fs[4]] != 0x53:
+        return -1
+    if fl[6] > 1 or fl[6] == 1 and b[fs[6]] != 0x45 and b[fs[6]] != 0x57:
+        return -1
+    if _angle(b + fs[3], fl[3], b + fs[4], fl[4], True, &r.lat) < 0:
+        return -1
+    if _angle(b + fs[5], fl[5], b + fs[6], fl[6], False, &r.lon) < 0:
+        return -1
+    got = _number(b + fs[7], fl[7], &knots)
+    if got < 0:
+        return -1
+    if got == 1:
+        r.speed = knots * _KNOT_MPS
+    if _number(b + fs[8], fl[8], &r.course) < 0:
+        return -1
+    if fl[9] != 0:
+        if fl[9] != 6:
+            return -1
+        if (_uint(b + fs[9], 2, &dd) != 1 or _uint(b + fs[9] + 2, 2, &mm) != 1
+                or _uint(b + fs[9] + 4, 2, &yy) != 1
+                or not _date_ok(yy + (1900 if yy >= 80 else 2000), mm, dd)):
+            return -1
+        r.date = (yy + (1900 if yy >= 80 else 2000)) * 10000 + mm * 100 + dd
+    got = _number(b + fs[10], fl[10], &variation)
+    if got < 0:
+        return -1
+    if got == 1 and (fl[11] != 1 or b[fs[11]] != 0x45 and b[fs[11]] != 0x57):
+        return -1
+    if nf > 12 and not _ascii(b + fs[12], fl[12]):
+        return -1
+    return 1
+
+
+cdef int _address(const uint8_t* b, Py_ssize_t n) noexcept nogil:
+    """1 GGA, 2 RMC, 3 another well-formed address, 0 malformed (as the codec's routes)."""
+    cdef Py_ssize_t i
+    if n == 5 and _upper(b[0]) and _upper(b[1]) and _upper(b[2]) and _upper(b[3]) \
+            and _upper(b[4]):
+        if b[2] == 0x47 and b[3] == 0x47 and b[4] == 0x41:
+            return 1
+        if b[2] == 0x52 and b[3] == 0x4D and b[4] == 0x43:
+            return 2
+        return 3
+    if 2 <= n <= 9 and b[0] == 0x50:
+        for i in range(1, n):
+            if not (_upper(b[i]) or _digit(b[i])):
+                return 0
+        return 3
+    return 0
+
+
+def decode_nmea(data, int64_t base_offset=0):
+    """Decode GGA and RMC sentences of an NMEA 0183 byte stream into arrays (any talker).
+
+    Framing as ``drivers.codecs.nmea.NmeaCodec``: ``$`` … ``*HH`` ended by CR LF or LF
+    within 256 bytes, ``HH`` the XOR of the bytes between ``$`` and ``*`` in uppercase hex;
+    a ``$`` inside the body means the real sentence starts there. Positions are signed
+    decimal degrees, speed m/s, time seconds since UTC midnight.
+    """
+    cdef const uint8_t[::1] d = memoryview(data).cast("B")
+    cdef Py_ssize_t n = d.shape[0]
+    cdef const uint8_t* b = NULL
+    if n:
+        b = &d[0]
+    cdef Py_ssize_t cap = n // 16 + 1  # a sentence is at least 16 bytes long
+    g_off = np.empty(cap, dtype=np.int64)
+    g_val = np.empty((cap, 5), dtype=np.float64)
+    g_int = np.empty((cap, 2), dtype=np.int16)
+    r_off = np.empty(cap, dtype=np.int64)
+    r_val = np.empty((cap, 5), dtype=np.float64)
+    r_ok = np.empty(cap, dtype=np.uint8)
+    r_date = np.empty(cap, dtype=np.int32)
+    cdef int64_t[::1] go = g_off, ro = r_off
+    cdef double[:, ::1] gv = g_val, rv = r_val
+    cdef int16_t[:, ::1] gi = g_int
+    cdef uint8_t[::1] rk = r_ok
+    cdef int[::1] rd = r_date
+    cdef Py_ssize_t i = 0, j, lf, star, limit, nf, ng = 0, nr = 0
+    cdef Py_ssize_t sentences = 0, other = 0, rejected = 0, bad = 0, dropped = 0
+    cdef Py_ssize_t fs[_MAX_FIELDS]
+    cdef Py_ssize_t fl[_MAX_FIELDS]
+    cdef int kind, hi, lo
+    cdef uint8_t x
+    cdef bint broken
+    cdef _Gga gga
+    cdef _Rmc rmc
+    with nogil:
+        while i < n:
+            if b[i] != 0x24:  # $
+                dropped += 1
+                i += 1
+                continue
+            # the line feed ending this sentence, within _NMEA_MAX bytes of '$'
+            limit = i + _NMEA_MAX
+            if limit > n:
+                limit = n
+            lf = i + 1
+            while lf < limit and b[lf] != 0x0A:
+                lf += 1
+            if lf >= limit:
+                if n - i < _NMEA_MAX:
+                    break  # unfinished sentence
+                dropped += 1
+                i += 1
+                continue
+            star = lf - 4 if b[lf - 1] == 0x0D else lf - 3
+            if star <= i or b[star] != 0x2A:  # *
+                dropped += 1
+                i += 1
+                continue
+            x = 0
+            broken = False
+            for j in range(i + 1, star):
+                if b[j] == 0x24:
+                    broken = True
+                    break
+                x ^= b[j]
+            if broken:
+                dropped += 1
+                i += 1
+                continue
+            hi = _hex(b[star + 1])
+            lo = _hex(b[star + 2])
+            if hi < 0 or lo < 0 or x != ((hi << 4) | lo):
+                bad += 1
+                dropped += 1
+                i += 1
+                continue
+            # split the body into fields
+            nf = 0
+            fs[0] = i + 1
+            for j in range(i + 1, star):
+                if b[j] == 0x2C:  # ,
+                    fl[nf] = j - fs[nf]
+                    nf += 1
+                    if nf == _MAX_FIELDS:
+                        break
+                    fs[nf] = j + 1
+            if nf < _MAX_FIELDS:
+                fl[nf] = star - fs[nf]
+                nf += 1
+            kind = _address(b + fs[0], fl[0])
+            if kind == 1 and nf >= 15 and _parse_gga(b, fs, fl, &gga) == 1:
+                go[ng] = i + base_offset
+                gv[ng, 0] = gga.time_s
+                gv[ng, 1] = gga.lat
+                gv[ng, 2] = gga.lon
+                gv[ng, 3] = gga.hdop
+                gv[ng, 4] = gga.alt
+                gi[ng, 0] = <int16_t>gga.fix if gga.fix < 32768 else -1
+                gi[ng, 1] = <int16_t>gga.sv if gga.sv < 32768 else -1
+                ng += 1
+                sentences += 1
+            elif kind == 2 and nf >= 12 and _parse_rmc(b, fs, fl, nf, &rmc) == 1:
+                ro[nr] = i + base_offset
+                rv[nr, 0] = rmc.time_s
+                rv[nr, 1] = rmc.lat
+                rv[nr, 2] = rmc.lon
+                rv[nr, 3] = rmc.speed
+                rv[nr, 4] = rmc.course
+                rk[nr] = rmc.valid
+                rd[nr] = rmc.date
+                nr += 1
+                sentences += 1
+            elif kind == 3:
+                other += 1
+                sentences += 1
+            else:
+                rejected += 1
+                dropped += lf + 1 - i
+            i = lf + 1
+
+    gga_out = GgaArrays()
+    gga_out.offset = g_off[:ng].copy()
+    gga_out.time_s = g_val[:ng, 0].copy()
+    gga_out.lat_deg = g_val[:ng, 1].copy()
+    gga_out.lon_deg = g_val[:ng, 2].copy()
+    gga_out.hdop = g_val[:ng, 3].copy()
+    gga_out.altitude_m = g_val[:ng, 4].copy()
+    gga_out.fix_quality = g_int[:ng, 0].copy()
+    gga_out.num_sv = g_int[:ng, 1].copy()
+    rmc_out = RmcArrays()
+    rmc_out.offset = r_off[:nr].copy()
+    rmc_out.time_s = r_val[:nr, 0].copy()
+    rmc_out.lat_deg = r_val[:nr, 1].copy()
+    rmc_out.lon_deg = r_val[:nr, 2].copy()
+    rmc_out.speed_mps = r_val[:nr, 3].copy()
+    rmc_out.course_deg = r_val[:nr, 4].copy()
+    rmc_out.valid = r_ok[:nr].astype(bool)
+    rmc_out.date = r_date[:nr].copy()
+    out = NmeaArrays()
+    out.gga = gga_out
+    out.rmc = rmc_out
+    out.sentences = sentences
+    out.other_sentences = other
+    out.rejected = rejected
+    out.checksum_errors = bad
+    out.bytes_dropped = dropped
+    out.consumed = i
+    return out

@@ -1,0 +1,287 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""Road roughness: the International Roughness Index (ASTM E1926) and an accelerometer index.
+
+**IRI.** The "Golden Car" quarter car (K1 = 653 s⁻², K2 = 63.3 s⁻², C = 6.0 s⁻¹, U = 0.15)
+driven at 80 km/h over a longitudinal profile sampled every ``dx_m`` metres. With the
+state ``z = [z1, z2, z3, z4]`` (sprung mass slope and rate, unsprung mass slope and rate)
+the exact step over ``dx_m`` is ``z ← ST·z + PR·slope`` with ``ST = exp(A·dt)`` and
+``PR = A⁻¹(ST − I)·B``, ``dt = dx_m / V``. The input is the profile's slope over a 250 mm
+base; the state starts at the mean slope of the first 11 m; the IRI is the mean of
+``|z1 − z3|`` (m/m), × 1000 to read m/km. ``golden_car`` computes ST and PR with NumPy (a
+scaling-and-squaring series of the augmented matrix ``[[A, B], [0, 0]]``, which gives both
+at once without inverting A); the loop over the profile is compiled.
+
+**Accelerometer index.** A van has no profiler: ``accel_roughness`` gives the RMS of the
+high-passed vertical acceleration per segment divided by ``speed ** alpha``, a
+response-type index that ``fit_calibration`` maps to IRI from reference sections.
+"""
+
+from libc.math cimport NAN, fabs
+
+import numpy as np
+
+from ext.filters import sosfilt, sosfilt_zi
+from ext.segments import segment_stats
+
+GOLDEN_CAR_K1 = 653.0  # tyre spring / sprung mass, s⁻²
+GOLDEN_CAR_K2 = 63.3  # suspension spring / sprung mass, s⁻²
+GOLDEN_CAR_C = 6.0  # damper / sprung mass, s⁻¹
+GOLDEN_CAR_U = 0.15  # unsprung mass / sprung mass
+GOLDEN_CAR_SPEED_MPS = 80.0 / 3.6  # 80 km/h: the simulation speed of the IRI
+SLOPE_BASE_M = 0.25  # moving-average base of the profile (ASTM E1926)
+START_LENGTH_M = 11.0  # the state starts at the mean slope over this length
+STANDARD_GRAVITY_MPS2 = 9.80665
+
+
+def golden_car_state_space():
+    """``(A, B)`` of the Golden Car: ``dz/dt = A·z + B·slope`` (z1..z4 as in the module doc)."""
+    k1, k2, c, u = GOLDEN_CAR_K1, GOLDEN_CAR_K2, GOLDEN_CAR_C, GOLDEN_CAR_U
+    a = np.array(
+        [
+            [0.0, 1.0, 0.0, 0.0],
+            [-k2, -c, k2, c],
+            [0.0, 0.0, 0.0, 1.0],
+            [k2 / u, c / u, -(k1 + k2) / u, -c / u],
+        ]
+    )
+    b = np.array([0.0, 0.0, 0.0, k1 / u])
+    return a, b
+
+
+def expm(m):
+    """Matrix exponential by scaling and squaring of a Taylor series (NumPy, float64).
+
+    The matrix is halved until its 1-norm is at most 1/2, the series summed to machine
+    precision (at most 30 terms), then squared back. Accurate to a few ulps times the
+    number of squarings for the small, well-scaled matrices used here.
+    """
+    m = np.asarray(m, dtype=np.float64)
+    norm = float(np.max(np.sum(np.abs(m), axis=0))) if m.size else 0.0
+    squarings = max(0, int(np.ceil(np.log2(norm / 0.5)))) if norm > 0.5 else 0
+    scaled = m / (2.0 ** squarings)
+    result = np.eye(m.shape[0])
+    term = np.eye(m.shape[0])
+    for k in range(1, 31):
+        term = term @ scaled / k
+        result = result + term
+        if np.max(np.abs(term)) <= 1e-17 * np.max(np.abs(result)):
+            break
+    for _ in range(squarings):
+        result = result @ result
+    return result
+
+
+def golden_car(double dx_m, double speed_mps=GOLDEN_CAR_SPEED_MPS):
+    """``(ST, PR)``: the exact step of the Golden Car over ``dx_m`` metres at ``speed_mps``.
+
+    ``ST`` (4, 4) and ``PR`` (4,), float64; ``PR`` multiplies a slope in m/m. From
+    ``exp([[A, B], [0, 0]]·dt) = [[ST, PR], [0, 1]]`` with ``dt = dx_m / speed_mps`` s.
+    """
+    if not dx_m > 0 or not speed_mps > 0:
+        raise ValueError(f"dx_m and speed_mps must be positive, not {dx_m} and {speed_mps}")
+    a, b = golden_car_state_space()
+    aug = np.zeros((5, 5))
+    aug[:4, :4] = a
+    aug[:4, 4] = b
+    e = expm(aug * (dx_m / speed_mps))
+    return np.ascontiguousarray(e[:4, :4]), np.ascontiguousarray(e[:4, 4])
+
+
+def slope_steps(double dx_m, double base_m=SLOPE_BASE_M):
+    """Profile points in the slope base: ``k = max(1, round(base_m / dx_m))``."""
+    return max(1, int(round(base_m / dx_m)))
+
+
+def profile_slopes(profile_m, double dx_m, double base_m=SLOPE_BASE_M):
+    """Slopes of the profile over the base (m/m): ``(y[i+k] − y[i]) / (k·dx_m)``.
+
+    The 250 mm moving average of the profile's point-to-point slopes, ``n − k`` values.
+    """
+    y = np.ascontiguousarray(profile_m, dtype=np.float64)
+    k = slope_steps(dx_m, base_m)
+    if y.shape[0] <= k:
+        return np.empty(0)
+    return (y[k:] - y[: y.shape[0] - k]) / (k * dx_m)
+
+
+cdef void _run(const double[::1] slope, const double[:, ::1] st, const double[::1] pr,
+               double[::1] z, double[::1] rect) noexcept nogil:
+    """The quarter car over the slopes: ``z ← ST·z + PR·s``, ``rect[i] = |z1 − z3|``."""
+    cdef double s00 = st[0, 0], s01 = st[0, 1], s02 = st[0, 2], s03 = st[0, 3]
+    cdef double s10 = st[1, 0], s11 = st[1, 1], s12 = st[1, 2], s13 = st[1, 3]
+    cdef double s20 = st[2, 0], s21 = st[2, 1], s22 = st[2, 2], s23 = st[2, 3]
+    cdef double s30 = st[3, 0], s31 = st[3, 1], s32 = st[3, 2], s33 = st[3, 3]
+    cdef double p0 = pr[0], p1 = pr[1], p2 = pr[2], p3 = pr[3]
+    cdef double z1 = z[0], z2 = z[1], z3 = z[2], z4 = z[3], n1, n2, n3, n4, s
+    cdef Py_ssize_t i
+    for i in range(slope.shape[0]):
+        s = slope[i]
+        n1 = s00 * z1 + s01 * z2 + s02 * z3 + s03 * z4 + p0 * s
+        n2 = s10 * z1 + s11 * z2 + s12 * z3 + s13 * z4 + p1 * s
+        n3 = s20 * z1 + s21 * z2 + s22 * z3 + s23 * z4 + p2 * s
+        n4 = s30 * z1 + s31 * z2 + s32 * z3 + s33 * z4 + p3 * s
+        z1 = n1
+        z2 = n2
+        z3 = n3
+        z4 = n4
+        rect[i] = fabs(z1 - z3)
+    z[0] = z1
+    z[1] = z2
+    z[2] = z3
+    z[3] = z4
+
+
+def quarter_car_rectified(profile_m, double dx_m, double speed_mps=GOLDEN_CAR_SPEED_MPS,
+                          double base_m=SLOPE_BASE_M, double start_m=START_LENGTH_M):
+    """``|z1 − z3|`` (m/m) after each step of the Golden Car over a profile (heights in m,
+    one every ``dx_m`` m): the rectified slope whose mean is the IRI.
+
+    Start (ASTM E1926): ``z1 = z3 = (y[j] − y[0]) / (j·dx_m)`` with ``j = round(start_m /
+    dx_m)`` (the whole profile when shorter), ``z2 = z4 = 0``. Returns ``n − k`` values
+    (k: points in the slope base); empty when the profile is not longer than the base.
+    NaN heights make every later value NaN: split profiles at gaps.
+    """
+    y = np.ascontiguousarray(profile_m, dtype=np.float64)
+    if y.ndim != 1:
+        raise ValueError(f"profile_m must be one-dimensional, not of shape {y.shape}")
+    slopes = profile_slopes(y, dx_m, base_m)
+    out = np.empty(slopes.shape[0], dtype=np.float64)
+    if slopes.shape[0] == 0:
+        return out
+    st, pr = golden_car(dx_m, speed_mps)
+    j = min(max(1, int(round(start_m / dx_m))), y.shape[0] - 1)
+    start = (y[j] - y[0]) / (j * dx_m)
+    z = np.array([start, 0.0, start, 0.0])
+    cdef const double[::1] s_ = slopes
+    cdef const double[:, ::1] st_ = st
+    cdef const double[::1] pr_ = pr
+    cdef double[::1] z_ = z, r_ = out
+    with nogil:
+        _run(s_, st_, pr_, z_, r_)
+    return out
+
+
+def iri_m_per_km(profile_m, double dx_m, double speed_mps=GOLDEN_CAR_SPEED_MPS,
+                 double base_m=SLOPE_BASE_M, double start_m=START_LENGTH_M):
+    """International Roughness Index of a profile, m/km (NaN when shorter than the base)."""
+    rect = quarter_car_rectified(profile_m, dx_m, speed_mps, base_m, start_m)
+    if rect.shape[0] == 0:
+        return NAN
+    return float(np.mean(rect)) * 1000.0
+
+
+def iri_segments_m_per_km(profile_m, double dx_m, double segment_m, double first_m=0.0,
+                          double speed_mps=GOLDEN_CAR_SPEED_MPS, double base_m=SLOPE_BASE_M,
+                          double start_m=START_LENGTH_M):
+    """IRI per fixed-length segment, m/km, and the number of quarter-car steps in each.
+
+    Step ``i`` of the quarter car is placed at ``first_m + i·dx_m`` along the track
+    (``first_m``: distance of ``profile_m[0]``, a multiple of ``dx_m``, e.g. the first grid
+    point of ``segments.resample_to_grid``) and belongs to segment ``floor(position /
+    segment_m)``, the same segments as ``segments.segment_stats``. Returns ``(iri, steps)``
+    indexed by segment from 0 to the last one reached; segments without a step have IRI NaN
+    and 0 steps. ``segment_m`` and ``first_m`` must be whole multiples of ``dx_m``.
+    """
+    if not segment_m > 0:
+        raise ValueError(f"segment_m must be positive, not {segment_m}")
+    per = int(round(segment_m / dx_m))
+    offset = int(round(first_m / dx_m))
+    if per < 1 or abs(per * dx_m - segment_m) > 1e-9 * segment_m:
+        raise ValueError(f"segment_m ({segment_m}) must be a multiple of dx_m ({dx_m})")
+    if offset < 0 or abs(offset * dx_m - first_m) > 1e-9 * max(first_m, segment_m):
+        raise ValueError(f"first_m ({first_m}) must be a non-negative multiple of dx_m")
+    rect = quarter_car_rectified(profile_m, dx_m, speed_mps, base_m, start_m)
+    if rect.shape[0] == 0:
+        return np.empty(0), np.empty(0, dtype=np.int64)
+    seg = (offset + np.arange(rect.shape[0], dtype=np.int64)) // per
+    n_seg = int(seg[seg.shape[0] - 1]) + 1
+    steps = np.bincount(seg, minlength=n_seg).astype(np.int64)
+    sums = np.bincount(seg, weights=rect, minlength=n_seg)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        iri = np.where(steps > 0, sums / steps * 1000.0, np.nan)
+    return iri, steps
+
+
+# ---------------------------------------------------------------- accelerometer index
+
+
+cdef class RoughnessIndex:
+    """Accelerometer roughness per segment (arrays of shape ``(n_segments,)``).
+
+    ``index``: ``rms_mps2 / mean_speed_mps ** alpha`` (for alpha = 1: s⁻¹); ``rms_mps2``:
+    RMS of the high-passed vertical acceleration, m/s²; ``mean_speed_mps``: mean speed of
+    the samples used, m/s; ``count``: samples used (valid and at least the minimum speed).
+    NaN where no sample was used.
+    """
+
+    cdef readonly object index, rms_mps2, mean_speed_mps, count
+    cdef readonly double alpha, segment_m
+
+
+def accel_roughness(az_g, distance_m, speed_mps, sos, double segment_m=10.0,
+                    n_segments=None, double alpha=1.0, double min_speed_mps=3.0, mask=None):
+    """Speed-normalised RMS of high-passed vertical acceleration per segment.
+
+    ``az_g``: vertical acceleration, g (gravity included; converted to m/s² with
+    9.80665 m/s²/g); ``distance_m`` and ``speed_mps``: each sample's distance along the
+    track and speed (interpolated from GNSS); ``sos``: the high-pass (e.g. Butterworth,
+    order 4, 0.5–1 Hz), started in steady state on the first sample so the 1 g offset does
+    not ring. Samples slower than ``min_speed_mps`` (the response of a stopped van says
+    nothing of the road) or masked out are left out of both RMS and mean speed.
+
+    Normalisation: the vertical response of a vehicle on a given road grows roughly in
+    proportion to speed over the usual 20–70 km/h, so ``alpha = 1`` (default) makes the
+    index comparable between passes at different speeds; ``alpha`` is a parameter so a
+    calibration can choose another exponent.
+    """
+    az = np.ascontiguousarray(az_g, dtype=np.float64)
+    v = np.ascontiguousarray(speed_mps, dtype=np.float64)
+    if az.ndim != 1 or v.shape != az.shape:
+        raise ValueError(f"az_g and speed_mps must be 1-D of one length: {az.shape}, {v.shape}")
+    accel = az * STANDARD_GRAVITY_MPS2
+    if accel.shape[0]:
+        high = sosfilt(sos, accel, sosfilt_zi(sos) * accel[0])[0]
+    else:
+        high = accel
+    valid = v >= min_speed_mps
+    if mask is not None:
+        valid &= np.asarray(mask, dtype=bool)
+    acc_stats = segment_stats(distance_m, high, segment_m, n_segments, mask=valid)
+    speed_stats = segment_stats(distance_m, v, segment_m, acc_stats.count.shape[0],
+                                mask=valid & ~np.isnan(high))
+    out = RoughnessIndex()
+    out.rms_mps2 = acc_stats.rms
+    out.mean_speed_mps = speed_stats.mean
+    out.count = acc_stats.count
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out.index = acc_stats.rms / speed_stats.mean ** alpha
+    out.alpha = alpha
+    out.segment_m = segment_m
+    return out
+
+
+def fit_calibration(index, iri_m_per_km):
+    """Least-squares line ``IRI = a·index + b`` from reference sections.
+
+    Returns ``(a, b, r2)``; pairs with a NaN are ignored; at least two distinct indices are
+    needed. ``r2`` is the coefficient of determination of the fit.
+    """
+    x = np.asarray(index, dtype=np.float64).ravel()
+    y = np.asarray(iri_m_per_km, dtype=np.float64).ravel()
+    if x.shape != y.shape:
+        raise ValueError(f"index has {x.shape[0]} values but iri_m_per_km has {y.shape[0]}")
+    keep = ~(np.isnan(x) | np.isnan(y))
+    x, y = x[keep], y[keep]
+    if x.shape[0] < 2 or np.ptp(x) == 0:
+        raise ValueError("the calibration needs at least two reference sections of different index")
+    design = np.column_stack([x, np.ones_like(x)])
+    (a, b), *_ = np.linalg.lstsq(design, y, rcond=None)
+    residual = y - (a * x + b)
+    spread = float(np.sum((y - y.mean()) ** 2))
+    r2 = 1.0 - float(np.sum(residual**2)) / spread if spread > 0 else 1.0
+    return float(a), float(b), r2
+
+
+def calibrated_iri(index, double a, double b):
+    """Estimated IRI, m/km, from the accelerometer index and a calibration ``(a, b)``."""
+    return a * np.asarray(index, dtype=np.float64) + b
