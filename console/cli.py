@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from console import settings as settings_mod
+from console.audit_cli import add_audit_commands
 from console.meals_cli import add_meals_commands
 from console.opening import open_store
 from console.roles import check_allowed, for_ccas
@@ -133,6 +134,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--json", action="store_true", help="print JSON for scripts")
         sub.set_defaults(handler=handler)
     add_meals_commands(commands, common, _Parser)
+    add_audit_commands(commands, common, _Parser)
     return parser
 
 
@@ -145,6 +147,7 @@ _COMMAND_LEVELS = (
     "people_command",
     "rounds_command",
     "alerts_command",
+    "audit_command",
 )
 
 
