@@ -1,0 +1,165 @@
+"""What every codec shares: a bounded buffer, the resynchronising scan loop and the counters.
+
+A protocol module only says where a frame may start (``sync``), how long a frame can be
+(``max_frame_len``) and what the bytes at a candidate start are (``_match``). The scan loop
+here does the rest once for all protocols: skip garbage, wait for the rest of a frame, slide
+past false starts and bad checksums, and keep the buffer shorter than one frame.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import fields
+from enum import IntEnum
+from typing import Any, ClassVar, Generic, TypeVar
+
+FrameT = TypeVar("FrameT")
+
+
+class Verdict(IntEnum):
+    """What a codec's ``_match`` found at a candidate frame start."""
+
+    NEED_MORE = 0
+    """The bytes so far could begin a frame: wait for more."""
+    NOT_A_FRAME = 1
+    """No frame starts here (false sync, broken framing): drop ``length`` bytes and rescan."""
+    BAD_CHECKSUM = 2
+    """Framing fits but the check value does not: drop ``length`` bytes and rescan."""
+    REJECTED = 3
+    """Check value good but payload malformed: drop the ``length`` bytes of the frame."""
+    FRAME = 4
+    """A frame of ``length`` bytes."""
+
+
+Match = tuple[Verdict, int, FrameT | None]
+"""(verdict, length, frame): ``frame`` is set only with ``Verdict.FRAME``."""
+
+FRAME = Verdict.FRAME
+REJECTED = Verdict.REJECTED
+NEED_MORE: Match[Any] = (Verdict.NEED_MORE, 0, None)
+NOT_A_FRAME: Match[Any] = (Verdict.NOT_A_FRAME, 1, None)
+BAD_CHECKSUM: Match[Any] = (Verdict.BAD_CHECKSUM, 1, None)
+_NEED_MORE = Verdict.NEED_MORE
+_BAD_CHECKSUM = Verdict.BAD_CHECKSUM
+
+
+class Codec(ABC, Generic[FrameT]):
+    """Incremental decoder: ``feed(bytes) -> frames``; never raises, never grows without bound.
+
+    Counters (cumulative): ``frames`` returned; ``checksum_errors``; ``frames_rejected``
+    (check value good, payload malformed); ``bytes_dropped`` — every byte discarded without
+    becoming part of a returned frame (garbage, false starts, bad or rejected frames).
+    """
+
+    sync: ClassVar[bytes]
+    """Bytes every frame starts with (the scan looks for them)."""
+    max_frame_len: ClassVar[int]
+    """Longest frame in bytes; ``_match`` never waits for more than that."""
+    gaps_are_garbage: ClassVar[bool] = True
+    """Whether bytes skipped between frames count as dropped (not for line separators)."""
+
+    def __init__(self) -> None:
+        self._pending = b""
+        custom = type(self)._find_start is not Codec._find_start
+        self._custom_find_start = self._find_start if custom else None
+        self.frames = 0
+        self.checksum_errors = 0
+        self.frames_rejected = 0
+        self.bytes_dropped = 0
+
+    @property
+    def buffered(self) -> int:
+        """Bytes held waiting for the rest of a frame (always less than ``max_frame_len``)."""
+        return len(self._pending)
+
+    def feed(self, data: bytes) -> list[FrameT]:
+        """Decode what ``data`` completes; keep a partial frame for the next call."""
+        view = self._pending + data if self._pending else bytes(data)
+        self._prepare(view)
+        match = self._match
+        sync = self.sync
+        find_start = self._custom_find_start
+        count_gaps = self.gaps_are_garbage
+        out: list[FrameT] = []
+        end = len(view)
+        pos = 0
+        dropped = 0
+        while pos < end:
+            start = view.find(sync, pos) if find_start is None else find_start(view, pos)
+            if start < 0:
+                keep = self._partial_sync(view, pos)
+                if count_gaps:
+                    dropped += end - pos - keep
+                pos = end - keep
+                break
+            if count_gaps:
+                dropped += start - pos
+            verdict, length, frame = match(view, start)
+            if verdict is FRAME:
+                out.append(frame)  # type: ignore[arg-type]
+                pos = start + length
+            elif verdict is _NEED_MORE:
+                pos = start
+                break
+            else:
+                if verdict is _BAD_CHECKSUM:
+                    self.checksum_errors += 1
+                elif verdict is REJECTED:
+                    self.frames_rejected += 1
+                dropped += length
+                pos = start + length
+        self._pending = view[pos:]
+        self.bytes_dropped += dropped
+        self.frames += len(out)
+        return out
+
+    def _prepare(self, view: bytes) -> None:
+        """Hook run once per ``feed`` on the whole buffer before the scan (nothing by default)."""
+
+    def _find_start(self, view: bytes, pos: int) -> int:
+        """Index of the next candidate frame start at or after ``pos``, or -1."""
+        return view.find(self.sync, pos)
+
+    def _partial_sync(self, view: bytes, pos: int) -> int:
+        """How many trailing bytes (after ``pos``) could begin ``sync``: they are kept."""
+        sync = self.sync
+        for keep in range(min(len(sync) - 1, len(view) - pos), 0, -1):
+            if view.endswith(sync[:keep]):
+                return keep
+        return 0
+
+    @abstractmethod
+    def _match(self, view: bytes, start: int) -> Match[FrameT]:
+        """Judge the bytes at ``start`` (a candidate frame start); must never raise."""
+
+
+def fast_constructor(cls: type[FrameT]) -> Callable[..., FrameT]:
+    """A positional constructor for a frozen slots dataclass, for hot decoding paths.
+
+    A frozen dataclass's ``__init__`` sets each field through ``object.__setattr__``, which
+    costs more than decoding a sentence. This builds the instance as a plain mutable twin
+    with the same ``__slots__`` and then retags it with ``cls`` (CPython allows ``__class__``
+    assignment between classes of identical slot layout). The result is a genuine frozen
+    ``cls`` instance equal to ``cls(*values)`` (positional only; no ``__post_init__``).
+    """
+    names = [f.name for f in fields(cls)]  # type: ignore[arg-type]
+    if tuple(names) != getattr(cls, "__slots__", None):
+        raise TypeError(f"{cls.__name__} is not a slots dataclass")
+    params = ", ".join(names)
+    source = (
+        f"def __init__(self, {params}):\n"
+        + "".join(f"    self.{name} = {name}\n" for name in names)
+        + f"def new({params}, *, _twin=None, _cls=cls):\n"
+        + f"    frame = _twin({params})\n"
+        + "    frame.__class__ = _cls\n"
+        + "    return frame\n"
+    )
+    namespace: dict[str, Any] = {"cls": cls}
+    exec(source, namespace)
+    twin = type(f"_{cls.__name__}Twin", (), {"__slots__": cls.__slots__})
+    twin.__init__ = namespace["__init__"]  # type: ignore[misc]
+    constructor: Callable[..., FrameT] = namespace["new"]
+    constructor.__kwdefaults__ = {"_twin": twin, "_cls": cls}
+    constructor.__doc__ = f"Build a {cls.__name__} from its fields in order (fast path)."
+    return constructor
