@@ -20,8 +20,9 @@ from console.messages import ViewsUpdated
 from console.screens.dashboard import DashboardScreen
 from console.screens.devices import DevicesScreen
 from console.screens.meals import MealsScreen
-from console.screens.placeholder import AuditScreen, SensorsScreen
+from console.screens.placeholder import AuditScreen
 from console.screens.progress import ProgressScreen
+from console.screens.sensors import SensorsScreen
 from console.screens.store_info import StoreInfoScreen
 from console.settings import Settings
 from console.widgets.virtual_table import VIRTUAL_TABLE_TCSS
@@ -135,6 +136,11 @@ class MaillageApp(App[int]):
         else:
             self.action_show_help_panel()
 
+    def action_open_map(self) -> None:
+        from console.screens.geo import MapScreen
+
+        self.push_screen(MapScreen())
+
     def action_store_info(self) -> None:
         self.push_screen(StoreInfoScreen())
 
@@ -144,6 +150,11 @@ class MaillageApp(App[int]):
             yield SystemCommand(
                 f"Mode: {title}", f"Show the {title} mode", lambda m=mode: self.switch_mode(m)
             )
+        yield SystemCommand(
+            "Open map",
+            "Processed segments coloured by an indicator (maillage geo export)",
+            self.action_open_map,
+        )
         yield SystemCommand(
             "Store info",
             "Backend, location, events and views (maillage store info)",

@@ -20,9 +20,12 @@ from rich.table import Table
 
 from console import settings as settings_mod
 from console.audit_cli import add_audit_commands
+from console.geo_cli import add_geo_commands
 from console.meals_cli import add_meals_commands
 from console.opening import open_store
+from console.record_cli import add_record_commands
 from console.roles import check_allowed, for_ccas
+from console.sessions_cli import add_sessions_commands
 from console.settings import Settings
 from domain.application import Maillage
 from domain.errors import MaillageError
@@ -135,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler)
     add_meals_commands(commands, common, _Parser)
     add_audit_commands(commands, common, _Parser)
+    add_record_commands(commands, common, _Parser)
+    add_sessions_commands(commands, common, _Parser)
+    add_geo_commands(commands, common, _Parser)
     return parser
 
 
@@ -148,6 +154,14 @@ _COMMAND_LEVELS = (
     "rounds_command",
     "alerts_command",
     "audit_command",
+    "devices_area",
+    "orders_command",
+    "shipments_command",
+    "kits_command",
+    "sensors_command",
+    "sessions_command",
+    "geo_command",
+    "reports_command",
 )
 
 

@@ -155,3 +155,79 @@ class SensorSession(MaillageAggregate):
         self.status = "stopped"
         self.stopped_at = at
         self.counters = counters
+
+    # ------------------------------------------------------------------ processing
+
+    def record_processing(
+        self,
+        pipeline_version: str,
+        parameters: dict[str, Any],
+        journal_chunks: list[dict[str, Any]],
+        results_sha256: str,
+        results_name: str,
+        summary: dict[str, Any],
+        by: str,
+    ) -> bool:
+        """The journal was processed into indicators; False if this exact result is recorded.
+
+        Only a stopped session, and only from the journal it recorded: ``journal_chunks``
+        (seq, sha256) must be the session's chunks, every one of them.
+        """
+        if self.status != "stopped":
+            raise RuleViolationError(
+                f"session {self.id} is {self.status}: stop it before processing"
+            )
+        if not by.strip():
+            raise InvalidInputError("a processing needs the name of who runs it")
+        if not _SHA256_RE.match(results_sha256):
+            raise InvalidInputError(f"{results_sha256!r} is not a SHA-256 in hex")
+        mine = [(int(c["seq"]), str(c["sha256"])) for c in self.chunks]
+        read = [(int(c["seq"]), str(c["sha256"])) for c in journal_chunks]
+        if mine != read:
+            missing = sorted(set(mine) - set(read))
+            what = f"chunk {missing[0][0]} differs or is missing" if missing else "extra chunks"
+            raise RuleViolationError(
+                f"the journal read is not the one session {self.id} recorded: {what}"
+            )
+        for done in getattr(self, "processings", []):
+            if (done["pipeline_version"], done["parameters"], done["results_sha256"]) == (
+                pipeline_version, parameters, results_sha256,
+            ):  # fmt: skip
+                return False
+        self._processed(
+            pipeline_version=pipeline_version,
+            parameters=parameters,
+            journal_chunks=[{"seq": s, "sha256": h} for s, h in read],
+            results_sha256=results_sha256,
+            results_name=results_name,
+            summary=summary,
+            at=clock.now(),
+            by=by.strip(),
+        )
+        return True
+
+    @event("SessionProcessed")
+    def _processed(
+        self,
+        pipeline_version: str,
+        parameters: dict[str, Any],
+        journal_chunks: list[dict[str, Any]],
+        results_sha256: str,
+        results_name: str,
+        summary: dict[str, Any],
+        at: datetime,
+        by: str,
+    ) -> None:
+        if not hasattr(self, "processings"):
+            self.processings: list[dict[str, Any]] = []
+        self.processings.append(
+            {"pipeline_version": pipeline_version, "parameters": parameters,
+             "journal_chunks": journal_chunks, "results_sha256": results_sha256,
+             "results_name": results_name, "summary": summary, "at": at, "by": by}
+        )  # fmt: skip
+
+    @property
+    def latest_processing(self) -> dict[str, Any] | None:
+        """The newest ``SessionProcessed`` values, or None if never processed."""
+        done = getattr(self, "processings", [])
+        return done[-1] if done else None

@@ -95,8 +95,10 @@ class SimulatedPort:
         self.plugged = True
 
     def unplug(self) -> None:
-        """The cable is pulled: the terminal goes away (readers get an error or hang-up)."""
+        """The cable is pulled: the terminal and its link go away, as udev removes the
+        ``/dev/serial/by-id`` link (a link left behind could reach a recycled pty number)."""
         self.plugged = False
+        self.link.unlink(missing_ok=True)
         for fd in (self.master, self.slave):
             with contextlib.suppress(OSError):
                 os.close(fd)

@@ -1,0 +1,422 @@
+"""A session's decoded samples turned into indicators per 10 m segment (rolled up to 100 m).
+
+The console decodes the journal (``console.decode``) and hands ``Observations`` here; this
+module opens no file. Distance comes from the GNSS track (cumulative haversine); every
+other sample gets its distance and speed by interpolation on time between GNSS fixes.
+Everything is computed by ``ext`` kernels in a fixed order, so the same observations and
+``Parameters`` give bit-identical results (``results_bytes`` → the same SHA-256).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from dataclasses import asdict, dataclass, field, fields
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from domain.errors import InvalidInputError
+from domain.sensing import indicators as ind
+from ext import geodesy, potholes, roughness, segments
+
+PIPELINE_VERSION = "1.0"
+"""Changes whenever a change of code changes results for the same journal and parameters."""
+FloatArray = npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Every number the pipeline's results depend on (recorded with each processing)."""
+
+    segment_m: float = 10.0
+    rollup: int = 10
+    """Short segments per long one (10 m × 10 = 100 m)."""
+    highpass_hz: float = 0.5
+    """Corner of the 4th-order Butterworth high-pass applied to vertical acceleration."""
+    roughness_alpha: float = 1.0
+    """Speed normalisation: index = RMS(high-passed a_z, m/s²) / speed^alpha."""
+    min_speed_mps: float = 3.0
+    """Below this the body's response says nothing of the road (roughness, potholes)."""
+    iri_per_index: float = 64.6
+    """Calibration IRI = a·index + b (m/km). Default fitted on the simulator's van over
+    ISO 8608 sections (reference IRI by the Golden Car on the true profile); a real van
+    must be fitted on reference sections of known IRI (``ext.roughness.fit_calibration``)."""
+    iri_offset_m_per_km: float = 0.14
+    """Fitted on the simulator (r² = 0.92 over 100 m sections): a placeholder until fitted."""
+    pothole_z_thresh_g: float = 1.0
+    """Z-THRESH: |a_z − 1 g| above this at speed is a pothole hit. 0.4 g (the kernel's default)
+    fires all along rough (ISO class C) sections; 1 g keeps the potholes only (simulator)."""
+    pothole_merge_m: float = 2.0
+    facade_first_row: int = 8
+    """Thermal image rows above this are sky/roofs: the façade is read below it."""
+    facade_max_ambient_c: float = 10.0
+    """Façade readings count only when the air is at most this (cold season / night), so the
+    indoor–outdoor difference is about 10 K or more. Sun, wind and rain are not measured on
+    board: sessions for façades must be driven at night or overcast, dry, calm."""
+    facade_max_speed_mps: float = 10.0
+    """At 2 images/s, at most 5 m of façade per image (two or more images per 10 m)."""
+    facade_warm_delta_c: float = 3.0
+    """Façade minus air above this flags a warm façade (heat loss)."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> Parameters:
+        """Parameters from JSON values; unknown names are refused."""
+        known = {f.name: f.type for f in fields(cls)}
+        unknown = set(values) - set(known)
+        if unknown:
+            raise InvalidInputError(f"unknown pipeline parameters: {', '.join(sorted(unknown))}")
+        default = cls()
+        out = {}
+        for name, value in values.items():
+            kind = type(getattr(default, name))
+            try:
+                out[name] = kind(value)
+            except (TypeError, ValueError):
+                raise InvalidInputError(
+                    f"parameter {name}: {value!r} is not a {kind.__name__}"
+                ) from None
+        params = cls(**out)
+        if params.segment_m <= 0 or params.rollup < 1:
+            raise InvalidInputError("segment_m must be positive and rollup at least 1")
+        return params
+
+
+def _empty() -> FloatArray:
+    return np.empty(0, dtype=np.float64)
+
+
+@dataclass
+class Observations:
+    """Decoded samples of one session, times in seconds since ``start_utc_ns``."""
+
+    start_utc_ns: int = 0
+    gps_t_s: FloatArray = field(default_factory=_empty)
+    gps_lat_deg: FloatArray = field(default_factory=_empty)
+    gps_lon_deg: FloatArray = field(default_factory=_empty)
+    gps_speed_mps: FloatArray = field(default_factory=_empty)
+    imu_t_s: FloatArray = field(default_factory=_empty)
+    imu_az_g: FloatArray = field(default_factory=_empty)
+    """Vertical acceleration, g, gravity included."""
+    pm_t_s: FloatArray = field(default_factory=_empty)
+    pm25_ugm3: FloatArray = field(default_factory=_empty)
+    pm10_ugm3: FloatArray = field(default_factory=_empty)
+    modem_t_s: FloatArray = field(default_factory=_empty)
+    rsrp_dbm: FloatArray = field(default_factory=_empty)
+    rsrq_db: FloatArray = field(default_factory=_empty)
+    operator: list[str] = field(default_factory=list)
+    """MCC-MNC of the serving cell of each modem reading."""
+    thermal_t_s: FloatArray = field(default_factory=_empty)
+    thermal_image_c: npt.NDArray[np.float32] = field(
+        default_factory=lambda: np.empty((0, 24, 32), dtype=np.float32)
+    )
+    """(frames, 24 rows, 32 columns); columns 16–31 look at the right side of the road."""
+    thermal_ambient_c: FloatArray = field(default_factory=_empty)
+
+    @classmethod
+    def empty(cls, start_utc_ns: int) -> Observations:
+        return cls(start_utc_ns=start_utc_ns)
+
+
+# ---------------------------------------------------------------------- filters
+
+
+def butter_highpass_sos(order: int, corner_hz: float, fs_hz: float) -> FloatArray:
+    """Second-order sections of a Butterworth high-pass (bilinear, prewarped), even order.
+
+    The same filter as ``scipy.signal.butter(order, corner_hz, 'highpass', fs=fs_hz,
+    output='sos')`` up to how the gain is spread over the sections (tested against it).
+    """
+    if order % 2 or order < 2:
+        raise ValueError("order must be even")
+    if not 0 < corner_hz < fs_hz / 2:
+        raise ValueError(f"corner {corner_hz} Hz must be between 0 and {fs_hz / 2} Hz")
+    k = math.tan(math.pi * corner_hz / fs_hz)
+    rows = []
+    for i in range(order // 2):
+        theta = math.pi * (2 * i + 1) / (2 * order)
+        q_inv = 2 * math.sin(theta)  # 1/Q of the pole pair
+        norm = 1 + k * q_inv + k * k
+        rows.append(
+            [
+                1 / norm,
+                -2 / norm,
+                1 / norm,
+                1.0,
+                2 * (k * k - 1) / norm,
+                (1 - k * q_inv + k * k) / norm,
+            ]
+        )
+    return np.array(rows, dtype=np.float64)
+
+
+# ---------------------------------------------------------------------- the pipeline
+
+
+@dataclass
+class Track:
+    """The GNSS track as cumulative distance, and the segment boundaries on the map."""
+
+    t_s: FloatArray
+    distance_m: FloatArray
+    speed_mps: FloatArray
+    n: int
+    boundary_lat: FloatArray
+    boundary_lon: FloatArray
+
+    def at(self, t_s: FloatArray) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+        """Distance, speed and whether inside the track's time span, for sample times."""
+        d = segments.interp(t_s, self.t_s, self.distance_m)
+        v = segments.interp(t_s, self.t_s, self.speed_mps)
+        inside = (t_s >= self.t_s[0]) & (t_s <= self.t_s[-1])
+        return d, v, inside
+
+    def position(self, distance_m: FloatArray, segment_m: float) -> tuple[FloatArray, FloatArray]:
+        grid = np.arange(self.n + 1, dtype=np.float64) * segment_m
+        grid[-1] = max(grid[-1], float(self.distance_m[-1]))
+        return (
+            segments.interp(distance_m, grid, self.boundary_lat),
+            segments.interp(distance_m, grid, self.boundary_lon),
+        )
+
+
+def build_track(obs: Observations, segment_m: float) -> Track:
+    if len(obs.gps_t_s) < 2:
+        raise InvalidInputError("the session has fewer than two GNSS fixes: no track to segment")
+    cum = geodesy.cumulative_distance_m(obs.gps_lat_deg, obs.gps_lon_deg)
+    total = float(cum[-1])
+    if total <= 0:
+        raise InvalidInputError("the van did not move: no segment to report")
+    n = max(1, math.ceil(total / segment_m))
+    _, lat = segments.resample_to_grid(cum, obs.gps_lat_deg, segment_m)
+    _, lon = segments.resample_to_grid(cum, obs.gps_lon_deg, segment_m)
+    if len(lat) == n:  # the track ends inside the last segment
+        lat = np.append(lat, obs.gps_lat_deg[-1])
+        lon = np.append(lon, obs.gps_lon_deg[-1])
+    return Track(obs.gps_t_s, cum, obs.gps_speed_mps, n, lat[: n + 1], lon[: n + 1])
+
+
+def _col(a: npt.ArrayLike, digits: int) -> list[float | None]:
+    """Rounded JSON numbers; NaN becomes null."""
+    values = np.round(np.asarray(a, dtype=np.float64), digits).tolist()
+    return [None if x != x else x for x in values]
+
+
+def _ints(a: npt.ArrayLike) -> list[int]:
+    return [int(x) for x in np.asarray(a).tolist()]
+
+
+def _rollup_rms(count: npt.NDArray[np.int64], rms: FloatArray, factor: int) -> FloatArray:
+    n = len(count)
+    pad = (-n) % factor
+    c = np.concatenate([count, np.zeros(pad, dtype=np.int64)]).reshape(-1, factor)
+    sq = np.concatenate([np.where(count > 0, rms * rms, 0.0), np.zeros(pad)]).reshape(-1, factor)
+    total = c.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.sqrt((sq * c).sum(axis=1) / total)
+
+
+def process(obs: Observations, params: Parameters | None = None) -> dict[str, Any]:
+    """Indicators per segment of the session's track, as JSON values (columns of equal length)."""
+    p = params or Parameters()
+    track = build_track(obs, p.segment_m)
+    n, seg = track.n, p.segment_m
+    cols: dict[str, Any] = {
+        "from_m": _col(np.arange(n) * seg, 1),
+        "lat0": _col(track.boundary_lat[:-1], 7),
+        "lon0": _col(track.boundary_lon[:-1], 7),
+        "lat1": _col(track.boundary_lat[1:], 7),
+        "lon1": _col(track.boundary_lon[1:], 7),
+    }
+    long_cols: dict[str, Any] = {}
+    n_long = -(-n // p.rollup)
+    long_bounds = np.minimum(np.arange(n_long + 1) * p.rollup, n)
+    long_cols["from_m"] = _col(long_bounds[:-1] * seg, 1)
+    for k in ("lat0", "lon0"):
+        long_cols[k] = [cols[k][i] for i in long_bounds[:-1]]
+    long_cols["lat1"] = _col(track.boundary_lat[long_bounds[1:]], 7)
+    long_cols["lon1"] = _col(track.boundary_lon[long_bounds[1:]], 7)
+    pothole_list: list[dict[str, Any]] = []
+
+    # roughness and potholes, from the IMU's vertical axis
+    if len(obs.imu_t_s) > 1:
+        d, v, inside = track.at(obs.imu_t_s)
+        fs_hz = 1.0 / float(np.median(np.diff(obs.imu_t_s)))
+        sos = butter_highpass_sos(4, p.highpass_hz, fs_hz)
+        rough = roughness.accel_roughness(
+            obs.imu_az_g, d, v, sos, seg, n, p.roughness_alpha, p.min_speed_mps, mask=inside
+        )
+        iri = roughness.calibrated_iri(rough.index, p.iri_per_index, p.iri_offset_m_per_km)
+        cols["speed_mps"] = _col(rough.mean_speed_mps, 2)
+        cols["roughness_index"] = _col(rough.index, 5)
+        cols["iri_m_per_km"] = _col(iri, 3)
+        cols["iri_class"] = _ints(ind.iri_class(iri))
+        cols["iso8608_class"] = _ints(ind.iso8608_class(iri))
+        rms_long = _rollup_rms(rough.count, rough.rms_mps2, p.rollup)
+        speed_long = _rollup_rms(rough.count, rough.mean_speed_mps, p.rollup)  # ≈ mean speed
+        with np.errstate(invalid="ignore", divide="ignore"):
+            index_long = rms_long / speed_long**p.roughness_alpha
+        iri_long = roughness.calibrated_iri(index_long, p.iri_per_index, p.iri_offset_m_per_km)
+        long_cols["roughness_index"] = _col(index_long, 5)
+        long_cols["iri_m_per_km"] = _col(iri_long, 3)
+        long_cols["iri_class"] = _ints(ind.iri_class(iri_long))
+        long_cols["iso8608_class"] = _ints(ind.iso8608_class(iri_long))
+        events = potholes.detect_potholes(
+            obs.imu_az_g,
+            np.where(inside, v, 0.0),
+            d,
+            z_thresh_g=p.pothole_z_thresh_g,
+            min_speed_mps=p.min_speed_mps,
+            merge_m=p.pothole_merge_m,
+        )
+        lat, lon = track.position(events.position_m, seg)
+        per_seg = np.zeros(n, dtype=np.int64)
+        for i in range(len(events)):
+            s = min(int(events.position_m[i] // seg), n - 1)
+            per_seg[s] += 1
+            pothole_list.append(
+                {
+                    "position_m": round(float(events.position_m[i]), 2),
+                    "lat": round(float(lat[i]), 7),
+                    "lon": round(float(lon[i]), 7),
+                    "peak_g": round(float(events.peak_g[i]), 4),
+                    "hits": int(events.hits[i]),
+                    "segment": s,
+                    "t_s": round(float(obs.imu_t_s[events.peak[i]]), 3),
+                }
+            )
+        cols["potholes"] = _ints(per_seg)
+        long_cols["potholes"] = _ints(np.add.reduceat(per_seg, long_bounds[:-1]))
+
+    # particulates
+    if len(obs.pm_t_s):
+        d, _, inside = track.at(obs.pm_t_s)
+        for name, values in (("pm25_ugm3", obs.pm25_ugm3), ("pm10_ugm3", obs.pm10_ugm3)):
+            st = segments.segment_stats(d, values, seg, n, mask=inside)
+            cols[name] = _col(st.mean, 2)
+            long_cols[name] = _col(st.rollup(p.rollup).mean, 2)
+        for c in (cols, long_cols):
+            c["air_class"] = _ints(ind.air_class(c["pm25_ugm3"], c["pm10_ugm3"]))
+
+    # mobile network, pooled and per operator
+    networks: list[dict[str, Any]] = []
+    if len(obs.modem_t_s):
+        d, _, inside = track.at(obs.modem_t_s)
+        for name, values in (("rsrp_dbm", obs.rsrp_dbm), ("rsrq_db", obs.rsrq_db)):
+            st = segments.segment_stats(d, values, seg, n, mask=inside & ~np.isnan(values))
+            cols[name] = _col(st.mean, 1)
+            long_cols[name] = _col(st.rollup(p.rollup).mean, 1)
+        for c in (cols, long_cols):
+            c["coverage_class"] = _ints(ind.coverage_class(c["rsrp_dbm"]))
+        operators = sorted(set(obs.operator))
+        code = np.array([operators.index(o) for o in obs.operator], dtype=np.int64)
+        st = segments.segment_stats(
+            d, obs.rsrp_dbm, seg, n, sub=code, n_sub=len(operators), mask=inside
+        ).rollup(p.rollup)
+        sq = segments.segment_stats(
+            d,
+            obs.rsrq_db,
+            seg,
+            n,
+            sub=code,
+            n_sub=len(operators),
+            mask=inside & ~np.isnan(obs.rsrq_db),
+        ).rollup(p.rollup)
+        for k, op in enumerate(operators):
+            networks.append(
+                {
+                    "operator": op,
+                    "rsrp_dbm_100m": _col(st.mean[:, k], 1),
+                    "rsrq_db_100m": _col(sq.mean[:, k], 1),
+                    "coverage_class_100m": _ints(ind.coverage_class(st.mean[:, k])),
+                }
+            )
+
+    # façades: mean of each half of the image below the skyline, minus the air temperature
+    if len(obs.thermal_t_s):
+        d, v, inside = track.at(obs.thermal_t_s)
+        below = obs.thermal_image_c[:, p.facade_first_row :, :].astype(np.float64)
+        half = below.shape[2] // 2
+        left = below[:, :, :half].mean(axis=(1, 2)) - obs.thermal_ambient_c
+        right = below[:, :, half:].mean(axis=(1, 2)) - obs.thermal_ambient_c
+        valid = (
+            inside
+            & (obs.thermal_ambient_c <= p.facade_max_ambient_c)
+            & (v <= p.facade_max_speed_mps)
+        )
+        m = len(d)
+        st = segments.segment_stats(
+            np.concatenate([d, d]),
+            np.concatenate([left, right]),
+            seg,
+            n,
+            sub=np.concatenate([np.zeros(m, np.int64), np.ones(m, np.int64)]),
+            n_sub=2,
+            mask=np.concatenate([valid, valid]),
+        )
+        for c, s in ((cols, st), (long_cols, st.rollup(p.rollup))):
+            for k, side in enumerate(("left", "right")):
+                c[f"facade_{side}_delta_c"] = _col(s.mean[:, k], 2)
+                c[f"facade_{side}_warm"] = [
+                    x is not None and x >= p.facade_warm_delta_c
+                    for x in c[f"facade_{side}_delta_c"]
+                ]
+        cols["facade_readings"] = _ints(st.count[:, 0])
+
+    return {
+        "pipeline_version": PIPELINE_VERSION,
+        "parameters": p.as_dict(),
+        "start_utc_ns": int(obs.start_utc_ns),
+        "duration_s": round(float(track.t_s[-1] - track.t_s[0]), 3),
+        "length_m": round(float(track.distance_m[-1]), 2),
+        "segment_m": seg,
+        "segments": cols,
+        "segments_long": long_cols,
+        "long_segment_m": seg * p.rollup,
+        "potholes": pothole_list,
+        "networks": networks,
+        "notes": {
+            "air": ind.AIR_ESTIMATE_NOTE,
+            "roughness": "IRI estimated from the accelerometer with the calibration in parameters",
+            "facades": "valid only with air ≤ facade_max_ambient_c and speed ≤ "
+            "facade_max_speed_mps; drive at night, dry and calm",
+        },
+    }
+
+
+def results_bytes(results: dict[str, Any]) -> bytes:
+    """The canonical bytes of results (sorted keys, no spaces): what the SHA-256 covers."""
+    return json.dumps(results, sort_keys=True, separators=(",", ":"), allow_nan=False).encode()
+
+
+def results_sha256(results: dict[str, Any]) -> str:
+    return hashlib.sha256(results_bytes(results)).hexdigest()
+
+
+def summary(results: dict[str, Any]) -> dict[str, Any]:
+    """A few figures of results, small enough for the ``SessionProcessed`` event."""
+    segs = results["segments"]
+    out: dict[str, Any] = {
+        "length_m": results["length_m"],
+        "segments": len(segs["from_m"]),
+        "potholes": len(results["potholes"]),
+    }
+    if "iri_class" in results["segments_long"]:
+        classes = results["segments_long"]["iri_class"]
+        out["long_segments_by_iri_class"] = {
+            name: classes.count(i) for i, name in enumerate(ind.IRI_CLASSES)
+        }
+    if "pm25_ugm3" in segs:
+        values = [x for x in segs["pm25_ugm3"] if x is not None]
+        out["pm25_max_ugm3"] = max(values) if values else None
+    if "rsrp_dbm" in segs:
+        values = [x for x in segs["rsrp_dbm"] if x is not None]
+        out["rsrp_min_dbm"] = min(values) if values else None
+    if "facade_right_warm" in segs:
+        out["warm_facade_segments"] = sum(segs["facade_left_warm"]) + sum(segs["facade_right_warm"])
+    return out

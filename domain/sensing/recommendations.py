@@ -1,0 +1,289 @@
+"""Recommendations that cross indicators and field reports, from declarative TOML rules.
+
+Each rule of ``rules.toml`` (or a file the console reads and passes in) names its kind and
+its thresholds; the kinds below evaluate them. Homes of beneficiaries arrive here only as
+positions to count near a place: no recommendation carries anything about a person.
+"""
+
+from __future__ import annotations
+
+import math
+import tomllib
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from domain.errors import InvalidInputError
+from domain.sensing import indicators as ind
+from domain.sensing.field_report import ReportPoint
+
+EARTH_RADIUS_M = 6_371_008.8
+KINDS = ("road_maintenance", "poor_coverage", "illegal_dumping", "failing_signage")
+
+
+def default_rules() -> list[dict[str, Any]]:
+    """The rules shipped with maillage (``domain/sensing/rules.toml``)."""
+    text = resources.files("domain.sensing").joinpath("rules.toml").read_text(encoding="utf-8")
+    return parse_rules(text)
+
+
+def parse_rules(text: str) -> list[dict[str, Any]]:
+    """Rules from TOML text; an unknown kind or a malformed file is refused in one line."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise InvalidInputError(f"the rules are not valid TOML: {e}") from None
+    rules = data.get("rule", [])
+    for r in rules:
+        if r.get("kind") not in KINDS:
+            raise InvalidInputError(f"rule kind {r.get('kind')!r} is not one of {', '.join(KINDS)}")
+    return rules
+
+
+@dataclass
+class Recommendation:
+    """One ranked action: what, where, why, its score and (roads) its estimated cost."""
+
+    rule: str
+    title: str
+    lat_deg: float
+    lon_deg: float
+    score: float
+    reasons: list[str]
+    cost_eur: float | None = None
+    within_budget: bool | None = None
+    rank: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the rules cross with the indicators: reports, schools, homes (positions only)."""
+
+    reports: Sequence[ReportPoint] = ()
+    schools: Sequence[tuple[float, float]] = ()
+    homes: Sequence[tuple[float, float]] = ()
+
+
+def _xy(lat: npt.ArrayLike, lon: npt.ArrayLike, lat0: float) -> tuple[np.ndarray, np.ndarray]:
+    """Local east/north metres (equirectangular: metre-accurate over a town)."""
+    la, lo = np.radians(np.asarray(lat, dtype=float)), np.radians(np.asarray(lon, dtype=float))
+    return EARTH_RADIUS_M * lo * math.cos(math.radians(lat0)), EARTH_RADIUS_M * la
+
+
+class _Points:
+    """Positions with weights, to sum the weights within a radius of a point."""
+
+    def __init__(
+        self, points: Sequence[tuple[float, float]], weights: Sequence[float], lat0: float
+    ):
+        self.lat0 = lat0
+        pts = np.asarray(points, dtype=float).reshape(-1, 2)
+        self.x, self.y = _xy(pts[:, 0], pts[:, 1], lat0)
+        self.w = np.asarray(weights, dtype=float)
+
+    def near(self, lat: float, lon: float, radius_m: float) -> float:
+        if not len(self.w):
+            return 0.0
+        x, y = _xy([lat], [lon], self.lat0)
+        inside = (self.x - x[0]) ** 2 + (self.y - y[0]) ** 2 <= radius_m * radius_m
+        return float(self.w[inside].sum())
+
+
+def recommend(
+    places: Sequence[dict[str, Any]],
+    context: Context,
+    rules: Sequence[dict[str, Any]] | None = None,
+    budget_eur: float | None = None,
+) -> list[Recommendation]:
+    """Every rule evaluated, then one ranked list (road sections first by priority).
+
+    ``places``: combined segments (``combine.combine``). ``budget_eur`` overrides the road
+    rule's yearly budget.
+    """
+    rules = default_rules() if rules is None else list(rules)
+    lats = [p["lat0"] for p in places] + [r.lat_deg for r in context.reports]
+    lat0 = float(np.mean(lats)) if lats else 0.0
+    peds = _Points(
+        [(r.lat_deg, r.lon_deg) for r in context.reports if r.kind == "pedestrian_count"],
+        [r.count for r in context.reports if r.kind == "pedestrian_count"],
+        lat0,
+    )
+    schools = _Points(context.schools, [1.0] * len(context.schools), lat0)
+    homes = _Points(context.homes, [1.0] * len(context.homes), lat0)
+    out: list[Recommendation] = []
+    for rule in rules:
+        kind = rule["kind"]
+        if kind == "road_maintenance":
+            out += _roads(places, rule, peds, schools, homes, budget_eur)
+        elif kind == "poor_coverage":
+            out += _coverage(places, rule, lat0)
+        elif kind == "illegal_dumping":
+            out += _dumping(context.reports, rule, peds, schools, homes, lat0)
+        elif kind == "failing_signage":
+            out += _signage(context.reports, rule, peds)
+    order = {k: i for i, k in enumerate(KINDS)}
+    out.sort(key=lambda r: (order[r.rule], -r.score, r.lat_deg, r.lon_deg))
+    for i, r in enumerate(out, 1):
+        r.rank = i
+    return out
+
+
+def _mid(p: dict[str, Any]) -> tuple[float, float]:
+    return (p["lat0"] + p["lat1"]) / 2, (p["lon0"] + p["lon1"]) / 2
+
+
+def _roads(places, rule, peds, schools, homes, budget_eur) -> list[Recommendation]:  # type: ignore[no-untyped-def]
+    severity = rule["severity_by_iri_class"]
+    cost_per_m = rule["cost_eur_per_m_by_iri_class"]
+    budget = rule["yearly_budget_eur"] if budget_eur is None else budget_eur
+    found = []
+    for p in places:
+        cls = p.get("iri_class", -1)
+        if cls < rule["min_iri_class"]:
+            continue
+        lat, lon = _mid(p)
+        n_peds = peds.near(lat, lon, rule["pedestrian_radius_m"])
+        n_schools = schools.near(lat, lon, rule["school_radius_m"])
+        n_homes = homes.near(lat, lon, rule["home_radius_m"])
+        traffic = len(p["sessions"])
+        usage = (
+            rule["usage_base"]
+            + rule["pedestrians_weight"] * n_peds
+            + rule["traffic_weight"] * traffic
+            + rule["schools_weight"] * n_schools
+            + rule["homes_weight"] * n_homes
+        )
+        holes = int(p.get("potholes", {}).get("latest", 0) or 0)
+        cost = cost_per_m[cls] * p["length_m"] + rule["pothole_repair_eur"] * holes
+        iri = p["iri_m_per_km"]
+        reasons = [
+            f"IRI {iri['latest']:.2f} m/km ({ind.IRI_CLASSES[cls]})"
+            + (
+                f", trend {iri['trend_per_year']:+.2f} m/km per year"
+                if iri["trend_per_year"]
+                else ""
+            ),
+            f"usage {usage:.2f}: {n_peds:.0f} pedestrians counted, {traffic} sessions passed, "
+            f"{n_schools:.0f} schools and {n_homes:.0f} beneficiaries' homes nearby",
+        ]
+        if holes:
+            reasons.append(f"{holes} pothole(s) detected")
+        found.append(
+            Recommendation(
+                "road_maintenance", rule["title"], round(lat, 7), round(lon, 7),
+                round(severity[cls] * usage, 4), reasons, round(cost, 2),
+            )
+        )  # fmt: skip
+    found.sort(key=lambda r: (-r.score, r.lat_deg, r.lon_deg))
+    spent = 0.0
+    for r in found:
+        r.within_budget = spent + (r.cost_eur or 0.0) <= budget
+        if r.within_budget:
+            spent += r.cost_eur or 0.0
+        r.reasons.append(
+            f"estimated {r.cost_eur:,.0f} EUR; "
+            + ("within" if r.within_budget else "beyond")
+            + f" the yearly budget of {budget:,.0f} EUR"
+        )
+    return found
+
+
+def _coverage(places, rule, lat0) -> list[Recommendation]:  # type: ignore[no-untyped-def]
+    cell = rule["district_cell_m"]
+    districts: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
+    for p in places:
+        if p.get("coverage_class", -1) < 0:
+            continue
+        lat, lon = _mid(p)
+        x, y = _xy([lat], [lon], lat0)
+        key = (int(x[0] // cell), int(y[0] // cell))
+        districts.setdefault(key, []).append((lat, lon, p["coverage_class"]))
+    out = []
+    for key in sorted(districts):
+        segs = districts[key]
+        poor = [s for s in segs if s[2] <= rule["max_coverage_class"]]
+        share = len(poor) / len(segs)
+        if len(poor) >= rule["min_segments"] and share >= rule["min_share"]:
+            lat = sum(s[0] for s in poor) / len(poor)
+            lon = sum(s[1] for s in poor) / len(poor)
+            out.append(
+                Recommendation(
+                    "poor_coverage", rule["title"], round(lat, 7), round(lon, 7), round(share, 4),
+                    [f"{len(poor)} of {len(segs)} measured segments of the district have poor "
+                     f"or no LTE coverage (RSRP below {ind.RSRP_BOUNDS_DBM[1]:.0f} dBm)"],
+                )
+            )  # fmt: skip
+    return out
+
+
+def _clusters(points: list[ReportPoint], radius_m: float, lat0: float) -> list[list[ReportPoint]]:
+    """Reports grouped greedily around the first unassigned one (in log order)."""
+    left = list(points)
+    groups = []
+    while left:
+        seed = left[0]
+        x0, y0 = _xy([seed.lat_deg], [seed.lon_deg], lat0)
+        group, rest = [], []
+        for r in left:
+            x, y = _xy([r.lat_deg], [r.lon_deg], lat0)
+            (
+                (
+                    group if (x[0] - x0[0]) ** 2 + (y[0] - y0[0]) ** 2 <= radius_m**2 else rest
+                ).append(r)
+            )
+        groups.append(group)
+        left = rest
+    return groups
+
+
+def _dumping(reports, rule, peds, schools, homes, lat0) -> list[Recommendation]:  # type: ignore[no-untyped-def]
+    dumps = [r for r in reports if r.kind == "illegal_dumping"]
+    out = []
+    for group in _clusters(dumps, rule["cluster_radius_m"], lat0):
+        if len(group) < rule["min_reports"]:
+            continue
+        lat = sum(r.lat_deg for r in group) / len(group)
+        lon = sum(r.lon_deg for r in group) / len(group)
+        radius = rule["dense_radius_m"]
+        density = (
+            peds.near(lat, lon, radius)
+            + homes.near(lat, lon, radius)
+            + 10 * schools.near(lat, lon, radius)
+        )
+        if density < rule["min_density"]:
+            continue
+        out.append(
+            Recommendation(
+                "illegal_dumping", rule["title"], round(lat, 7), round(lon, 7),
+                float(len(group)),
+                [f"{len(group)} illegal-dumping reports within {rule['cluster_radius_m']:.0f} m",
+                 f"dense area: density score {density:.0f} within {radius:.0f} m"],
+            )
+        )  # fmt: skip
+    return out
+
+
+def _signage(reports, rule, peds) -> list[Recommendation]:  # type: ignore[no-untyped-def]
+    out = []
+    for r in reports:
+        if r.kind != "failing_signage":
+            continue
+        flow = peds.near(r.lat_deg, r.lon_deg, rule["pedestrian_radius_m"])
+        if flow < rule["min_pedestrians"]:
+            continue
+        out.append(
+            Recommendation(
+                "failing_signage", rule["title"], round(r.lat_deg, 7), round(r.lon_deg, 7), flow,
+                [f"failing signage reported {r.at:%Y-%m-%d}",
+                 f"{flow:.0f} pedestrians counted within {rule['pedestrian_radius_m']:.0f} m"],
+            )
+        )  # fmt: skip
+    return out

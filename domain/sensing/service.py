@@ -1,0 +1,241 @@
+"""Sensor sessions in the store: record a session as it runs, list it, carry it to the depot.
+
+The recorder calls ``start_session``, then ``record_chunk`` for each journal chunk closed on
+disk, ``record_gap`` for each stretch a sensor was away, and ``stop_session`` with the
+counters. A session leaves a technician's laptop as its stored events (``session_events``)
+and arrives at the depot through ``import_session``, which keeps the session's id so that a
+second import of the same events records nothing. The journal's bytes never come here: the
+console checks them against ``chunk_hashes`` before it imports anything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import project_aggregate
+from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
+
+from domain.application import Maillage
+from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
+from domain.meals.meal_round import MealRound
+from domain.sensing.sensor_session import SensorSession
+
+SESSION_TOPIC = get_topic(SensorSession)
+STARTED_TOPIC = get_topic(SensorSession.Started)
+_SCAN_BATCH = 1000
+
+
+# ---------------------------------------------------------------------- recording
+
+
+def start_session(
+    app: Maillage,
+    vehicle: str,
+    channels: dict[str, tuple[str, str]],
+    journal_name: str,
+    by: str,
+    round_id: UUID | None = None,
+) -> SensorSession:
+    """Record that a session starts (``channels``: name → (sensor kind, port URL))."""
+    session = SensorSession.start(vehicle, channels, journal_name, by=by, round_id=round_id)
+    app.save(session)
+    return session
+
+
+def record_chunk(
+    app: Maillage,
+    session_id: UUID,
+    seq: int,
+    sha256: str,
+    records: int,
+    start: int,
+    end: int,
+    first: datetime,
+    last: datetime,
+) -> None:
+    """A journal chunk of the session was closed on disk with this SHA-256."""
+    app.edit(
+        session_id,
+        SensorSession,
+        lambda s: s.record_chunk(seq, sha256, records, start, end, first, last),
+    )
+
+
+def record_gap(
+    app: Maillage, session_id: UUID, channel: str, since: datetime, until: datetime, reason: str
+) -> None:
+    """A channel of the session gave nothing from ``since`` to ``until``."""
+    app.edit(session_id, SensorSession, lambda s: s.record_gap(channel, since, until, reason))
+
+
+def stop_session(app: Maillage, session_id: UUID, counters: dict[str, dict[str, int]]) -> None:
+    """The session ends with each channel's counters."""
+    app.edit(session_id, SensorSession, lambda s: s.stop(counters))
+
+
+def record_probe_reading(
+    app: Maillage, round_id: UUID, box: str, temperature_c: float, at: datetime
+) -> bool:
+    """A cold-chain probe reading taken during a session goes to its round's box.
+
+    Returns whether the box is blocked by an excursion afterwards (cold-chain rule: above
+    +3 °C opens one).
+    """
+    rnd = app.edit(round_id, MealRound, lambda r: r.record_probe_reading(box, temperature_c, at))
+    return bool(rnd.boxes[box]["blocked"])
+
+
+def check_round_box(app: Maillage, round_id: UUID, box: str) -> MealRound:
+    """The round a session's probe feeds: it must be under way and carry ``box``."""
+    rnd = app.get(round_id, MealRound)
+    if rnd.status != "loaded":
+        raise RuleViolationError(f"round {round_id} is {rnd.status}: probe readings need it loaded")
+    if box not in rnd.boxes:
+        raise InvalidInputError(
+            f"round {round_id} has no box {box!r}: boxes {', '.join(sorted(rnd.boxes))}"
+        )
+    return rnd
+
+
+# ---------------------------------------------------------------------- reading
+
+
+def session_ids(app: Maillage) -> list[UUID]:
+    """Every session's id, in the order they started (read from the log, no view needed)."""
+    ids: list[UUID] = []
+    start = 1
+    while True:
+        batch = app.recorder.select_notifications(start, _SCAN_BATCH, topics=[STARTED_TOPIC])
+        ids += [UUID(str(n.originator_id)) for n in batch]
+        if len(batch) < _SCAN_BATCH:
+            return ids
+        start = batch[-1].id + 1
+
+
+def list_sessions(app: Maillage) -> list[SensorSession]:
+    """Every session, oldest first."""
+    return [app.get(sid, SensorSession) for sid in session_ids(app)]
+
+
+def find_session(app: Maillage, text: str) -> UUID:
+    """A session's full id, or a unique prefix of at least 6 characters of it."""
+    wanted = text.strip().lower().replace("-", "")
+    if len(wanted) < 6:
+        raise NotFoundError(f"no session with id {text!r} (give at least 6 characters)")
+    found = [sid for sid in session_ids(app) if sid.hex.startswith(wanted)]
+    if not found:
+        raise NotFoundError(f"no session with id {text!r}")
+    if len(found) > 1:
+        raise InvalidInputError(f"{len(found)} sessions start with {text!r}: give more characters")
+    return found[0]
+
+
+def chunk_hashes(session: SensorSession) -> dict[int, str]:
+    """``seq → SHA-256`` of every journal chunk the session recorded."""
+    return {int(c["seq"]): str(c["sha256"]) for c in session.chunks}
+
+
+# ---------------------------------------------------------------------- field to depot
+
+
+def stored_as_json(stored: StoredEvent) -> dict[str, Any]:
+    """A stored event as JSON values; its state (JSON text) is kept byte for byte."""
+    return {
+        "originator_id": str(stored.originator_id),
+        "originator_version": stored.originator_version,
+        "topic": stored.topic,
+        "state": stored.state.decode("utf-8"),
+    }
+
+
+def session_events(app: Maillage, session_id: UUID) -> list[dict[str, Any]]:
+    """The session's events exactly as stored, oldest first, as JSON values."""
+    stored = app.recorder.select_events(session_id)
+    if not stored:
+        raise NotFoundError(f"no session with id {session_id}")
+    if not stored[0].topic.startswith(SESSION_TOPIC + "."):
+        raise NotFoundError(f"{session_id} is not a sensor session")
+    return [stored_as_json(s) for s in stored]
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    """What importing a session's events did: how many were new, how many already there."""
+
+    session: SensorSession
+    recorded: int
+    already: int
+
+
+def replay_events(app: Maillage, events: Sequence[Mapping[str, Any]]) -> SensorSession:
+    """Check that ``events`` are one sensor session's, versions 1..n, and rebuild it in memory.
+
+    Nothing is recorded; raises ``InvalidInputError`` naming what is wrong.
+    """
+    stored = _as_stored(events)
+    try:
+        domain_events = [app.mapper.to_domain_event(s) for s in stored]
+        session = project_aggregate(None, domain_events)
+    except Exception as e:  # a damaged state or a foreign class: refuse, say which
+        raise InvalidInputError(f"the session's events do not replay: {e}") from None
+    if not isinstance(session, SensorSession):
+        raise InvalidInputError("the events do not make a sensor session")
+    return session
+
+
+def _as_stored(events: Sequence[Mapping[str, Any]]) -> list[StoredEvent]:
+    if not events:
+        raise InvalidInputError("there are no events to import")
+    out = []
+    try:
+        session_id = UUID(str(events[0]["originator_id"]))
+        for n, e in enumerate(events, 1):
+            topic = str(e["topic"])
+            if not topic.startswith(SESSION_TOPIC + "."):
+                raise InvalidInputError(f"event {n} is a {topic}, not a sensor session's event")
+            if UUID(str(e["originator_id"])) != session_id:
+                raise InvalidInputError(f"event {n} belongs to another aggregate")
+            if int(e["originator_version"]) != n:
+                raise InvalidInputError(f"event {n} has version {e['originator_version']}")
+            out.append(StoredEvent(session_id, n, topic, str(e["state"]).encode("utf-8")))
+    except (KeyError, TypeError, ValueError) as e:
+        raise InvalidInputError(f"the session's events are malformed ({e})") from None
+    if out[0].topic != STARTED_TOPIC:
+        raise InvalidInputError("the session's first event is not its start")
+    return out
+
+
+def import_plan(app: Maillage, events: Sequence[Mapping[str, Any]]) -> tuple[SensorSession, int]:
+    """The session the events make and how many of them this store already holds.
+
+    Refuses (``RuleViolationError``) when the store holds a different history for that id.
+    """
+    session = replay_events(app, events)
+    incoming = _as_stored(events)
+    existing = app.recorder.select_events(session.id)
+    for mine, theirs in zip(existing, incoming, strict=False):
+        if (mine.topic, mine.state) != (theirs.topic, theirs.state):
+            raise RuleViolationError(
+                f"session {session.id} is in this store with a different event at version "
+                f"{mine.originator_version}: the bundle is not a copy of it"
+            )
+    return session, min(len(existing), len(incoming))
+
+
+def import_session(app: Maillage, events: Sequence[Mapping[str, Any]]) -> ImportOutcome:
+    """Record a session's events under their own id; those already here are skipped.
+
+    All or nothing: the new events go in one transaction. Importing the same events twice
+    records nothing the second time.
+    """
+    session, already = import_plan(app, events)
+    incoming = _as_stored(events)
+    new = incoming[already:]
+    if new:
+        app.record_stored(new)
+    return ImportOutcome(session, len(new), already)
