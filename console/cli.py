@@ -20,6 +20,7 @@ from rich.table import Table
 
 from console import settings as settings_mod
 from console.audit_cli import add_audit_commands
+from console.devices_cli import add_devices_commands
 from console.geo_cli import add_geo_commands
 from console.meals_cli import add_meals_commands
 from console.opening import open_store
@@ -137,6 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--json", action="store_true", help="print JSON for scripts")
         sub.set_defaults(handler=handler)
     add_meals_commands(commands, common, _Parser)
+    add_devices_commands(commands, common, _Parser)
     add_audit_commands(commands, common, _Parser)
     add_record_commands(commands, common, _Parser)
     add_sessions_commands(commands, common, _Parser)

@@ -12,10 +12,17 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from console.demo_devices import build_devices_progress, order_lines
 from console.demo_meals import build_meals_demo
 from domain import clock
 from domain.application import Maillage
-from domain.devices.service import ManifestLine, SchoolRecord, announce_devices, register_schools
+from domain.devices.service import (
+    ManifestLine,
+    SchoolRecord,
+    announce_devices,
+    record_purchase_order,
+    register_schools,
+)
 from domain.devices.uai import check_letter
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -157,7 +164,8 @@ def build_demo(
     start -= timedelta(days=21)
     demo_clock = clock.FixedClock(start)
     with clock.using_clock(demo_clock):
-        register_schools(app, schools(rng))
+        directory = schools(rng)
+        register_schools(app, directory)
         lines = manifest(rng)
         # Four manifests, a few days apart, as manufacturers deliver them.
         quarter = len(lines) // 4
@@ -170,7 +178,15 @@ def build_demo(
                 if progress:
                     progress("devices", offset + done, len(lines))
 
+            if k == 0:
+                record_purchase_order(
+                    app, ORDER_REFERENCE, "Région Centre-Val de Loire", "DRANE Orléans-Tours",
+                    order_lines(lines), by="S. Blanc (région)",
+                )  # fmt: skip
             announce_devices(app, part, progress=report)
+        if progress:
+            progress("device life", 0, 1)
+        build_devices_progress(app, start, ORDER_REFERENCE, lines, directory, rng)
     if progress:
         progress("meals", 0, 1)
     build_meals_demo(app, today.astimezone(PARIS).date(), random.Random(20261129))

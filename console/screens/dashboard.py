@@ -37,6 +37,17 @@ class DashboardFigures:
     meals: MealsToday
 
 
+DEVICE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("announced", ("announced",)),
+    ("at the depot", ("received", "staged", "allocated", "packed")),
+    ("in transit", ("in_transit",)),
+    ("at schools", ("delivered", "pending_acceptance", "handed_over", "returned")),
+    ("incidents", ("faulty", "in_repair", "lost", "stolen")),
+    ("given for good", ("handed_over_for_good",)),
+)
+"""Device statuses as the depot thinks of them, for the dashboard tile."""
+
+
 class Tile(Vertical):
     """A titled box with a big figure and a line of detail."""
 
@@ -117,9 +128,11 @@ class DashboardScreen(ModeScreen):
         self.query_one("#tile-log", Tile).show(f"{f.last_position:,} events", views)
         self.query_one("#tile-schools", Tile).show(f"{f.schools:,}", "establishments registered")
         total = sum(f.devices.values())
-        detail = (
-            ", ".join(f"{n:,} {status}" for status, n in sorted(f.devices.items())) or "none yet"
-        )
+        groups = {
+            label: sum(f.devices.get(status, 0) for status in statuses)
+            for label, statuses in DEVICE_GROUPS
+        }
+        detail = " · ".join(f"{n:,} {label}" for label, n in groups.items() if n) or "none yet"
         self.query_one("#tile-devices", Tile).show(f"{total:,}", detail)
         m = f.meals
         self.query_one("#tile-meals", Tile).show(

@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from domain.views.activity import ActivityView
-from domain.views.devices import DevicesView, EstablishmentsView
+from domain.views.devices import (
+    DevicesView,
+    EstablishmentsView,
+    InventoryCountsView,
+    KitsView,
+    PurchaseOrdersView,
+    ShipmentsView,
+)
 from domain.views.meals import BeneficiariesView, RoundsView, WelfareAlertsView
 from domain.views.view import View
 
@@ -14,6 +21,10 @@ def all_views() -> list[View]:
         ActivityView(),
         EstablishmentsView(),
         DevicesView(),
+        PurchaseOrdersView(),
+        ShipmentsView(),
+        KitsView(),
+        InventoryCountsView(),
         BeneficiariesView(),
         RoundsView(),
         WelfareAlertsView(),

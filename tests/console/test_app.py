@@ -56,7 +56,9 @@ async def test_dashboard_shows_the_store_and_role(
         await wait_for(pilot, lambda: events in tile_text(app, "tile-log"), "log tile")
         assert "views up to date" in tile_text(app, "tile-log")
         assert "40" in tile_text(app, "tile-schools")
-        assert "20,000 announced" in tile_text(app, "tile-devices")
+        devices = tile_text(app, "tile-devices")
+        assert devices.startswith("20,000")
+        assert "8,000 announced" in devices and "603 in transit" in devices
         # The demo's day: two rounds loaded and under way, two old alerts never acknowledged.
         assert "2 rounds, 2 under way" in tile_text(app, "tile-meals")
         assert "0 of " in tile_text(app, "tile-meals")
@@ -334,3 +336,11 @@ async def test_auditor_cannot_act_on_an_alert(demo_store: Path, paris_clock: Fix
         assert "urgent · raised" in screen.body_text  # the trail is there…
         assert "Short of breath" not in screen.body_text  # …but not the health note
         assert "note: (not shown to this role)" in screen.body_text
+
+
+def test_the_device_tile_groups_every_status_once() -> None:
+    from console.screens.dashboard import DEVICE_GROUPS
+    from domain.devices.device import STATUSES
+
+    grouped = [status for _, statuses in DEVICE_GROUPS for status in statuses]
+    assert sorted(grouped) == sorted(STATUSES)
