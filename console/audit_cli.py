@@ -24,9 +24,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from console.opening import open_store
+from console.roles import mutating
 from console.settings import Settings
 from domain import clock
 from domain.audit.checkpoint import Checkpoint, check_key, make_checkpoint
+from domain.audit.replay import replay
 from domain.audit.verify import Report, Verifier
 from domain.errors import InvalidInputError, MaillageError
 from domain.store import one_line
@@ -71,6 +73,19 @@ def add_audit_commands(commands: Any, common: argparse.ArgumentParser, parser_cl
     checkpoint.add_argument("--key-file", type=Path, metavar="FILE", help=key_help)
     checkpoint.add_argument("--json", action="store_true", help="print JSON for scripts")
     checkpoint.set_defaults(handler=cmd_audit_checkpoint)
+
+    text = "rebuild every view from the log in a scratch store and compare it with the live one"
+    rep = actions.add_parser("replay", parents=[common], help=text, description=text)
+    rep.add_argument("--scratch", type=Path, metavar="FILE", help="keep the scratch SQLite file")
+    rep.add_argument("--json", action="store_true", help="print JSON for scripts")
+    rep.set_defaults(handler=cmd_audit_replay)
+
+    text = "crypto-shred a beneficiary: the key goes, the erasure is recorded, counts stay"
+    erase = actions.add_parser("erase-beneficiary", parents=[common], help=text, description=text)
+    erase.add_argument("file_number")
+    erase.add_argument("--municipality", required=True, metavar="INSEE")
+    erase.add_argument("--by", required=True, help="who ordered the erasure (e.g. the DPO)")
+    erase.set_defaults(handler=cmd_audit_erase_beneficiary)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -216,3 +231,60 @@ def cmd_audit_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
             f"{checkpoint.events:,} events, head {checkpoint.head} ({signed})"
         )
     return EXIT_OK
+
+
+def cmd_audit_replay(args: argparse.Namespace, settings: Settings) -> int:
+    if args.scratch is not None and args.scratch.exists():
+        raise InvalidInputError(f"{args.scratch} exists: the replay needs an empty scratch file")
+    app = open_store(settings)
+    try:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=stderr,
+            transient=True,
+            disable=not stderr.is_terminal,
+        ) as bar:
+            task = bar.add_task("replaying the log", total=None)
+
+            def progress(view: str, position: int, target: int) -> None:
+                bar.update(task, description=f"replaying {view}", completed=position, total=target)
+
+            report = replay(app, args.scratch, progress)
+    finally:
+        app.close()
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "equal": report.equal,
+                    "position": report.position,
+                    "events_applied": report.events_applied,
+                    "events_per_s": round(report.events_per_s),
+                    "views": report.views,
+                    "differences": [vars(d) for d in report.differences],
+                },
+                indent=2,
+            )
+        )
+    else:
+        state = "equal to" if report.equal else "DIFFERENT from"
+        print(
+            f"{len(report.views)} views replayed up to position {report.position:,}: "
+            f"{state} the live views ({report.events_applied:,} events, "
+            f"{report.events_per_s:,.0f} events/s)"
+        )
+        for d in report.differences:
+            print(
+                f"  {d.view}/{d.table}: {d.only_live} rows only live, "
+                f"{d.only_replayed} only replayed"
+            )
+    return EXIT_OK if report.equal else EXIT_BROKEN
+
+
+@mutating
+def cmd_audit_erase_beneficiary(args: argparse.Namespace, settings: Settings) -> int:
+    from console.meals_cli import cmd_beneficiaries_erase
+
+    return cmd_beneficiaries_erase(args, settings)

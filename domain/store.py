@@ -230,6 +230,7 @@ class ViewConnection:
                 f"{location.dbname}: {one_line(e)}"
             ) from e
         raw.execute(f'SET search_path TO "{location.schema}"')
+        raw.commit()  # a session setting: a later rollback must not undo it
         return cls("postgres", raw)
 
     def _sql(self, statement: str) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from domain.application import Maillage
-from domain.store import ViewConnection
+from domain.store import StoreLocation, ViewConnection
 from domain.views.view import View
 
 TRACKING_TABLE = "view_positions"
@@ -37,7 +37,15 @@ class ViewPosition:
 class Projector:
     """Applies the log to a set of views, batch by batch, exactly once."""
 
-    def __init__(self, app: Maillage, views: Sequence[View], batch_size: int = 1000) -> None:
+    def __init__(
+        self,
+        app: Maillage,
+        views: Sequence[View],
+        batch_size: int = 1000,
+        target: StoreLocation | None = None,
+    ) -> None:
+        """Views of ``app``'s log, kept in ``app``'s store or in ``target`` (a scratch store
+        where an audit replays the log)."""
         if batch_size < 1:
             raise ValueError("batch_size must be at least 1")
         self.app = app
@@ -45,8 +53,9 @@ class Projector:
         for view in self.views:
             view.attach(app)
         self.batch_size = batch_size
-        self.conn = ViewConnection.open(app.location)
-        with app.location.setup_lock():
+        location = target or app.location
+        self.conn = ViewConnection.open(location)
+        with location.setup_lock():
             self._ensure()
 
     def close(self) -> None:
