@@ -119,13 +119,11 @@ def import_directory(
         if not raw.strip():
             continue
         report.read += 1
-        text = raw.decode("utf-8", "replace")
         try:
-            raw.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as e:
-            report.bad.append(
-                BadLine(number, "", f"not UTF-8 text (byte {e.start + 1})", text[:200])
-            )
+            shown = raw.decode("utf-8", "replace")[:200]
+            report.bad.append(BadLine(number, "", f"not UTF-8 text (byte {e.start + 1})", shown))
             continue
         try:
             school = parse_school(text, layout)

@@ -179,10 +179,9 @@ def import_manifest(
     for batch in _batches(lines, batch_size):
         ready: list[tuple[int, bytes, dict[str, str]]] = []
         for number, raw in batch:
-            report.read += 1
             if not raw.strip():
-                report.read -= 1  # blank lines are not lines of the manifest
-                continue
+                continue  # blank lines are not lines of the manifest
+            report.read += 1
             parsed = parse_line(raw, fmt, columns or [])
             if isinstance(parsed, str):
                 report.bad.append(BadLine(number, "", parsed, _shown(raw)))

@@ -20,8 +20,8 @@ import numpy.typing as npt
 from domain.errors import InvalidInputError
 from domain.sensing import indicators as ind
 from domain.sensing.field_report import ReportPoint
+from ext.geodesy import EARTH_RADIUS_M
 
-EARTH_RADIUS_M = 6_371_008.8
 KINDS = ("road_maintenance", "poor_coverage", "illegal_dumping", "failing_signage")
 
 

@@ -23,7 +23,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-EARTH_RADIUS_M = 6_371_008.8
+from ext.geodesy import cumulative_distance_m, haversine_m
+
 G_MPS2 = 9.80665
 PROFILE_DX_M = 0.05
 """Spacing of the simulated road profile (the IRI's finest standard interval)."""
@@ -120,15 +121,6 @@ class Scenario:
 # ---------------------------------------------------------------------- geometry
 
 
-def _haversine_m(
-    lat1: FloatArray, lon1: FloatArray, lat2: FloatArray, lon2: FloatArray
-) -> FloatArray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dphi, dlmb = p2 - p1, np.radians(lon2 - lon1)
-    a = np.sin(dphi / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlmb / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(a))
-
-
 @dataclass(frozen=True)
 class Track:
     """The route as a polyline with its cumulative length, to place a distance on the map."""
@@ -141,8 +133,7 @@ class Track:
     def of(cls, route: tuple[tuple[float, float], ...], laps: int) -> Track:
         points = np.array(route * laps + (route[0],), dtype=np.float64)
         lat, lon = points[:, 0], points[:, 1]
-        legs = _haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
-        return cls(lat, lon, np.concatenate(([0.0], np.cumsum(legs))))
+        return cls(lat, lon, cumulative_distance_m(lat.copy(), lon.copy()))
 
     @property
     def length_m(self) -> float:
@@ -168,13 +159,9 @@ class Track:
         x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dl)
         return (np.degrees(np.arctan2(y, x)) + 360.0) % 360.0
 
-    def distance_to(self, lat_deg: FloatArray, lon_deg: FloatArray, zone: Zone) -> FloatArray:
-        return _haversine_m(
-            lat_deg,
-            lon_deg,
-            np.full_like(lat_deg, zone.lat_deg),
-            np.full_like(lon_deg, zone.lon_deg),
-        )
+    def distance_to(self, lat_deg: float, lon_deg: float, zone: Zone) -> float:
+        """Metres from a point to a zone's centre."""
+        return haversine_m(lat_deg, lon_deg, zone.lat_deg, zone.lon_deg)
 
 
 # ---------------------------------------------------------------------- motion
@@ -336,14 +323,14 @@ class Field:
     def pm25_ugm3(self, i: int) -> float:
         """PM2.5 at sample ``i``: background plus the hotspot's Gaussian bump."""
         zone = self.scenario.hotspot
-        r = float(self.track.distance_to(self.lat_deg[i : i + 1], self.lon_deg[i : i + 1], zone)[0])
+        r = self.track.distance_to(float(self.lat_deg[i]), float(self.lon_deg[i]), zone)
         return self.scenario.pm25_background_ugm3 + zone.strength * math.exp(
             -((r / zone.radius_m) ** 2)
         )
 
     def rsrp_dbm(self, i: int) -> float:
         zone = self.scenario.weak_coverage
-        r = float(self.track.distance_to(self.lat_deg[i : i + 1], self.lon_deg[i : i + 1], zone)[0])
+        r = self.track.distance_to(float(self.lat_deg[i]), float(self.lon_deg[i]), zone)
         return self.scenario.rsrp_background_dbm - zone.strength * math.exp(
             -((r / zone.radius_m) ** 2)
         )
