@@ -17,10 +17,10 @@ from textual.screen import Screen
 from textual.worker import get_current_worker
 
 from console.messages import ViewsUpdated
+from console.screens.audit import AuditScreen
 from console.screens.dashboard import DashboardScreen
 from console.screens.devices import DevicesScreen
 from console.screens.meals import MealsScreen
-from console.screens.placeholder import AuditScreen
 from console.screens.progress import ProgressScreen
 from console.screens.sensors import SensorsScreen
 from console.screens.store_info import StoreInfoScreen

@@ -24,8 +24,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from console.opening import open_store
+from console.reports_cli import add_report_commands
 from console.roles import mutating
 from console.settings import Settings
+from console.time_travel_cli import add_time_travel_commands
 from domain import clock
 from domain.audit.checkpoint import Checkpoint, check_key, make_checkpoint
 from domain.audit.replay import replay
@@ -86,6 +88,8 @@ def add_audit_commands(commands: Any, common: argparse.ArgumentParser, parser_cl
     erase.add_argument("--municipality", required=True, metavar="INSEE")
     erase.add_argument("--by", required=True, help="who ordered the erasure (e.g. the DPO)")
     erase.set_defaults(handler=cmd_audit_erase_beneficiary)
+    add_report_commands(actions, common, parser_class)  # audit report KIND (reports_cli)
+    add_time_travel_commands(actions, common, parser_class)  # audit state|events
 
 
 # ----------------------------------------------------------------------------- helpers

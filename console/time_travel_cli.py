@@ -1,0 +1,192 @@
+"""``maillage audit state`` and ``maillage audit events``: time travel on the command line.
+
+- ``audit state AGGREGATE_ID [--at DATE | --position N]``: the aggregate as it
+  was at that point of the log (its newest state without either);
+- ``audit events [--type T] [--aggregate ID] [--since DATE] [--until DATE]
+  [--limit N]``: the log, oldest first, filtered.
+
+Both only read, so the auditor may run them. Personal values are never shown:
+they read ‹sealed›, or ⌧ erased once the person was erased. Dates are Paris
+time unless they state an offset; a day alone means its start for ``--since``
+and its end for ``--at`` and ``--until``. Each answer names the log position it
+was read up to and the chain head there, so anyone can check it later.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from console.opening import open_store
+from console.settings import Settings
+from domain.audit.time_travel import (
+    AggregateState,
+    LogEntry,
+    LogFilter,
+    TimeTravel,
+    parse_moment,
+    parse_types,
+)
+from domain.audit.verify import chain_head
+from domain.errors import InvalidInputError
+
+PARIS = ZoneInfo("Europe/Paris")
+DATE_HELP = "YYYY-MM-DD or YYYY-MM-DD HH:MM, Paris time unless an offset is given"
+
+
+def add_time_travel_commands(
+    actions: Any, common: argparse.ArgumentParser, parser_class: type
+) -> None:
+    """Register ``audit state`` and ``audit events`` under the ``audit`` command's actions."""
+    text = "an aggregate's state at a log position or a date (personal data masked)"
+    state = actions.add_parser("state", parents=[common], help=text, description=text)
+    state.add_argument(
+        "aggregate_id", metavar="AGGREGATE_ID", help="its id, or the first 6+ hex digits of it"
+    )
+    when = state.add_mutually_exclusive_group()
+    when.add_argument("--at", metavar="DATE", help=f"as it was then ({DATE_HELP}; a day: its end)")
+    when.add_argument(
+        "--position", metavar="N", help="as it was at this log position (0: before any event)"
+    )
+    state.add_argument("--json", action="store_true", help="print JSON for scripts")
+    state.set_defaults(handler=cmd_audit_state)
+
+    text = "list the event log, oldest first, filtered by type, aggregate and dates"
+    events = actions.add_parser("events", parents=[common], help=text, description=text)
+    events.add_argument(
+        "--type",
+        action="append",
+        default=[],
+        metavar="T",
+        help="Class.Event, or a class or an event name (repeat or separate with commas)",
+    )
+    events.add_argument("--aggregate", metavar="ID", help="one aggregate's events only")
+    events.add_argument("--since", metavar="DATE", help=f"from this date ({DATE_HELP})")
+    events.add_argument(
+        "--until", metavar="DATE", help=f"up to this date ({DATE_HELP}; a day: its end)"
+    )
+    events.add_argument("--limit", metavar="N", help="at most N events")
+    events.add_argument("--json", action="store_true", help="print JSON for scripts")
+    events.set_defaults(handler=cmd_audit_events)
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def _whole(text: str, option: str, minimum: int) -> int:
+    try:
+        value = int(text.strip().replace("_", "").replace(",", ""))
+    except ValueError:
+        raise InvalidInputError(f"{option}: {text!r} is not a whole number") from None
+    if value < minimum:
+        raise InvalidInputError(f"{option}: {value} is below {minimum}")
+    return value
+
+
+def paris(moment: datetime | None) -> str:
+    """A timestamp as the console shows it: Europe/Paris, to the second ("?" when unknown)."""
+    return "?" if moment is None else moment.astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _log_facts(reader: TimeTravel) -> dict[str, Any]:
+    """Up to where the log was read and the chain head: what lets anyone check the answer."""
+    position, link = chain_head(reader.app)
+    return {"read_up_to": reader.upto, "chain_head": {"position": position, "link": link.hex()}}
+
+
+def _facts_line(facts: dict[str, Any]) -> str:
+    head = facts["chain_head"]
+    return (
+        f"log read up to position {facts['read_up_to']:,} · chain head at position "
+        f"{head['position']:,}: {head['link']}"
+    )
+
+
+def _value_text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, separators=(", ", ": "))
+
+
+def state_lines(state: AggregateState) -> list[str]:
+    """The state for people: where and when it reflects, then its attributes one per line."""
+    when = "before the first event" if state.at is None else f"{paris(state.at)} Paris"
+    point = f"position {state.position:,} ({when})"
+    lines = [f"{state.aggregate_type} {state.aggregate_id}"]
+    if not state.exists:
+        lines.append(
+            f"did not exist yet at {point}: its first event is at position {state.first_position:,}"
+        )
+        return lines
+    last = state.last_event
+    assert last is not None
+    lines += [
+        f"as of {point}: version {state.version} of {state.versions}",
+        f"last event: {last.event_type} at position {last.position:,}, "
+        f"{paris(last.timestamp)} Paris",
+        f"created {paris(state.created_on)} · modified {paris(state.modified_on)} (Paris)",
+    ]
+    width = max((len(k) for k in state.attributes), default=0)
+    lines += [f"  {k:<{width}}  {_value_text(v)}" for k, v in state.attributes.items()]
+    return lines
+
+
+def _entry_line(entry: LogEntry) -> str:
+    return (
+        f"{entry.position:>10,}  {paris(entry.timestamp)}  {entry.aggregate_id}  "
+        f"{entry.aggregate_type:<22} {entry.event_type}"
+    )
+
+
+# ----------------------------------------------------------------------------- commands
+
+
+def cmd_audit_state(args: argparse.Namespace, settings: Settings) -> int:
+    position = None if args.position is None else _whole(args.position, "--position", 0)
+    at = None if args.at is None else parse_moment(args.at, PARIS, end_of_day=True, what="--at")
+    app = open_store(settings)
+    try:
+        with TimeTravel(app) as reader:
+            aggregate_id = reader.resolve_id(args.aggregate_id)
+            state = reader.state_at(aggregate_id, position=position, at=at)
+            facts = _log_facts(reader)
+    finally:
+        app.close()
+    if args.json:
+        print(json.dumps({**state.as_json(), "log": facts}, indent=2, ensure_ascii=False))
+    else:
+        print("\n".join([*state_lines(state), _facts_line(facts)]))
+    return 0
+
+
+def cmd_audit_events(args: argparse.Namespace, settings: Settings) -> int:
+    types = tuple(p for text in args.type for p in parse_types(text))
+    since = None if args.since is None else parse_moment(args.since, PARIS, what="--since")
+    until = (
+        None
+        if args.until is None
+        else parse_moment(args.until, PARIS, end_of_day=True, what="--until")
+    )
+    limit = None if args.limit is None else _whole(args.limit, "--limit", 1)
+    app = open_store(settings)
+    try:
+        with TimeTravel(app) as reader:
+            aggregate_id = None if args.aggregate is None else reader.resolve_id(args.aggregate)
+            chosen = LogFilter(types, aggregate_id, since, until)
+            facts = _log_facts(reader)
+            if args.json:
+                listed = [e.as_json() for e in reader.entries(chosen, limit)]
+                print(json.dumps({"events": listed, "log": facts}, indent=2, ensure_ascii=False))
+                return 0
+            print(f"{'POSITION':>10}  {'TIME (PARIS)':<19}  {'AGGREGATE':<36}  {'TYPE':<22} EVENT")
+            count = 0
+            for entry in reader.entries(chosen, limit):
+                print(_entry_line(entry))
+                count += 1
+    finally:
+        app.close()
+    print(f"{count:,} event{'' if count == 1 else 's'} · {_facts_line(facts)}")
+    return 0
