@@ -8,9 +8,12 @@ Python loop).
 from __future__ import annotations
 
 import gc
+import hashlib
 import math
 import struct
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +22,7 @@ from rich.console import Console
 from scipy import signal
 
 from bench.common import Figure, stopwatch
+from drivers.journal import CHANNEL, CHUNK, DATA, MAGIC, encode_record, read_journal, scan_journal
 from ext import filters, frames, potholes, roughness, segments
 
 FloatArray = npt.NDArray[np.float64]
@@ -360,9 +364,55 @@ def bench_thermal_decode() -> Figure | None:
     )
 
 
+def journal_bytes(records: int, per_chunk: int = 1000) -> bytes:
+    """A journal as the recorder writes it: five channels, records of 0 to 600 bytes, a CHUNK
+    record (count and SHA-256) every ``per_chunk`` records."""
+    rng = np.random.default_rng(SEED)
+    sizes = rng.integers(0, 600, records).tolist()
+    channels = rng.integers(0, 5, records).tolist()
+    payload = rng.integers(0, 256, 600, dtype=np.uint8).tobytes()
+    out = [MAGIC] + [encode_record(CHANNEL, 0, 0, k, f"ch{k}".encode()) for k in range(5)]
+    chunk: list[bytes] = []
+    t_ns = 1_700_000_000_000_000_000
+    for i, (size, ch) in enumerate(zip(sizes, channels, strict=True)):
+        chunk.append(encode_record(DATA, i * 10_000_000, t_ns + i * 10_000_000, ch, payload[:size]))
+        if len(chunk) == per_chunk or i == records - 1:
+            body = b"".join(chunk)
+            seq = i // per_chunk
+            digest = hashlib.sha256(body).digest()
+            out += [
+                body,
+                encode_record(CHUNK, 0, 0, 255, struct.pack("<II32s", seq, len(chunk), digest)),
+            ]
+            chunk = []
+    return b"".join(out)
+
+
+def bench_journal_walk() -> Figure:
+    """The compiled walker (``scan_journal``) against the Python reader (``read_journal``)."""
+    with tempfile.TemporaryDirectory(prefix="maillage-bench-") as tmp:
+        path = Path(tmp) / "walk.journal"
+        path.write_bytes(journal_bytes(200_000))
+        records, expected = read_journal(path)
+        walk, report = scan_journal(path)
+        check(report == expected and walk.records == len(records), "journal walk")
+        n = len(records)
+        del records
+        return figure(
+            f"journal walk, CRC-32 + chunk SHA-256 + channels gathered ({n:,} records)",
+            n,
+            best_seconds(lambda: scan_journal(path)),
+            once_seconds(lambda: read_journal(path)),
+            "records/s",
+            "drivers read_journal (pure Python)",
+        )
+
+
 def run() -> list[Figure]:
     """Each géointelligence kernel against its anchor; checks agreement before timing."""
-    console.print("  geo_kernels: filter, IRI, segments, interpolation, potholes, decoders…")
+    console.print(
+        "  geo_kernels: filter, IRI, segments, interpolation, potholes, decoders, journal walk…"
+    )
     t, d, speed = van_day()
     az = 1.0 + np.random.default_rng(SEED).normal(0, 0.05, d.size)
     figures = [
@@ -377,4 +427,5 @@ def run() -> list[Figure]:
     thermal = bench_thermal_decode()
     if thermal is not None:
         figures.append(thermal)
+    figures.append(bench_journal_walk())
     return figures

@@ -2,9 +2,14 @@
 
 The day (IMU 100 Hz, GPS 10 Hz, PM 1 Hz, modem every 10 s, thermal 2 Hz) is the simulator's
 Tours loop repeated with time offsets, written once as a journal in a temporary directory.
-maillage: ``console.decode`` (bulk ``ext.frames`` decoders) + ``domain.sensing.processing``.
-Anchor: the same steps with the codecs' ``feed()`` for decoding and NumPy for the rest
-(``scipy.signal.sosfilt`` for the high-pass when SciPy is there, which favours the anchor).
+maillage: ``console.decode`` (the compiled journal walk ``ext.journal_walk``, bulk
+``ext.frames`` decoders) + ``domain.sensing.processing``, best of three runs, with the split
+between reading, decoding and processing and the CPU time beside the wall time (a loaded
+machine shows as wall ≫ CPU).
+Anchor: the same steps with the Python journal reader (``read_journal``), the codecs'
+``feed()`` for decoding and NumPy for the rest (``scipy.signal.sosfilt`` for the high-pass
+when SciPy is there, which favours the anchor), one run.
+Targets (issue 6): under 3 s, at least 10,000× real time, at least 30× the anchor.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import numpy as np
 from rich.console import Console
 
 from bench.common import Figure, stopwatch
-from console.decode import decode_journal, write_field_journal
+from console.decode import decode_content, read_channels, write_field_journal
 from domain.sensing import indicators as ind
 from domain.sensing.processing import Parameters, butter_highpass_sos, process
 from drivers.codecs import at_modem, nmea, pms5003, thermal, witmotion
@@ -40,9 +45,19 @@ def make_day(directory: Path) -> tuple[Path, float]:
     return path, laps * (f.duration_s + 1.0)
 
 
-def maillage_pipeline(path: Path) -> dict[str, Any]:
-    obs, _ = decode_journal(path)
-    return process(obs)
+def maillage_pipeline(path: Path, split: dict[str, float] | None = None) -> dict[str, Any]:
+    """``decode_journal`` then ``process``, timing each step into ``split`` (wall s)."""
+    marks = [time.perf_counter()]
+    content = read_channels(path)
+    marks.append(time.perf_counter())
+    obs = decode_content(content)
+    marks.append(time.perf_counter())
+    results = process(obs)
+    marks.append(time.perf_counter())
+    if split is not None:
+        for name, a, b in zip(("read", "decode", "process"), marks, marks[1:], strict=False):
+            split[name] = b - a
+    return results
 
 
 # ---------------------------------------------------------------- the anchor
@@ -166,29 +181,45 @@ def run() -> list[Figure]:
             f"    journal: {day_s / 3600:.2f} h, {size / 1e6:.0f} MB, generated in {made():.1f} s"
         )
         maillage_pipeline(path)  # warm the page cache and the imports
-        best = math.inf
+        best, best_cpu, best_split = math.inf, 0.0, {}
         for _ in range(3):
             gc.collect()
+            split: dict[str, float] = {}
+            cpu = time.process_time()
             with stopwatch() as elapsed:
-                results = maillage_pipeline(path)
-            best = min(best, elapsed())
+                results = maillage_pipeline(path, split)
+            if elapsed() < best:
+                best, best_cpu, best_split = elapsed(), time.process_time() - cpu, split
         segs = len(results["segments"]["from_m"])
         gc.collect()
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         ref = reference_pipeline(path)
-        anchor_s = time.perf_counter() - start
+        anchor_s, anchor_cpu = time.perf_counter() - start, time.process_time() - cpu
         console.print(
-            f"    maillage {best:.2f} s ({day_s / best:,.0f}× real time, {segs:,} segments, "
-            f"{len(results['potholes'])} potholes); NumPy + Python {anchor_s:.1f} s "
-            f"({len(ref['potholes'])} pothole hits merged)"
+            f"    maillage {best:.2f} s, CPU {best_cpu:.2f} s "
+            f"(read {best_split['read']:.2f} + decode {best_split['decode']:.2f} + process "
+            f"{best_split['process']:.2f}; {day_s / best:,.0f}× real time, {segs:,} segments, "
+            f"{len(results['potholes'])} potholes)"
+        )
+        console.print(
+            f"    NumPy + Python {anchor_s:.1f} s, CPU {anchor_cpu:.1f} s "
+            f"({len(ref['potholes'])} pothole hits merged): maillage {anchor_s / best:.1f}× "
+            f"faster (target ≥ 30×)"
         )
     return [
         Figure(
-            name="8-hour van day, journal bytes → segment indicators",
+            name="8-hour van day, journal bytes → segment indicators (target ≥ 30×)",
             value=day_s / best,
             anchor=day_s / anchor_s,
             unit="× real time",
             anchor_label="codecs' feed() + NumPy",
+        ),
+        Figure(
+            name="8-hour van day, × real time (target ≥ 10,000×)",
+            value=day_s / best,
+            anchor=10_000.0,
+            unit="× real time",
+            anchor_label="target",
         ),
         Figure(
             name="8-hour van day, seconds (target < 3 s)",

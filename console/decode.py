@@ -14,11 +14,14 @@ from __future__ import annotations
 import hashlib
 import re
 import struct
-import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -30,46 +33,84 @@ from drivers.journal import (
     CHANNEL,
     CHUNK,
     DATA,
-    KINDS,
     MAGIC,
-    MAX_RECORD_BYTES,
-    SYNC,
     ChunkInfo,
     JournalError,
     encode_record,
-    read_journal,
+    map_journal,
 )
 from drivers.simulator import streams
 from drivers.simulator.scenario import Field
-from ext import frames, segments
+from ext import frames, journal_walk, segments
 
 FloatArray = npt.NDArray[np.float64]
-_HEAD = struct.Struct("<BQqBI")
-_HEADER_BYTES = len(SYNC) + _HEAD.size
+R = TypeVar("R")
 _CHUNK = struct.Struct("<II32s")
+
+
+_BLOCK_BYTES = 1 << 20
+"""Bytes of whole records decoded at a time: the block stays in the CPU's cache."""
 
 
 @dataclass
 class ChannelBytes:
-    """One channel's bytes end to end, with each record's end offset and UTC stamp (ns)."""
+    """One channel's records in the journal: where their bytes are, and (for the ones with
+    bytes) each record's end offset in the channel's stream and UTC stamp (ns)."""
 
-    data: bytes = b""
-    ends: list[int] = field(default_factory=list)
-    utc_ns: list[int] = field(default_factory=list)
+    source: Any
+    """The journal's bytes (the file mapped)."""
+    walked: journal_walk.ChannelData
+    """Every DATA record of the channel (offsets in the file, cumulative ends, stamps)."""
+    ends: npt.NDArray[np.int64]
+    utc_ns: npt.NDArray[np.int64]
 
     @property
     def size(self) -> int:
-        return len(self.data)
+        return int(self.walked.ends[-1]) if len(self.walked) else 0
 
-    def joined(self) -> bytes:
+    @cached_property
+    def data(self) -> npt.NDArray[np.uint8]:
+        """The channel's bytes end to end (copied once, for the small channels)."""
+        out = journal_walk.populated_bytes(self.size + journal_walk.MAX_RECORD_BYTES)
+        _, filled = journal_walk.gather_block(self.source, self.walked, 0, out, 0, self.size + 1)
+        return out[:filled]
+
+    def joined(self) -> npt.NDArray[np.uint8]:
         return self.data
 
     def records(self) -> Iterator[tuple[bytes, int]]:
-        """(bytes, UTC ns) of each record, as written."""
+        """(bytes, UTC ns) of each record with bytes, as written."""
         start = 0
-        for end, utc in zip(self.ends, self.utc_ns, strict=True):
-            yield self.data[start:end], utc
+        for end, utc in zip(self.ends.tolist(), self.utc_ns.tolist(), strict=True):
+            yield self.data[start:end].tobytes(), utc
             start = end
+
+    def decode_blocks(self, decode: Callable[[npt.NDArray[np.uint8], int], R]) -> list[R]:
+        """``decode(block, base_offset)`` over the channel's stream, a block at a time.
+
+        Each block is whole records copied from the journal after what the previous block
+        left unconsumed (an unfinished frame, reported by the decoder as ``consumed``, the
+        last element of a tuple or an attribute), with its offset in the stream: the frames
+        and offsets are those of decoding the whole stream at once (the ``ext.frames``
+        contract for chunks), without a copy of the whole channel.
+        """
+        room = _BLOCK_BYTES + 2 * journal_walk.MAX_RECORD_BYTES
+        block = np.empty(room, dtype=np.uint8)
+        out: list[R] = []
+        first, kept, base, count = 0, 0, 0, len(self.walked)
+        while first < count:
+            first, filled = journal_walk.gather_block(
+                self.source, self.walked, first, block, kept, _BLOCK_BYTES
+            )
+            got = decode(block[:filled], base)
+            out.append(got)
+            used = got[-1] if isinstance(got, tuple) else got.consumed  # type: ignore[attr-defined]
+            kept = filled - used
+            if kept > journal_walk.MAX_RECORD_BYTES:  # a decoder keeps at most a frame
+                raise RuntimeError(f"a decoder left {kept} bytes unconsumed")
+            block[:kept] = block[used:filled].copy()
+            base += used
+        return out
 
 
 @dataclass
@@ -85,146 +126,41 @@ class JournalContent:
 def read_channels(path: Path) -> JournalContent:
     """Every DATA record grouped by channel name; chunk SHA-256s checked.
 
-    A fast walk over whole records; a damaged or torn journal is read again by
-    ``drivers.journal.read_journal``, which skips damaged stretches.
+    One compiled pass (``drivers.journal.map_journal``) that copies nothing: the channels'
+    bytes are read from the mapped file when decoded. Records that check are kept, even in
+    a chunk whose SHA-256 fails; only the chunks that check are returned. Empty records
+    carry no byte to time: their stamps are left out.
     """
     try:
-        data = path.read_bytes()
+        source, walk, report = map_journal(path)
     except OSError as e:
         raise InvalidInputError(f"cannot read the journal {path}: {e.strerror}") from None
-    if not data.startswith(MAGIC):
-        raise InvalidInputError(f"{path} is not a maillage capture journal")
-    try:
-        return _fast_read(data)
-    except _Damaged:
-        return _slow_read(path)
-
-
-class _Damaged(Exception):
-    pass
-
-
-def _gather(
-    raw: npt.NDArray[np.uint8], at: npt.NDArray[np.int64], width: int
-) -> npt.NDArray[np.uint8]:
-    """``width`` bytes at each offset, as rows (for little-endian fields of every header)."""
-    return raw[at[:, None] + np.arange(width)]
-
-
-def _fast_read(data: bytes) -> JournalContent:
-    """Find every record at once, then check each chunk whole by its SHA-256.
-
-    Candidate starts are the sync bytes; each candidate's end gives the next record, and the
-    chain from the first record is followed through a list of integers (no per-record parsing
-    in Python). A chunk's SHA-256 covers every byte of its records, so it stands for their
-    CRCs; records after the last chunk (a killed recorder) are checked by CRC one by one.
-    """
-    raw = np.frombuffer(data, dtype=np.uint8)
-    size = len(data)
-    head = len(MAGIC)
-    cand = np.flatnonzero((raw[head:-1] == SYNC[0]) & (raw[head + 1 :] == SYNC[1])) + head
-    cand = cand[cand + _HEADER_BYTES + 4 <= size]
-    if not len(cand) or cand[0] != head:
-        raise _Damaged
-    lengths = _gather(raw, cand + 20, 4).copy().view("<u4").ravel().astype(np.int64)
-    ends = cand + _HEADER_BYTES + lengths + 4
-    nxt = np.searchsorted(cand, ends)
-    found_next = nxt < len(cand)
-    found_next[found_next] = cand[nxt[found_next]] == ends[found_next]
-    last_ok = ends == size
-    nxt = np.where(found_next, nxt, np.where(last_ok, len(cand), -1)).tolist()
-    chain = []
-    i, stop = 0, len(cand)
-    while 0 <= i < stop:
-        chain.append(i)
-        i = nxt[i]
-    if i != stop:
-        raise _Damaged
-    idx = np.array(chain, dtype=np.int64)
-    pos, lens, end = cand[idx], lengths[idx], ends[idx]
-    kind = raw[pos + 2].astype(np.int64)
-    channel = raw[pos + 19].astype(np.int64)
-    utc = _gather(raw, pos + 11, 8).copy().view("<i8").ravel()
-    if np.any(~np.isin(kind, KINDS)) or np.any(lens > MAX_RECORD_BYTES):
-        raise _Damaged
-    view = memoryview(data)
-    chunks: list[ChunkInfo] = []
-    chunk_rows = np.flatnonzero(kind == CHUNK).tolist()
-    start_row = 0
-    for row in chunk_rows:
-        body = int(pos[row]) + _HEADER_BYTES
-        seq, count, digest = _CHUNK.unpack(data[body : body + _CHUNK.size])
-        first = int(pos[start_row])
-        if (
-            count != row - start_row
-            or hashlib.sha256(view[first : int(pos[row])]).digest() != digest
-        ):
-            raise _Damaged
-        first_utc = int(utc[start_row]) if row > start_row else 0
-        last_utc = int(utc[row - 1]) if row > start_row else 0
-        chunks.append(
-            ChunkInfo(seq, first, int(pos[row]), count, digest.hex(), first_utc, last_utc)
-        )
-        start_row = row + 1
-    if start_row < len(chain):  # an open chunk at the end: check its records one by one
-        _check_crcs(view, int(pos[start_row]), size)
-    names = {
-        int(channel[r]): data[int(pos[r]) + _HEADER_BYTES : int(end[r]) - 4].decode(
-            "utf-8", "replace"
-        )
-        for r in np.flatnonzero(kind == CHANNEL).tolist()
-    }
-    channels: dict[str, ChannelBytes] = {}
-    is_data = (kind == DATA) & (lens > 0)
-    first_utc_all = int(utc[is_data][0]) if is_data.any() else 0
-    for number in np.unique(channel[is_data]).tolist():
-        rows = np.flatnonzero(is_data & (channel == number))
-        starts = (pos[rows] + _HEADER_BYTES).tolist()
-        stops = (end[rows] - 4).tolist()
-        joined = b"".join([data[a:b] for a, b in zip(starts, stops, strict=True)])
-        channels[names.get(number, str(number))] = ChannelBytes(
-            joined, np.cumsum(lens[rows]).tolist(), utc[rows].tolist()
-        )
-    return JournalContent(channels, chunks, start_row == len(chain), first_utc_all)
-
-
-def _check_crcs(view: memoryview, pos: int, size: int) -> None:
-    while pos < size:
-        _, _, _, _, length = _HEAD.unpack_from(view, pos + 2)
-        end = pos + _HEADER_BYTES + length + 4
-        crc = int.from_bytes(view[end - 4 : end], "little")
-        if zlib.crc32(view[pos + 2 : end - 4]) != crc:
-            raise _Damaged
-        pos = end
-
-
-def _slow_read(path: Path) -> JournalContent:
-    try:
-        records, report = read_journal(path)
     except JournalError as e:
         raise InvalidInputError(str(e)) from None
-    parts: dict[int, tuple[list[bytes], list[int], list[int]]] = {}
-    first_utc, sizes = 0, {}
-    for r in records:
-        if r.kind == DATA and r.data:
-            first_utc = first_utc or r.utc_ns
-            got = parts.setdefault(r.channel, ([], [], []))
-            sizes[r.channel] = sizes.get(r.channel, 0) + len(r.data)
-            got[0].append(r.data)
-            got[1].append(sizes[r.channel])
-            got[2].append(r.utc_ns)
-    channels = {
-        report.channels.get(n, str(n)): ChannelBytes(b"".join(p[0]), p[1], p[2])
-        for n, p in parts.items()
-    }
-    good = [c for c in report.chunks if c.seq not in report.bad_chunks]
-    return JournalContent(channels, good, report.intact, first_utc)
+    channels: dict[str, ChannelBytes] = {}
+    first_utc = None
+    for number, ch in walk.data.items():
+        ends = ch.ends
+        filled = np.diff(ends, prepend=0) > 0
+        if not filled.any():
+            continue
+        if not filled.all():
+            ends, utc = ends[filled], ch.utc_ns[filled]
+        else:
+            utc = ch.utc_ns
+        name = report.channels.get(number, str(number))
+        channels[name] = ChannelBytes(source, ch, ends, utc)
+        at = int(ch.offset[filled][0])
+        if first_utc is None or at < first_utc[0]:
+            first_utc = (at, int(utc[0]))
+    good = [c for c in report.chunks if c.seq not in set(report.bad_chunks)]
+    return JournalContent(channels, good, report.intact, first_utc[1] if first_utc else 0)
 
 
 # ---------------------------------------------------------------------- decoding
 
 
-def _frame_times_s(ch: ChannelBytes, frame_end: npt.NDArray[np.int64], t0_ns: int) -> FloatArray:
+def _frame_times_s(ch: ChannelBytes, frame_end: npt.NDArray[Any], t0_ns: int) -> FloatArray:
     """Seconds since ``t0_ns`` of frames ending at these byte offsets (interpolated on stamps)."""
     ends = np.asarray(ch.ends, dtype=np.float64)
     stamps = (np.asarray(ch.utc_ns, dtype=np.int64) - t0_ns).astype(np.float64) / 1e9
@@ -234,40 +170,112 @@ def _frame_times_s(ch: ChannelBytes, frame_end: npt.NDArray[np.int64], t0_ns: in
         per_byte = 0.0
     xp = np.concatenate(([0.0], ends))
     fp = np.concatenate(([stamps[0] - ends[0] * per_byte], stamps))
-    return segments.interp(frame_end.astype(np.float64), xp, fp)
+    return segments.interp(np.asarray(frame_end, dtype=np.float64), xp, fp)
+
+
+@contextmanager
+def _without_huge_page_advice() -> Iterator[None]:
+    """NumPy's huge-page advice off for a while (back as it was after).
+
+    NumPy advises huge pages for every array of 4 MB or more. Where the kernel answers that
+    advice by compacting memory on each fault (transparent huge pages with defrag "madvise",
+    as here), the fresh arrays of an 8-hour journal cost the kernel about twice what
+    decoding them costs; with small pages they cost a fraction.
+    """
+    setter = getattr(getattr(np, "_core", np).multiarray, "_set_madvise_hugepage", None)
+    if setter is None:
+        yield
+        return
+    with _advice_lock:  # decodings may overlap in threads: the first off, the last back
+        if not _advice_users:
+            _advice_users.append(setter(False))
+        _advice_users.append(None)
+    try:
+        yield
+    finally:
+        with _advice_lock:
+            _advice_users.pop()
+            if len(_advice_users) == 1:
+                setter(_advice_users.pop())
+
+
+_advice_lock = threading.Lock()
+_advice_users: list[bool | None] = []
+"""The setting found by the first decoding that turned the advice off, then one per user."""
 
 
 def decode_content(content: JournalContent) -> Observations:
     """The journal's channels decoded into time-stamped arrays (seconds since the first record)."""
+    with _without_huge_page_advice():
+        return _decode_content(content)
+
+
+def _decode_content(content: JournalContent) -> Observations:
     t0 = content.first_utc_ns
     obs = Observations.empty(t0)
     ch = content.channels
     if "gps" in ch and ch["gps"].size:
-        nmea = frames.decode_nmea(ch["gps"].joined())
-        rmc = nmea.rmc
-        keep = rmc.valid & ~np.isnan(rmc.lat_deg) & ~np.isnan(rmc.lon_deg)
+        rmcs = [n.rmc for n in ch["gps"].decode_blocks(frames.decode_nmea)]
+        offset, valid, lat, lon, speed = (
+            np.concatenate([getattr(r, k) for r in rmcs])
+            for k in ("offset", "valid", "lat_deg", "lon_deg", "speed_mps")
+        )
+        keep = valid & ~np.isnan(lat) & ~np.isnan(lon)
         # an RMC sentence ends within 80 bytes of its start: its start offset is close enough
-        t = _frame_times_s(ch["gps"], rmc.offset[keep] + 1, t0)
+        t = _frame_times_s(ch["gps"], offset[keep] + 1, t0)
         order = np.argsort(t, kind="stable")
         obs.gps_t_s = t[order]
-        obs.gps_lat_deg = rmc.lat_deg[keep][order]
-        obs.gps_lon_deg = rmc.lon_deg[keep][order]
-        speed = rmc.speed_mps[keep][order]
+        obs.gps_lat_deg = lat[keep][order]
+        obs.gps_lon_deg = lon[keep][order]
+        speed = speed[keep][order]
         obs.gps_speed_mps = np.where(np.isnan(speed), 0.0, speed)
     if "imu" in ch and ch["imu"].size:
-        imu = frames.decode_witmotion(ch["imu"].joined())
-        obs.imu_t_s = _frame_times_s(ch["imu"], imu.accel_offset + frames.WIT_FRAME_LEN, t0)
-        obs.imu_az_g = np.ascontiguousarray(imu.accel_g[:, 2])
+        _decode_imu(ch["imu"], t0, obs)
     if "thermal" in ch and ch["thermal"].size:
-        th = frames.decode_thermal(ch["thermal"].joined())
-        obs.thermal_t_s = _frame_times_s(ch["thermal"], th.offset + frames.THERMAL_FRAME_LEN, t0)
-        obs.thermal_image_c = th.image_c
-        obs.thermal_ambient_c = th.ambient_c.astype(np.float64)
+        _decode_thermal(ch["thermal"], t0, obs)
     if "pm" in ch:
         _decode_pm(ch["pm"], t0, obs)
     if "modem" in ch:
         _decode_modem(ch["modem"], t0, obs)
     return obs
+
+
+def _decode_imu(ch: ChannelBytes, t0: int, obs: Observations) -> None:
+    """WitMotion vertical acceleration decoded block by block into one pair of arrays."""
+    room = ch.size // frames.WIT_FRAME_LEN + 1 + _BLOCK_BYTES  # the blocks' bound, with a margin
+    end, az = np.empty(room, dtype=np.float64), np.empty(room, dtype=np.float64)
+    done = 0
+
+    def decode(block: npt.NDArray[np.uint8], base: int) -> tuple[Any, Any, int]:
+        nonlocal done
+        got = frames.decode_witmotion_vertical(block, base, end[done:], az[done:])
+        done += len(got[0])
+        return got
+
+    ch.decode_blocks(decode)
+    obs.imu_az_g = az[:done]
+    obs.imu_t_s = _frame_times_s(ch, end[:done], t0)
+
+
+def _decode_thermal(ch: ChannelBytes, t0: int, obs: Observations) -> None:
+    """GY-MCU90640 frames decoded block by block into one array of images, mapped at once."""
+    rows, cols, frame = frames.THERMAL_ROWS, frames.THERMAL_COLS, frames.THERMAL_FRAME_LEN
+    room = ch.size // frame + 1
+    images = journal_walk.populated_bytes(room * rows * cols * 4).view(np.float32)
+    images = images.reshape(room, rows, cols)
+    done = 0
+
+    def decode(block: npt.NDArray[np.uint8], base: int) -> frames.ThermalArrays:
+        nonlocal done
+        got = frames.decode_thermal(block, base, image_out=images[done:])
+        done += got.frames
+        return got
+
+    pieces = ch.decode_blocks(decode)
+    offset = np.concatenate([th.offset for th in pieces])
+    obs.thermal_t_s = _frame_times_s(ch, offset + frame, t0)
+    obs.thermal_image_c = images[:done]
+    obs.thermal_ambient_c = np.concatenate([th.ambient_c for th in pieces]).astype(np.float64)
 
 
 _PMS_SYNC = re.compile(rb"\x42\x4d\x00\x1c")

@@ -23,6 +23,7 @@ under a second of data; a power cut loses at most the open chunk.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import struct
 import threading
@@ -31,6 +32,8 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ext import journal_walk
 
 MAGIC = b"MAILLAGE-JOURNAL/1\n"
 SYNC = b"\xa5\x5a"
@@ -268,7 +271,11 @@ class JournalError(ValueError):
 
 
 def read_journal(path: Path) -> tuple[list[Record], ReadReport]:
-    """Every complete record of the journal, and what was found damaged or torn."""
+    """Every complete record of the journal, and what was found damaged or torn.
+
+    The pure-Python reader: one ``Record`` per record. ``scan_journal`` reads the same
+    records (and fills the same report) in one compiled pass, as arrays.
+    """
     records = list(iter_journal(path, report := ReadReport()))
     return records, report
 
@@ -329,6 +336,8 @@ def _record_at(data: bytes, pos: int) -> tuple[Record | None, int]:
     end = pos + HEADER_BYTES + length + _CRC.size
     if kind not in KINDS or length > MAX_RECORD_BYTES or end > len(data):
         return None, pos
+    if kind == CHUNK and length != _CHUNK.size:  # a CHUNK record is seq, count and digest
+        return None, pos
     (crc,) = _CRC.unpack_from(data, end - _CRC.size)
     if zlib.crc32(data[pos + 2 : end - _CRC.size]) != crc:
         return None, pos
@@ -343,6 +352,76 @@ def _next_good(data: bytes, start: int) -> int | None:
             return pos
         pos = data.find(SYNC, pos + 1)
     return None
+
+
+def _map_file(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes mapped read-only (no copy; the pages are mapped at once)."""
+    with path.open("rb") as f:
+        if os.fstat(f.fileno()).st_size == 0:
+            return b""
+        populate = getattr(mmap, "MAP_POPULATE", 0)
+        return mmap.mmap(f.fileno(), 0, flags=mmap.MAP_SHARED | populate, prot=mmap.PROT_READ)
+
+
+def _walk(
+    path: Path, data: bytes | mmap.mmap, gather: bool
+) -> tuple[journal_walk.JournalWalk, ReadReport]:
+    report = ReadReport(size=len(data))
+    head = data[: len(MAGIC)]
+    if head != MAGIC and not MAGIC.startswith(head):
+        raise JournalError(f"{path} is not a maillage capture journal")
+    walk = journal_walk.walk_journal(data, len(MAGIC) if head == MAGIC else len(data), gather)
+    if head != MAGIC:  # killed before the header was complete
+        report.truncated_at = 0
+        return walk, report
+    report.records = walk.records
+    report.channels = dict(walk.channel_names)
+    report.damaged = [(at, f"{skipped} bytes skipped") for at, skipped in walk.damaged]
+    report.truncated_at = walk.truncated_at
+    columns = zip(
+        walk.chunk_seq.tolist(),
+        walk.chunk_start.tolist(),
+        walk.chunk_end.tolist(),
+        walk.chunk_records.tolist(),
+        [bytes(d).hex() for d in walk.chunk_sha256],
+        walk.chunk_first_utc_ns.tolist(),
+        walk.chunk_last_utc_ns.tolist(),
+        walk.chunk_bad.tolist(),
+        strict=True,
+    )
+    for seq, start, end, count, digest, first, last, bad in columns:
+        report.chunks.append(ChunkInfo(seq, start, end, count, digest, first, last))
+        if bad:
+            report.bad_chunks.append(seq)
+    return walk, report
+
+
+def scan_journal(path: Path) -> tuple[journal_walk.JournalWalk, ReadReport]:
+    """Every record of the journal checked in one compiled pass, as arrays, and the report.
+
+    The same rules and the same ``ReadReport`` as ``read_journal`` (its reference in the
+    tests), with no Python object per record: ``JournalWalk.data`` holds each channel's
+    DATA bytes end to end with every record's stamps and offsets, for the bulk decoders.
+    """
+    data = _map_file(path)
+    try:
+        return _walk(path, data, gather=True)
+    finally:
+        if isinstance(data, mmap.mmap):
+            data.close()
+
+
+def map_journal(
+    path: Path,
+) -> tuple[bytes | mmap.mmap, journal_walk.JournalWalk, ReadReport]:
+    """``scan_journal`` without copying any channel's bytes: the file stays mapped.
+
+    For decoding a block at a time (``ext.journal_walk.gather_block``) straight from the
+    file: the map is returned with the walk and closes when the last reference goes.
+    """
+    data = _map_file(path)
+    walk, report = _walk(path, data, gather=False)
+    return data, walk, report
 
 
 def chunk_sha256(path: Path, chunk: ChunkInfo) -> str:

@@ -17,6 +17,9 @@ the unfinished tail is not (it is not judged yet).
 from libc.math cimport NAN
 from libc.stdint cimport int16_t, int64_t, uint8_t, uint16_t
 from libc.stdlib cimport strtod
+from libc.string cimport memchr
+
+import mmap
 
 import numpy as np
 
@@ -68,12 +71,12 @@ cdef inline double _i16(const uint8_t[::1] d, Py_ssize_t at) noexcept nogil:
     return <double>(<int16_t>(<uint16_t>d[at] | (<uint16_t>d[at + 1] << 8)))
 
 
-cdef Py_ssize_t _wit_scan(const uint8_t[::1] d, int64_t[::1] starts, uint8_t[::1] kinds,
-                          Py_ssize_t* checksum_errors, Py_ssize_t* dropped,
-                          Py_ssize_t* consumed) noexcept nogil:
-    """Find the good frames: their start offsets and type bytes; returns how many."""
+cdef inline Py_ssize_t _wit_next(const uint8_t[::1] d, Py_ssize_t* at, Py_ssize_t* checksum_errors,
+                                 Py_ssize_t* dropped) noexcept nogil:
+    """Start of the next good frame from ``at[0]`` (moved past it); -1 at the end, with
+    ``at[0]`` then where the unfinished tail starts."""
     cdef Py_ssize_t n = d.shape[0]
-    cdef Py_ssize_t i = 0, k, found = 0
+    cdef Py_ssize_t i = at[0], k
     cdef unsigned int s
     cdef uint8_t t
     while i < n:
@@ -97,11 +100,25 @@ cdef Py_ssize_t _wit_scan(const uint8_t[::1] d, int64_t[::1] starts, uint8_t[::1
             dropped[0] += 1
             i += 1
             continue
-        starts[found] = i
-        kinds[found] = t
+        at[0] = i + _WIT_LEN
+        return i
+    at[0] = i
+    return -1
+
+
+cdef Py_ssize_t _wit_scan(const uint8_t[::1] d, int64_t[::1] starts, uint8_t[::1] kinds,
+                          Py_ssize_t* checksum_errors, Py_ssize_t* dropped,
+                          Py_ssize_t* consumed) noexcept nogil:
+    """Find the good frames: their start offsets and type bytes; returns how many."""
+    cdef Py_ssize_t found = 0, at = 0, start
+    while True:
+        start = _wit_next(d, &at, checksum_errors, dropped)
+        if start < 0:
+            break
+        starts[found] = start
+        kinds[found] = d[start + 1]
         found += 1
-        i += _WIT_LEN
-    consumed[0] = i
+    consumed[0] = at
     return found
 
 
@@ -181,6 +198,47 @@ def decode_witmotion(data, int64_t base_offset=0):
     return out
 
 
+def decode_witmotion_vertical(data, int64_t base_offset=0, end_out=None, az_out=None):
+    """The vertical acceleration of a WitMotion stream only: ``(end_offset, az_g, consumed)``.
+
+    The acceleration frames ``decode_witmotion`` finds (same framing rules), in one pass and
+    with no scratch arrays: for each, where it ends (start + 11 + ``base_offset``, a byte
+    offset as float64, ready to interpolate a time on) and its z value (g, gravity
+    included, float64); ``consumed`` as ``ImuArrays.consumed``. What replaying a long
+    journal for the road needs, in a sixth of the memory.
+
+    ``end_out``, ``az_out``: float64 arrays with room for ``len(data) // 11 + 1`` values to
+    write into (the results are then their first values): a stream decoded block by block
+    fills one pair of arrays, with no copy.
+    """
+    cdef const uint8_t[::1] d = memoryview(data).cast("B")
+    cdef Py_ssize_t cap = d.shape[0] // _WIT_LEN + 1
+    if (end_out is None) != (az_out is None):
+        raise ValueError("give both end_out and az_out, or neither")
+    if end_out is None:
+        end_arr = np.empty(cap, dtype=np.float64)
+        az_arr = np.empty(cap, dtype=np.float64)
+    else:
+        end_arr, az_arr = end_out, az_out
+        for out in (end_arr, az_arr):
+            if (not isinstance(out, np.ndarray) or out.dtype != np.float64 or out.ndim != 1
+                    or out.shape[0] < cap):
+                raise ValueError(f"end_out and az_out must be float64 arrays of at least {cap}")
+    cdef double[::1] end = end_arr, az = az_arr
+    cdef double acc_scale = ACCEL_FULL_SCALE_G / 32768.0
+    cdef Py_ssize_t checksum_errors = 0, dropped = 0, at = 0, p, ia = 0
+    with nogil:
+        while True:
+            p = _wit_next(d, &at, &checksum_errors, &dropped)
+            if p < 0:
+                break
+            if d[p + 1] == 0x51:
+                end[ia] = <double>(p + _WIT_LEN + base_offset)
+                az[ia] = _i16(d, p + 6) * acc_scale
+                ia += 1
+    return end_arr[:ia], az_arr[:ia], at
+
+
 # --------------------------------------------------------------------------- GY-MCU90640
 
 THERMAL_FRAME_LEN = _TH_LEN
@@ -198,6 +256,24 @@ header and size word included (the module's published STM32 host example sums by
 0..1541 as words). ``decode_thermal(..., checksum_from_word=2)`` sums pixels and ambient
 only, should a firmware do that.
 """
+
+
+cdef Py_ssize_t _POPULATE_FROM = 32 << 20
+
+
+cdef object _populated(Py_ssize_t n):
+    """A writable uint8 array of ``n`` bytes (not zeroed) whose pages are mapped at once.
+
+    For the big outputs (an 8-hour journal's images take 180 MB): an anonymous map with
+    ``MAP_POPULATE`` costs one kernel call instead of a page fault per 4 kB page as the
+    decoder first writes it. NumPy's ``empty`` for smaller sizes (the allocator reuses memory
+    already mapped) and where the flag does not exist.
+    """
+    populate = getattr(mmap, "MAP_POPULATE", 0)
+    if n < _POPULATE_FROM or not populate:
+        return np.empty(n, dtype=np.uint8)
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | populate
+    return np.frombuffer(mmap.mmap(-1, n, flags=flags), dtype=np.uint8)
 
 
 cdef class ThermalArrays:
@@ -218,13 +294,18 @@ cdef inline uint16_t _u16(const uint8_t[::1] d, Py_ssize_t at) noexcept nogil:
     return <uint16_t>(d[at] | (<uint16_t>d[at + 1] << 8))
 
 
-def decode_thermal(data, int64_t base_offset=0, int checksum_from_word=THERMAL_CHECKSUM_FROM_WORD):
+def decode_thermal(data, int64_t base_offset=0, int checksum_from_word=THERMAL_CHECKSUM_FROM_WORD,
+                   image_out=None):
     """Decode a GY-MCU90640 byte stream: 1544-byte frames, pixels and ambient int16/100 °C.
 
     A frame starts with ``5A 5A 02 06`` (sync and size word 0x0602); its last word must equal
     the 16-bit sum of words ``checksum_from_word`` .. 770 (see
     ``THERMAL_CHECKSUM_FROM_WORD``). A false sync or a bad frame drops one byte and the scan
     resumes, so a good frame starting inside it is still found (as ``ThermalCodec``).
+
+    ``image_out``: a C-contiguous float32 array (k, 24, 32) with room for every frame found
+    (``len(data) // 1544`` is enough) to write the images into, ``image_c`` being then its
+    first frames: a stream decoded block by block fills one array, with no copy.
     """
     if not 0 <= checksum_from_word <= 770:
         raise ValueError(f"checksum_from_word must be in 0..770, not {checksum_from_word}")
@@ -257,7 +338,16 @@ def decode_thermal(data, int64_t base_offset=0, int checksum_from_word=THERMAL_C
             i += _TH_LEN
     out = ThermalArrays()
     out.offset = starts_arr[:found] + base_offset
-    out.image_c = np.empty((found, _TH_ROWS, _TH_COLS), dtype=np.float32)
+    if image_out is None:
+        out.image_c = _populated(found * _TH_ROWS * _TH_COLS * 4).view(np.float32).reshape(
+            found, _TH_ROWS, _TH_COLS)
+    else:
+        if (not isinstance(image_out, np.ndarray) or image_out.dtype != np.float32
+                or image_out.shape[1:] != (_TH_ROWS, _TH_COLS)
+                or not image_out.flags.c_contiguous or image_out.shape[0] < found):
+            raise ValueError(f"image_out must be a C-contiguous float32 array of at least "
+                             f"({found}, {_TH_ROWS}, {_TH_COLS})")
+        out.image_c = image_out[:found]
     out.ambient_c = np.empty(found, dtype=np.float32)
     cdef float[:, :, ::1] img = out.image_c
     cdef float[::1] amb = out.ambient_c
@@ -274,6 +364,48 @@ def decode_thermal(data, int64_t base_offset=0, int checksum_from_word=THERMAL_C
     out.bytes_dropped = dropped
     out.consumed = i
     return out
+
+
+def half_means(images, Py_ssize_t row_from=0):
+    """Mean of the left and the right half of each image below ``row_from``: (frames, 2) float64.
+
+    ``images`` is (frames, rows, columns) float32, as ``ThermalArrays.image_c``; the left half
+    is columns ``0:columns // 2``. One pass: each column is summed down the rows in float64,
+    then each half's columns are added. For GY-MCU90640 pixels (float32 hundredths of a
+    degree) every sum is exact, so the means equal NumPy's ``images[:, row_from:, :half]
+    .mean(axis=(1, 2), dtype=np.float64)`` (and the right half's) bit for bit.
+    """
+    cdef const float[:, :, ::1] img = np.ascontiguousarray(images, dtype=np.float32)
+    cdef Py_ssize_t n = img.shape[0], rows = img.shape[1], width = img.shape[2]
+    cdef Py_ssize_t half = width // 2
+    if not 0 <= row_from < rows or half == 0:
+        raise ValueError(f"no pixel below row {row_from} in halves of images {rows} x {width}")
+    out_arr = np.empty((n, 2), dtype=np.float64)
+    column_arr = np.empty(width, dtype=np.float64)
+    cdef double[:, ::1] out = out_arr
+    cdef double[::1] column = column_arr
+    cdef double left, right
+    cdef double count_left = <double>((rows - row_from) * half)
+    cdef double count_right = <double>((rows - row_from) * (width - half))
+    cdef Py_ssize_t j, r, c
+    cdef const float* row
+    with nogil:
+        for j in range(n):
+            for c in range(width):
+                column[c] = 0.0
+            for r in range(row_from, rows):
+                row = &img[j, r, 0]
+                for c in range(width):  # independent sums over whole rows: vectorised
+                    column[c] += row[c]
+            left = 0.0
+            right = 0.0
+            for c in range(half):
+                left += column[c]
+            for c in range(half, width):
+                right += column[c]
+            out[j, 0] = left / count_left
+            out[j, 1] = right / count_right
+    return out_arr
 
 
 # --------------------------------------------------------------------------- NMEA GGA / RMC
@@ -620,7 +752,7 @@ def decode_nmea(data, int64_t base_offset=0):
     cdef Py_ssize_t fl[_MAX_FIELDS]
     cdef int kind, hi, lo
     cdef uint8_t x
-    cdef bint broken
+    cdef const uint8_t* found_lf
     cdef _Gga gga
     cdef _Rmc rmc
     with nogil:
@@ -633,9 +765,8 @@ def decode_nmea(data, int64_t base_offset=0):
             limit = i + _NMEA_MAX
             if limit > n:
                 limit = n
-            lf = i + 1
-            while lf < limit and b[lf] != 0x0A:
-                lf += 1
+            found_lf = <const uint8_t*>memchr(b + i + 1, 0x0A, limit - i - 1)
+            lf = found_lf - b if found_lf != NULL else limit
             if lf >= limit:
                 if n - i < _NMEA_MAX:
                     break  # unfinished sentence
@@ -647,17 +778,13 @@ def decode_nmea(data, int64_t base_offset=0):
                 dropped += 1
                 i += 1
                 continue
-            x = 0
-            broken = False
-            for j in range(i + 1, star):
-                if b[j] == 0x24:
-                    broken = True
-                    break
-                x ^= b[j]
-            if broken:
+            if memchr(b + i + 1, 0x24, star - i - 1) != NULL:  # a '$' inside: starts there
                 dropped += 1
                 i += 1
                 continue
+            x = 0
+            for j in range(i + 1, star):
+                x ^= b[j]
             hi = _hex(b[star + 1])
             lo = _hex(b[star + 2])
             if hi < 0 or lo < 0 or x != ((hi << 4) | lo):

@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from domain.errors import InvalidInputError
 from domain.sensing import indicators as ind
-from ext import geodesy, potholes, roughness, segments
+from ext import frames, geodesy, potholes, roughness, segments
 
 PIPELINE_VERSION = "1.0"
 """Changes whenever a change of code changes results for the same journal and parameters."""
@@ -203,12 +203,20 @@ def build_track(obs: Observations, segment_m: float) -> Track:
 
 def _col(a: npt.ArrayLike, digits: int) -> list[float | None]:
     """Rounded JSON numbers; NaN becomes null."""
-    values = np.round(np.asarray(a, dtype=np.float64), digits).tolist()
-    return [None if x != x else x for x in values]
+    values = np.round(np.asarray(a, dtype=np.float64), digits)
+    missing = np.isnan(values)
+    if not missing.any():
+        return values.tolist()
+    out = values.astype(object)  # the same Python floats as tolist(), then None where NaN
+    out[missing] = None
+    return out.tolist()
 
 
 def _ints(a: npt.ArrayLike) -> list[int]:
-    return [int(x) for x in np.asarray(a).tolist()]
+    values = np.asarray(a)
+    if values.dtype.kind in "iub":  # whole numbers already: one conversion, no loop
+        return values.astype(np.int64).tolist()
+    return [int(x) for x in values.tolist()]
 
 
 def _rollup_rms(count: npt.NDArray[np.int64], rms: FloatArray, factor: int) -> FloatArray:
@@ -219,6 +227,21 @@ def _rollup_rms(count: npt.NDArray[np.int64], rms: FloatArray, factor: int) -> F
     total = c.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.sqrt((sq * c).sum(axis=1) / total)
+
+
+def _half_means(images: npt.NDArray[np.float32], first_row: int) -> tuple[FloatArray, FloatArray]:
+    """Mean of the left and right half of each image from ``first_row`` down (float64).
+
+    One compiled pass; pixels are float32 hundredths of a degree, so every sum is exact and
+    equals NumPy's float64 mean of the same pixels bit for bit (NumPy's slicing rules for a
+    row outside the image).
+    """
+    if 0 <= first_row < images.shape[1] and images.shape[2] >= 2:
+        halves = frames.half_means(images, first_row)
+        return halves[:, 0], halves[:, 1]
+    below = images[:, first_row:, :].astype(np.float64)
+    half = below.shape[2] // 2
+    return below[:, :, :half].mean(axis=(1, 2)), below[:, :, half:].mean(axis=(1, 2))
 
 
 def process(obs: Observations, params: Parameters | None = None) -> dict[str, Any]:
@@ -340,10 +363,8 @@ def process(obs: Observations, params: Parameters | None = None) -> dict[str, An
     # façades: mean of each half of the image below the skyline, minus the air temperature
     if len(obs.thermal_t_s):
         d, v, inside = track.at(obs.thermal_t_s)
-        below = obs.thermal_image_c[:, p.facade_first_row :, :].astype(np.float64)
-        half = below.shape[2] // 2
-        left = below[:, :, :half].mean(axis=(1, 2)) - obs.thermal_ambient_c
-        right = below[:, :, half:].mean(axis=(1, 2)) - obs.thermal_ambient_c
+        left, right = _half_means(obs.thermal_image_c, p.facade_first_row)
+        left, right = left - obs.thermal_ambient_c, right - obs.thermal_ambient_c
         valid = (
             inside
             & (obs.thermal_ambient_c <= p.facade_max_ambient_c)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["frames", "filters", "segments", "roughness", "potholes"]
+MODULES = ["frames", "filters", "geodesy", "segments", "roughness", "potholes", "journal_walk"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -128,6 +128,17 @@ def test_witmotion_matches_the_plain_python_decoder(pieces: list) -> None:
     assert_wit_equal(frames.decode_witmotion(data), reference_witmotion(data))
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(wit_piece, max_size=40), st.integers(0, 1000))
+def test_witmotion_vertical_is_the_full_decoders_z_and_frame_ends(pieces: list, base: int) -> None:
+    data = build_wit_stream(pieces)
+    full = frames.decode_witmotion(data, base_offset=base)
+    end, az, consumed = frames.decode_witmotion_vertical(data, base_offset=base)
+    assert end.dtype == az.dtype == np.float64 and consumed == full.consumed
+    np.testing.assert_array_equal(end, full.accel_offset + frames.WIT_FRAME_LEN)
+    np.testing.assert_array_equal(az, full.accel_g[:, 2])
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(wit_piece, max_size=30), st.data())
 def test_witmotion_chunk_by_chunk_gives_the_same_frames(pieces: list, data: st.DataObject) -> None:
@@ -345,6 +356,37 @@ def test_thermal_pixels_are_row_major_and_signed() -> None:
     np.testing.assert_allclose(got.image_c[0], (pixels / 100).astype(np.float32))
     assert got.ambient_c[0] == np.float32(-5.12)
     assert got.offset.tolist() == [101] and got.bytes_dropped == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 5),
+    st.integers(1, 6),
+    st.integers(2, 9),
+    st.integers(0, 5),
+    st.integers(0, 2**32 - 1),
+)
+def test_half_means_equal_numpy_means_of_thermal_pixels(
+    frames_n: int, rows: int, width: int, first: int, seed: int
+) -> None:
+    first = first % rows
+    centi = np.random.default_rng(seed).integers(-32768, 32768, (frames_n, rows, width))
+    images = (centi / 100.0).astype(np.float32)  # as decode_thermal makes them
+    got = frames.half_means(images, first)
+    half = width // 2
+    below = images[:, first:, :].astype(np.float64)
+    assert got.shape == (frames_n, 2)
+    np.testing.assert_array_equal(got[:, 0], below[:, :, :half].mean(axis=(1, 2)))
+    np.testing.assert_array_equal(got[:, 1], below[:, :, half:].mean(axis=(1, 2)))
+
+
+def test_half_means_refuse_an_empty_half() -> None:
+    images = np.zeros((2, 24, 32), dtype=np.float32)
+    for first in (24, -1):
+        with pytest.raises(ValueError, match="no pixel below row"):
+            frames.half_means(images, first)
+    with pytest.raises(ValueError, match="no pixel below row"):
+        frames.half_means(np.zeros((2, 4, 1), dtype=np.float32), 0)
 
 
 # --------------------------------------------------------------------------- NMEA

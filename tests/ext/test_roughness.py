@@ -117,7 +117,8 @@ def test_compiled_loop_matches_python_reference(n: int, dx: float, rough: float,
         assert got.shape == (0,)
         return
     ref = reference_rectified(y, dx)
-    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-9 * max(float(np.max(ref)), 1e-12))
+    # a floor on atol: a rectified value that is exactly 0 in the reference may be 1e-17
+    np.testing.assert_allclose(got, ref, rtol=1e-9, atol=1e-9 * max(float(np.max(ref)), 1e-6))
 
 
 # ---------------------------------------------------------------- zero and sinusoids
