@@ -126,8 +126,9 @@ def add_record_commands(commands: Any, common: argparse.ArgumentParser, parser_c
         parents=[common],
         help="pseudo-terminals that behave like the van's sensors",
         description="Open one pseudo-terminal per sensor, print their paths and write the "
-        "scenario's streams until it ends or Ctrl-C. ports.json and ground_truth.json are "
-        "written in the directory.",
+        "scenario's streams until it ends or Ctrl-C. ports.json and ground_truth.json (with "
+        "the model of each port) are written in the directory. Record a port whose model is "
+        "not the channel's default as KIND:MODEL=PATH (e.g. pm:sds011=DIR/pm).",
     )
     sim.add_argument("--scenario", type=Path, metavar="FILE", help="a scenario JSON file")
     sim.add_argument("--speed", type=_positive_float, default=1.0, help="× real time")
@@ -144,8 +145,20 @@ def add_record_commands(commands: Any, common: argparse.ArgumentParser, parser_c
         help="faults of a sensor (repeat): noise, bit_flip, truncate, dropout (chances per "
         "chunk), unplug_at and unplugged_for (scenario seconds)",
     )
+    sim.add_argument(
+        "--gps",
+        choices=("nmea", "ubx"),
+        help="the GPS speaks NMEA 0183 or u-blox UBX NAV-PVT (default: the scenario's, nmea)",
+    )
+    sim.add_argument(
+        "--pm",
+        choices=("pms5003", "sds011", "sps30"),
+        help="the particulate sensor (default: the scenario's, pms5003)",
+    )
     sim.add_argument("--seed", type=int, default=7)
-    sim.add_argument("--json", action="store_true", help="print the ports as one JSON line")
+    sim.add_argument(
+        "--json", action="store_true", help="print the ports and their models as one JSON line"
+    )
     sim.set_defaults(handler=cmd_simulate)
 
 
@@ -274,6 +287,7 @@ def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
         "chunks": recorder.events.chunks,
         "gaps": recorder.events.gaps,
         "probe_readings": recorder.events.probe_readings,
+        "store_retries": recorder.events.store_retries,
         "counters": counters,
         "problems": list(recorder.events.problems),
     }
@@ -287,7 +301,7 @@ def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
             f"{summary['gaps']} gaps, {summary['probe_readings']} probe readings recorded"
         )
     for problem in recorder.events.problems:
-        err.print(f"maillage: not recorded: {problem}", markup=False, highlight=False)
+        err.print(f"maillage: {problem}", markup=False, highlight=False)
     return 1 if recorder.events.problems else 0
 
 
@@ -309,6 +323,9 @@ def status_lines(recorder: Recorder) -> list[str]:
             f"{name:<8} {r.state:<12} frames {c.frames:>7}  checksum errors {c.checksum_errors}  "
             f"dropped {c.bytes_dropped} B  reconnects {c.reconnects}  {describe(r)}"
         )
+    trouble = recorder.events.store_trouble
+    if trouble:
+        lines.append(f"store    {trouble} ({recorder.writes_waiting} writes waiting)")
     return lines
 
 
@@ -333,6 +350,9 @@ def status_table(recorder: Recorder) -> Table:
             str(c.reconnects),
             describe(r),
         )
+    trouble = recorder.events.store_trouble
+    if trouble:
+        table.caption = f"[yellow]{trouble} ({recorder.writes_waiting} writes waiting)[/]"
     return table
 
 
@@ -380,9 +400,15 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
         if sensor not in sensors:
             raise InvalidInputError(f"--faults names {sensor!r}, which is not simulated")
         faults[sensor] = Faults(**values)
+    models = {k: v for k, v in (("gps", args.gps), ("pm", args.pm)) if v is not None}
     directory = args.dir or Path(tempfile.mkdtemp(prefix="maillage-sim-"))
     f = build_field(scenario)
-    sim = Simulator(f, directory, sensors, speed=args.speed, faults=faults, seed=args.seed)
+    try:
+        sim = Simulator(
+            f, directory, sensors, speed=args.speed, faults=faults, seed=args.seed, models=models
+        )
+    except ValueError as e:
+        raise InvalidInputError(f"cannot simulate the scenario {args.scenario}: {e}") from None
     stop = threading.Event()
     previous = {
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
@@ -390,10 +416,13 @@ def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     try:
         paths = sim.start()
         if args.json:
-            print(json.dumps({"dir": str(directory), "ports": paths}), flush=True)
+            print(
+                json.dumps({"dir": str(directory), "ports": paths, "models": sim.models}),
+                flush=True,
+            )
         else:
             for name, path in paths.items():
-                print(f"{name:<8} {path}", flush=True)
+                print(f"{name:<8} {path}  ({sim.models[name]})", flush=True)
             print(
                 f"ports.json and ground_truth.json in {directory}; scenario of "
                 f"{f.duration_s:,.0f} s at {args.speed:g}× (Ctrl-C to stop)",

@@ -6,6 +6,15 @@ closed chunk back, readers report gaps, and the probe's readings go to a meal ro
 Every store write (session start, chunks, gaps, probe readings, stop) goes through one
 queue consumed by one writer thread, so the store sees one writer, in order, and the
 reading threads never wait on the database.
+
+When the store is locked or away, the writer retries the same write (backoff 0.2 s
+doubling to 5 s) while the journal goes on recording; the writes behind it wait their turn
+and go in, in order, once it is back. A retried write is applied once: before trying again
+it looks whether the failed attempt went through after all. Only at the stop, if the store
+has not come back within the stop's timeout, does the writer give up: every write not made
+is reported by name, and the session is left "recording" with its journal holding every
+chunk, so ``maillage sessions close`` can finish it later. The recorder holds the journal's
+lock (``drivers.recovery.lock_journal``) while it records, so nobody closes it meanwhile.
 """
 
 from __future__ import annotations
@@ -27,10 +36,17 @@ from eventsourcing.persistence import IntegrityError
 from console.settings import Settings, data_dir
 from domain import clock
 from domain.application import Maillage
-from domain.errors import InvalidInputError, MaillageError
+from domain.errors import (
+    ConcurrentEditError,
+    InvalidInputError,
+    MaillageError,
+    StoreUnavailableError,
+)
 from domain.meals.cold_chain import is_excursion
+from domain.meals.meal_round import MealRound
 from domain.sensing import service
 from domain.sensing.sensor_session import SensorSession
+from drivers import recovery
 from drivers.channel import Gap, PortReader
 from drivers.codecs import at_modem, modbus, nmea, pms5003, sds011, sps30, thermal, ubx, witmotion
 from drivers.journal import ChunkInfo, JournalWriter
@@ -149,11 +165,28 @@ class RecorderEvents:
     chunks: int = 0
     gaps: int = 0
     probe_readings: int = 0
-    problems: deque[str] = field(default_factory=lambda: deque(maxlen=20))
+    problems: deque[str] = field(default_factory=lambda: deque(maxlen=50))
+    """What was not recorded, and why (the command line exits 1 if any)."""
     box_blocked: bool = False
+    store_retries: int = 0
+    """Failed attempts at a write that were tried again."""
+    store_trouble: str = ""
+    """Why the store is not answering now ("" once the last write went in)."""
 
 
-StoreOp = Callable[[Maillage], None]
+@dataclass(frozen=True)
+class StoreWrite:
+    """One write to the store: what it is (for messages), how to make it, and how to tell
+    whether it is in the store already (after an attempt that failed late)."""
+
+    label: str
+    apply: Callable[[Maillage], None]
+    done: Callable[[Maillage], bool] = lambda _: False
+
+
+RETRY_FIRST_S, RETRY_MAX_S = 0.2, 5.0
+TRANSIENT = (StoreUnavailableError, ConcurrentEditError)
+"""Domain errors that say "try again", unlike a refusal."""
 
 
 class Recorder:
@@ -199,9 +232,12 @@ class Recorder:
         self.journal_path: Path | None = None
         self.started_mono = 0.0
         self.stopped = False
-        self._ops: queue.Queue[StoreOp | None] = queue.Queue()
+        self._ops: queue.Queue[StoreWrite | None] = queue.Queue()
         self._writer = threading.Thread(target=self._write_loop, name="session-writer", daemon=True)
         self._give_up = threading.Event()
+        self._abandoned = threading.Event()
+        self._current: StoreWrite | None = None
+        self._journal_lock: int | None = None
         self._counters: dict[str, dict[str, int]] = {}
 
     @property
@@ -238,7 +274,16 @@ class Recorder:
             raise InvalidInputError(
                 f"cannot write a journal in {self.directory}: {e.strerror or e}"
             ) from None
-        self._ops.put(lambda app: app.save(session))
+        self._journal_lock = recovery.lock_journal(self.journal_path)
+        started = session.collect_events()  # saved as events: a retry saves them again
+        sid = session.id
+        self._ops.put(
+            StoreWrite(
+                "session start",
+                lambda app: app.save(*started),
+                lambda app: bool(app.recorder.select_events(sid, limit=1)),
+            )
+        )
         self._writer.start()
         self.started_mono = time.monotonic()
         for spec in self.specs:
@@ -258,7 +303,16 @@ class Recorder:
                 journal.note(f"{spec.name} {state}" + (f": {detail}" if detail else ""), channel)
 
         def on_gap(gap: Gap) -> None:
-            self._ops.put(lambda app: self._record_gap(app, spec.name, gap))
+            self._ops.put(
+                StoreWrite(
+                    f"gap on {spec.name}",
+                    lambda app: self._record_gap(app, spec.name, gap),
+                    lambda app: any(
+                        (g["channel"], g["since"], g["until"]) == (spec.name, gap.since, gap.until)
+                        for g in app.get(self.session_id, SensorSession).gaps
+                    ),
+                )
+            )
 
         on_frames = self._probe_frames if spec.kind == "probe" and self.round_id else None
         return PortReader(
@@ -266,7 +320,7 @@ class Recorder:
             spec.url,
             spec.model,
             baudrate=spec.baudrate,
-            poll_period_s=self.poll_period_s,
+            poll_period_s=spec.model.poll_period_s or self.poll_period_s,
             on_bytes=on_bytes,
             on_frames=on_frames,
             on_state=on_state,
@@ -274,7 +328,11 @@ class Recorder:
         )
 
     def stop(self, timeout_s: float = 30.0) -> dict[str, dict[str, int]]:
-        """Stop the readers, close the journal, record the stop; returns the counters."""
+        """Stop the readers, close the journal, record the stop; returns the counters.
+
+        The store has ``timeout_s`` to take every write still waiting; after that the
+        writes not made are reported in ``events.problems``, by name.
+        """
         if self.stopped or self.session is None:
             return self._counters
         self.stopped = True
@@ -282,15 +340,39 @@ class Recorder:
             reader.stop()
         assert self.journal is not None
         self.journal.close()  # the last chunk closes and is queued
+        if self._journal_lock is not None:
+            recovery.unlock_journal(self._journal_lock)
+            self._journal_lock = None
         counters = {name: r.counters.as_dict() for name, r in self.readers.items()}
         self._counters = counters
         sid = self.session.id
-        self._ops.put(lambda app: service.stop_session(app, sid, counters))
+        self._ops.put(
+            StoreWrite(
+                "session stop",
+                lambda app: service.stop_session(app, sid, counters),
+                lambda app: app.get(sid, SensorSession).status != "recording",
+            )
+        )
         self._ops.put(None)
         self._writer.join(timeout_s)
         if self._writer.is_alive():  # the store never came back: stop retrying
             self._give_up.set()
             self._writer.join(5.0)
+        if self._writer.is_alive():  # stuck in the store's own lock wait: account for it now
+            self._abandoned.set()
+            current = self._current
+            if current is not None:
+                self._not_recorded(current, "the store did not answer in time")
+            self._drain("the store did not answer in time")
+        if self._abandoned.is_set():
+            never_started = any(p.startswith("session start not") for p in self.events.problems)
+            self.events.problems.append(
+                f"session {sid} was never recorded in the store; its journal "
+                f"{self.journal_path} holds what was read"
+                if never_started
+                else f"session {sid} is still 'recording' in the store: once the store is "
+                f"back, 'maillage sessions close {sid}' records what its journal holds"
+            )
         return counters
 
     def wait_written(self, timeout_s: float = 10.0) -> bool:
@@ -316,7 +398,14 @@ class Recorder:
             )
             self.events.chunks += 1
 
-        self._ops.put(op)
+        def done(app: Maillage) -> bool:
+            recorded = service.chunk_hashes(app.get(sid, SensorSession))
+            if recorded.get(info.seq) == info.sha256:
+                self.events.chunks += 1
+                return True
+            return False
+
+        self._ops.put(StoreWrite(f"chunk {info.seq}", op, done))
 
     def _record_gap(self, app: Maillage, name: str, gap: Gap) -> None:
         service.record_gap(app, self.session_id, name, gap.since, gap.until, gap.reason)
@@ -329,7 +418,13 @@ class Recorder:
                 frame.temperature_c, now
             ):
                 at, t = clock.now(), frame.temperature_c
-                self._ops.put(lambda app, at=at, t=t: self._probe_reading(app, t, at))
+                self._ops.put(
+                    StoreWrite(
+                        f"probe reading {t:.1f} °C of box {self.box}",
+                        lambda app, at=at, t=t: self._probe_reading(app, t, at),
+                        lambda app, at=at: self._probe_recorded(app, at),
+                    )
+                )
 
     def _probe_reading(self, app: Maillage, temperature_c: float, at: datetime) -> None:
         assert self.round_id is not None and self.box is not None
@@ -338,38 +433,81 @@ class Recorder:
         )
         self.events.probe_readings += 1
 
+    def _probe_recorded(self, app: Maillage, at: datetime) -> bool:
+        rnd = app.get(self.round_id, MealRound) if self.round_id else None
+        if rnd is not None and any(r["box"] == self.box and r["at"] == at for r in rnd.readings):
+            self.events.probe_readings += 1
+            return True
+        return False
+
     def _write_loop(self) -> None:
         """The one thread that writes to the store, in the order things happened.
 
         A refusal by the domain is noted and the next write goes on; a store that does not
-        answer is retried (the journal keeps recording meanwhile) until the stop gives up.
+        answer is retried (the journal keeps recording meanwhile) until the stop gives up;
+        after that nothing more is tried, so the store never gets a write out of order.
         """
         while True:
-            op = self._ops.get()
+            write = self._ops.get()
             try:
-                if op is None:
+                if write is None:
                     return
-                self._apply(op)
+                if self._abandoned.is_set():
+                    self._not_recorded(write, "the store was given up on")
+                    continue
+                self._current = write
+                self._apply(write)
             finally:
+                self._current = None
                 self._ops.task_done()
 
-    def _apply(self, op: StoreOp) -> None:
-        delay_s = 0.2
+    def _apply(self, write: StoreWrite) -> None:
+        delay_s = RETRY_FIRST_S
+        tried = False
         while True:
             try:
-                op(self.store)
+                if not (tried and write.done(self.store)):
+                    write.apply(self.store)
+                self.events.store_trouble = ""
                 return
-            except (MaillageError, IntegrityError) as e:
-                self.events.problems.append(str(e))
+            except TRANSIENT as e:
+                failure: Exception = e
+            except (MaillageError, IntegrityError) as e:  # refused: note it, go on
+                self.events.problems.append(f"{write.label} not recorded: {_one_line(e)}")
+                self.events.store_trouble = ""
                 return
-            except Exception as e:  # the store is away: retry in order, say so once
-                problem = f"store unavailable, retrying: {type(e).__name__}: {e}"
-                if not self.events.problems or self.events.problems[-1] != problem:
-                    self.events.problems.append(problem)
-                if self._give_up.wait(delay_s):
-                    self.events.problems.append(f"not recorded (store unavailable): {e}")
-                    return
-                delay_s = min(delay_s * 2, 5.0)
+            except Exception as e:  # the store is locked or away: the same write again
+                failure = e
+            tried = True
+            self.events.store_retries += 1
+            self.events.store_trouble = (
+                f"store unavailable ({type(failure).__name__}: {_one_line(failure)}), "
+                f"retrying {write.label}"
+            )
+            if self._give_up.wait(delay_s):
+                self._abandoned.set()
+                self._not_recorded(write, _one_line(failure))
+                return
+            delay_s = min(delay_s * 2, RETRY_MAX_S)
+
+    def _not_recorded(self, write: StoreWrite, why: str) -> None:
+        self.events.problems.append(f"{write.label} not recorded (store unavailable: {why})")
+
+    def _drain(self, why: str) -> None:
+        """Report every write still queued (after the writer was given up on)."""
+        while True:
+            try:
+                write = self._ops.get_nowait()
+            except queue.Empty:
+                return
+            if write is not None:
+                self._not_recorded(write, why)
+            self._ops.task_done()
+
+    @property
+    def writes_waiting(self) -> int:
+        """Store writes queued and not yet made (the status display shows them)."""
+        return self._ops.qsize() + (self._current is not None)
 
     # ------------------------------------------------------------------ for displays
 
@@ -379,6 +517,10 @@ class Recorder:
 
 
 # ---------------------------------------------------------------------- what a channel says
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
 
 
 def describe(reader: PortReader) -> str:

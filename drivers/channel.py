@@ -118,16 +118,21 @@ class Poller:
         self._queue: deque[bytes] = deque(m.setup)
         self._waiting_until: float | None = None
         self._next_poll = 0.0
+        self._now_s = 0.0
+        self._quiet_until: float | None = None  # model.poll_when_silent_s: no poll before
         self.unanswered = 0
 
     def next_command(self, now_s: float) -> bytes | None:
         """The command to send now, if any (``now_s`` monotonic)."""
+        self._now_s = now_s
+        if self._quiet_until is None:
+            self._quiet_until = now_s + (self.model.poll_when_silent_s or 0.0)
         if self._waiting_until is not None:
             if now_s < self._waiting_until:
                 return None
             self._waiting_until = None
             self.unanswered += 1
-        if not self._queue and self.model.poll and now_s >= self._next_poll:
+        if not self._queue and self.model.poll and now_s >= max(self._next_poll, self._quiet_until):
             self._queue.extend(self.model.poll)
             self._next_poll = now_s + self.period_s
         if not self._queue:
@@ -141,6 +146,8 @@ class Poller:
         """Frames decoded: a final one ends the wait for a reply."""
         if self._waiting_until is not None and any(self.model.final(f) for f in frames):
             self._waiting_until = None
+        if frames and self.model.poll_when_silent_s is not None:
+            self._quiet_until = self._now_s + self.model.poll_when_silent_s
 
 
 class PortReader:

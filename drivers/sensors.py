@@ -6,9 +6,16 @@ A *model* is one protocol on one kind of channel (``gps``, ``imu``, ``pm``, ``mo
 detector (``drivers.detect``) listens at ``bauds`` and sends only ``queries``.
 
 No command here changes a device's saved configuration: no WitMotion save or rate change,
-no SDS011 reporting-mode or working-period change (both are stored in the sensor), no baud
-change. PMS5003 active mode, GY-MCU90640 continuous output, SPS30 start of measurement and
-the modem's ``ATE0`` only last until the sensor is powered off.
+no SDS011 reporting-mode or working-period change (both are stored in the sensor), no u-blox
+CFG-CFG save or port (baud) change, no baud change. PMS5003 active mode, GY-MCU90640
+continuous output, SPS30 start of measurement, the u-blox CFG-MSG that turns NAV-PVT output
+on (kept in the receiver's RAM only) and the modem's ``ATE0`` only last until the sensor is
+powered off.
+
+An SDS011 is read in whichever reporting mode it was left: in active mode (the factory
+default) it sends a reading a second and is never asked; in query mode it stays silent, so
+the reader asks it ("query data", read-only) once it has been silent for
+``poll_when_silent_s``. An SPS30 is started, then asked for its values once a second.
 """
 
 from __future__ import annotations
@@ -20,7 +27,7 @@ from typing import Any
 from drivers.codecs import at_modem, modbus, pms5003, sds011, sps30, thermal
 from drivers.codecs.codec import Codec
 from drivers.codecs.nmea import NmeaCodec
-from drivers.codecs.ubx import UbxCodec
+from drivers.codecs.ubx import NAV_PVT, UbxCodec, cfg_msg
 from drivers.codecs.witmotion import WitCodec
 
 CHANNEL_KINDS = ("gps", "imu", "pm", "modem", "thermal", "probe")
@@ -64,6 +71,12 @@ class SensorModel:
     """Frames kept in the live ring buffer for displays."""
     min_frames: int = 3
     """Frames the detector needs to be sure of a streaming model (fewer for slow ones)."""
+    poll_period_s: float | None = None
+    """Its own polling period (a particulate sensor measures once a second); None: the
+    recorder's (``--poll-every``)."""
+    poll_when_silent_s: float | None = None
+    """Poll only after this long without a frame (a sensor that may stream or wait to be
+    asked); None: poll every period."""
 
 
 def _is(*types: type) -> Callable[[object], bool]:
@@ -84,7 +97,7 @@ MODELS: dict[str, SensorModel] = {
         ),
         SensorModel(
             "ubx", "gps", "u-blox GNSS receiver, UBX binary", (9600, 115200, 38400), UbxCodec,
-            ring_size=64,
+            setup=(cfg_msg(*NAV_PVT, 1),), ring_size=64,
         ),
         SensorModel(
             "witmotion", "imu", "WitMotion IMU (WT901 / JY901)", (9600, 115200), WitCodec,
@@ -98,13 +111,14 @@ MODELS: dict[str, SensorModel] = {
         SensorModel(
             "sds011", "pm", "Nova SDS011 particulate sensor", (9600,), sds011.SdsCodec,
             poll=(sds011.query_data(),), queries=(sds011.query_data(),), ring_size=32,
-            min_frames=2,
+            min_frames=2, poll_period_s=1.0, poll_when_silent_s=1.5,
             proves=_is(sds011.SdsReading, sds011.SdsReply),
         ),
         SensorModel(
             "sps30", "pm", "Sensirion SPS30 particulate sensor (SHDLC)", (115200,),
             sps30.Sps30Codec, setup=(sps30.start_measurement(),), poll=(sps30.read_values(),),
             replies=True, streams=False, queries=(sps30.device_information(),), ring_size=32,
+            poll_period_s=1.0,
         ),
         SensorModel(
             "at", "modem", "cellular modem (AT commands)", (115200, 9600), at_modem.AtCodec,

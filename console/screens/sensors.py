@@ -356,8 +356,10 @@ class SensorsScreen(ModeScreen):
             return head
         e = r.events
         lines = [head, f"{e.chunks} chunks · {e.gaps} gaps · {e.probe_readings} probe readings"]
+        if e.store_trouble:
+            lines.append(e.store_trouble)
         if e.problems:
-            lines.append(f"not recorded: {e.problems[-1]}")
+            lines.append(e.problems[-1])
         return "\n".join(lines)
 
     def _show_status(self) -> None:

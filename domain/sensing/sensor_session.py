@@ -156,6 +156,65 @@ class SensorSession(MaillageAggregate):
         self.stopped_at = at
         self.counters = counters
 
+    # ------------------------------------------------------------------ after an interruption
+
+    def close_after_interruption(
+        self,
+        counters: dict[str, dict[str, int]],
+        ended_at: datetime,
+        by: str,
+        reason: str,
+        journal: dict[str, Any],
+    ) -> None:
+        """Stop a session its recorder never stopped (killed, crashed, power cut), from what
+        its journal holds: ``counters`` derived from the journal, ``ended_at`` its last record.
+
+        ``journal`` says what closing found (records, chunks, a torn tail and where it went).
+        The chunks and gaps the journal adds are recorded first, with ``record_chunk`` and
+        ``record_gap``; afterwards the session is stopped like any other.
+        """
+        if self.status != "recording":
+            raise RuleViolationError(
+                f"session {self.id} is {self.status}: there is nothing to close"
+            )
+        if not by.strip():
+            raise InvalidInputError("closing a session needs the name of who closes it")
+        if not reason.strip():
+            raise InvalidInputError("closing an interrupted session needs the reason")
+        unknown = set(counters) - set(self.channels)
+        if unknown:
+            raise InvalidInputError(f"counters for unknown channels: {', '.join(sorted(unknown))}")
+        if ended_at < self.started_at:
+            raise InvalidInputError(f"session {self.id} cannot end before it started")
+        self._closed_after_interruption(
+            at=clock.now(),
+            ended_at=ended_at,
+            counters=counters,
+            by=by.strip(),
+            reason=reason.strip(),
+            journal=journal,
+        )
+
+    @event("ClosedAfterInterruption")
+    def _closed_after_interruption(
+        self,
+        at: datetime,
+        ended_at: datetime,
+        counters: dict[str, dict[str, int]],
+        by: str,
+        reason: str,
+        journal: dict[str, Any],
+    ) -> None:
+        self.status = "stopped"
+        self.stopped_at = ended_at
+        self.counters = counters
+        self._interruption = {"closed_at": at, "by": by, "reason": reason, "journal": journal}
+
+    @property
+    def interruption(self) -> dict[str, Any] | None:
+        """How the session was closed after its recorder was interrupted (None: it stopped)."""
+        return getattr(self, "_interruption", None)
+
     # ------------------------------------------------------------------ processing
 
     def record_processing(
@@ -167,11 +226,14 @@ class SensorSession(MaillageAggregate):
         results_name: str,
         summary: dict[str, Any],
         by: str,
+        municipality: str | None = None,
     ) -> bool:
         """The journal was processed into indicators; False if this exact result is recorded.
 
         Only a stopped session, and only from the journal it recorded: ``journal_chunks``
-        (seq, sha256) must be the session's chunks, every one of them.
+        (seq, sha256) must be the session's chunks, every one of them. ``municipality``:
+        the INSEE code of the municipality its segments belong to (None: not known); the
+        same results recorded again for another municipality move them there.
         """
         if self.status != "stopped":
             raise RuleViolationError(
@@ -189,11 +251,16 @@ class SensorSession(MaillageAggregate):
             raise RuleViolationError(
                 f"the journal read is not the one session {self.id} recorded: {what}"
             )
-        for done in getattr(self, "processings", []):
-            if (done["pipeline_version"], done["parameters"], done["results_sha256"]) == (
-                pipeline_version, parameters, results_sha256,
-            ):  # fmt: skip
-                return False
+        if municipality is not None:
+            from domain.meals.municipality import normalise_insee
+
+            municipality = normalise_insee(municipality)
+        done = getattr(self, "processings", [])
+        if done and (
+            done[-1]["pipeline_version"], done[-1]["parameters"], done[-1]["results_sha256"],
+            done[-1].get("municipality"),
+        ) == (pipeline_version, parameters, results_sha256, municipality):  # fmt: skip
+            return False
         self._processed(
             pipeline_version=pipeline_version,
             parameters=parameters,
@@ -203,6 +270,7 @@ class SensorSession(MaillageAggregate):
             summary=summary,
             at=clock.now(),
             by=by.strip(),
+            municipality=municipality,
         )
         return True
 
@@ -217,13 +285,15 @@ class SensorSession(MaillageAggregate):
         summary: dict[str, Any],
         at: datetime,
         by: str,
+        municipality: str | None = None,
     ) -> None:
         if not hasattr(self, "processings"):
             self.processings: list[dict[str, Any]] = []
         self.processings.append(
             {"pipeline_version": pipeline_version, "parameters": parameters,
              "journal_chunks": journal_chunks, "results_sha256": results_sha256,
-             "results_name": results_name, "summary": summary, "at": at, "by": by}
+             "results_name": results_name, "summary": summary, "at": at, "by": by,
+             "municipality": municipality}
         )  # fmt: skip
 
     @property

@@ -102,6 +102,94 @@ def check_round_box(app: Maillage, round_id: UUID, box: str) -> MealRound:
     return rnd
 
 
+@dataclass(frozen=True)
+class JournalChunk:
+    """A closed chunk as the journal holds it: sequence, SHA-256, records, bytes, first/last."""
+
+    seq: int
+    sha256: str
+    records: int
+    start: int
+    end: int
+    first: datetime
+    last: datetime
+
+
+@dataclass(frozen=True)
+class JournalGap:
+    """A stretch the journal shows a channel gave nothing."""
+
+    channel: str
+    since: datetime
+    until: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class ClosedSession:
+    """What closing an interrupted session recorded."""
+
+    session: SensorSession
+    chunks_recorded: int
+    gaps_recorded: int
+
+
+def close_interrupted_session(
+    app: Maillage,
+    session_id: UUID,
+    chunks: Sequence[JournalChunk],
+    gaps: Sequence[JournalGap],
+    counters: dict[str, dict[str, int]],
+    ended_at: datetime,
+    by: str,
+    reason: str,
+    journal: dict[str, Any],
+) -> ClosedSession:
+    """Close a session left recording by a recorder that died, from what its journal holds.
+
+    Every journal chunk the session has not recorded is recorded with its SHA-256 (those it
+    has must be the journal's, same hash), each gap not overlapping one already recorded on
+    its channel is recorded, and the session stops with the journal's ``counters``, marked as
+    closed after an interruption by ``by`` for ``reason``. One transaction: all or nothing.
+    """
+    done = {"chunks": 0, "gaps": 0}
+
+    def close(s: SensorSession) -> None:
+        done.update(chunks=0, gaps=0)  # app.edit may apply this twice (a concurrent edit)
+        if s.status != "recording":
+            raise RuleViolationError(f"session {s.id} is {s.status}: there is nothing to close")
+        have = chunk_hashes(s)
+        read = {c.seq: c.sha256 for c in chunks}
+        for seq, sha in sorted(have.items()):
+            if read.get(seq) != sha:
+                what = "lacks" if seq not in read else "has another"
+                raise RuleViolationError(
+                    f"the journal {what} chunk {seq} session {s.id} recorded: not its journal"
+                )
+        for c in sorted(chunks, key=lambda c: c.seq):
+            if c.seq not in have:
+                s.record_chunk(c.seq, c.sha256, c.records, c.start, c.end, c.first, c.last)
+                done["chunks"] += 1
+        for g in gaps:
+            overlaps = any(
+                old["channel"] == g.channel and old["since"] <= g.until and g.since <= old["until"]
+                for old in s.gaps
+            )
+            if g.channel in s.channels and not overlaps:
+                s.record_gap(g.channel, g.since, g.until, g.reason)
+                done["gaps"] += 1
+        s.close_after_interruption(
+            {n: c for n, c in counters.items() if n in s.channels},
+            max(ended_at, s.started_at),
+            by,
+            reason,
+            journal,
+        )
+
+    session = app.edit(session_id, SensorSession, close)
+    return ClosedSession(session, done["chunks"], done["gaps"])
+
+
 # ---------------------------------------------------------------------- reading
 
 

@@ -3,8 +3,12 @@
 Each sensor gets a pseudo-terminal in raw mode and a stable symlink (``DIR/gps``,
 ``DIR/imu``…) that drivers open like ``/dev/serial/by-id/…``: unplugging closes
 the terminal, replugging opens a new one and moves the link, as udev does.
+Each channel runs one model (``SIMULATED``: the GPS as NMEA or u-blox UBX, the
+particulate sensor as a PMS5003, an SDS011 or an SPS30), chosen by the scenario
+(``gps_model``, ``pm_model``) or by ``models``; ``ground_truth.json`` names them.
 Streaming sensors are written by one thread each, paced by the scenario's
-clock divided by ``speed``; polled sensors answer what they are sent.
+clock divided by ``speed``; the others (``streams.Responder``) read what the
+driver writes and answer it, and may talk unasked on the same clock.
 """
 
 from __future__ import annotations
@@ -25,17 +29,39 @@ from pathlib import Path
 from drivers.simulator import streams
 from drivers.simulator.scenario import Field
 
-STREAMING: dict[str, Callable[[Field], Iterator[streams.TimedBytes]]] = {
-    "gps": streams.gps_stream,
-    "imu": streams.imu_stream,
-    "pm": streams.pm_stream,
-    "thermal": streams.thermal_stream,
+Source = Iterator[streams.TimedBytes] | streams.Responder
+"""What a simulated sensor is: a stream of timed bytes, or a responder."""
+
+SIMULATED: dict[str, dict[str, Callable[[Field], Source]]] = {
+    "gps": {"nmea": streams.gps_stream, "ubx": streams.UbxReceiver},
+    "imu": {"witmotion": streams.imu_stream},
+    "pm": {
+        "pms5003": streams.pm_stream,
+        "sds011": streams.Sds011Sensor,
+        "sps30": streams.Sps30Sensor,
+    },
+    "modem": {"at": streams.ModemResponder},
+    "thermal": {"mcu90640": streams.thermal_stream},
+    "probe": {"modbus": streams.ProbeResponder},
 }
-POLLED: dict[str, Callable[[Field], streams.ModemResponder | streams.ProbeResponder]] = {
-    "modem": streams.ModemResponder,
-    "probe": streams.ProbeResponder,
-}
-SENSORS = (*STREAMING, *POLLED)
+"""Channel → model name (as ``drivers.sensors`` names them) → what simulates it."""
+SENSORS = tuple(SIMULATED)
+
+
+def choose_models(f: Field, models: dict[str, str] | None = None) -> dict[str, str]:
+    """The model of each channel: ``models`` first, then the scenario's, then the first one."""
+    chosen = {kind: next(iter(choices)) for kind, choices in SIMULATED.items()}
+    chosen.update(gps=f.scenario.gps_model, pm=f.scenario.pm_model)
+    chosen.update(models or {})
+    for kind, name in chosen.items():
+        if kind not in SIMULATED:
+            raise ValueError(f"unknown sensor {kind!r}: one of {', '.join(SIMULATED)}")
+        if name not in SIMULATED[kind]:
+            raise ValueError(
+                f"the {kind} sensor cannot be simulated as {name!r}: "
+                f"one of {', '.join(SIMULATED[kind])}"
+            )
+    return chosen
 
 
 @dataclass
@@ -128,12 +154,16 @@ class Simulator:
         speed: float = 1.0,
         faults: dict[str, Faults] | None = None,
         seed: int = 7,
+        models: dict[str, str] | None = None,
     ) -> None:
         unknown = set(sensors) - set(SENSORS)
         if unknown:
             raise ValueError(f"unknown sensors: {', '.join(sorted(unknown))}")
         if speed <= 0:
             raise ValueError("speed must be positive")
+        self.models = {k: m for k, m in choose_models(f, models).items() if k in sensors}
+        """The model each simulated channel runs (``drivers.sensors`` names)."""
+        self.sources = {name: SIMULATED[name][self.models[name]](f) for name in sensors}
         self.field = f
         self.directory = directory
         self.speed = speed
@@ -147,7 +177,10 @@ class Simulator:
         self._threads: list[threading.Thread] = []
         self._t0 = 0.0
         self._lock = threading.Lock()
-        self._streaming_left = sum(name in STREAMING for name in sensors)
+        self._streaming_left = sum(
+            not isinstance(src, streams.Responder) or src.next_emit_s() is not None
+            for src in self.sources.values()
+        )
         self.finished = threading.Event()
 
     # ------------------------------------------------------------------ the clock
@@ -167,14 +200,16 @@ class Simulator:
         """Open every port, write ``ports.json`` and ``ground_truth.json``, start the threads."""
         for port in self.ports.values():
             port.plug()
+        truth = {**self.field.truth, "models": self.models}
         (self.directory / "ground_truth.json").write_text(
-            json.dumps(self.field.truth, indent=2), encoding="utf-8"
+            json.dumps(truth, indent=2), encoding="utf-8"
         )
         paths = {name: str(port.link) for name, port in self.ports.items()}
         (self.directory / "ports.json").write_text(json.dumps(paths, indent=2), encoding="utf-8")
         self._t0 = time.monotonic()
         for name, port in self.ports.items():
-            target = self._stream if name in STREAMING else self._respond
+            responds = isinstance(self.sources[name], streams.Responder)
+            target = self._respond if responds else self._stream
             thread = threading.Thread(target=target, args=(port,), name=f"sim-{name}", daemon=True)
             thread.start()
             self._threads.append(thread)
@@ -192,39 +227,61 @@ class Simulator:
         return self.finished.wait(timeout_s)
 
     def _fault_window(self, port: SimulatedPort, t_s: float) -> None:
-        """Unplug and replug at the configured scenario times."""
+        """Unplug and replug at the configured scenario times (a responder loses power)."""
         f = port.faults
         if f.unplug_at_s is None:
             return
         if port.plugged and f.unplug_at_s <= t_s < f.unplug_at_s + f.unplugged_for_s:
             port.unplug()
             port.unplugs.append((t_s, f.unplug_at_s + f.unplugged_for_s))
+            source = self.sources[port.name]
+            if isinstance(source, streams.Responder):
+                source.power_cycle()
         elif not port.plugged and t_s >= f.unplug_at_s + f.unplugged_for_s:
             port.plug()
 
-    def _stream(self, port: SimulatedPort) -> None:
-        for t_s, data in STREAMING[port.name](self.field):
-            if not self._wait_until(t_s):
-                return
-            self._fault_window(port, t_s)
-            port.send(port.faults.corrupt(data, self.rng))
+    def _stream_ended(self) -> None:
         with self._lock:
             self._streaming_left -= 1
             if self._streaming_left == 0:
                 self.finished.set()
 
+    def _stream(self, port: SimulatedPort) -> None:
+        source = self.sources[port.name]
+        assert not isinstance(source, streams.Responder)
+        for t_s, data in source:
+            if not self._wait_until(t_s):
+                return
+            self._fault_window(port, t_s)
+            port.send(port.faults.corrupt(data, self.rng))
+        self._stream_ended()
+
     def _respond(self, port: SimulatedPort) -> None:
-        responder = POLLED[port.name](self.field)
+        """Answer what the driver writes; send what the sensor says unasked when it is due."""
+        device = self.sources[port.name]
+        assert isinstance(device, streams.Responder)
+        talking = device.next_emit_s() is not None
         while not self._stop.is_set():
             t_s = self.now_s()
             self._fault_window(port, t_s)
+            if talking:
+                said = device.emit(t_s)
+                if said:
+                    port.send(port.faults.corrupt(said, self.rng))
+                if device.next_emit_s() is None:
+                    talking = False
+                    self._stream_ended()
             if not port.plugged:
                 self._stop.wait(0.01)
                 continue
+            wait_s = 0.05
+            due = device.next_emit_s()
+            if due is not None:
+                wait_s = min(wait_s, max(0.0, due / self.speed - (time.monotonic() - self._t0)))
             try:
-                ready, _, _ = select.select([port.master], [], [], 0.05)
+                ready, _, _ = select.select([port.master], [], [], wait_s)
                 received = os.read(port.master, 4096) if ready else b""
             except OSError:
                 received = b""
             if received:
-                port.send(port.faults.corrupt(responder.reply(received, self.now_s()), self.rng))
+                port.send(port.faults.corrupt(device.reply(received, self.now_s()), self.rng))

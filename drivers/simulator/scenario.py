@@ -99,6 +99,10 @@ class Scenario:
     imu_hz: float = 100.0
     gps_hz: float = 10.0
     imu_noise_g: float = 0.004
+    gps_model: str = "nmea"
+    """What the GPS speaks: ``nmea`` (GGA and RMC) or ``ubx`` (u-blox NAV-PVT)."""
+    pm_model: str = "pms5003"
+    """The particulate sensor: ``pms5003``, ``sds011`` or ``sps30`` (same levels for each)."""
 
     @classmethod
     def load(cls, path: Path) -> Scenario:

@@ -281,3 +281,51 @@ def test_simulate_prints_its_ports_and_stops_on_ctrl_c(tmp_path: Path) -> None:
         if child.poll() is None:
             child.kill()
             child.wait()
+
+
+@pytest.mark.slow
+def test_simulated_ubx_and_sps30_are_detected_then_recorded_with_their_models(
+    tmp_path: Path,
+) -> None:
+    """The technician's way: simulate, detect, record what detection named (KIND:MODEL@BAUD)."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "console.cli", "simulate", "--dir", str(tmp_path / "sim"),
+         "--speed", "5", "--sensors", "gps,pm", "--gps", "ubx", "--pm", "sps30", "--json"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        line = child.stdout.readline() if child.stdout else ""
+        assert line, child.stderr.read() if child.stderr else ""
+        started = json.loads(line)
+        assert started["models"] == {"gps": "ubx", "pm": "sps30"}
+        truth = json.loads((tmp_path / "sim" / "ground_truth.json").read_text())
+        assert truth["models"] == started["models"]
+        code, out, _ = run(
+            "sensors", "detect", "--no-system", "--listen", "1", "--json",
+            str(tmp_path / "sim" / "ports.json"),
+        )  # fmt: skip
+        assert code == 0
+        found = {r["url"]: r for r in json.loads(out)}
+        gps, pm = found[started["ports"]["gps"]], found[started["ports"]["pm"]]
+        assert (gps["sensor"], gps["model"], gps["found"]["how"]) == ("gps", "ubx", "listened")
+        assert (pm["sensor"], pm["model"], pm["found"]["how"]) == ("pm", "sps30", "queried")
+        store = tmp_path / "van.sqlite"
+        channels = [f"{r['sensor']}:{r['model']}@{r['baudrate']}={r['url']}" for r in (gps, pm)]
+        code, out, err = run(
+            "--store", str(store), "record", "--vehicle", "VAN-12", "--duration", "3",
+            "--chunk-seconds", "1", "--json", *channels,
+        )  # fmt: skip
+    finally:
+        child.send_signal(signal.SIGINT)
+        child.wait(timeout=20)
+    assert code == 0, err
+    summary = json.loads(out[out.index("{") :])
+    app = Maillage(StoreLocation.parse(str(store)))
+    session = app.get(UUID(summary["session"]), SensorSession)
+    assert session.status == "stopped"
+    gps_counts, pm_counts = session.counters["gps"], session.counters["pm"]
+    assert gps_counts["frames"] > 50 and gps_counts["checksum_errors"] == 0
+    # The SPS30 was started, then read about once a second (3 s recorded): its own period.
+    assert 3 <= pm_counts["frames"] <= 8 and pm_counts["checksum_errors"] == 0
+    assert pm_counts["polls_unanswered"] == 0
+    app.close()

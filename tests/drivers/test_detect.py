@@ -82,3 +82,43 @@ def test_a_silent_port_gets_only_read_only_queries() -> None:
 def test_a_port_that_cannot_be_opened_says_why(tmp_path: Path) -> None:
     result = detect_port(str(tmp_path / "ttyUSB9"), listen_s=0.1)
     assert result.found is None and "could not open port" in result.error
+
+
+def test_alternative_models_are_named_on_simulated_ports(tmp_path: Path) -> None:
+    """u-blox UBX and an active SDS011 by listening; an SPS30 and an SDS011 in query mode by
+    their read-only queries (device information, "query data") — none is configured."""
+    f = build_field(SHORT)
+    models = {"gps": "ubx", "pm": "sds011"}
+    streaming = Simulator(f, tmp_path / "a", ("gps", "pm"), speed=5, models=models)
+    polled = Simulator(f, tmp_path / "b", ("pm",), speed=5, models={"pm": "sps30"})
+    quiet = Simulator(f, tmp_path / "c", ("pm",), speed=5, models={"pm": "sds011"})
+    quiet.sources["pm"].active = False  # left in query mode: it says nothing unasked
+    sims = (streaming, polled, quiet)
+    urls = {}
+    try:
+        for sim, key in zip(sims, ("a", "b", "c"), strict=True):
+            urls.update({f"{key}-{name}": path for name, path in sim.start().items()})
+        found_on = detect(list(urls.values()), include_system=False, listen_s=1.0)
+        results = {r.url: r for r in found_on}
+    finally:
+        for sim in sims:
+            sim.stop()
+    expected = {
+        "a-gps": ("gps", "ubx", "listened", 9600),
+        "a-pm": ("pm", "sds011", "listened", 9600),
+        "b-pm": ("pm", "sps30", "queried", 115200),
+        "c-pm": ("pm", "sds011", "queried", 9600),
+    }
+    for key, (channel, model, how, baud) in expected.items():
+        found = results[urls[key]].found
+        assert found is not None, f"{key}: {results[urls[key]].candidates}"
+        named = (found.channel, found.model, found.how, found.baudrate)
+        assert named == (channel, model, how, baud)
+        assert found.confidence >= 0.75
+    # Detection only asked: the SPS30 was never started, the SDS011 never switched.
+    assert not polled.sources["pm"].measuring
+    assert set(polled.sources["pm"].requests) == {sps30.CMD_DEVICE_INFO}
+    assert not quiet.sources["pm"].active
+    assert {c for c, _ in quiet.sources["pm"].commands} == {sds011.CMD_QUERY}
+    assert all(not setting for _, setting in quiet.sources["pm"].commands)
+    assert streaming.sources["gps"].configured == []

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from drivers.channel import FrameRing, Gap, Poller, PortReader
-from drivers.codecs import at_modem, modbus, nmea, pms5003, sds011, thermal, witmotion
+from drivers.codecs import at_modem, modbus, nmea, pms5003, sds011, sps30, thermal, ubx, witmotion
 from drivers.codecs.nmea import encode_sentence
 from drivers.sensors import MODELS, default_model, model
 from drivers.simulator.ports import Faults, Simulator
@@ -243,6 +243,31 @@ def test_the_poller_waits_for_replies_and_counts_silence() -> None:
     assert streaming.next_command(0.0) is None  # nothing to poll, no reply awaited
 
 
+def test_a_sensor_that_may_stream_is_polled_only_when_silent() -> None:
+    """An SDS011 in active mode streams (never asked); in query mode it is asked each period
+    once it has been silent for ``poll_when_silent_s``."""
+    m = model("sds011")
+    assert (m.poll_period_s, m.poll_when_silent_s) == (1.0, 1.5)
+    poller = Poller(m, period_s=m.poll_period_s)
+    reading = sds011.SdsReading(8.0, 12.8, 0x1234)
+    assert poller.next_command(0.0) is None  # just connected: listen first
+    for t in (1.0, 2.0, 3.0, 4.0):  # a reading a second: it streams, nothing is sent
+        assert poller.next_command(t) is None
+        poller.heard([reading])  # (the reader hears right after it asked for a command)
+    assert poller.next_command(5.4) is None
+    assert poller.next_command(5.6) == sds011.query_data()  # silent for 1.5 s: ask
+    assert poller.next_command(6.0) is None  # the period has not passed
+    assert poller.next_command(6.7) == sds011.query_data()  # no answer: ask again each period
+    poller.heard([reading])
+    assert poller.next_command(7.8) is None and poller.next_command(8.3) == sds011.query_data()
+    assert poller.unanswered == 0  # "query data" is not a command that waits for a reply
+
+    sps = Poller(model("sps30"), period_s=1.0, reply_timeout_s=1.0)
+    assert sps.next_command(0.0) == sps30.start_measurement()
+    sps.heard([sps30.Sps30Ack(sps30.CMD_START)])
+    assert sps.next_command(0.1) == sps30.read_values()
+
+
 def test_the_ring_buffer_keeps_the_newest_frames() -> None:
     ring = FrameRing(4)
     ring.push([1, 2, 3])
@@ -274,3 +299,5 @@ def test_no_model_sends_a_command_that_changes_saved_configuration() -> None:
                 assert command[3] == 0, "SDS011 commands only query (D2 = 0)"
             if m.name == "at":
                 assert b"&W" not in command and b"+IPR" not in command  # no save, no baud
+            if m.name == "ubx":  # CFG-MSG only (kept in RAM): no CFG-CFG save, no CFG-PRT baud
+                assert command[2:4] == bytes(ubx.CFG_MSG), command
