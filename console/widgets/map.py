@@ -214,11 +214,17 @@ class SegmentMap(Widget, can_focus=True):
         return Strip(segments, width)
 
 
+def midpoint(place: dict[str, Any]) -> tuple[float, float]:
+    """The middle of a segment (latitude, longitude in degrees)."""
+    return (place["lat0"] + place["lat1"]) / 2, (place["lon0"] + place["lon1"]) / 2
+
+
 def describe(place: dict[str, Any] | None, indicator: str) -> str:
     """The selected segment's values in one or two lines."""
     if place is None:
         return "no processed segment yet: run 'maillage sessions process SESSION'"
-    parts = [f"segment {place['place']} · {place.get('passes', 0)} passes"]
+    lat, lon = midpoint(place)
+    parts = [f"segment {place['place']} at {lat:.5f}, {lon:.5f} · {place.get('passes', 0)} passes"]
     for name, unit in (
         ("iri_m_per_km", "m/km IRI"),
         ("pm25_ugm3", "µg/m³ PM2.5"),

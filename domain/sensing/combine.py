@@ -47,6 +47,15 @@ def _trend_per_year(t_s: list[float], values: list[float]) -> float | None:
     return round(float(slope), 4)
 
 
+def segment_length_m(results: dict[str, Any], level: str) -> float:
+    """The length of one segment of ``level`` in these results (10 m or 100 m by default)."""
+    if level != "segments_long":
+        return float(results["segment_m"])
+    if "long_segment_m" in results:
+        return float(results["long_segment_m"])
+    return float(results["segment_m"] * results["parameters"]["rollup"])
+
+
 def combine(sessions: list[SessionResults], level: str = "segments_long") -> list[dict[str, Any]]:
     """Places with, per indicator, ``latest``, ``mean``, ``trend_per_year`` and ``passes``.
 
@@ -63,9 +72,7 @@ def combine(sessions: list[SessionResults], level: str = "segments_long") -> lis
             index.append(i)
     if not lat:
         return []
-    seg_m = ordered[0].results["segment_m"] * (
-        ordered[0].results["parameters"]["rollup"] if level == "segments_long" else 1
-    )
+    seg_m = segment_length_m(ordered[0].results, level)
     clusters = potholes.cluster_detections(
         np.array(lat), np.array(lon), radius_m=seg_m / 2, session=np.array(owner)
     )

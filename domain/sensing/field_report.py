@@ -58,7 +58,7 @@ class FieldReport(MaillageAggregate):
         lat_deg: float,
         lon_deg: float,
         by: str,
-        count: int | None = None,
+        count: float | None = None,
         note: str = "",
     ) -> FieldReport:
         """Check and record a report; a pedestrian count needs its count (others default to 1)."""
@@ -69,8 +69,10 @@ class FieldReport(MaillageAggregate):
         ):
             raise InvalidInputError(f"{lat_deg},{lon_deg} is not a position on Earth")
         if kind == "pedestrian_count" and count is None:
-            raise InvalidInputError("a pedestrian count needs --count")
-        n = 1 if count is None else count
+            raise InvalidInputError("a pedestrian count needs the number counted (--count)")
+        if count is not None and not float(count).is_integer():
+            raise InvalidInputError(f"count {count} must be a whole number")
+        n = 1 if count is None else int(count)
         if not 0 <= n <= MAX_COUNT:
             raise InvalidInputError(f"count {n} must be between 0 and {MAX_COUNT}")
         if len(note) > MAX_NOTE_CHARS or any(ord(c) < 32 for c in note):
@@ -80,6 +82,21 @@ class FieldReport(MaillageAggregate):
         if not by.strip():
             raise InvalidInputError("a report needs the name of who made it")
         return cls(kind, float(lat_deg), float(lon_deg), n, note.strip(), by.strip(), clock.now())
+
+
+def record_report(
+    app: Maillage,
+    kind: str,
+    lat_deg: float,
+    lon_deg: float,
+    by: str,
+    count: float | None = None,
+    note: str = "",
+) -> FieldReport:
+    """Record a field report (``maillage reports add`` and the map screen both come here)."""
+    report = FieldReport.report(kind, lat_deg, lon_deg, by, count, note)
+    app.save(report)
+    return report
 
 
 REPORTED_TOPIC = get_topic(FieldReport.Reported)

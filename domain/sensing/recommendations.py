@@ -72,6 +72,32 @@ class Context:
     homes: Sequence[tuple[float, float]] = ()
 
 
+REPORTS_MARGIN_M = 500.0
+"""Reports carry a position, not a municipality: for one municipality's recommendations,
+those within this distance of its segments' bounding box count."""
+
+
+def reports_near(
+    reports: Sequence[ReportPoint],
+    places: Sequence[dict[str, Any]],
+    margin_m: float = REPORTS_MARGIN_M,
+) -> list[ReportPoint]:
+    """The reports within ``margin_m`` of the places' bounding box (none without places)."""
+    if not places:
+        return []
+    lats = [p[k] for p in places for k in ("lat0", "lat1")]
+    lons = [p[k] for p in places for k in ("lon0", "lon1")]
+    dlat = math.degrees(margin_m / EARTH_RADIUS_M)
+    widest = max(abs(min(lats)), abs(max(lats))) + dlat
+    dlon = dlat / max(math.cos(math.radians(min(widest, 89.9))), 1e-6)
+    return [
+        r
+        for r in reports
+        if min(lats) - dlat <= r.lat_deg <= max(lats) + dlat
+        and min(lons) - dlon <= r.lon_deg <= max(lons) + dlon
+    ]
+
+
 def _xy(lat: npt.ArrayLike, lon: npt.ArrayLike, lat0: float) -> tuple[np.ndarray, np.ndarray]:
     """Local east/north metres (equirectangular: metre-accurate over a town)."""
     la, lo = np.radians(np.asarray(lat, dtype=float)), np.radians(np.asarray(lon, dtype=float))

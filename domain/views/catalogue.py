@@ -12,6 +12,7 @@ from domain.views.devices import (
     ShipmentsView,
 )
 from domain.views.meals import BeneficiariesView, RoundsView, WelfareAlertsView
+from domain.views.segments import SegmentsView
 from domain.views.view import View
 
 
@@ -28,4 +29,5 @@ def all_views() -> list[View]:
         BeneficiariesView(),
         RoundsView(),
         WelfareAlertsView(),
+        SegmentsView(),
     ]

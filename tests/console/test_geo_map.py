@@ -1,4 +1,6 @@
-"""The map screen: one widget drawing segments, pan, zoom, indicator and selection."""
+"""The map screen: one widget drawing segments, pan, zoom, indicator and selection; segments
+read from the segments view; field reports recorded at the selected segment (not by an
+auditor)."""
 
 from __future__ import annotations
 
@@ -6,14 +8,26 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App
+from textual.pilot import Pilot
 
 from console import settings as settings_mod
 from console.app import MaillageApp
 from console.opening import open_store
+from console.screens.form import FormScreen
 from console.screens.geo import MapScreen
-from console.widgets.map import BACKGROUND, SegmentMap, class_colour
+from console.widgets.map import BACKGROUND, SegmentMap, class_colour, midpoint
+from domain.application import Maillage
+from domain.clock import FixedClock
+from domain.sensing import service
+from domain.sensing.field_report import REPORTED_TOPIC, FieldReport
+from domain.sensing.processing import results_bytes
+from domain.sensing.results_store import keep_results
+from domain.sensing.sensor_session import SensorSession
+from domain.store import StoreLocation
 from domain.views.catalogue import all_views
 from domain.views.projector import Projector
+
+from .test_app import make_app, wait_for
 
 
 def places() -> list[dict[str, Any]]:
@@ -83,11 +97,113 @@ async def test_open_map_from_the_palette_with_no_processed_session(tmp_path: Pat
         projector.catch_up()
     app = MaillageApp(settings, store)
     async with app.run_test(size=(100, 30)) as pilot:
-        app.action_open_map()
+        screen = await open_map(app, pilot)
+
+        def selection() -> str:
+            return str(screen.query_one("#map-selection").render())
+
+        await wait_for(pilot, lambda: selection() != "", "the selection line")
+        assert "no processed segment" in selection()
+        assert screen.check_action("field_report", ()) is None  # nowhere to report at
+
+
+# ---------------------------------------------------------------------- from the store
+
+CHUNK = "c" * 64
+
+
+def processed_store(tmp_path: Path) -> Path:
+    """A store with one session processed into the three segments of ``places()``."""
+    store = tmp_path / "map.sqlite"
+    app = Maillage(StoreLocation.parse(str(store)))
+    s = service.start_session(app, "VAN-12", {"imu": ("imu", "/dev/ttyUSB0")}, "v.j", by="tech")
+    service.record_chunk(app, s.id, 0, CHUNK, 10, 0, 100, s.started_at, s.started_at)
+    service.stop_session(app, s.id, {"imu": {"frames": 10}})
+    cols = {k: [p[k] for p in places()] for k in ("lat0", "lon0", "lat1", "lon1")}
+    long = {
+        "from_m": [0.0, 100.0, 200.0], **cols,
+        "iri_m_per_km": [p["iri_m_per_km"]["latest"] for p in places()],
+    }  # fmt: skip
+    results = {"segment_m": 10.0, "long_segment_m": 100.0, "segments": {}, "segments_long": long}
+    sha = keep_results(app.location, results_bytes(results))[0]
+    app.edit(
+        s.id,
+        SensorSession,
+        lambda x: x.record_processing(
+            "t", {}, [{"seq": 0, "sha256": CHUNK}], sha, "v.j.results.json", {}, "tech", "37261"
+        ),
+    )
+    with Projector(app, all_views()) as projector:  # as a console left them
+        projector.catch_up()
+    app.close()
+    return store
+
+
+def reports(app: MaillageApp) -> list[FieldReport]:
+    found = app.store.recorder.select_notifications(1, 100, topics=[REPORTED_TOPIC])
+    return [app.store.get(n.originator_id, FieldReport) for n in found]
+
+
+async def open_map(app: MaillageApp, pilot: Pilot) -> MapScreen:
+    app.action_open_map()
+    await wait_for(pilot, lambda: bool(app.screen.query("#segment-map")), "the map")
+    assert isinstance(app.screen, MapScreen)
+    return app.screen
+
+
+def notified(app: MaillageApp, text: str) -> bool:
+    return any(text in n.message for n in app._notifications)
+
+
+async def test_a_field_report_is_recorded_at_the_selected_segment(
+    tmp_path: Path, fixed_clock: FixedClock
+) -> None:
+    app = make_app(processed_store(tmp_path))
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_map(app, pilot)
+        view = screen.query_one(SegmentMap)
+        assert len(view.places) == 3  # the view's segments, no journal folder given
+        await pilot.press("n")
+        await wait_for(pilot, lambda: screen.selected_place is view.places[1], "the selection")
+        lat, lon = midpoint(view.places[1])
+        assert screen.check_action("field_report", ()) is True
+        assert app.active_bindings["f"].enabled
+
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the report form")
+        app.screen.query_one("#form-kind").value = "pedestrian_count"
+        app.screen.query_one("#form-count").focus()
+        await pilot.press(*"120", "enter")
+        await wait_for(pilot, lambda: len(reports(app)) == 1, "the report in the store")
+        [report] = reports(app)
+        assert (report.kind, report.count, report.by) == ("pedestrian_count", 120, "claire")
+        assert (report.lat_deg, report.lon_deg) == (lat, lon)
+        assert report.at == fixed_clock.now()
+        await wait_for(pilot, lambda: notified(app, "pedestrian count reported"), "the notice")
+        assert app.screen is screen
+
+        # a pedestrian count without its count is refused: a notification, nothing recorded
+        await pilot.press("f")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the report form")
+        app.screen.query_one("#form-kind").value = "pedestrian_count"
+        app.screen.query_one("#form-note").focus()
+        await pilot.press(*"school exit", "enter")
+        await wait_for(pilot, lambda: notified(app, "needs the number counted"), "the refusal")
+        await app.workers.wait_for_complete()
+        assert len(reports(app)) == 1
+
+
+async def test_an_auditor_sees_the_field_report_binding_disabled(
+    tmp_path: Path, fixed_clock: FixedClock
+) -> None:
+    app = make_app(processed_store(tmp_path), role="auditor")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await open_map(app, pilot)
+        await wait_for(pilot, lambda: screen.selected_place is not None, "the selection")
+        assert screen.check_action("field_report", ()) is None
+        assert app.active_bindings["f"].enabled is False
+        await pilot.press("f")
+        await app.workers.wait_for_complete()
         await pilot.pause()
-        for _ in range(50):
-            if app.screen.query("#segment-map"):
-                break
-            await pilot.pause(0.05)
-        assert isinstance(app.screen, MapScreen)
-        assert "no processed segment" in str(app.screen.query_one("#map-selection").render())
+        assert app.screen is screen  # no form opened
+        assert reports(app) == []

@@ -177,6 +177,9 @@ def test_process_export_recommend_from_the_command_line(
         app, service.find_session(app, sid), path, "tech"
     )
     assert recorded and target.exists()
+    assert (
+        target == tmp_path / "results" / f"{hashlib.sha256(target.read_bytes()).hexdigest()}.json"
+    )
     done = session.latest_processing
     assert done is not None
     assert done["results_sha256"] == hashlib.sha256(target.read_bytes()).hexdigest()
@@ -192,23 +195,21 @@ def test_process_export_recommend_from_the_command_line(
     assert usage.value.code == 2
     assert main(["reports", "add", "--kind", "pedestrian_count", "--at", "47.39,0.69",
                  "--by", "Ann", *base]) == 2  # fmt: skip
-    assert "needs --count" in capsys.readouterr().err
+    assert "needs the number counted (--count)" in capsys.readouterr().err
     assert main(["reports", "add", "--kind", "pedestrian_count", "--at", "47.3895,0.6952",
                  "--count", "400", "--by", "Ann", "--json", *base]) == 0  # fmt: skip
     capsys.readouterr()
 
+    # the segments come from the segments view: no journal folder is needed any more
     geo = tmp_path / "segments.geojson"
-    journals = ["--journal-dir", str(path.parent)]
-    assert (
-        main(["geo", "export", "--format", "geojson", "--output", str(geo), *journals, *base]) == 0
-    )
+    assert main(["geo", "export", "--format", "geojson", "--output", str(geo), *base]) == 0
     doc = json.loads(geo.read_text())
     assert doc["type"] == "FeatureCollection"
     assert 40 <= len(doc["features"]) <= 46  # 46 segments of 100 m; the loop closes on itself
     lon, lat = doc["features"][0]["geometry"]["coordinates"][0]
     assert 0.6 < lon < 0.7 and 47.3 < lat < 47.4  # RFC 7946: longitude first
     out = tmp_path / "report.html"
-    assert main(["geo", "export", "--format", "html", "--output", str(out), *journals, *base]) == 0
+    assert main(["geo", "export", "--format", "html", "--output", str(out), *base]) == 0
     page = out.read_text()
     assert (
         "<svg" in page
@@ -216,7 +217,7 @@ def test_process_export_recommend_from_the_command_line(
         and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
     )
     capsys.readouterr()
-    assert main(["geo", "recommend", "--json", "--budget", "20000", *journals, *base]) == 0
+    assert main(["geo", "recommend", "--json", "--budget", "20000", *base]) == 0
     recs = json.loads(capsys.readouterr().out)
     roads = [r for r in recs if r["rule"] == "road_maintenance"]
     assert roads and all(r["reasons"] for r in roads)

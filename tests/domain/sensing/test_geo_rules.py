@@ -14,8 +14,14 @@ from domain.application import Maillage
 from domain.errors import InvalidInputError
 from domain.sensing.combine import SessionResults, combine
 from domain.sensing.exports import csv_text, geojson, html_report
-from domain.sensing.field_report import FieldReport, ReportPoint, iter_reports
-from domain.sensing.recommendations import Context, default_rules, parse_rules, recommend
+from domain.sensing.field_report import FieldReport, ReportPoint, iter_reports, record_report
+from domain.sensing.recommendations import (
+    Context,
+    default_rules,
+    parse_rules,
+    recommend,
+    reports_near,
+)
 from domain.store import StoreLocation
 
 DAY = 86400.0
@@ -139,8 +145,32 @@ def test_field_reports_are_recorded_and_read_back(app: Maillage) -> None:
     assert [(r.kind, r.count) for r in got] == [("pedestrian_count", 120), ("illegal_dumping", 1)]
     for bad in (
         dict(kind="graffiti"), dict(lat_deg=91.0), dict(kind="pedestrian_count", count=None),
-        dict(count=-1), dict(note="two\nlines"), dict(by=" "),
+        dict(count=-1), dict(note="two\nlines"), dict(by=" "), dict(count=2.5),
     ):  # fmt: skip
         args = {"kind": "failing_signage", "lat_deg": 47.0, "lon_deg": 0.6, "by": "Ann", "count": 1}
         with pytest.raises(InvalidInputError):
             FieldReport.report(**{**args, **bad})  # type: ignore[arg-type]
+
+
+def test_record_report_checks_then_saves(app: Maillage) -> None:
+    report = record_report(app, "pedestrian_count", 47.39, 0.68, "Ann", 35.0, "market")
+    assert (report.count, type(report.count)) == (35, int)
+    with pytest.raises(InvalidInputError, match="whole number"):
+        record_report(app, "pedestrian_count", 47.39, 0.68, "Ann", 3.5)
+    assert [(r.kind, r.count) for r in iter_reports(app)] == [("pedestrian_count", 35)]
+
+
+def test_reports_near_a_municipalitys_segments() -> None:
+    """Reports carry no municipality: those around its segments' bounding box count."""
+    places = _places()  # 47.39 N, 0.680 to 0.6853 E
+    at = datetime(2026, 3, 2, tzinfo=UTC)
+
+    def point(lat: float, lon: float) -> ReportPoint:
+        return ReportPoint("illegal_dumping", lat, lon, 1, at)
+
+    inside, close = point(47.39, 0.682), point(47.394, 0.689)  # ~450 m north-east of the end
+    far_north, far_east = point(47.40, 0.682), point(47.39, 0.70)  # 1.1 km, 1.1 km away
+    assert reports_near([inside, close, far_north, far_east], places) == [inside, close]
+    assert reports_near([inside], places, margin_m=0.0) == [inside]
+    assert reports_near([close], places, margin_m=100.0) == []
+    assert reports_near([inside], []) == []
