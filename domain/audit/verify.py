@@ -138,13 +138,21 @@ class _Tables:
     """Reads event rows ``(id, originator, version, topic, state)`` and link rows
     ``(id, prev_id, link)`` where a condition holds, in id order.
 
-    On PostgreSQL each row comes as its id and one ``bytea`` packing the other
-    fields, read in binary format and unpacked here: pure-Python psycopg spends
-    most of its time per value fetched, so this reads 3-4 times faster.
+    On PostgreSQL a page of rows comes as one ``bytea``: the server frames each
+    row's raw values (id, then the fields with their lengths, as PostgreSQL's own
+    binary send functions give them) and joins the page, read in binary format and
+    unpacked here. Pure-Python psycopg spends most of its time per value and per
+    row fetched, so one value per page reads several times faster than one value
+    per row (measured: 4x the wall time, 15x the client's CPU time, for 200,000
+    events). The server only frames what it stores: every link is still
+    recomputed here, by ``chain_links``.
     """
 
-    def __init__(self, conn: ViewConnection, events_table: str) -> None:
+    def __init__(
+        self, conn: ViewConnection, events_table: str, page_rows: int = BATCH_SIZE
+    ) -> None:
         self.conn = conn
+        self.page_rows = page_rows
         if conn.kind == "sqlite":
             self.nid = "rowid"
             self._events = (
@@ -153,45 +161,131 @@ class _Tables:
             self._links = f"SELECT notification_id, prev_id, link FROM {CHAIN_TABLE}"
             return
         self.nid = "notification_id"
+        # A row with a NULL field (raw SQL) comes as its id and a 0 byte: reported as modified.
+        # Pages are joined in the subquery's order, which the unpacking checks (and restores
+        # if need be), rather than sorted again by the aggregate: half the server's time.
+        # ``textsend`` gives the topic in the client's encoding, UTF-8 as the chain hashes
+        # it; ``convert_to`` says so explicitly but costs as much again.
+        utf8 = str((conn.fetchone("SHOW client_encoding") or ("",))[0]).upper() in ("UTF8", "UTF-8")
+        topic = "textsend(topic)" if utf8 else "convert_to(topic, 'UTF8')"
         self._events = (
-            "SELECT notification_id, uuid_send(originator_id) || int8send(originator_version)"
-            " || int4send(octet_length(convert_to(topic, 'UTF8'))) || convert_to(topic, 'UTF8')"
-            f" || state FROM {events_table}"
+            "SELECT string_agg(int8send(notification_id) || COALESCE('\\x01'::bytea"
+            " || uuid_send(originator_id) || int8send(originator_version)"
+            " || int4send(octet_length(topic)) || int4send(octet_length(state)) || topic || state,"
+            " '\\x00'::bytea), ''::bytea) FROM (SELECT notification_id, originator_id,"
+            f" originator_version, {topic} AS topic, state FROM {events_table}"
+            " WHERE {where} ORDER BY notification_id{limit}) page"
         )
-        self._links = f"SELECT notification_id, int8send(prev_id) || link FROM {CHAIN_TABLE}"
-
-    def _fetch(self, statement: str, params: Sequence[Any]) -> Rows:
-        if self.conn.kind == "sqlite":
-            return self.conn.fetchall(statement, params)
-        with self.conn.raw.cursor(binary=True) as cur:
-            return list(cur.execute(statement.replace("?", "%s"), params).fetchall())
+        self._links = (
+            "SELECT string_agg(int8send(notification_id) || COALESCE('\\x01'::bytea"
+            " || int8send(prev_id) || int4send(octet_length(link)) || link, '\\x00'::bytea),"
+            " ''::bytea) FROM (SELECT notification_id, prev_id, link"
+            f" FROM {CHAIN_TABLE} WHERE {{where}} ORDER BY notification_id{{limit}}) page"
+        )
 
     def events(self, where: str, params: Sequence[Any], limit: str = "") -> Rows:
-        rows = self._fetch(f"{self._events} WHERE {where} ORDER BY {self.nid}{limit}", params)
         if self.conn.kind == "sqlite":
-            return rows
-        out: Rows = []
-        for n, packed in rows:
-            if packed is None:  # a NULL field (raw SQL): reported as modified
-                out.append((n, None, None, None, None))
-                continue
-            top = 28 + int.from_bytes(packed[24:28], "big")
-            out.append(
-                (
-                    n,
-                    packed[:16].hex(),
-                    int.from_bytes(packed[16:24], "big", signed=True),
-                    packed[28:top].decode(),
-                    packed[top:],
-                )
+            return self.conn.fetchall(
+                f"{self._events} WHERE {where} ORDER BY {self.nid}{limit}", params
             )
-        return out
+        return self._pages(self._events, _unpack_events, where, params, limit)
 
     def links(self, where: str, params: Sequence[Any], limit: str = "") -> Rows:
-        rows = self._fetch(f"{self._links} WHERE {where} ORDER BY notification_id{limit}", params)
         if self.conn.kind == "sqlite":
-            return rows
-        return [(n, int.from_bytes(p[:8], "big", signed=True), p[8:]) for n, p in rows]
+            return self.conn.fetchall(
+                f"{self._links} WHERE {where} ORDER BY notification_id{limit}", params
+            )
+        return self._pages(self._links, _unpack_links, where, params, limit)
+
+    def _pages(
+        self,
+        statement: str,
+        unpack: Callable[[bytes], Rows],
+        where: str,
+        params: Sequence[Any],
+        limit: str,
+    ) -> Rows:
+        """PostgreSQL: one page if ``limit`` is given, else every row, a page at a time
+        of ``page_rows`` (a page is one value, which PostgreSQL caps at 1 GB)."""
+        if limit:
+            return unpack(self._one(statement.format(where=where, limit=limit), params))
+        rows: Rows = []
+        after = -1
+        while True:
+            page = unpack(
+                self._one(
+                    statement.format(where=f"({where}) AND notification_id > ?", limit=" LIMIT ?"),
+                    (*params, after, self.page_rows),
+                )
+            )
+            rows += page
+            if len(page) < self.page_rows:
+                return rows
+            after = int(page[-1][0])
+
+    def _one(self, statement: str, params: Sequence[Any]) -> bytes:
+        with self.conn.raw.cursor(binary=True) as cur:
+            row = cur.execute(statement.replace("?", "%s"), params).fetchone()
+        return b"" if row is None or row[0] is None else bytes(row[0])
+
+
+def _in_order(rows: Rows, ordered: bool) -> Rows:
+    """Rows by ascending id: as the server joined them (``ordered``), else sorted here."""
+    return rows if ordered else sorted(rows, key=lambda r: r[0])
+
+
+_EVENT_ROW = struct.Struct(">qx16sqii")
+"""An event row's head: id, (1: fields follow), originator id, version, topic and state lengths."""
+_LINK_ROW = struct.Struct(">qxqi")
+"""A link row's head: id, (1: fields follow), prev_id, link length."""
+_ID = struct.Struct(">q")
+
+
+def _unpack_events(page: bytes) -> Rows:
+    """Event rows ``(id, originator id as 32 hex digits, version, topic, state)`` of a page,
+    in ascending id; a row whose fields were NULL (the byte after its id is 0) as its id and
+    Nones."""
+    out: Rows = []
+    append, head, size, null_id = out.append, _EVENT_ROW.unpack_from, _EVENT_ROW.size, _ID
+    at, end, last, ordered = 0, len(page), -1, True
+    while at < end:
+        if page[at + 8]:
+            n, oid, version, topic_len, state_len = head(page, at)
+            at += size
+            topic_end = at + topic_len
+            state_end = topic_end + state_len
+            append((n, oid.hex(), version, page[at:topic_end].decode(), page[topic_end:state_end]))
+            at = state_end
+        else:
+            (n,) = null_id.unpack_from(page, at)
+            append((n, None, None, None, None))
+            at += 9
+        if n <= last:
+            ordered = False
+        last = n
+    return _in_order(out, ordered)
+
+
+def _unpack_links(page: bytes) -> Rows:
+    """Link rows ``(id, prev_id, link)`` of a page, in ascending id (NULLs, which the schema
+    forbids, as None)."""
+    out: Rows = []
+    append, head, size, null_id = out.append, _LINK_ROW.unpack_from, _LINK_ROW.size, _ID
+    at, end, last, ordered = 0, len(page), -1, True
+    while at < end:
+        if page[at + 8]:
+            n, prev_id, link_len = head(page, at)
+            at += size
+            append((n, prev_id, page[at : at + link_len]))
+            at += link_len
+        else:
+            (n,) = null_id.unpack_from(page, at)
+            append((n, None, None))
+            at += 9
+        if n <= last:
+            ordered = False
+        last = n
+    return _in_order(out, ordered)
 
 
 @dataclass
@@ -265,7 +359,7 @@ class Verifier:
         self.batch_size = batch_size
         self.reorder_window = reorder_window
         self.gapless = conn.kind == "sqlite"  # SQLite ids are max+1: a gap is a deletion
-        self._tables = _Tables(conn, events_table)
+        self._tables = _Tables(conn, events_table, batch_size)
         self._events_nid = self._tables.nid
         self._events_table = events_table
         self.report: Report | None = None

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from eventsourcing.persistence import Notification
 
 from domain.store import ViewConnection
-from domain.views.view import View, event_state
+from domain.views.view import View, event_time
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -37,9 +37,14 @@ class ActivityView(View):
 
     def apply(self, conn: ViewConnection, notifications: Sequence[Notification]) -> None:
         counts: Counter[tuple[str, str]] = Counter()
+        days: dict[str, str] = {}  # event time (ISO text) → its day in Paris: bulk events share one
         for n in notifications:
-            stamp = datetime.fromisoformat(event_state(n)["timestamp"]["_data_"])
-            counts[(stamp.astimezone(PARIS).date().isoformat(), event_type(n.topic))] += 1
+            stamp = event_time(n)
+            day = days.get(stamp)
+            if day is None:
+                day = datetime.fromisoformat(stamp).astimezone(PARIS).date().isoformat()
+                days[stamp] = day
+            counts[(day, event_type(n.topic))] += 1
         conn.executemany(
             "INSERT INTO activity_view (day, event_type, events) VALUES (?, ?, ?) "
             "ON CONFLICT (day, event_type) DO UPDATE "

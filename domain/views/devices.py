@@ -31,7 +31,7 @@ from domain.devices.purchase_order import PurchaseOrder
 from domain.devices.shipment import Shipment
 from domain.store import ViewConnection
 from domain.views.meals import _when
-from domain.views.view import View, event_state
+from domain.views.view import View, event_state, event_time
 
 _ESTABLISHMENT_FIELDS = (
     "uai",
@@ -159,7 +159,22 @@ _CHANGES: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 """Device event → the columns it changes besides ``status`` (the aggregate's own rules)."""
 
+_TIME_ONLY = frozenset(
+    {
+        "Staged",
+        "Dispatched",
+        "CharterSigned",
+        "HandedOverForGood",
+        "FaultReported",
+        "ReportedLost",
+        "ReportedStolen",
+    }
+)
+"""Device events whose change needs no field of their state but their time: not decoded
+(their ``_CHANGES`` get an empty state, so a rule that reads a field would fail loudly)."""
+
 _DEVICE_EVENTS = tuple(getattr(Device, kind) for kind in EVENT_STATUS)
+_KINDS = {get_topic(getattr(Device, kind)): kind for kind in EVENT_STATUS}
 
 DEVICE_VIEW_COLUMNS: tuple[str, ...] = (
     "id",
@@ -225,8 +240,8 @@ class DevicesView(View):
         rows = []
         changes: dict[str, dict[str, Any]] = {}
         for n in notifications:
-            s = event_state(n)
             if n.topic == announced:
+                s = event_state(n)
                 rows.append(
                     (
                         str(n.originator_id),
@@ -238,10 +253,15 @@ class DevicesView(View):
                     )
                 )
                 continue
-            kind = n.topic.rsplit(".", 1)[-1]
-            change = _CHANGES[kind](s)
+            kind = _KINDS[n.topic]
+            if kind in _TIME_ONLY:
+                change = _CHANGES[kind]({})
+                change["updated_at"] = event_time(n)
+            else:
+                s = event_state(n)
+                change = _CHANGES[kind](s)
+                change["updated_at"] = s["timestamp"]["_data_"]
             change["status"] = EVENT_STATUS[kind]
-            change["updated_at"] = s["timestamp"]["_data_"]
             changes.setdefault(str(n.originator_id), {}).update(change)
         # A device's creation always comes before its other events: insert first.
         conn.executemany(
