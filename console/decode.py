@@ -5,8 +5,14 @@ low-rate ones (particulates, modem replies) by their codecs' ``feed``. Every sam
 time from the journal's UTC stamps: a record's stamp is when its last byte arrived, so a
 frame's time is interpolated on the byte offset of its end between the records' stamps.
 
+The GPS and particulate channels have more than one model: NMEA and PMS5003 (the defaults)
+take the bulk paths; a u-blox UBX GPS or an SDS011 or SPS30 sensor, named by the caller or
+recognised from the channel's first bytes, is decoded by ``drivers.readings``, each fix or
+measurement timed at the end of the record that completed it.
+
 ``write_field_journal`` writes a simulated run straight into a journal file (no ports), with
-the stamps the simulation gives: the tests, the demo and the benchmark use it.
+the stamps the simulation gives and the scenario's models: the tests, the demo and the
+benchmark use it.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import hashlib
 import re
 import struct
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,7 +34,8 @@ import numpy.typing as npt
 
 from domain.errors import InvalidInputError
 from domain.sensing.processing import Observations
-from drivers.codecs import at_modem
+from drivers import readings
+from drivers.codecs import at_modem, sps30, ubx
 from drivers.journal import (
     CHANNEL,
     CHUNK,
@@ -39,6 +46,7 @@ from drivers.journal import (
     encode_record,
     map_journal,
 )
+from drivers.sensors import DEFAULT_MODEL, MODELS
 from drivers.simulator import streams
 from drivers.simulator.scenario import Field
 from ext import frames, journal_walk, segments
@@ -50,6 +58,8 @@ _CHUNK = struct.Struct("<II32s")
 
 _BLOCK_BYTES = 1 << 20
 """Bytes of whole records decoded at a time: the block stays in the CPU's cache."""
+_SAMPLE_BYTES = 4096
+"""Leading bytes of a channel its model is recognised from (tens of frames, about 1 ms)."""
 
 
 @dataclass
@@ -77,6 +87,12 @@ class ChannelBytes:
 
     def joined(self) -> npt.NDArray[np.uint8]:
         return self.data
+
+    def head(self, limit: int = _SAMPLE_BYTES) -> bytes:
+        """The channel's first whole records, about ``limit`` bytes (the channel is not copied)."""
+        out = np.empty(limit + journal_walk.MAX_RECORD_BYTES, dtype=np.uint8)
+        _, filled = journal_walk.gather_block(self.source, self.walked, 0, out, 0, limit)
+        return out[:filled].tobytes()
 
     def records(self) -> Iterator[tuple[bytes, int]]:
         """(bytes, UTC ns) of each record with bytes, as written."""
@@ -204,40 +220,85 @@ _advice_users: list[bool | None] = []
 """The setting found by the first decoding that turned the advice off, then one per user."""
 
 
-def decode_content(content: JournalContent) -> Observations:
-    """The journal's channels decoded into time-stamped arrays (seconds since the first record)."""
+def decode_content(
+    content: JournalContent, models: Mapping[str, str] | None = None
+) -> Observations:
+    """The journal's channels decoded into time-stamped arrays (seconds since the first record).
+
+    ``models``: the model of a channel (``drivers.sensors`` names) where the caller knows it;
+    the GPS and particulate channels otherwise are recognised from their first bytes.
+    """
+    known = _checked_models(models or {})
     with _without_huge_page_advice():
-        return _decode_content(content)
+        return _decode_content(content, known)
 
 
-def _decode_content(content: JournalContent) -> Observations:
+def _checked_models(models: Mapping[str, str]) -> dict[str, str]:
+    """The models named for channels, each a known model of that channel's kind."""
+    for channel, name in models.items():
+        m = MODELS.get(name)
+        if m is None or m.channel != channel:
+            raise InvalidInputError(f"{name!r} is not a model of the {channel!r} channel")
+    return dict(models)
+
+
+def _model_of(ch: ChannelBytes, kind: str, models: Mapping[str, str]) -> str:
+    """The channel's model: the one named, else the one whose codec decodes its first bytes."""
+    return models.get(kind) or readings.best_model(kind, ch.head()).name
+
+
+def _decode_content(content: JournalContent, models: Mapping[str, str]) -> Observations:
     t0 = content.first_utc_ns
     obs = Observations.empty(t0)
     ch = content.channels
     if "gps" in ch and ch["gps"].size:
-        rmcs = [n.rmc for n in ch["gps"].decode_blocks(frames.decode_nmea)]
-        offset, valid, lat, lon, speed = (
-            np.concatenate([getattr(r, k) for r in rmcs])
-            for k in ("offset", "valid", "lat_deg", "lon_deg", "speed_mps")
-        )
-        keep = valid & ~np.isnan(lat) & ~np.isnan(lon)
-        # an RMC sentence ends within 80 bytes of its start: its start offset is close enough
-        t = _frame_times_s(ch["gps"], offset[keep] + 1, t0)
-        order = np.argsort(t, kind="stable")
-        obs.gps_t_s = t[order]
-        obs.gps_lat_deg = lat[keep][order]
-        obs.gps_lon_deg = lon[keep][order]
-        speed = speed[keep][order]
-        obs.gps_speed_mps = np.where(np.isnan(speed), 0.0, speed)
+        gps_model = _model_of(ch["gps"], "gps", models)
+        if gps_model == DEFAULT_MODEL["gps"]:
+            _decode_nmea(ch["gps"], t0, obs)
+        else:
+            _decode_fixes(ch["gps"], t0, obs, gps_model)
     if "imu" in ch and ch["imu"].size:
         _decode_imu(ch["imu"], t0, obs)
     if "thermal" in ch and ch["thermal"].size:
         _decode_thermal(ch["thermal"], t0, obs)
     if "pm" in ch:
-        _decode_pm(ch["pm"], t0, obs)
+        pm_model = _model_of(ch["pm"], "pm", models)
+        if pm_model == DEFAULT_MODEL["pm"]:
+            _decode_pm(ch["pm"], t0, obs)
+        else:
+            _decode_levels(ch["pm"], t0, obs, pm_model)
     if "modem" in ch:
         _decode_modem(ch["modem"], t0, obs)
     return obs
+
+
+def _decode_nmea(ch: ChannelBytes, t0: int, obs: Observations) -> None:
+    """RMC sentences in bulk: valid fixes with a position, in time order."""
+    rmcs = [n.rmc for n in ch.decode_blocks(frames.decode_nmea)]
+    offset, valid, lat, lon, speed = (
+        np.concatenate([getattr(r, k) for r in rmcs])
+        for k in ("offset", "valid", "lat_deg", "lon_deg", "speed_mps")
+    )
+    keep = valid & ~np.isnan(lat) & ~np.isnan(lon)
+    # an RMC sentence ends within 80 bytes of its start: its start offset is close enough
+    t = _frame_times_s(ch, offset[keep] + 1, t0)
+    order = np.argsort(t, kind="stable")
+    obs.gps_t_s = t[order]
+    obs.gps_lat_deg = lat[keep][order]
+    obs.gps_lon_deg = lon[keep][order]
+    speed = speed[keep][order]
+    obs.gps_speed_mps = np.where(np.isnan(speed), 0.0, speed)
+
+
+def _decode_fixes(ch: ChannelBytes, t0: int, obs: Observations, model: str) -> None:
+    """Another GPS model's fixes (``drivers.readings``), each at the end of its record."""
+    fixes = readings.gps_fixes(ch.data.tobytes(), ch.ends.tolist(), model)
+    t = _frame_times_s(ch, fixes.end_offset, t0)
+    order = np.argsort(t, kind="stable")
+    obs.gps_t_s = t[order]
+    obs.gps_lat_deg = fixes.lat_deg[order]
+    obs.gps_lon_deg = fixes.lon_deg[order]
+    obs.gps_speed_mps = np.nan_to_num(fixes.speed_mps[order], nan=0.0)
 
 
 def _decode_imu(ch: ChannelBytes, t0: int, obs: Observations) -> None:
@@ -303,6 +364,16 @@ def _decode_pm(ch: ChannelBytes, t0: int, obs: Observations) -> None:
     obs.pm10_ugm3 = (f[:, 14] * 256 + f[:, 15]).astype(np.float64)
 
 
+def _decode_levels(ch: ChannelBytes, t0: int, obs: Observations, model: str) -> None:
+    """Another particulate model's PM2.5 and PM10 (``drivers.readings``), at record ends."""
+    levels = readings.pm_levels(ch.data.tobytes(), ch.ends.tolist(), model)
+    if not len(levels.end_offset):
+        return
+    obs.pm_t_s = _frame_times_s(ch, levels.end_offset, t0)
+    obs.pm25_ugm3 = levels.pm25_ugm3
+    obs.pm10_ugm3 = levels.pm10_ugm3
+
+
 def _decode_modem(ch: ChannelBytes, t0: int, obs: Observations) -> None:
     """Serving-cell lines found in the replies, each parsed by the AT codec's line parser."""
     t_end, rsrp, rsrq, ops = [], [], [], []
@@ -319,12 +390,17 @@ def _decode_modem(ch: ChannelBytes, t0: int, obs: Observations) -> None:
     obs.operator = ops
 
 
-def decode_journal(path: Path) -> tuple[Observations, list[ChunkInfo]]:
-    """Read and decode a journal: the arrays for the pipeline and the chunks that were read."""
+def decode_journal(
+    path: Path, models: Mapping[str, str] | None = None
+) -> tuple[Observations, list[ChunkInfo]]:
+    """Read and decode a journal: the arrays for the pipeline and the chunks that were read.
+
+    ``models``: as for ``decode_content``.
+    """
     content = read_channels(path)
     if not content.channels:
         raise InvalidInputError(f"the journal {path} holds no sensor data")
-    return decode_content(content), content.chunks
+    return decode_content(content, models), content.chunks
 
 
 # ---------------------------------------------------------------------- simulated journals
@@ -358,14 +434,45 @@ def _modem_replies(f: Field, every_s: float) -> list[tuple[float, bytes]]:
     return out
 
 
+def _gps_records(f: Field, record_s: float) -> list[tuple[float, bytes]]:
+    """The scenario's GPS: NMEA sentences, or the u-blox's acknowledgement of the recorder's
+    setup then its NAV-PVT frames."""
+    if f.scenario.gps_model == "nmea":
+        return _batched(streams.gps_stream(f), record_s)
+    if f.scenario.gps_model == "ubx":
+        ack = streams.UbxReceiver(f).reply(ubx.cfg_msg(*ubx.NAV_PVT, 1), 0.0)
+        return [(0.0, ack), *_batched(streams.ubx_stream(f), record_s)]
+    raise InvalidInputError(f"the scenario's GPS model {f.scenario.gps_model!r} is not simulated")
+
+
+def _pm_records(f: Field) -> list[tuple[float, bytes]]:
+    """The scenario's particulate sensor: PMS5003 or SDS011 (active mode) frames once a second,
+    or an SPS30's acknowledgement of "start measurement" then its reply to a read each second."""
+    if f.scenario.pm_model == "pms5003":
+        return list(streams.pm_stream(f))
+    if f.scenario.pm_model == "sds011":
+        return list(streams.sds011_stream(f))
+    if f.scenario.pm_model == "sps30":
+        device = streams.Sps30Sensor(f)
+        out = [(0.0, device.reply(sps30.start_measurement(), 0.0))]
+        for second in range(1, int(f.duration_s) + 1):
+            out.append((float(second), device.reply(sps30.read_values(), float(second))))
+        return out
+    raise InvalidInputError(f"the scenario's PM model {f.scenario.pm_model!r} is not simulated")
+
+
 def field_records(
     f: Field, record_s: float = 0.1, modem_every_s: float = 10.0
 ) -> dict[str, list[tuple[float, bytes]]]:
-    """One run of a simulated field as journal records per channel: (time s, bytes)."""
+    """One run of a simulated field as journal records per channel: (time s, bytes).
+
+    The GPS and the particulate sensor speak the scenario's models (``gps_model``,
+    ``pm_model``), as a recorder reading them would journal them.
+    """
     return {
-        "gps": _batched(streams.gps_stream(f), record_s),
+        "gps": _gps_records(f, record_s),
         "imu": _batched(streams.imu_stream(f), record_s),
-        "pm": list(streams.pm_stream(f)),
+        "pm": _pm_records(f),
         "modem": _modem_replies(f, modem_every_s),
         "thermal": list(streams.thermal_stream(f)),
     }
