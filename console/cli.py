@@ -11,8 +11,9 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -34,6 +35,9 @@ from domain.store import one_line
 from domain.summary import summarise
 from domain.views.catalogue import all_views
 from domain.views.projector import Projector
+
+if TYPE_CHECKING:
+    from console.app import MaillageApp
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -157,6 +161,7 @@ _COMMAND_LEVELS = (
     "alerts_command",
     "audit_command",
     "devices_area",
+    "import_command",
     "orders_command",
     "shipments_command",
     "kits_command",
@@ -292,10 +297,19 @@ def cmd_tui(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def run_tui(settings: Settings, app: Maillage) -> int:
+    result = tui(settings, app).run()
+    return int(result or 0)
+
+
+def tui(settings: Settings, app: Maillage) -> MaillageApp:
+    """The console on an open store, its writes recorded as the user's "console" command.
+
+    A screen may name what a binding does with ``app.command(binding_id)`` in its worker.
+    """
     from console.app import MaillageApp
 
-    result = MaillageApp(settings, app).run()
-    return int(result or 0)
+    app.act_as(settings.actor, "console")
+    return MaillageApp(settings, app)
 
 
 # ----------------------------------------------------------------------------- entry point
@@ -314,6 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             getattr(args, "scope", None),
             demo=args.command == "demo",
         )
+        # The command's words are recorded with every write it makes (Maillage.act_as).
+        settings = replace(settings, command=command_path(args) or "console")
         check_allowed(settings, handler, command_path(args))
         return handler(args, settings)
     except MaillageError as e:

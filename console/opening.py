@@ -15,13 +15,15 @@ from domain.views.projector import Projector
 def open_store(settings: Settings) -> Maillage:
     """Open the event store, turning every way it can fail into one clear line."""
     try:
-        return Maillage(settings.location)
+        app = Maillage(settings.location)
     except MaillageError:
         raise
     except Exception as e:  # the library reports connection problems in many types
         raise StoreUnavailableError(
             f"cannot open the store {settings.location.label}: {one_line(e)}"
         ) from e
+    app.act_as(settings.actor, settings.command)  # who did what, with every write
+    return app
 
 
 def municipality(app: Maillage, insee: str) -> Municipality:

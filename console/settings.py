@@ -9,6 +9,7 @@ from pathlib import Path
 
 from platformdirs import user_data_path
 
+from domain.audit.command_record import Actor
 from domain.errors import InvalidInputError
 from domain.meals.municipality import normalise_insee
 from domain.store import StoreLocation
@@ -48,10 +49,17 @@ class Settings:
     user: str
     scope: str | None = None
     """INSEE code of the one municipality a ``ccas`` user works for (None: every one)."""
+    command: str = "console"
+    """What was asked for, recorded with every write: the command line's words, or "console"."""
 
     @property
     def read_only(self) -> bool:
         return self.role == "auditor"
+
+    @property
+    def actor(self) -> Actor:
+        """Who is working, as recorded with every command (``Maillage.act_as``)."""
+        return Actor(self.role, self.user, self.scope)
 
 
 def resolve(
@@ -73,6 +81,10 @@ def resolve(
     if chosen_role not in ROLES:
         raise InvalidInputError(f"unknown role {chosen_role!r}: choose one of {', '.join(ROLES)}")
     chosen_user = (user or os.environ.get(USER_ENV) or _login()).strip()
+    if not chosen_user:
+        raise InvalidInputError(
+            f"the user recorded with every command is empty: give --user NAME or set ${USER_ENV}"
+        )
     raw_scope = (scope or os.environ.get(SCOPE_ENV) or "").strip()
     chosen_scope = normalise_insee(raw_scope) if raw_scope else None
     if chosen_role == "ccas" and chosen_scope is None:

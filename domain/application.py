@@ -8,12 +8,18 @@ totally ordered log: one audit chain, one replay. It adds to the library's
   latter for creation events encoded directly by ``domain.bulk`` (imports of
   hundreds of thousands of records);
 - ``edit``: get → command → save with one automatic retry when someone else
-  changed the same aggregate meanwhile.
+  changed the same aggregate meanwhile;
+- who did what: once the console has said who works (``act_as``), the recorder
+  prepends a ``CommandRecord`` (role, user, command, scope, time, event count)
+  to every write transaction, in the same transaction and under the audit
+  chain (``domain.audit.command_record``); ``command(name)`` names what a
+  thread or task is doing. Without an actor nothing is added.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -21,6 +27,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent
 
+from domain.audit.command_record import Actor, current_command, naming, stored_record
 from domain.errors import ConcurrentEditError, NotFoundError
 from domain.personal import PersonalAsSealed, SubjectKeys
 from domain.store import StoreLocation, ViewConnection
@@ -33,6 +40,11 @@ class Maillage(Application[UUID]):
 
     name = "maillage"
 
+    actor: Actor | None = None
+    """Who works with this application: recorded with every write transaction (None: nothing)."""
+    default_command: str = "console"
+    """The command recorded for writes outside any ``command()`` block."""
+
     def __init__(self, location: StoreLocation, env: dict[str, str] | None = None) -> None:
         location.prepare()
         self.location = location
@@ -40,6 +52,27 @@ class Maillage(Application[UUID]):
         settings.update(env or {})
         with location.setup_lock():
             super().__init__(env=settings)
+        if hasattr(self.recorder, "command_record"):
+            self.recorder.command_record = self._command_record
+
+    def act_as(self, actor: Actor | None, default_command: str = "console") -> None:
+        """Record ``actor`` with every later write; ``default_command`` names writes outside
+        ``command()`` (the command line's words, "console" in the TUI). None records nothing."""
+        if actor is not None and not hasattr(self.recorder, "command_record"):
+            raise TypeError(f"{type(self.recorder).__name__} cannot record who did what")
+        self.default_command = default_command
+        self.actor = actor
+
+    def command(self, name: str) -> AbstractContextManager[None]:
+        """Name the command of the writes made in this block, in this thread or task only."""
+        return naming(name)
+
+    def _command_record(self, events: int) -> StoredEvent | None:
+        """The record the recorder prepends to a write of ``events`` events (None: no actor)."""
+        actor = self.actor
+        if actor is None:
+            return None
+        return stored_record(self.mapper, actor, current_command() or self.default_command, events)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -67,8 +67,13 @@ def chain_links(prev_link: bytes, events: Iterable[ChainInput]) -> list[bytes]:
 
     The one implementation of the formula (see the module): recorders call it
     on each written batch, the verifier on each batch it reads. Written for
-    speed (about a third of it is SHA-256 itself): hex ids as the SQLite store
-    keeps them skip ``canonical_id``, and a batch's few topics are encoded once.
+    speed: hex ids as the SQLite store keeps them skip ``canonical_id``, and a
+    batch's few topics are encoded once. About 1 µs per event here, of which
+    0.45 µs is ``hashlib.sha256`` itself (mostly OpenSSL's per-digest set-up, the
+    same with ``copy()`` of a primed hash) and the rest the message's parts.
+    Building every message first with ``map``/``zip`` and hashing in a tight
+    loop measured no faster. The SQLite recorder passes the very rows it
+    inserted (id first), so nothing is rebuilt for the chain.
     """
     sha256, pack, join, uuid_type = hashlib.sha256, _FIXED.pack, b"".join, UUID
     topics: dict[str, bytes] = {}
