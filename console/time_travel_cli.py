@@ -3,7 +3,8 @@
 - ``audit state AGGREGATE_ID [--at DATE | --position N]``: the aggregate as it
   was at that point of the log (its newest state without either);
 - ``audit events [--type T] [--aggregate ID] [--since DATE] [--until DATE]
-  [--limit N]``: the log, oldest first, filtered.
+  [--limit N]``: the log, oldest first, filtered, each event with who wrote it
+  (role, user and command, from the command record covering it).
 
 Both only read, so the auditor may run them. Personal values are never shown:
 they read ‹sealed›, or ⌧ erased once the person was erased. Dates are Paris
@@ -16,12 +17,15 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from console.opening import open_store
 from console.settings import Settings
+from domain.application import Maillage
+from domain.audit.command_record import CommandInfo, commands_at
 from domain.audit.time_travel import (
     AggregateState,
     LogEntry,
@@ -34,6 +38,8 @@ from domain.audit.verify import chain_head
 from domain.errors import InvalidInputError
 
 PARIS = ZoneInfo("Europe/Paris")
+AUTHOR_PAGE = 2_000
+"""Log entries whose command records are looked up together (one query per page)."""
 DATE_HELP = "YYYY-MM-DD or YYYY-MM-DD HH:MM, Paris time unless an offset is given"
 
 
@@ -134,11 +140,44 @@ def state_lines(state: AggregateState) -> list[str]:
     return lines
 
 
-def _entry_line(entry: LogEntry) -> str:
+def _entry_line(entry: LogEntry, by: CommandInfo | None) -> str:
     return (
         f"{entry.position:>10,}  {paris(entry.timestamp)}  {entry.aggregate_id}  "
-        f"{entry.aggregate_type:<22} {entry.event_type}"
+        f"{entry.aggregate_type:<22} {entry.event_type:<26} {_by_text(by)}"
     )
+
+
+def _by_text(by: CommandInfo | None) -> str:
+    """Who wrote an event: role, user and command, or a dash (written without an actor)."""
+    return "—" if by is None else f"{by.user} ({by.role}) · {by.command}"
+
+
+def _by_json(by: CommandInfo | None) -> dict[str, Any] | None:
+    if by is None:
+        return None
+    return {"role": by.role, "user": by.user, "command": by.command, "scope": by.scope,
+            "at": by.at.isoformat(), "record_position": by.position}  # fmt: skip
+
+
+def _with_authors(
+    app: Maillage, entries: Iterable[LogEntry]
+) -> Iterator[tuple[LogEntry, CommandInfo | None]]:
+    """Each entry with the command record that covers it, resolved a page at a time."""
+    page: list[LogEntry] = []
+    for entry in entries:
+        page.append(entry)
+        if len(page) == AUTHOR_PAGE:
+            yield from _page_authors(app, page)
+            page = []
+    yield from _page_authors(app, page)
+
+
+def _page_authors(
+    app: Maillage, page: list[LogEntry]
+) -> Iterator[tuple[LogEntry, CommandInfo | None]]:
+    found = commands_at(app, [e.position for e in page])
+    for entry in page:
+        yield entry, found.get(entry.position)
 
 
 # ----------------------------------------------------------------------------- commands
@@ -177,14 +216,18 @@ def cmd_audit_events(args: argparse.Namespace, settings: Settings) -> int:
             aggregate_id = None if args.aggregate is None else reader.resolve_id(args.aggregate)
             chosen = LogFilter(types, aggregate_id, since, until)
             facts = _log_facts(reader)
+            listed = _with_authors(app, reader.entries(chosen, limit))
             if args.json:
-                listed = [e.as_json() for e in reader.entries(chosen, limit)]
-                print(json.dumps({"events": listed, "log": facts}, indent=2, ensure_ascii=False))
+                rows = [{**e.as_json(), "by": _by_json(by)} for e, by in listed]
+                print(json.dumps({"events": rows, "log": facts}, indent=2, ensure_ascii=False))
                 return 0
-            print(f"{'POSITION':>10}  {'TIME (PARIS)':<19}  {'AGGREGATE':<36}  {'TYPE':<22} EVENT")
+            print(
+                f"{'POSITION':>10}  {'TIME (PARIS)':<19}  {'AGGREGATE':<36}  {'TYPE':<22} "
+                f"{'EVENT':<26} BY"
+            )
             count = 0
-            for entry in reader.entries(chosen, limit):
-                print(_entry_line(entry))
+            for entry, by in listed:
+                print(_entry_line(entry, by))
                 count += 1
     finally:
         app.close()

@@ -12,6 +12,7 @@ import pytest
 from console.cli import main
 from domain import clock
 from domain.application import Maillage
+from domain.audit.command_record import Actor
 from domain.audit.time_travel import SEALED
 from domain.audit.verify import chain_head
 from domain.devices.service import ManifestLine, announce_devices
@@ -167,7 +168,7 @@ def test_events_listed_with_filters_as_json(
 def test_events_as_text(small: Store, capsys: pytest.CaptureFixture) -> None:  # type: ignore[type-arg]
     assert audit(small, "events", "--type", "DietPrescribed") == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["POSITION", "TIME", "(PARIS)", "AGGREGATE", "TYPE", "EVENT"]
+    assert lines[0].split() == ["POSITION", "TIME", "(PARIS)", "AGGREGATE", "TYPE", "EVENT", "BY"]
     assert lines[1].split() == [
         str(small.positions["diet"]),
         "2026-03-02",
@@ -175,6 +176,7 @@ def test_events_as_text(small: Store, capsys: pytest.CaptureFixture) -> None:  #
         str(small.jeanne),
         "Beneficiary",
         "DietPrescribed",
+        "—",  # written without an actor (the library used directly)
     ]
     assert lines[2].startswith("1 event · log read up to position")
     assert len(lines) == 3
@@ -209,3 +211,25 @@ def test_bad_input_is_one_line_and_exit_2(
     assert captured.err.count("\n") == 1 and captured.err.startswith("maillage: error: ")
     assert message in captured.err
     assert "Traceback" not in captured.err
+
+
+def test_each_event_names_who_wrote_it(
+    sqlite_location: StoreLocation,
+    capsys: pytest.CaptureFixture,  # type: ignore[type-arg]
+) -> None:
+    """Events written under an actor list the role, user and command of their transaction."""
+    small = build(sqlite_location)
+    app = Maillage(sqlite_location)
+    app.act_as(Actor("operator", "lea"), default_command="devices announce")
+    with app.command("devices import manifest"):
+        announce_devices(app, [ManifestLine("SN9", "iPad", "tablet", "CVL-1")])
+    announce_devices(app, [ManifestLine("SN8", "iPad", "tablet", "CVL-1")])
+    app.close()
+    assert audit(small, "events", "--type", "Device.Announced", "--json") == 0
+    rows = json.loads(capsys.readouterr().out)["events"]
+    by = [(r["by"] or {}).get("command") for r in rows]
+    assert by == [None, None, "devices import manifest", "devices announce"]
+    assert {(r["by"]["user"], r["by"]["role"]) for r in rows[2:]} == {("lea", "operator")}
+    assert audit(small, "events", "--type", "Device.Announced") == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[3].endswith("lea (operator) · devices import manifest")
