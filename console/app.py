@@ -7,12 +7,14 @@ subscription) and offers every interactive command in the command palette.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import ClassVar
 
+from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
@@ -129,6 +131,20 @@ class MaillageApp(App[int]):
         self.run_worker(work, thread=True, exclusive=True, group="rebuild", exit_on_error=False)
 
     # ------------------------------------------------------------------ actions
+
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Run an action with its name as the command recorded with what it writes.
+
+        Writes made later from a worker are named by the worker (``console.cli.worker_command``).
+        """
+        name = action if isinstance(action, str) else action[0]
+        with self.store.command(f"console {type(self.screen).__name__}.{name.split('(')[0]}"):
+            return await super().run_action(action, default_namespace, namespaces)
 
     def action_toggle_help(self) -> None:
         if self.screen.query("HelpPanel"):

@@ -302,14 +302,26 @@ def run_tui(settings: Settings, app: Maillage) -> int:
 
 
 def tui(settings: Settings, app: Maillage) -> MaillageApp:
-    """The console on an open store, its writes recorded as the user's "console" command.
-
-    A screen may name what a binding does with ``app.command(binding_id)`` in its worker.
-    """
+    """The console on an open store, each write recorded with the screen and worker that made
+    it ("console RoundScreen record_outcome"), or "console" outside a worker."""
     from console.app import MaillageApp
 
     app.act_as(settings.actor, "console")
+    app.command_namer = worker_command
     return MaillageApp(settings, app)
+
+
+def worker_command() -> str | None:
+    """The TUI command writing now: the screen (or widget) and the thread worker doing it."""
+    from textual.worker import NoActiveWorker, get_current_worker
+
+    try:
+        worker = get_current_worker()
+    except NoActiveWorker:  # written from the event loop: the default name applies
+        return None
+    node = type(worker.node).__name__
+    what = worker.name or (worker.group if worker.group != "default" else "")
+    return f"console {node} {what}".rstrip()
 
 
 # ----------------------------------------------------------------------------- entry point

@@ -44,6 +44,9 @@ class Maillage(Application[UUID]):
     """Who works with this application: recorded with every write transaction (None: nothing)."""
     default_command: str = "console"
     """The command recorded for writes outside any ``command()`` block."""
+    command_namer: Callable[[], str | None] | None = None
+    """Names a write made outside any ``command()`` block from where it runs (the TUI names
+    the screen and worker that wrote); ``default_command`` when it gives nothing."""
 
     def __init__(self, location: StoreLocation, env: dict[str, str] | None = None) -> None:
         location.prepare()
@@ -72,7 +75,8 @@ class Maillage(Application[UUID]):
         actor = self.actor
         if actor is None:
             return None
-        return stored_record(self.mapper, actor, current_command() or self.default_command, events)
+        named = current_command() or (self.command_namer() if self.command_namer else None)
+        return stored_record(self.mapper, actor, named or self.default_command, events)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

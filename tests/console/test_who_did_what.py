@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import main, tui
+from console.cli import main, tui, worker_command
 from console.opening import open_store
 from console.settings import resolve
 from domain.application import Maillage
-from domain.audit.command_record import RECORDED_TOPIC, CommandInfo, commands_at
+from domain.audit.command_record import RECORDED_TOPIC, Actor, CommandInfo, command_at, commands_at
 from domain.clock import FixedClock
 from domain.store import StoreLocation
 
@@ -136,7 +136,7 @@ def test_a_ccas_command_records_its_municipality(
     )
 
 
-async def test_the_console_records_its_writes_as_console(
+async def test_the_console_records_its_writes_with_the_action_that_made_them(
     demo_store: Path, paris_clock: FixedClock
 ) -> None:
     settings = resolve(str(demo_store), "ccas", "claire", TOURS)
@@ -156,6 +156,37 @@ async def test_the_console_records_its_writes_as_console(
         "ccas",
         "claire",
         TOURS,
-        "console",
+        "console AlertScreen.acknowledge",
     )
     assert found[before + 1] is record and screen.alert_id is not None
+
+
+async def test_a_write_from_a_thread_worker_is_named_by_its_screen_and_worker(
+    tmp_path: Path,
+) -> None:
+    """Thread workers do not inherit the action's context: the worker names the command."""
+    from textual.app import App
+
+    from domain.sensing.field_report import record_report
+
+    store = Maillage(StoreLocation.parse(str(tmp_path / "s.sqlite")))
+    store.act_as(Actor("technician", "lea"), "console")
+    store.command_namer = worker_command
+
+    class Tiny(App[None]):
+        def on_mount(self) -> None:
+            self.run_worker(self.write, thread=True, name="field_report")
+
+        def write(self) -> None:
+            record_report(store, "failing_signage", 47.39, 0.69, "lea")
+
+    async with Tiny().run_test() as pilot:
+        for _ in range(200):
+            if store.last_position() == 2:
+                break
+            await pilot.pause(0.05)
+    found = commands_at(store, [1, 2])
+    assert found[2].command == "console Tiny field_report" and found[1] is found[2]
+    record_report(store, "failing_signage", 47.39, 0.69, "lea")  # not in a worker
+    assert command_at(store, store.last_position()).command == "console"  # type: ignore[union-attr]
+    store.close()
