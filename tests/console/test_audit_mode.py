@@ -3,7 +3,6 @@ filter it, scrub back and see the state change, select another aggregate, read n
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +26,8 @@ from domain.meals.municipality import Contract, Municipality, PriceBracket
 from domain.store import StoreLocation
 from domain.views.catalogue import all_views
 from domain.views.projector import Projector
+
+from .test_app import wait_for
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)  # 09:00 in Paris
 
@@ -75,17 +76,6 @@ def small(tmp_path: Path) -> Small:
 def make_app(store: Path) -> MaillageApp:
     settings = resolve(str(store), "auditor", "claire", None)
     return MaillageApp(settings, open_store(settings))
-
-
-async def wait_for(
-    pilot: Pilot, condition: Callable[[], bool], what: str, tries: int = 200
-) -> None:
-    """Let the app run until ``condition`` holds (bounded), or fail naming what was awaited."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def open_audit(app: MaillageApp, pilot: Pilot, rows: int) -> AuditScreen:

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
-from textual.pilot import Pilot
 from textual.widgets import ProgressBar, TabbedContent
 
 from console.app import MaillageApp
@@ -23,6 +21,8 @@ from domain.ids import device_id, shipment_id
 from domain.store import ViewConnection
 from domain.views.devices import establishments_progress
 
+from .test_app import wait_for
+
 PACKING = "EXP-0017"
 """A demo shipment still being packed."""
 
@@ -30,17 +30,6 @@ PACKING = "EXP-0017"
 def make_app(store: Path, role: str | None = None) -> MaillageApp:
     settings = resolve(str(store), role, "claire", "37261" if role == "ccas" else None)
     return MaillageApp(settings, open_store(settings))
-
-
-async def wait_for(
-    pilot: Pilot, condition: Callable[[], bool], what: str, tries: int = 200
-) -> None:
-    """Let the app run until ``condition`` holds (bounded), or fail naming what was awaited."""
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def views(app: MaillageApp) -> ViewConnection:
