@@ -143,11 +143,11 @@ def state_lines(state: AggregateState) -> list[str]:
 def _entry_line(entry: LogEntry, by: CommandInfo | None) -> str:
     return (
         f"{entry.position:>10,}  {paris(entry.timestamp)}  {entry.aggregate_id}  "
-        f"{entry.aggregate_type:<22} {entry.event_type:<26} {_by_text(by)}"
+        f"{entry.aggregate_type:<22} {entry.event_type:<26} {by_text(by)}"
     )
 
 
-def _by_text(by: CommandInfo | None) -> str:
+def by_text(by: CommandInfo | None) -> str:
     """Who wrote an event: role, user and command, or a dash (written without an actor)."""
     return "—" if by is None else f"{by.user} ({by.role}) · {by.command}"
 

@@ -20,7 +20,7 @@ screen never waits for the store.
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,9 +44,10 @@ from textual.worker import get_current_worker
 
 from console.messages import ViewsUpdated
 from console.screens.mode import ModeScreen
-from console.time_travel_cli import paris, state_lines
+from console.time_travel_cli import by_text, paris, state_lines
 from console.widgets.rows import Column, ColumnarRows, IndexArray, RowView
 from console.widgets.virtual_table import TableBody, VirtualTable
+from domain.audit.command_record import CommandInfo, commands_at
 from domain.audit.time_travel import (
     AggregateEvent,
     AggregateState,
@@ -78,6 +79,7 @@ EVENT_COLUMNS: Final = (
     Column("version", "Ver", 4, "right", numeric=True),
     Column("time", "Time (Paris)", 19),
     Column("event", "Event", 18),
+    Column("by", "By", 30),
     Column("summary", "Attributes", 60),
 )
 LOADING: Final = "…"
@@ -171,8 +173,11 @@ class LogRows(ColumnarRows):
         return index if index >= 0 else None
 
 
-def event_rows(history: Sequence[AggregateEvent]) -> ColumnarRows:
-    """An aggregate's events as table rows, keyed by position."""
+def event_rows(
+    history: Sequence[AggregateEvent], authors: Mapping[int, CommandInfo] | None = None
+) -> ColumnarRows:
+    """An aggregate's events as table rows, keyed by position, each with who wrote it."""
+    authors = authors or {}
     return ColumnarRows(
         EVENT_COLUMNS,
         {
@@ -180,6 +185,7 @@ def event_rows(history: Sequence[AggregateEvent]) -> ColumnarRows:
             "version": [str(e.version) for e in history],
             "time": [paris(e.timestamp) for e in history],
             "event": [e.event_type for e in history],
+            "by": [by_text(authors.get(e.position)) for e in history],
             "summary": [e.summary for e in history],
         },
         keys=[str(e.position) for e in history],
@@ -782,10 +788,11 @@ class AuditScreen(ModeScreen):
                     aggregate_id = found[0].aggregate_id
                 history = reader.aggregate_events(aggregate_id)
                 state = reader.state_at(aggregate_id, position=as_of, events=history)
+            authors = commands_at(self.console.store, [e.position for e in history])
         except MaillageError as e:
             self.app.call_from_thread(self._problem, str(e))
             return
-        rows = event_rows(history)
+        rows = event_rows(history, authors)
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._selected, aggregate_id, history, rows, state)
 

@@ -18,6 +18,7 @@ from console.screens.audit import AuditScreen, AuditTable, GoToScreen
 from console.settings import resolve
 from domain import clock
 from domain.application import Maillage
+from domain.audit.command_record import Actor
 from domain.audit.verify import chain_head
 from domain.devices.service import ManifestLine, announce_devices
 from domain.ids import device_id
@@ -233,6 +234,23 @@ async def test_new_events_are_announced_and_read_on_request(small: Small) -> Non
         await wait_for(pilot, lambda: loaded(screen), "its row")
         assert column(screen, 3)[-1] == "Announced" and screen.as_of == small.last + 1
         assert "new events" not in screen.head_text
+
+
+async def test_an_aggregate_s_events_name_who_wrote_them(small: Small) -> None:
+    writer = Maillage(StoreLocation.parse(str(small.path)))
+    writer.act_as(Actor("operator", "lea"), "devices announce")
+    announce_devices(writer, [ManifestLine("SN9", "iPad", "tablet", "CVL-1")])
+    writer.close()
+    app = make_app(small.path)
+    async with app.run_test(size=(200, 44)) as pilot:
+        screen = await open_audit(app, pilot, small.last + 2)  # the command record, the device
+        assert screen.log_table.cursor_row_key == str(small.last + 2)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: screen.selected == device_id("SN9"), "the device")
+        rows = screen.events_table.rows
+        assert rows.cell(0, 3) == "Announced"
+        assert rows.cell(0, 4) == "lea (operator) · devices announce"
+    app.store.close()
 
 
 def test_every_binding_of_the_mode_has_an_id_and_a_description() -> None:
