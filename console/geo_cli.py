@@ -32,7 +32,7 @@ from domain.meals.municipality import Municipality
 from domain.sensing import service
 from domain.sensing.combine import SessionResults, combine
 from domain.sensing.exports import csv_text, geojson, html_report
-from domain.sensing.field_report import REPORT_KINDS, iter_reports, record_report
+from domain.sensing.field_report import REPORT_KINDS, FieldReport, iter_reports
 from domain.sensing.processing import (
     PIPELINE_VERSION,
     Parameters,
@@ -449,8 +449,13 @@ def cmd_geo_export(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_reports_add(args: argparse.Namespace, settings: Settings) -> int:
     lat, lon = args.at
+    # Checked before the store is opened: a refused report leaves no trace, not even a new store.
+    report = FieldReport.report(args.kind, lat, lon, args.by, args.count, args.note)
     app = open_store(settings)
-    report = record_report(app, args.kind, lat, lon, args.by, args.count, args.note)
+    try:
+        app.save(report)
+    finally:
+        app.close()
     out = {"id": str(report.id), "kind": report.kind, "lat": lat, "lon": lon, "count": report.count}
     print(json.dumps(out) if args.json else f"{report.kind} report recorded at {lat:.5f},{lon:.5f}")
     return 0

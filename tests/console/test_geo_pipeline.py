@@ -226,3 +226,14 @@ def test_process_export_recommend_from_the_command_line(
     assert 0 < spent <= 20000 and not all(r["within_budget"] for r in roads)
     # the road by the station, where 400 pedestrians were counted, comes first
     assert _dist_m(roads[0]["lat_deg"], roads[0]["lon_deg"], 47.3895, 0.6952) < 200
+
+
+def test_a_refused_field_report_leaves_no_store_behind(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,  # type: ignore[type-arg]
+) -> None:
+    store = tmp_path / "never.sqlite"
+    assert main(["reports", "add", "--kind", "pedestrian_count", "--at", "47.39,0.69",
+                 "--by", "Ann", "--store", str(store)]) == 2  # fmt: skip
+    assert "needs the number counted (--count)" in capsys.readouterr().err
+    assert not store.exists()
