@@ -10,12 +10,12 @@ import math
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from console.demo_devices import build_devices_progress, order_lines
 from console.demo_meals import build_meals_demo
 from domain import clock
 from domain.application import Maillage
+from domain.clock import PARIS
 from domain.devices.service import (
     ManifestLine,
     SchoolRecord,
@@ -25,7 +25,6 @@ from domain.devices.service import (
 )
 from domain.devices.uai import check_letter
 
-PARIS = ZoneInfo("Europe/Paris")
 TOURS_CENTRE = (47.3941, 0.6848)  # Place Jean-Jaurès, Tours
 ORDER_REFERENCE = "CVL-2026-EDU-017"
 DEVICE_COUNT = 20_000

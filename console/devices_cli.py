@@ -15,7 +15,6 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from console.devices_import import add_import_commands
 from console.opening import open_store, views_caught_up
@@ -23,6 +22,7 @@ from console.roles import mutating
 from console.settings import Settings
 from domain import clock
 from domain.application import Maillage
+from domain.clock import PARIS
 from domain.devices import service
 from domain.devices.custody import custody_chain
 from domain.devices.device import CHARTER_SIGNERS, HOLDER_ROLES, STATUSES
@@ -46,8 +46,6 @@ from domain.views.devices import (
     serials_at,
     shipments,
 )
-
-PARIS = ZoneInfo("Europe/Paris")
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 

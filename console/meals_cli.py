@@ -10,7 +10,6 @@ import sys
 from pathlib import Path
 from typing import Any
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from console.arguments import lat_lon, minutes
 from console.opening import municipality, open_store
@@ -18,6 +17,7 @@ from console.roles import for_ccas, mutating, scoped
 from console.rounds_cli import add_round_commands
 from console.settings import Settings
 from domain import clock
+from domain.clock import PARIS
 from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import beneficiary_id
 from domain.meals.beneficiary import Beneficiary
@@ -33,8 +33,6 @@ from domain.meals.municipality import Contract, Municipality, PriceBracket, norm
 from domain.meals.service import erase_beneficiary
 from domain.views.catalogue import all_views
 from domain.views.projector import Projector
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def add_meals_commands(commands: Any, common: argparse.ArgumentParser, parser_class: type) -> None:

@@ -206,9 +206,7 @@ def _moment(text: str) -> datetime:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a time like 2026-03-02T09:30") from None
     if moment.tzinfo is None:
-        from zoneinfo import ZoneInfo
-
-        moment = moment.replace(tzinfo=ZoneInfo("Europe/Paris"))
+        moment = moment.replace(tzinfo=clock.PARIS)
     return moment
 
 

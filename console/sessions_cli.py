@@ -16,13 +16,13 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from console.geo_cli import add_process_command
 from console.opening import open_store
 from console.recording import journal_dir
 from console.roles import mutating
 from console.settings import Settings
+from domain.clock import PARIS
 from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from domain.sensing import service
 from domain.sensing.sensor_session import SensorSession
@@ -30,7 +30,6 @@ from drivers import bundle as bundles
 from drivers import recovery
 from drivers.journal import JournalError
 
-PARIS = ZoneInfo("Europe/Paris")
 DEFAULT_CLOSE_REASON = "the recorder was interrupted before it stopped"
 
 

@@ -20,7 +20,6 @@ import json
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from console.opening import open_store
 from console.settings import Settings
@@ -35,9 +34,9 @@ from domain.audit.time_travel import (
     parse_types,
 )
 from domain.audit.verify import chain_head
+from domain.clock import PARIS
 from domain.errors import InvalidInputError
 
-PARIS = ZoneInfo("Europe/Paris")
 AUTHOR_PAGE = 2_000
 """Log entries whose command records are looked up together (one query per page)."""
 DATE_HELP = "YYYY-MM-DD or YYYY-MM-DD HH:MM, Paris time unless an offset is given"

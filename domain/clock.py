@@ -10,6 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+PARIS = ZoneInfo("Europe/Paris")
+"""The operators' local time: dates typed and shown in the console, days of service."""
 
 
 class Clock(Protocol):

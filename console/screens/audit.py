@@ -26,7 +26,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import ClassVar, Final
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 import numpy as np
 from rich.segment import Segment
@@ -58,9 +57,8 @@ from domain.audit.time_travel import (
     parse_types,
 )
 from domain.audit.verify import chain_head
+from domain.clock import PARIS
 from domain.errors import MaillageError, NotFoundError
-
-PARIS = ZoneInfo("Europe/Paris")
 
 PAGE_ROWS: Final = 200
 """Browser rows read per statement."""

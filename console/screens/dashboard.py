@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -15,13 +14,13 @@ from textual.worker import get_current_worker
 from console.messages import ViewsUpdated
 from console.screens.mode import ModeScreen
 from domain import clock
+from domain.clock import PARIS
 from domain.store import ViewConnection
 from domain.views.activity import events_per_day
 from domain.views.devices import device_counts, establishment_count
 from domain.views.meals import MealsToday, meals_today
 from domain.views.projector import Projector
 
-PARIS = ZoneInfo("Europe/Paris")
 HISTORY_DAYS = 21
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -24,6 +23,7 @@ from console.screens.reading import ReadingScreen
 from console.widgets.rows import Column, ColumnarRows
 from console.widgets.virtual_table import VirtualTable
 from domain import clock
+from domain.clock import PARIS
 from domain.devices.custody import custody_chain
 from domain.errors import MaillageError
 from domain.store import ViewConnection
@@ -39,7 +39,6 @@ from domain.views.devices import (
 if TYPE_CHECKING:
     from console.app import MaillageApp
 
-PARIS = ZoneInfo("Europe/Paris")
 
 CALENDAR_DAYS = 14
 """How many days ahead the kits' reservation calendar shows."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,6 +17,7 @@ from console.screens.mode import ModeScreen
 from console.widgets.rows import Column, ColumnarRows
 from console.widgets.virtual_table import VirtualTable
 from domain import clock
+from domain.clock import PARIS
 from domain.ids import municipality_id
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.billing import monthly_statement, statement_markdown
@@ -29,7 +29,6 @@ from domain.views.meals import overdue_alerts
 if TYPE_CHECKING:
     pass
 
-PARIS = ZoneInfo("Europe/Paris")
 
 TABLES: dict[str, tuple[tuple[Column, ...], str]] = {
     "beneficiaries-table": (

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
 from textual import work
 from textual.app import ComposeResult
@@ -25,6 +24,7 @@ from textual.widgets.option_list import Option
 
 from console.screens.form import Choice, Field, FormScreen, FormValues
 from domain import clock
+from domain.clock import PARIS
 from domain.errors import MaillageError
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.cold_chain import CHILLED_LIMIT_C
@@ -35,7 +35,6 @@ from domain.personal import ERASED
 if TYPE_CHECKING:
     from console.app import MaillageApp
 
-PARIS = ZoneInfo("Europe/Paris")
 
 NEEDS: dict[str, str] = {
     "outcome": "loaded",

@@ -11,11 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from uuid import UUID
-from zoneinfo import ZoneInfo
 
+from domain.clock import PARIS
 from domain.meals.beneficiary import Beneficiary
 
-PARIS = ZoneInfo("Europe/Paris")
 ORDER_CUTOFF_DAYS = 2
 """Orders for a delivery day close at the end of the day this many days before (Paris time)."""
 FRIDAY, SATURDAY, SUNDAY = 4, 5, 6

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from eventsourcing.persistence import Notification
 
+from domain.clock import PARIS
 from domain.store import ViewConnection
 from domain.views.view import View, event_time
-
-PARIS = ZoneInfo("Europe/Paris")
 
 
 def event_type(topic: str) -> str:

@@ -31,12 +31,11 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 from typing import Final, Literal
-from zoneinfo import ZoneInfo
 
 from domain.audit.reports.model import Cell, Euros, Report
+from domain.clock import PARIS
 from domain.meals.billing import euros, spreadsheet_safe
 
-PARIS = ZoneInfo("Europe/Paris")
 Format = Literal["md", "html", "csv"]
 FORMATS: Final = ("md", "html", "csv")
 

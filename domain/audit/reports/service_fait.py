@@ -12,17 +12,16 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from domain.audit.reports.asof import LogAsOf
 from domain.audit.reports.model import Cell, Euros, Report, Section, check_month
+from domain.clock import PARIS
 from domain.ids import municipality_id
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.billing import Statement, month_days, monthly_statement
 from domain.meals.meal_round import MealRound
 from domain.meals.municipality import Municipality, normalise_insee
 
-PARIS = ZoneInfo("Europe/Paris")
 KIND = "service-fait"
 REASONS: dict[str, str] = {
     "ABSENT": "nobody answered (contact procedure recorded)",

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from domain.audit.reports.asof import LogAsOf, Positioned
 from domain.audit.reports.model import NOT_SHOWN, Cell, Report, Section, check_month
+from domain.clock import PARIS
 from domain.ids import municipality_id
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.municipality import DEFAULT_ACKNOWLEDGE_WITHIN_MIN, Municipality, normalise_insee
 from domain.meals.welfare_alert import WelfareAlert
 from domain.personal import Personal
 
-PARIS = ZoneInfo("Europe/Paris")
 KIND = "welfare"
 OVERDUE = "OVERDUE"
 
