@@ -34,7 +34,7 @@ from domain.audit.chain import CHAIN_TABLE, ChainInput
 from domain.audit.command_record import Actor
 from domain.audit.verify import BATCH_SIZE, Verifier
 from domain.clock import now
-from domain.recorders import BulkSQLiteApplicationRecorder
+from domain.persistence.sqlite import BulkSQLiteApplicationRecorder
 from domain.store import StoreLocation, ViewConnection
 
 BENCH_ACTOR = Actor("operator", "bench")

@@ -26,7 +26,7 @@ from console.geo_cli import add_geo_commands
 from console.meals_cli import add_meals_commands
 from console.opening import open_store
 from console.record_cli import add_record_commands
-from console.roles import check_allowed, for_ccas
+from console.roles import check_allowed, creates_store, for_ccas, may_create_store
 from console.sessions_cli import add_sessions_commands
 from console.settings import Settings
 from domain.application import Maillage
@@ -126,6 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     info.add_argument("--json", action="store_true", help="print JSON for scripts")
     info.set_defaults(handler=cmd_store_info)
+    init = store_cmds.add_parser(
+        "init",
+        parents=[common],
+        help="create an empty store (the --store location, else the default one)",
+        description="Create an empty store at the --store location (else the default one); "
+        "an existing store is left as it is.",
+    )
+    init.set_defaults(handler=cmd_store_init)
 
     views = commands.add_parser("views", parents=[common], help="read models built from the log")
     views_cmds = views.add_subparsers(
@@ -240,6 +248,16 @@ def cmd_store_info(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_OK
 
 
+@creates_store
+def cmd_store_init(args: argparse.Namespace, settings: Settings) -> int:
+    existed = settings.location.exists()
+    app = open_store(settings)
+    app.close()
+    verb = "already exists" if existed else "created"
+    stdout.print(f"store {verb}: {settings.location.label}")
+    return EXIT_OK
+
+
 def cmd_views_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     result = _run_projector(app, args.batch_size, rebuild=True)
@@ -265,6 +283,7 @@ def _report_views(args: argparse.Namespace, verb: str, result: dict[str, Any]) -
     )
 
 
+@creates_store
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
     from console.demo import build_demo
     from domain import clock
@@ -341,7 +360,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             demo=args.command == "demo",
         )
         # The command's words are recorded with every write it makes (Maillage.act_as).
-        settings = replace(settings, command=command_path(args) or "console")
+        settings = replace(
+            settings,
+            command=command_path(args) or "console",
+            may_create=may_create_store(settings, handler),
+        )
         check_allowed(settings, handler, command_path(args))
         return handler(args, settings)
     except MaillageError as e:

@@ -4,18 +4,26 @@ from __future__ import annotations
 
 from console.settings import Settings
 from domain.application import Maillage
-from domain.errors import MaillageError, NotFoundError, StoreUnavailableError
+from domain.errors import MaillageError, NotFoundError, StoreNotFoundError, StoreUnavailableError
 from domain.ids import municipality_id
 from domain.meals.municipality import Municipality, normalise_insee
 from domain.store import ViewConnection, one_line
 from domain.views.catalogue import all_views
 from domain.views.projector import Projector
 
+CREATE_HINT = "create one with 'maillage store init' or try the demo with 'maillage demo'"
+
 
 def open_store(settings: Settings) -> Maillage:
-    """Open the event store, turning every way it can fail into one clear line."""
+    """Open the event store, turning every way it can fail into one clear line.
+
+    Only a command that writes may create a missing store (``Settings.may_create``);
+    any other names the path and how to create one, and makes nothing.
+    """
     try:
-        app = Maillage(settings.location)
+        app = Maillage(settings.location, create=settings.may_create)
+    except StoreNotFoundError as e:
+        raise StoreNotFoundError(f"{e}: {CREATE_HINT}") from None
     except MaillageError:
         raise
     except Exception as e:  # the library reports connection problems in many types

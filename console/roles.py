@@ -28,6 +28,18 @@ def mutating(handler: F) -> F:
     return handler
 
 
+def creates_store(handler: F) -> F:
+    """Mark a handler that may create a store that does not exist yet (demo, store init)."""
+    handler.creates_store = True  # type: ignore[attr-defined]
+    return handler
+
+
+def may_create_store(settings: Settings, handler: Callable[..., int]) -> bool:
+    """Only a command that writes, run by a role that may write, creates a missing store."""
+    writes = getattr(handler, "mutating", False) or getattr(handler, "creates_store", False)
+    return writes and not settings.read_only
+
+
 def for_ccas(handler: F) -> F:
     """Mark a command-line handler a ccas user may run (within its municipality)."""
     handler.for_ccas = True  # type: ignore[attr-defined]

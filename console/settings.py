@@ -51,6 +51,8 @@ class Settings:
     """INSEE code of the one municipality a ``ccas`` user works for (None: every one)."""
     command: str = "console"
     """What was asked for, recorded with every write: the command line's words, or "console"."""
+    may_create: bool = False
+    """Whether opening may create the store: only commands that write (never a read-only role)."""
 
     @property
     def read_only(self) -> bool:
@@ -71,6 +73,8 @@ def resolve(
     demo: bool = False,
 ) -> Settings:
     """Settings from command-line values (None when not given) and the environment."""
+    if store is not None and not store.strip():
+        raise InvalidInputError("--store is empty: give a file path or a postgresql:// URL")
     raw_store = store or os.environ.get(STORE_ENV) or ""
     if raw_store:
         location = StoreLocation.parse(raw_store)

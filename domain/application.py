@@ -48,13 +48,23 @@ class Maillage(Application[UUID]):
     """Names a write made outside any ``command()`` block from where it runs (the TUI names
     the screen and worker that wrote); ``default_command`` when it gives nothing."""
 
-    def __init__(self, location: StoreLocation, env: dict[str, str] | None = None) -> None:
-        location.prepare()
+    def __init__(
+        self, location: StoreLocation, env: dict[str, str] | None = None, *, create: bool = True
+    ) -> None:
+        """Open the store; with ``create`` false a missing store is refused, nothing is made.
+
+        A first open that fails leaves nothing behind (no empty file or folder).
+        """
+        created = location.prepare(create)
         self.location = location
         settings = location.library_env()
         settings.update(env or {})
-        with location.setup_lock():
-            super().__init__(env=settings)
+        try:
+            with location.setup_lock():
+                super().__init__(env=settings)
+        except BaseException:
+            location.discard(created)
+            raise
         if hasattr(self.recorder, "command_record"):
             self.recorder.command_record = self._command_record
 

@@ -26,6 +26,10 @@ class StoreUnavailableError(MaillageError):
     exit_code = 2
 
 
+class StoreNotFoundError(StoreUnavailableError):
+    """A command that only reads named a store that does not exist (nothing is created)."""
+
+
 class NotFoundError(UserError):
     """A named thing (aggregate, view, file) does not exist."""
 

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from domain.errors import InvalidInputError, StoreUnavailableError
+from domain.errors import InvalidInputError, StoreNotFoundError, StoreUnavailableError
+
+SQLITE_RECORDER = "domain.persistence.sqlite:BulkSQLiteApplicationRecorder"
+POSTGRES_RECORDER = "domain.persistence.postgres:BulkPostgresApplicationRecorder"
+"""The recorders' topics: each backend's module is imported only when its store is opened."""
+
+PG_LOG_TABLE = "maillage_events"
+"""The library's events table on PostgreSQL (named after the application, ``maillage``)."""
+_PG_LOG_TABLE = "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
 
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
@@ -96,7 +104,7 @@ class StoreLocation:
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
                 "SQLITE_DBNAME": str(self.path),
                 "SQLITE_LOCK_TIMEOUT": "30",
-                "APPLICATION_RECORDER_TOPIC": "domain.recorders:BulkSQLiteApplicationRecorder",
+                "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER,
             }
         return {
             "PERSISTENCE_MODULE": "eventsourcing.postgres",
@@ -110,12 +118,22 @@ class StoreLocation:
             "POSTGRES_POOL_SIZE": "2",
             "POSTGRES_MAX_OVERFLOW": "4",
             "POSTGRES_LOCK_TIMEOUT": "10",
-            "APPLICATION_RECORDER_TOPIC": "domain.recorders:BulkPostgresApplicationRecorder",
+            "APPLICATION_RECORDER_TOPIC": POSTGRES_RECORDER,
         }
 
-    def prepare(self) -> None:
+    def exists(self) -> bool:
+        """Whether a store is already there (an SQLite file, or the log's table in the schema)."""
+        if self.kind == "sqlite":
+            assert self.path is not None
+            return self.path.is_file()
+        with self.connect() as conn:
+            return conn.fetchone(_PG_LOG_TABLE, (self.schema, PG_LOG_TABLE)) is not None
+
+    def prepare(self, create: bool = True) -> list[Path]:
         """Make sure the store can be opened: the file's folder exists, the server answers.
 
+        With ``create`` false a store that does not exist is refused and nothing is made.
+        Returns the files and folders this call created (to remove if the first open fails).
         Raises ``StoreUnavailableError`` with a one-line reason otherwise.
         """
         if self.kind == "sqlite":
@@ -129,20 +147,41 @@ class StoreLocation:
                 raise StoreUnavailableError(
                     f"cannot open the SQLite store at {self.path}: it is a folder, not a file"
                 )
+        if not create and not self.exists():
+            raise StoreNotFoundError(f"there is no store at {self.label}")
+        if self.kind == "sqlite":
+            created = [p for p in (self.path, *self.path.parents) if not p.exists()]
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 probe = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-                probe.execute("PRAGMA journal_mode=WAL")
-                probe.execute("BEGIN IMMEDIATE")  # proves we may write, changes nothing
-                probe.execute("ROLLBACK")
-                probe.close()
+                try:
+                    probe.execute("PRAGMA journal_mode=WAL")
+                    probe.execute("BEGIN IMMEDIATE")  # proves we may write, changes nothing
+                    probe.execute("ROLLBACK")
+                finally:
+                    probe.close()
             except (OSError, sqlite3.Error) as e:
+                self.discard(created)
                 raise StoreUnavailableError(
                     f"cannot open the SQLite store at {self.path}: {one_line(e)}"
                 ) from e
-            return
+            return created
         with self.connect() as conn:
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        return []
+
+    def discard(self, created: Sequence[Path]) -> None:
+        """Remove what a failed first open created: the SQLite file, its companions, folders."""
+        if self.path is None or self.path not in created:
+            return
+        for companion in ("", "-wal", "-shm", "-journal"):
+            Path(f"{self.path}{companion}").unlink(missing_ok=True)
+        for folder in created:
+            if folder != self.path:
+                try:
+                    folder.rmdir()
+                except OSError:  # not empty: someone else uses it now
+                    break
 
     @contextmanager
     def setup_lock(self) -> Iterator[None]:
@@ -174,6 +213,21 @@ class StoreLocation:
             raise
         finally:
             conn.close()
+
+
+POSTGRES_EXTRA = 'pip install "maillage[postgres]"'
+
+
+def _psycopg() -> Any:
+    """The PostgreSQL driver, imported only when a ``postgresql://`` store is opened."""
+    try:
+        import eventsourcing.postgres  # noqa: F401  (the library's PostgreSQL module)
+        import psycopg
+    except ImportError as e:
+        raise StoreUnavailableError(
+            f"PostgreSQL support is not installed ({e.name} is missing): {POSTGRES_EXTRA}"
+        ) from e
+    return psycopg
 
 
 def _default_pg_user() -> str:
@@ -213,8 +267,7 @@ class ViewConnection:
                     f"cannot open the SQLite store at {location.path}: {one_line(e)}"
                 ) from e
             return cls("sqlite", raw)
-        import psycopg
-
+        psycopg = _psycopg()
         try:
             raw = psycopg.connect(
                 host=location.host,

@@ -54,6 +54,28 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"postgres: {'available at ' + PG_URL if ok else 'SKIPPED - ' + why}"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that runs on PostgreSQL carries the ``postgres`` marker (``-m "not postgres"``)."""
+    for item in items:
+        params = getattr(getattr(item, "callspec", None), "params", {})
+        fixtures = getattr(item, "fixturenames", ())
+        if params.get("location") == "postgres" or "postgres_location" in fixtures:
+            item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture
+def postgres_location() -> Iterator[StoreLocation]:
+    """A fresh PostgreSQL location (a new schema, dropped after the test)."""
+    ok, why = postgres_available()
+    if not ok:
+        pytest.skip(why)
+    loc = fresh_pg_location()
+    try:
+        yield loc
+    finally:
+        drop_pg_schema(loc)
+
+
 @pytest.fixture(params=["sqlite", "postgres"])
 def location(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[StoreLocation]:
     """A fresh, empty store location on each backend."""

@@ -1,7 +1,7 @@
 """Audit chain: tamper-evident links over the stored events, verification and checkpoints.
 
 - ``chain``: the link formula (one function, ``chain_links``, for recorders
-  and verifier) and the chain's tables. ``domain.recorders`` extends the chain
+  and verifier) and the chain's tables. ``domain.persistence`` extends the chain
   in the transaction that inserts the events, on every write path and both
   backends, after taking the store's write lock (SQLite ``BEGIN IMMEDIATE``,
   PostgreSQL the library's ``LOCK TABLE … IN EXCLUSIVE MODE``), so concurrent

@@ -75,7 +75,7 @@ def test_bad_usage_exits_2_with_the_reason(
     ],
 )
 def test_unusable_store_is_one_line_exit_2(store: str, message: str) -> None:
-    result = run_cli("store", "info", "--store", store)
+    result = run_cli("store", "init", "--store", store)
     assert result.returncode == 2
     assert result.stderr.startswith("maillage: error: ")
     assert message in result.stderr
@@ -93,6 +93,7 @@ def test_store_from_environment(tmp_path: Path) -> None:
     import os
 
     env = {**os.environ, "MAILLAGE_STORE": str(tmp_path / "env.sqlite"), "MAILLAGE_ROLE": "auditor"}
+    assert run_cli("store", "init", env={**env, "MAILLAGE_ROLE": "operator"}).returncode == 0
     result = run_cli("store", "info", "--json", env=env)
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
@@ -135,6 +136,7 @@ def location_url(location: StoreLocation) -> str:
 
 
 def test_store_info_table_for_people(tmp_path: Path) -> None:
+    assert run_cli("store", "init", "--store", str(tmp_path / "people.sqlite")).returncode == 0
     result = run_cli("store", "info", "--store", str(tmp_path / "people.sqlite"))
     assert result.returncode == 0
     assert "backend" in result.stdout and "sqlite" in result.stdout

@@ -8,7 +8,7 @@ import sqlite3
 import pytest
 
 from domain.audit.chain import CHAIN_TABLE
-from domain.recorders import INSERT_RUN_CTE, INSERT_RUN_JSON, zeros
+from domain.persistence.sqlite import INSERT_RUN_CTE, INSERT_RUN_JSON, zeros
 
 
 def chain_rows_inserted(statement: str, rows_param: object, links: bytes, first: int) -> list:
