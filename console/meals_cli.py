@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from console.arguments import lat_lon, minutes
+from console.arguments import lat_lon, minutes, weekdays
 from console.opening import municipality, open_store
 from console.roles import for_ccas, mutating, scoped
 from console.rounds_cli import add_round_commands
@@ -30,6 +30,7 @@ from domain.meals.billing import (
 from domain.meals.imports import import_beneficiaries
 from domain.meals.meal_round import MealRound
 from domain.meals.municipality import Contract, Municipality, PriceBracket, normalise_insee
+from domain.meals.ordering import DAY_NAMES
 from domain.meals.service import erase_beneficiary
 from domain.views.catalogue import all_views
 from domain.views.projector import Projector
@@ -82,6 +83,13 @@ def add_meals_commands(commands: Any, common: argparse.ArgumentParser, parser_cl
         help="longest time from loading to the last delivery (cold chain), e.g. 3h30m",
     )
     configure.add_argument("--depot-position", type=lat_lon, metavar="LAT,LON")
+    configure.add_argument(
+        "--delivery-days",
+        type=weekdays,
+        metavar="DAYS",
+        help="days meals are delivered, each bringing the meals until the next one: "
+        "mon-fri (default: Friday brings the weekend), mon-sat, every-day, or mon,wed,fri",
+    )
     configure.add_argument("--json", action="store_true")
     configure.set_defaults(handler=cmd_municipality_configure)
 
@@ -181,6 +189,8 @@ def cmd_municipality_configure(args: argparse.Namespace, settings: Settings) -> 
             args.depot_position or t.depot_lat_lon,
             settings.user,
         )
+        if args.delivery_days:
+            t.set_delivery_days(args.delivery_days, settings.user)
 
     town = app.edit(town.id, Municipality, configure)
     result = {
@@ -188,11 +198,13 @@ def cmd_municipality_configure(args: argparse.Namespace, settings: Settings) -> 
         "acknowledge_within_min": town.acknowledge_within_min,
         "max_round_min": town.max_round_min,
         "depot_position": town.depot_lat_lon,
+        "delivery_days": [DAY_NAMES[d] for d in town.delivery_weekdays],
     }
     depot = "{:.5f},{:.5f}".format(*town.depot_lat_lon) if town.depot_lat_lon else "not set"
     text = (
         f"{town.name}: alerts acknowledged within {town.acknowledge_within_min} min, "
-        f"rounds at most {town.max_round_min} min, depot at {depot}"
+        f"rounds at most {town.max_round_min} min, depot at {depot}, "
+        f"deliveries on {','.join(result['delivery_days'])}"
     )
     print(json.dumps(result) if args.json else text)
     return 0

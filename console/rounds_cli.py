@@ -467,9 +467,9 @@ def cmd_orders(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         conn.close()
     people = [app.get(UUID(r[0]), Beneficiary) for r in ids]
-    orders = orders_for(people, args.day)
+    orders = orders_for(people, args.day, town.delivery_weekdays)
     by_id = {b.id: b for b in people}
-    counts = kitchen_counts(people, args.day)
+    counts = kitchen_counts(people, args.day, town.delivery_weekdays)
     now = clock.now()
     data = {
         "day": args.day.isoformat(),

@@ -110,7 +110,7 @@ def monthly_statement(
         line = StatementLine(b.id, b.file_number, b.price_bracket)
         for iso in sorted(days):
             day = date.fromisoformat(iso)
-            planned = sum(b.meals_on(d) for d in meal_days(day))
+            planned = sum(b.meals_on(d) for d in meal_days(day, municipality.delivery_weekdays))
             stop = stops.get((b.id, iso))
             outcome = stop["outcome"] if stop else None
             delivered = int(stop["meals"]) if stop and outcome in DELIVERED else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date
 from itertools import pairwise
@@ -14,6 +15,7 @@ from eventsourcing.domain import event
 from domain.aggregate import MaillageAggregate
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.ids import municipality_id
+from domain.meals.ordering import WEEKDAYS
 
 DEFAULT_ACKNOWLEDGE_WITHIN_MIN = 240
 """Minutes the CCAS has to acknowledge a welfare alert before it shows as overdue (default)."""
@@ -186,6 +188,25 @@ class Municipality(MaillageAggregate):
             depot_lat_lon=list(depot_lat_lon) if depot_lat_lon else None,
             by=by.strip(),
         )
+
+    @property
+    def delivery_weekdays(self) -> tuple[int, ...]:
+        """The days meals are delivered (``date.weekday()``; Monday to Friday unless agreed)."""
+        return tuple(getattr(self, "_delivery_weekdays", WEEKDAYS))
+
+    def set_delivery_days(self, weekdays: Iterable[int], by: str) -> None:
+        """Agree the days meals are delivered; each brings the meals until the next one."""
+        days = sorted(set(weekdays))
+        if not days or any(not 0 <= d <= 6 for d in days):
+            raise InvalidInputError("delivery days must be one to seven days of the week")
+        if not by.strip():
+            raise InvalidInputError("configuring a municipality needs the name of who does it")
+        if tuple(days) != self.delivery_weekdays:
+            self._delivery_days_set(weekdays=days, by=by.strip())
+
+    @event("DeliveryDaysSet")
+    def _delivery_days_set(self, weekdays: list[int], by: str) -> None:
+        self._delivery_weekdays = tuple(weekdays)
 
     @event("ServiceConfigured")
     def _service_configured(

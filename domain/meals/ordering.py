@@ -1,7 +1,9 @@
 """The field's ordering rules for chilled meals (../shared/reference/THRESHOLDS.md).
 
 - Orders close two days before delivery.
-- Meals for Friday, Saturday and Sunday are delivered on Friday.
+- Meals for Friday, Saturday and Sunday are delivered on Friday: the common practice and the
+  default. A municipality may agree other delivery days (every day, Monday to Saturday…):
+  each delivery then brings the meals of the days until the next delivery day.
 - Temporary stops pause and resume by themselves (``Beneficiary.meals_on``).
 """
 
@@ -18,22 +20,31 @@ from domain.meals.beneficiary import Beneficiary
 ORDER_CUTOFF_DAYS = 2
 """Orders for a delivery day close at the end of the day this many days before (Paris time)."""
 FRIDAY, SATURDAY, SUNDAY = 4, 5, 6
+WEEKDAYS: tuple[int, ...] = (0, 1, 2, 3, 4)
+"""The usual delivery days, Monday to Friday (``date.weekday()`` numbers)."""
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def delivery_day(meal_day: date) -> date:
-    """The day a meal is delivered: weekend meals go out on the Friday before."""
-    if meal_day.weekday() in (SATURDAY, SUNDAY):
-        return meal_day - timedelta(days=meal_day.weekday() - FRIDAY)
-    return meal_day
+def delivery_day(meal_day: date, delivery_weekdays: Iterable[int] = WEEKDAYS) -> date:
+    """The day a meal is delivered: the last delivery day on or before it."""
+    days = set(delivery_weekdays)
+    for back in range(7):
+        candidate = meal_day - timedelta(days=back)
+        if candidate.weekday() in days:
+            return candidate
+    raise ValueError("no delivery day in the week")
 
 
-def meal_days(delivery: date) -> list[date]:
-    """The meal days delivered on ``delivery`` (Friday brings Friday to Sunday)."""
-    if delivery.weekday() == FRIDAY:
-        return [delivery + timedelta(days=i) for i in range(3)]
-    if delivery.weekday() in (SATURDAY, SUNDAY):
+def meal_days(delivery: date, delivery_weekdays: Iterable[int] = WEEKDAYS) -> list[date]:
+    """The meal days delivered on ``delivery``: it and the days up to the next delivery day
+    (with the usual Monday-to-Friday deliveries, Friday brings Friday to Sunday)."""
+    days = set(delivery_weekdays)
+    if delivery.weekday() not in days:
         return []
-    return [delivery]
+    out = [delivery]
+    while len(out) < 7 and (out[-1] + timedelta(days=1)).weekday() not in days:
+        out.append(out[-1] + timedelta(days=1))
+    return out
 
 
 def orders_close_at(delivery: date) -> datetime:
@@ -60,9 +71,13 @@ class Order:
         return sum(n for _, n in self.meals_by_day)
 
 
-def orders_for(beneficiaries: Iterable[Beneficiary], delivery: date) -> list[Order]:
+def orders_for(
+    beneficiaries: Iterable[Beneficiary],
+    delivery: date,
+    delivery_weekdays: Iterable[int] = WEEKDAYS,
+) -> list[Order]:
     """The orders of a delivery day, from each beneficiary's schedule (no empty orders)."""
-    days = meal_days(delivery)
+    days = meal_days(delivery, delivery_weekdays)
     out = []
     for b in beneficiaries:
         by_day = tuple((d, b.meals_on(d)) for d in days if b.meals_on(d))
@@ -72,7 +87,9 @@ def orders_for(beneficiaries: Iterable[Beneficiary], delivery: date) -> list[Ord
 
 
 def kitchen_counts(
-    beneficiaries: Iterable[Beneficiary], delivery: date
+    beneficiaries: Iterable[Beneficiary],
+    delivery: date,
+    delivery_weekdays: Iterable[int] = WEEKDAYS,
 ) -> dict[tuple[str, str], int]:
     """Meals the kitchen prepares for a delivery day, by (regime, texture).
 
@@ -81,7 +98,7 @@ def kitchen_counts(
     """
     counts: dict[tuple[str, str], int] = {}
     for order_beneficiary in beneficiaries:
-        meals = sum(order_beneficiary.meals_on(d) for d in meal_days(delivery))
+        meals = sum(order_beneficiary.meals_on(d) for d in meal_days(delivery, delivery_weekdays))
         if not meals:
             continue
         diet = order_beneficiary.diet

@@ -89,7 +89,7 @@ def plan_round(
     solver, within the municipality's longest-round limit. Erased people have
     no address any more and cannot be visited.
     """
-    orders = orders_for(people, day)
+    orders = orders_for(people, day, town.delivery_weekdays)
     if not orders:
         raise InvalidInputError(f"no meals are ordered in {town.name} for {day}")
     by_id = {b.id: b for b in people}
