@@ -35,7 +35,7 @@ def run() -> list[Figure]:
     with tempfile.TemporaryDirectory(prefix="maillage-bench-") as tmp:
         app = Maillage(StoreLocation.parse(str(Path(tmp) / "demo.sqlite")))
         console.print("  replay: building the demo store…")
-        build_demo(app, datetime(2026, 3, 20, 10, 0, tzinfo=UTC))
+        build_demo(app, datetime(2026, 3, 20, 10, 0, tzinfo=UTC), Path(tmp) / "journals")
         with Projector(app, all_views()) as projector:
             projector.catch_up()
         for r in range(ROUNDS):

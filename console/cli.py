@@ -26,11 +26,11 @@ from console.geo_cli import add_geo_commands
 from console.meals_cli import add_meals_commands
 from console.opening import open_store
 from console.record_cli import add_record_commands
-from console.roles import check_allowed, creates_store, for_ccas, may_create_store
+from console.roles import check_allowed, creates_store, for_ccas, may_create_store, mutating
 from console.sessions_cli import add_sessions_commands
 from console.settings import Settings
 from domain.application import Maillage
-from domain.errors import MaillageError
+from domain.errors import MaillageError, UserError
 from domain.store import one_line
 from domain.summary import summarise
 from domain.views.catalogue import all_views
@@ -113,7 +113,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="create (or reuse) the demo store and open the console on it",
         description="Create the demo store on first use (or reuse it) and open the console.",
     )
-    demo.add_argument("--fresh", action="store_true", help="delete and rebuild the demo store")
+    demo.add_argument(
+        "--fresh", action="store_true", help="delete and rebuild the demo store (asks first)"
+    )
+    demo.add_argument("--yes", action="store_true", help="do not ask before --fresh")
     demo.add_argument("--no-tui", action="store_true", help="build the demo store only")
     demo.set_defaults(handler=cmd_demo)
 
@@ -283,15 +286,45 @@ def _report_views(args: argparse.Namespace, verb: str, result: dict[str, Any]) -
     )
 
 
+@mutating
 @creates_store
 def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
-    from console.demo import build_demo
+    """Build the demo in a new location or in its own demo store (never in a real store),
+    again when it was built for another day, then open the console on it."""
+    from console.demo import build_demo, discard_demo
+    from console.recording import journal_dir
     from domain import clock
+    from domain.clock import PARIS
+    from domain.demo_store import demo_mark, is_current
 
     location = settings.location
-    if args.fresh and location.kind == "sqlite" and location.path is not None:
-        for suffix in ("", "-wal", "-shm"):
-            location.path.with_name(location.path.name + suffix).unlink(missing_ok=True)
+    journals = journal_dir(settings)
+    today = clock.now().astimezone(PARIS).date()
+    if location.exists():
+        app = open_store(settings)
+        mark = demo_mark(app)
+        app.close()
+        demo_path = location.kind == "sqlite" and location.path == settings_mod.demo_store_path()
+        if mark is None and not demo_path:
+            raise UserError(
+                f"{location.label} is not a demo store: 'maillage demo' builds only in a new "
+                "location or in its own demo store, never in a store with real data"
+            )
+        if args.fresh:
+            if (
+                not args.yes
+                and sys.stdin.isatty()
+                and not _confirm(
+                    f"Delete the demo store at {location.label} and build it again? [y/N] "
+                )
+            ):
+                stderr.print("nothing changed")
+                return EXIT_OK
+            discard_demo(location, journals)
+        elif mark is None or not is_current(mark, today):
+            built = f"built for {mark.built_for}" if mark else "from an earlier version"
+            stderr.print(f"the demo store was {built}: building it again for {today}")
+            discard_demo(location, journals)
     app = open_store(settings)
     if app.last_position() == 0:
         with _progress_bar() as bar:
@@ -300,12 +333,20 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
             def progress(_: str, done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
 
-            build_demo(app, clock.now(), progress)
+            build_demo(app, clock.now(), journals, progress)
         stderr.print(f"demo store created at {location.label}")
     _run_projector(app, 1000, rebuild=False)
     if args.no_tui:
         return EXIT_OK
     return run_tui(settings, app)
+
+
+def _confirm(question: str) -> bool:
+    """Ask a yes/no question on the terminal (no answer means no)."""
+    try:
+        return input(question).strip().lower() in ("y", "yes", "o", "oui")
+    except EOFError:
+        return False
 
 
 @for_ccas

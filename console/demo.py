@@ -10,12 +10,15 @@ import math
 import random
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from console.demo_devices import build_devices_progress, order_lines
 from console.demo_meals import build_meals_demo
+from console.demo_sensing import build_sensing_demo
 from domain import clock
 from domain.application import Maillage
 from domain.clock import PARIS
+from domain.demo_store import DemoStore
 from domain.devices.service import (
     ManifestLine,
     SchoolRecord,
@@ -24,6 +27,8 @@ from domain.devices.service import (
     register_schools,
 )
 from domain.devices.uai import check_letter
+from domain.errors import UserError
+from domain.store import StoreLocation
 
 TOURS_CENTRE = (47.3941, 0.6848)  # Place Jean-Jaurès, Tours
 ORDER_REFERENCE = "CVL-2026-EDU-017"
@@ -155,9 +160,15 @@ def manifest(rng: random.Random) -> list[ManifestLine]:
 
 
 def build_demo(
-    app: Maillage, today: datetime, progress: Callable[[str, int, int], None] | None = None
+    app: Maillage,
+    today: datetime,
+    journals: Path,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> None:
-    """Fill an empty store with the demo, events dated over the three weeks before ``today``."""
+    """Fill an empty store with the demo, events dated over the three weeks before ``today``
+    and today's under way; the sensor session's journal goes to ``journals``."""
+    marker = DemoStore.start(today.astimezone(PARIS).date())  # first: a demo store from now on
+    app.save(marker)
     rng = random.Random(20261128)
     start = today.astimezone(UTC).replace(hour=7, minute=30, second=0, microsecond=0)
     start -= timedelta(days=21)
@@ -188,6 +199,29 @@ def build_demo(
         build_devices_progress(app, start, ORDER_REFERENCE, lines, directory, rng)
     if progress:
         progress("meals", 0, 1)
-    build_meals_demo(app, today.astimezone(PARIS).date(), random.Random(20261129))
+    build_meals_demo(app, today, random.Random(20261129))
     if progress:
-        progress("meals", 1, 1)
+        progress("sensor session", 0, 1)
+    build_sensing_demo(app, today, journals)
+    marker.finish()
+    app.save(marker)
+    if progress:
+        progress("sensor session", 1, 1)
+
+
+def discard_demo(location: StoreLocation, journals: Path) -> None:
+    """Delete a demo store (checked as such by the caller) and the journals it wrote."""
+    if location.kind == "sqlite":
+        assert location.path is not None
+        for suffix in ("", "-wal", "-shm"):
+            location.path.with_name(location.path.name + suffix).unlink(missing_ok=True)
+    else:
+        if location.schema == "public":
+            raise UserError(
+                "the demo can be built again on PostgreSQL only in a schema of its own "
+                "(?schema=demo): drop the public schema's tables yourself"
+            )
+        with location.connect() as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{location.schema}" CASCADE')
+    for journal in journals.glob("demo-*.journal*"):
+        journal.unlink()

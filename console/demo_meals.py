@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from domain import clock
 from domain.application import Maillage
+from domain.clock import PARIS
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import MealRound
 from domain.meals.municipality import Contract, Municipality, PriceBracket
@@ -22,6 +23,8 @@ INSEE_TOURS = "37261"
 CENTRE = (47.3941, 0.6848)  # Place Jean-Jaurès
 BENEFICIARIES = 60
 HISTORY_DAYS = 14
+DELIVERY_DAYS = tuple(range(7))
+"""Tours' CCAS has meals delivered every day of the week (so the demo is alive any day)."""
 CONTRACT = Contract(
     (
         PriceBracket("low", 12_000, 450, 150),
@@ -98,23 +101,33 @@ _REGIMES = ["normal"] * 5 + ["no_salt", "no_salt", "no_sugar", "low_fat"]
 _TEXTURES = ["normal"] * 6 + ["minced", "mixed"]
 
 
+TODAY_LOADED_BEFORE = timedelta(minutes=75)
+"""Today's rounds were loaded this long before the demo is built, so they are under way."""
+
+
 def _at(day: date, hh: int, mm: int) -> datetime:
-    """A Paris wall-clock time on ``day`` as UTC (demo days are in winter: UTC+1)."""
-    return datetime.combine(day, time(hh, mm), tzinfo=UTC) - timedelta(hours=1)
+    """A Paris wall-clock time on ``day``, in UTC."""
+    return datetime.combine(day, time(hh, mm), tzinfo=PARIS).astimezone(UTC)
 
 
-def build_meals_demo(app: Maillage, today: date, rng: random.Random) -> None:
-    """Record the municipality, its beneficiaries and two weeks of rounds before ``today``."""
+def build_meals_demo(app: Maillage, now: datetime, rng: random.Random) -> None:
+    """Record the municipality, its beneficiaries, two weeks of rounds and today's, under way.
+
+    Today (in Paris) has its rounds loaded 75 minutes before ``now``, with box readings and
+    the stops due until ``now`` done; alerts of the last days, one of them overdue.
+    """
+    today = now.astimezone(PARIS).date()
     start = today - timedelta(days=HISTORY_DAYS)
     demo_clock = clock.FixedClock(_at(start - timedelta(days=7), 9, 0))
     with clock.using_clock(demo_clock):
         town = Municipality.register(
             INSEE_TOURS, "Tours", "PPDC Tours Nord", "CCAS de Tours, 02 47 21 61 00", CONTRACT
         )
+        town.set_delivery_days(DELIVERY_DAYS, "Mme Durand (CCAS)")
         people = [_beneficiary(town, i, rng, start) for i in range(BENEFICIARIES)]
         app.save(town, *people)
         delivery_days = [start + timedelta(days=d) for d in range(HISTORY_DAYS + 1)]
-        delivery_days = [d for d in delivery_days if d.weekday() < 5]
+
         excursion_day = delivery_days[len(delivery_days) // 2]
         for day in delivery_days:
             north = [p for p in people if p.home.value["lat"] >= CENTRE[0]]
@@ -127,7 +140,7 @@ def build_meals_demo(app: Maillage, today: date, rng: random.Random) -> None:
                     app,
                     demo_clock,
                     day,
-                    today,
+                    now,
                     label,
                     postman,
                     van,
@@ -135,7 +148,7 @@ def build_meals_demo(app: Maillage, today: date, rng: random.Random) -> None:
                     rng,
                     excursion=(day == excursion_day and label == "A"),
                 )
-        _alerts(app, demo_clock, people, town, today, rng)
+        _alerts(app, demo_clock, people, town, now)
 
 
 def _beneficiary(town: Municipality, i: int, rng: random.Random, start: date) -> Beneficiary:
@@ -182,7 +195,7 @@ def _round(
     app: Maillage,
     demo_clock: clock.FixedClock,
     day: date,
-    today: date,
+    now: datetime,
     label: str,
     postman: str,
     van: str,
@@ -190,10 +203,12 @@ def _round(
     rng: random.Random,
     excursion: bool,
 ) -> None:
-    orders = orders_for(group, day)
+    orders = orders_for(group, day, DELIVERY_DAYS)
     if not orders:
         return
-    demo_clock.set(_at(day, 7, 15))
+    today = now.astimezone(PARIS).date() == day
+    loaded = now - TODAY_LOADED_BEFORE if today else _at(day, 8, 5)
+    demo_clock.set(loaded - timedelta(minutes=50))
     by_id = {b.id: b for b in group}
     ordered = sorted(
         orders,
@@ -205,27 +220,28 @@ def _round(
     stops = [(o.beneficiary_id, o.meals, f"{label}-{1 + i // 8}") for i, o in enumerate(ordered)]
     rnd = MealRound.plan(day, "PPDC Tours Nord", postman, van, stops)
     boxes = sorted({box for _, _, box in stops})
-    demo_clock.set(_at(day, 8, 5))
+    demo_clock.set(loaded)
     rnd.load(
         {
             box: (f"probe-{label}{n}", round(rng.uniform(1.2, 2.4), 1))
             for n, box in enumerate(boxes, 1)
         }
     )
-    if day >= today:
-        app.save(rnd)  # today's rounds are loaded and under way
-        return
-    moment = _at(day, 8, 30)
+    moment = loaded + timedelta(minutes=25)
     for n, (who, _, box) in enumerate(stops):
         moment += timedelta(minutes=rng.randint(5, 11))
-        if n % 6 == 0:
-            temp = round(rng.uniform(1.8, 2.9), 1)
-            if excursion and box == boxes[0] and n >= 6:
-                temp = 4.6
-            rnd.record_probe_reading(box, temp, moment)
-            if excursion and rnd.boxes[box]["blocked"]:
+        if today and moment > now:
+            app.save(rnd)  # today's round is under way: the next stops are still to come
+            return
+        if n % 6 == 0 or (today and n % 3 == 0):
+            for reading_box in boxes if today else [box]:
+                temp = round(rng.uniform(1.8, 2.9), 1)
+                if excursion and reading_box == boxes[0] and n >= 6:
+                    temp = 4.6
+                rnd.record_probe_reading(reading_box, temp, moment)
+            if excursion and rnd.boxes[boxes[0]]["blocked"]:
                 rnd.release_box(
-                    box,
+                    boxes[0],
                     "M. Martin (chef de production)",
                     "4.6 °C for under 20 min, meal core checked at 3.0 °C",
                 )
@@ -244,6 +260,9 @@ def _round(
                 moment,
                 handover_temperature_c=round(rng.uniform(2.0, 3.0), 1),
             )
+    if today:
+        app.save(rnd)
+        return
     demo_clock.set(moment + timedelta(minutes=25))
     rnd.complete()
     app.save(rnd)
@@ -254,9 +273,11 @@ def _alerts(
     demo_clock: clock.FixedClock,
     people: list[Beneficiary],
     town: Municipality,
-    today: date,
-    rng: random.Random,
+    now: datetime,
 ) -> None:
+    """Alerts of the last eight days: one closed, one followed up, two waiting for the CCAS
+    (one raised yesterday and overdue), and one raised an hour ago."""
+    today = now.astimezone(PARIS).date()
     notes = [
         ("health", "high", "Looked confused, did not recognise me, fridge still full"),
         ("self_care_safety", "medium", "Gas smell in the kitchen, window opened"),
@@ -265,7 +286,7 @@ def _alerts(
     ]
     for k, (category, severity, note) in enumerate(notes):
         person = people[(k * 13 + 3) % len(people)]
-        raised = _at(today - timedelta(days=8 - 2 * k), 10, 20)
+        raised = _at(today - timedelta(days=7 - 2 * k), 10, 20)
         demo_clock.set(raised)
         alert = WelfareAlert.raise_alert(person.id, town.id, category, severity, note, "L. Petit")
         if k < 2:
@@ -276,8 +297,9 @@ def _alerts(
             demo_clock.set(raised + timedelta(days=2))
             alert.close("referred", "Mme Durand")
         app.save(alert)
-    # One alert today, not acknowledged yet: overdue on the dashboard by mid-afternoon.
-    demo_clock.set(_at(today, 9, 40))
+    # One alert an hour ago, not acknowledged yet (the last of the list above, raised
+    # yesterday and never acknowledged, is overdue: the CCAS has 4 hours).
+    demo_clock.set(min(now - timedelta(hours=1), _at(today, 9, 40)))
     app.save(
         WelfareAlert.raise_alert(
             people[7].id,

@@ -15,6 +15,7 @@ from console.messages import ViewsUpdated
 from console.screens.mode import ModeScreen
 from domain import clock
 from domain.clock import PARIS
+from domain.sensing.service import SessionsSummary, sessions_summary
 from domain.store import ViewConnection
 from domain.views.activity import events_per_day
 from domain.views.devices import device_counts, establishment_count
@@ -34,6 +35,7 @@ class DashboardFigures:
     devices: dict[str, int]
     per_day: list[tuple[str, int]]
     meals: MealsToday
+    sessions: SessionsSummary
 
 
 DEVICE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -82,11 +84,8 @@ class DashboardScreen(ModeScreen):
             yield Static("", id="pulse-range")
 
     def on_mount(self) -> None:
-        self.query_one("#tile-meals", Tile).show("—", "meal rounds are not in this version yet")
-        self.query_one("#tile-sensors", Tile).show(
-            "—", "sensor sessions are not in this version yet"
-        )
-        self.query_one("#tile-alerts", Tile).show("—", "welfare alerts are not in this version yet")
+        for tile in ("#tile-meals", "#tile-sensors", "#tile-alerts"):
+            self.query_one(tile, Tile).show("…", "reading the views")
         self.load()
 
     @on(ViewsUpdated)
@@ -112,6 +111,7 @@ class DashboardScreen(ModeScreen):
                 devices=device_counts(conn),
                 per_day=events_per_day(conn, first.isoformat(), today.isoformat()),
                 meals=meals_today(conn, today.isoformat(), now),
+                sessions=sessions_summary(store),
             )
         finally:
             conn.close()
@@ -143,6 +143,7 @@ class DashboardScreen(ModeScreen):
                 else "cold chain OK"
             ),
         )
+        self.query_one("#tile-sensors", Tile).show(*_sessions_tile(f.sessions))
         self.query_one("#tile-alerts", Tile).show(
             f"{m.open_alerts} open",
             f"{m.overdue_alerts} not acknowledged in time" if m.overdue_alerts else "none overdue",
@@ -153,3 +154,20 @@ class DashboardScreen(ModeScreen):
             self.query_one("#pulse-range", Static).update(
                 f"{f.per_day[0][0]} → {f.per_day[-1][0]} · busiest {busiest[0]} ({busiest[1]:,})"
             )
+
+
+def _sessions_tile(s: SessionsSummary) -> tuple[str, str]:
+    """The Sensors tile: sessions by processing state and the latest one, in Paris time."""
+    if s.total == 0:
+        return "no sessions", "record one with 'maillage record' (Sensors mode: 4)"
+    states = [f"{s.processed} processed"]
+    if s.waiting:
+        states.append(f"{s.waiting} to process")
+    if s.recording:
+        states.append(f"{s.recording} recording")
+    latest = ""
+    if s.latest_started_at is not None:
+        local = s.latest_started_at.astimezone(PARIS)
+        latest = f" · latest {s.latest_vehicle} {local:%d/%m %H:%M} {local:%Z}"
+    plural = "s" if s.total != 1 else ""
+    return f"{s.total} session{plural}", " · ".join(states) + latest

@@ -210,6 +210,35 @@ def list_sessions(app: Maillage) -> list[SensorSession]:
     return [app.get(sid, SensorSession) for sid in session_ids(app)]
 
 
+@dataclass(frozen=True)
+class SessionsSummary:
+    """How many sensor sessions there are, by state, and the latest one's start."""
+
+    total: int
+    recording: int
+    processed: int
+    waiting: int
+    """Stopped but not processed yet."""
+    latest_vehicle: str | None
+    latest_started_at: datetime | None
+
+
+def sessions_summary(app: Maillage) -> SessionsSummary:
+    """Sessions by state, for the dashboard."""
+    sessions = list_sessions(app)
+    processed = sum(s.latest_processing is not None for s in sessions)
+    recording = sum(s.status == "recording" for s in sessions)
+    latest = max(sessions, key=lambda s: s.started_at, default=None)
+    return SessionsSummary(
+        total=len(sessions),
+        recording=recording,
+        processed=processed,
+        waiting=len(sessions) - recording - processed,
+        latest_vehicle=latest.vehicle if latest else None,
+        latest_started_at=latest.started_at if latest else None,
+    )
+
+
 def find_session(app: Maillage, text: str) -> UUID:
     """A session's full id, or a unique prefix of at least 6 characters of it."""
     wanted = text.strip().lower().replace("-", "")

@@ -23,7 +23,7 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A demo store with up-to-date views, built once per test session."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite"
     app = Maillage(StoreLocation.parse(str(path)))
-    build_demo(app, DEMO_TODAY)
+    build_demo(app, DEMO_TODAY, path.parent / "journals")
     with Projector(app, all_views()) as projector:
         projector.catch_up()
     app.close()
@@ -32,9 +32,13 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def demo_store(demo_template: Path, tmp_path: Path) -> Path:
-    """A private copy of the demo store that a test may change."""
+    """A private copy of the demo store that a test may change (with its journals and
+    results folders beside it, as the console keeps them)."""
     target = tmp_path / "demo.sqlite"
     shutil.copy(demo_template, target)
+    for folder in ("journals", "results"):
+        if (demo_template.parent / folder).is_dir():
+            shutil.copytree(demo_template.parent / folder, tmp_path / folder)
     return target
 
 

@@ -15,7 +15,6 @@ from domain.application import Maillage
 from domain.errors import StoreUnavailableError
 from domain.store import StoreLocation
 
-
 ADD_TOURS = (
     *("meals", "municipality", "add", "--insee", "37261", "--name", "Tours"),
     *("--depot", "PPDC Tours", "--ccas", "CCAS de Tours", "--bracket", "all::790:210"),

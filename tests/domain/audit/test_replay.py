@@ -4,6 +4,7 @@ SQLite and PostgreSQL; a view row edited behind the log's back is found."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -18,9 +19,9 @@ TODAY = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
 
 
 @pytest.mark.slow
-def test_the_demo_replays_to_the_same_views(location: StoreLocation) -> None:
+def test_the_demo_replays_to_the_same_views(location: StoreLocation, tmp_path: Path) -> None:
     app = Maillage(location)
-    build_demo(app, TODAY)
+    build_demo(app, TODAY, tmp_path / "journals")
     with Projector(app, all_views()) as projector:
         projector.catch_up()  # the live views, as the console keeps them
 
