@@ -55,7 +55,8 @@ def pytest_report_header(config: pytest.Config) -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Every test that runs on PostgreSQL carries the ``postgres`` marker (``-m "not postgres"``)."""
+    """Every test that runs on PostgreSQL carries the ``postgres`` marker
+    (``-m "not postgres"``)."""
     for item in items:
         params = getattr(getattr(item, "callspec", None), "params", {})
         fixtures = getattr(item, "fixturenames", ())
