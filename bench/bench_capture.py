@@ -16,7 +16,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bench.common import Figure, stopwatch
-from console.recording import Recorder, parse_channel
+from console.recording.recorder import Recorder, parse_channel
 from domain.application import Maillage
 from domain.store import StoreLocation
 from drivers.journal import JournalWriter, read_journal

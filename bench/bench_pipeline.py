@@ -2,7 +2,7 @@
 
 The day (IMU 100 Hz, GPS 10 Hz, PM 1 Hz, modem every 10 s, thermal 2 Hz) is the simulator's
 Tours loop repeated with time offsets, written once as a journal in a temporary directory.
-maillage: ``console.decode`` (the compiled journal walk ``ext.journal_walk``, bulk
+maillage: ``console.decoding.journal`` (the compiled journal walk ``ext.journal_walk``, bulk
 ``ext.frames`` decoders) + ``domain.sensing.processing``, best of three runs, with the split
 between reading, decoding and processing and the CPU time beside the wall time (a loaded
 machine shows as wall ≫ CPU).
@@ -25,7 +25,7 @@ import numpy as np
 from rich.console import Console
 
 from bench.common import Figure, stopwatch
-from console.decode import decode_content, read_channels, write_field_journal
+from console.decoding.journal import decode_content, read_channels, write_field_journal
 from domain.sensing import indicators as ind
 from domain.sensing.processing import Parameters, butter_highpass_sos, process
 from drivers.codecs import at_modem, nmea, pms5003, thermal, witmotion

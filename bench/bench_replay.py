@@ -18,7 +18,7 @@ from pathlib import Path
 from rich.console import Console
 
 from bench.common import Figure
-from console.demo import build_demo
+from console.demo.builder import build_demo
 from domain.application import Maillage
 from domain.audit.replay import ReplayReport, replay
 from domain.store import StoreLocation

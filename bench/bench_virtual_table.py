@@ -24,8 +24,8 @@ from textual.widget import Widget
 from textual.widgets import DataTable
 
 from bench.common import Figure, stopwatch
-from console.widgets.rows import Column, ColumnarRows, RowView
-from console.widgets.virtual_table import FILTER_DEBOUNCE_S, VIRTUAL_TABLE_TCSS, VirtualTable
+from console.tui.widgets.rows import Column, ColumnarRows, RowView
+from console.tui.widgets.virtual_table import FILTER_DEBOUNCE_S, VIRTUAL_TABLE_TCSS, VirtualTable
 
 ROWS = 400_000
 DATATABLE_ROWS = 20_000

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from console.settings import Settings
 from domain.application import Maillage
-from domain.errors import MaillageError, NotFoundError, StoreNotFoundError, StoreUnavailableError
+from domain.errors import (
+    InvalidInputError,
+    MaillageError,
+    NotFoundError,
+    StoreNotFoundError,
+    StoreUnavailableError,
+)
 from domain.ids import municipality_id
 from domain.meals.municipality import Municipality, normalise_insee
 from domain.store import ViewConnection, one_line
@@ -48,3 +56,24 @@ def views_caught_up(app: Maillage) -> ViewConnection:
     with Projector(app, all_views()) as projector:
         projector.catch_up()
     return ViewConnection.open(app.location)
+
+
+def find_by_prefix(app: Maillage, text: str, table: str, what: str) -> UUID:
+    """A full id, or a unique prefix of at least 6 characters, of a row of the view ``table``."""
+    conn = views_caught_up(app)
+    try:
+        rows = conn.fetchall(
+            f"SELECT id FROM {table} WHERE id LIKE ?", (text.strip().lower() + "%",)
+        )
+    finally:
+        conn.close()
+    if len(text.strip()) < 6 or not rows:
+        raise NotFoundError(f"no {what} with id {text!r} (give at least 6 characters)")
+    if len(rows) > 1:
+        raise InvalidInputError(f"{len(rows)} {what}s start with {text!r}: give more characters")
+    return UUID(rows[0][0])
+
+
+def find_round(app: Maillage, text: str) -> UUID:
+    """The meal round named by its id or a unique prefix of it."""
+    return find_by_prefix(app, text, "rounds_view", "round")

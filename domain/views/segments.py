@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
 from domain.sensing.combine import SessionResults
-from domain.sensing.results_store import load_results
+from domain.sensing.results_store import load_results, load_results_file
 from domain.sensing.sensor_session import SensorSession
 from domain.store import StoreLocation, ViewConnection
 from domain.views.meals import _id, _when
@@ -258,3 +259,38 @@ def session_results(
             SessionResults(str(sid), datetime.fromisoformat(str(started_at)).timestamp(), results)
         )
     return out
+
+
+@dataclass
+class Segments:
+    """What the view gives the geo commands: sessions' segments and those left out."""
+
+    sessions: list[SessionResults]
+    missing: list[ProcessedSession]
+
+
+def load_segments(
+    conn: ViewConnection,
+    insee: str | None,
+    levels: tuple[str, ...] = LEVELS,
+    fallback: Path | None = None,
+) -> Segments:
+    """Every processed session's latest segments from the segments view (one municipality's
+    with ``insee``); sessions whose results the view lacks are read from ``fallback``
+    (``results_name`` there, checked against its SHA-256) or listed as missing."""
+    loaded = session_results(conn, insee, levels)
+    missing = []
+    for info in processed_sessions(conn, insee):
+        if info.status == OK:
+            continue
+        if fallback is not None and info.results_name:
+            name = Path(info.results_name).name  # a name in that folder, never a path
+            found = load_results_file(fallback / name, info.results_sha256)
+            if found.results is not None:
+                loaded.append(
+                    SessionResults(info.session_id, info.started_at.timestamp(), found.results)
+                )
+                continue
+        missing.append(info)
+    loaded.sort(key=lambda s: (s.start_s, s.session))
+    return Segments(loaded, missing)

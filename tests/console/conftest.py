@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from console.demo import build_demo
+from console.demo.builder import build_demo
 from domain import clock
 from domain.application import Maillage
 from domain.store import StoreLocation

@@ -1,0 +1,203 @@
+"""``maillage audit verify|checkpoint``: verify the tamper-evident chain, export dated
+checkpoints.
+
+``verify`` and ``checkpoint`` only read the store, so the auditor role may run them.
+
+The audit key (HMAC-SHA256 of checkpoints) comes from, in this order:
+``--key-file FILE``, ``$MAILLAGE_AUDIT_KEY`` (the key itself, UTF-8), or
+``$MAILLAGE_AUDIT_KEY_FILE``; a key file's surrounding whitespace is ignored.
+Without a key, ``checkpoint`` writes an unsigned file and says so on stderr;
+``verify --against`` then checks an unsigned checkpoint's head but refuses a
+signed one it cannot check (exit 2), and with a key it refuses an unsigned one
+(a forger could have removed the signature) and any invalid signature (exit 1).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from console.cli.output import (
+    EXIT_FAILURE,
+    EXIT_OK,
+    progress_bar,
+)
+from console.cli.tree import Level
+from console.opening import open_store
+from console.settings import Settings
+from domain import clock
+from domain.audit.checkpoint import Checkpoint, check_key, make_checkpoint
+from domain.audit.verify import Report, Verifier
+from domain.errors import InvalidInputError, MaillageError
+from domain.store import one_line
+
+
+def register(level: Level) -> None:
+    """Register ``audit verify`` and ``audit checkpoint``."""
+    key_help = f"HMAC key file (default: ${KEY_ENV}, else the file named by ${KEY_FILE_ENV})"
+    verify = level.command(
+        "verify",
+        cmd_audit_verify,
+        "recompute the chain over every stored event and name the first bad position",
+        json=True,
+    )
+    verify.add_argument(
+        "--against",
+        type=Path,
+        metavar="CHECKPOINT",
+        help="also check the chain at an exported checkpoint's position (catches a rewritten tail)",
+    )
+    verify.add_argument("--key-file", type=Path, metavar="FILE", help=key_help)
+    checkpoint = level.command(
+        "checkpoint",
+        cmd_audit_checkpoint,
+        "verify the chain, then export its head as a dated (optionally signed) checkpoint",
+        json=True,
+    )
+    checkpoint.add_argument("--output", type=Path, required=True, metavar="FILE")
+    checkpoint.add_argument("--force", action="store_true", help="replace FILE if it exists")
+    checkpoint.add_argument("--key-file", type=Path, metavar="FILE", help=key_help)
+
+
+KEY_ENV = "MAILLAGE_AUDIT_KEY"
+
+
+KEY_FILE_ENV = "MAILLAGE_AUDIT_KEY_FILE"
+
+
+class CheckpointRefusedError(MaillageError):
+    """The checkpoint given to ``verify --against`` cannot be trusted (exit 1)."""
+
+
+def audit_key(key_file: Path | None) -> tuple[bytes | None, str]:
+    """The audit key and where it came from (``None, ""`` when none is configured)."""
+    if key_file is None and os.environ.get(KEY_ENV):
+        return check_key(os.environ[KEY_ENV].encode()), f"${KEY_ENV}"
+    if key_file is None and os.environ.get(KEY_FILE_ENV):
+        key_file = Path(os.environ[KEY_FILE_ENV]).expanduser()
+    if key_file is None:
+        return None, ""
+    try:
+        key = key_file.read_bytes().strip()
+    except OSError as e:
+        raise InvalidInputError(f"cannot read the audit key file {key_file}: {one_line(e)}") from e
+    return check_key(key), str(key_file)
+
+
+def _read_checkpoint(path: Path, key: bytes | None) -> Checkpoint:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise InvalidInputError(f"cannot read the checkpoint {path}: {one_line(e)}") from e
+    try:
+        checkpoint = Checkpoint.from_json(text)
+    except InvalidInputError as e:
+        raise InvalidInputError(f"{path}: {e}") from None
+    status = checkpoint.signature(key)
+    if status == "invalid":
+        raise CheckpointRefusedError(
+            f"checkpoint {path}: its signature is invalid (the file was altered, "
+            "or it was signed with another key)"
+        )
+    if status == "no key":
+        raise InvalidInputError(
+            f"checkpoint {path} is signed: give the audit key (${KEY_ENV}, ${KEY_FILE_ENV} "
+            "or --key-file) to check it"
+        )
+    if status == "unsigned" and key is not None:
+        raise CheckpointRefusedError(
+            f"checkpoint {path} is not signed but an audit key is configured: refusing it "
+            "(its signature may have been removed)"
+        )
+    return checkpoint
+
+
+def _verify(settings: Settings, checkpoint: Checkpoint | None) -> tuple[Report, str]:
+    """Run the verification with a progress bar on stderr (when it is a terminal)."""
+    app = open_store(settings)
+    try:
+        with (
+            Verifier.of(app, checkpoint=checkpoint) as verifier,
+            progress_bar() as bar,
+        ):
+            task = bar.add_task("verifying the audit chain", total=None)
+            for position, total in verifier.steps():
+                bar.update(task, completed=position, total=total)
+            assert verifier.report is not None
+            return verifier.report, app.location.label
+    finally:
+        app.close()
+
+
+def _intact_lines(report: Report) -> list[str]:
+    lines = [
+        f"audit chain intact: {report.events:,} events up to position {report.last_position:,}",
+        f"  head {report.head.hex()}",
+        f"  {report.seconds:.1f} s, {report.rate:,.0f} events/s",
+    ]
+    facts = report.facts
+    if facts.backfilled_through:
+        lines.append(
+            f"  note: positions 1–{facts.backfilled_through:,} were written before the chain "
+            f"existed; they were linked when it was added, on {facts.created_at}"
+        )
+    cp = report.checkpoint
+    if cp is not None:
+        signed = "signed" if cp.hmac is not None else "NOT signed"
+        lines.append(
+            f"  matches the checkpoint of {cp.created_at} at position {cp.position:,} ({signed})"
+        )
+    return lines
+
+
+def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
+    key, _ = audit_key(args.key_file)
+    checkpoint = _read_checkpoint(args.against, key) if args.against is not None else None
+    report, _ = _verify(settings, checkpoint)
+    if args.json:
+        print(json.dumps(report.as_json(), indent=2))
+    elif report.finding is not None:
+        print(report.finding.line())
+    else:
+        print("\n".join(_intact_lines(report)))
+    return EXIT_OK if report.intact else EXIT_FAILURE
+
+
+def cmd_audit_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
+    output: Path = args.output
+    if output.exists() and not args.force:
+        raise InvalidInputError(f"{output} exists: checkpoints are kept (use --force to replace)")
+    if not output.parent.is_dir():
+        raise InvalidInputError(f"cannot write {output}: {output.parent} is not a folder")
+    key, source = audit_key(args.key_file)
+    report, label = _verify(settings, None)
+    if report.finding is not None:
+        print(json.dumps(report.as_json(), indent=2) if args.json else report.finding.line())
+        print("maillage: no checkpoint written: the chain is broken", file=sys.stderr)
+        return EXIT_FAILURE
+    checkpoint = make_checkpoint(report, label, clock.now(), key)
+    partial = output.with_name(output.name + ".partial")
+    try:
+        partial.write_text(checkpoint.to_json(), encoding="utf-8")
+        partial.replace(output)
+    except OSError as e:
+        partial.unlink(missing_ok=True)
+        raise InvalidInputError(f"cannot write {output}: {one_line(e)}") from e
+    if key is None:
+        print(
+            f"maillage: warning: no audit key (${KEY_ENV}, ${KEY_FILE_ENV} or --key-file): "
+            "the checkpoint is NOT signed; keep it where the store's writers cannot change it",
+            file=sys.stderr,
+        )
+    if args.json:
+        print(json.dumps({"file": str(output), **json.loads(checkpoint.to_json())}, indent=2))
+    else:
+        signed = f"signed with the key from {source}" if key is not None else "not signed"
+        print(
+            f"checkpoint written to {output}: position {checkpoint.position:,}, "
+            f"{checkpoint.events:,} events, head {checkpoint.head} ({signed})"
+        )
+    return EXIT_OK

@@ -1,0 +1,202 @@
+"""``maillage geo recommend|export``: segment maps, exports and ranked recommendations.
+
+The segments come from the segments view (``domain.views.segments``), combined over sessions;
+``--journal-dir`` is only a fallback for sessions whose results the store's folder lacks."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from console.cli.args import (
+    euros,
+)
+from console.cli.tree import Level
+from console.opening import municipality, open_store, views_caught_up
+from console.roles import scoped
+from console.settings import Settings
+from domain import clock
+from domain.application import Maillage
+from domain.errors import InvalidInputError
+from domain.meals.beneficiary import Beneficiary
+from domain.meals.municipality import Municipality
+from domain.sensing.combine import combine
+from domain.sensing.exports import csv_text, geojson, html_report
+from domain.sensing.field_report import iter_reports
+from domain.sensing.recommendations import (
+    Context,
+    Recommendation,
+    default_rules,
+    parse_rules,
+    recommend,
+    reports_near,
+)
+from domain.sensing.results_store import results_dir
+from domain.store import ViewConnection
+from domain.views import segments
+from domain.views.segments import load_segments
+
+
+def register(level: Level) -> None:
+    """Register ``geo`` and its actions."""
+    cmds = level.group("geo", "segment maps, exports, recommendations")
+    rec = cmds.command(
+        "recommend", cmd_geo_recommend, "ranked recommendations with reasons", json=True
+    )
+    rec.add_argument(
+        "--municipality", metavar="INSEE", help="only its segments, reports and beneficiaries"
+    )
+    rec.add_argument("--budget", type=euros, metavar="EUR", help="yearly road budget")
+    rec.add_argument("--rules", type=Path, metavar="FILE", help="TOML rules (default: shipped)")
+    _journal_dir_option(rec)
+    exp = cmds.command("export", cmd_geo_export, "segments as GeoJSON, CSV or HTML", json=True)
+    exp.add_argument("--format", required=True, choices=("geojson", "csv", "html"))
+    exp.add_argument("--output", required=True, type=Path, metavar="FILE")
+    exp.add_argument("--segment", type=int, choices=(10, 100), default=100, help="metres")
+    exp.add_argument("--municipality", metavar="INSEE", help="only its segments (and named)")
+    exp.add_argument("--budget", type=euros, metavar="EUR")
+    exp.add_argument("--rules", type=Path, metavar="FILE")
+    _journal_dir_option(exp)
+
+
+def _journal_dir_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--journal-dir",
+        type=Path,
+        metavar="DIR",
+        help="also look here for results the store's results folder lacks",
+    )
+
+
+def warn_missing(app: Maillage, missing: list[segments.ProcessedSession]) -> None:
+    """One line per session left out, saying where its results were looked for."""
+    where = results_dir(app.location)
+    for info in missing:
+        print(
+            f"maillage: warning: session {info.session_id}: {info.status} "
+            f"({where / (info.results_sha256 + '.json')}); its segments are left out — "
+            "process it again and run 'maillage views rebuild', or give --journal-dir",
+            file=sys.stderr,
+        )
+
+
+def recommendation_context(conn: ViewConnection, app: Maillage, insee: str | None) -> Context:
+    """Reports, schools and homes (positions only, counted near segments; nothing personal)."""
+    reports = list(iter_reports(app))
+    schools = [
+        (float(a), float(b))
+        for a, b in conn.fetchall(
+            "SELECT latitude_deg, longitude_deg FROM establishments_view "
+            "WHERE latitude_deg IS NOT NULL AND longitude_deg IS NOT NULL"
+        )
+    ]
+    query = "SELECT id FROM beneficiaries_view WHERE status <> 'erased'"
+    params: tuple[Any, ...] = ()
+    if insee:
+        query += " AND insee_code = ?"
+        params = (insee,)
+    ids = [UUID(str(r[0])) for r in conn.fetchall(query, params)]
+    homes = []
+    for bid in ids:
+        home = app.get(bid, Beneficiary).home
+        if not home.erased and isinstance(home.value, dict):
+            homes.append((float(home.value["lat"]), float(home.value["lon"])))
+    return Context(reports, schools, homes)
+
+
+@dataclass
+class GeoSelection:
+    """The places of one level, the ranked recommendations, the municipality if one."""
+
+    places: list[dict[str, Any]]
+    recommendations: list[Recommendation]
+    town: Municipality | None
+
+
+def _places_and_recommendations(
+    args: argparse.Namespace, settings: Settings, level: str
+) -> GeoSelection:
+    rules = default_rules()
+    if args.rules is not None:
+        try:
+            rules = parse_rules(args.rules.read_text(encoding="utf-8"))
+        except OSError as e:
+            raise InvalidInputError(f"cannot read the rules {args.rules}: {e.strerror}") from None
+    insee = scoped(settings, args.municipality)
+    app = open_store(settings)
+    town = municipality(app, insee) if insee else None
+    conn = views_caught_up(app)
+    try:
+        levels = tuple(sorted({level, "segments_long"}))
+        found = load_segments(conn, insee, levels, args.journal_dir)
+        context = recommendation_context(conn, app, insee)
+    finally:
+        conn.close()
+    warn_missing(app, found.missing)
+    places = combine(found.sessions, level)
+    long_places = places if level == "segments_long" else combine(found.sessions, "segments_long")
+    if insee:
+        context = replace(context, reports=reports_near(context.reports, long_places))
+    recs = recommend(long_places, context, rules, args.budget)
+    return GeoSelection(places, recs, town)
+
+
+def cmd_geo_recommend(args: argparse.Namespace, settings: Settings) -> int:
+    found = _places_and_recommendations(args, settings, "segments_long")
+    if args.json:
+        print(json.dumps([r.as_dict() for r in found.recommendations], indent=2))
+        return 0
+    if not found.places:
+        where = f" in municipality {found.town.insee_code}" if found.town else ""
+        print(f"no processed session{where}: run 'maillage sessions process SESSION' first")
+    for r in found.recommendations:
+        cost = f" · {r.cost_eur:,.0f} EUR" if r.cost_eur is not None else ""
+        budget = (
+            ""
+            if r.within_budget is None
+            else (" · in budget" if r.within_budget else " · beyond budget")
+        )
+        where = f"{r.lat_deg:.5f},{r.lon_deg:.5f}"
+        print(f"{r.rank:3d}. {r.title} at {where} (score {r.score:.2f}{cost}{budget})")
+        for reason in r.reasons:
+            print(f"       - {reason}")
+    return 0
+
+
+def report_title(town: Municipality | None) -> str:
+    """The HTML report's title: the municipality's name and INSEE code when there is one."""
+    if town is None:
+        return "Géointelligence report"
+    return f"Géointelligence report — {town.name} ({town.insee_code})"
+
+
+def cmd_geo_export(args: argparse.Namespace, settings: Settings) -> int:
+    if args.output.exists() and args.output.is_dir():
+        raise InvalidInputError(f"{args.output} is a directory")
+    level = "segments_long" if args.segment == 100 else "segments"
+    found = _places_and_recommendations(args, settings, level)
+    places = found.places
+    if args.format == "geojson":
+        text = geojson(places)
+    elif args.format == "csv":
+        text = csv_text(places)
+    else:
+        generated = clock.now().strftime("%Y-%m-%d %H:%M UTC")
+        text = html_report(places, found.recommendations, report_title(found.town), generated)
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise InvalidInputError(f"cannot write {args.output}: {e.strerror}") from None
+    result = {
+        "format": args.format,
+        "output": str(args.output),
+        "segments": len(places),
+        "municipality": found.town.insee_code if found.town else None,
+    }
+    print(json.dumps(result) if args.json else f"{len(places)} segments written to {args.output}")
+    return 0

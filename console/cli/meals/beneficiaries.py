@@ -1,0 +1,127 @@
+"""``maillage meals beneficiaries import|list|erase``: beneficiaries' files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from console.cli.tree import Level
+from console.opening import municipality, open_store
+from console.roles import for_ccas, mutating, scoped
+from console.settings import Settings
+from domain.errors import InvalidInputError, NotFoundError
+from domain.ids import beneficiary_id
+from domain.meals.imports import import_beneficiaries
+from domain.meals.municipality import normalise_insee
+from domain.meals.service import erase_beneficiary
+from domain.views.catalogue import all_views
+from domain.views.projector import Projector
+
+
+def register(level: Level) -> None:
+    """Register ``meals beneficiaries`` and its actions."""
+    people = level.group("beneficiaries", "beneficiaries' files")
+    imp = people.command(
+        "import", cmd_beneficiaries_import,
+        "import a CSV file: every line checked, then all or nothing", json=True,
+    )  # fmt: skip
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--municipality", required=True, metavar="INSEE")
+    lst = people.command(
+        "list", cmd_beneficiaries_list, "beneficiaries as the views hold them", json=True
+    )
+    lst.add_argument("--municipality", metavar="INSEE")
+    erase = people.command(
+        "erase", cmd_beneficiaries_erase, "erase a person's data for good (crypto-shredding)"
+    )
+    add_erase_arguments(erase)
+
+
+def add_erase_arguments(parser: argparse.ArgumentParser) -> None:
+    """Which file to erase and who ordered it (also ``maillage audit erase-beneficiary``)."""
+    parser.add_argument("file_number")
+    parser.add_argument("--municipality", required=True, metavar="INSEE")
+    parser.add_argument("--by", required=True, help="who ordered the erasure")
+
+
+@mutating
+def cmd_beneficiaries_import(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        text = args.file.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise InvalidInputError(f"{args.file} is not UTF-8 text (byte {e.start})") from None
+    except OSError as e:
+        raise InvalidInputError(f"cannot read {args.file}: {e.strerror}") from None
+    app = open_store(settings)
+    report = import_beneficiaries(app, municipality(app, args.municipality), text)
+    summary = {
+        "file": str(args.file),
+        "read": report.read,
+        "recorded": report.recorded,
+        "already_registered": report.already_registered,
+        "errors": [{"line": n, "message": m} for n, m in report.errors],
+    }
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        for line, message in report.errors:
+            print(f"{args.file}:{line}: {message}", file=sys.stderr)
+        print(
+            f"{report.read} lines read, {report.recorded} beneficiaries recorded, "
+            f"{report.already_registered} already registered"
+        )
+    if report.errors:
+        print(
+            f"maillage: error: {len(report.errors)} bad lines in {args.file}: nothing was recorded",
+            file=sys.stderr,
+        )
+        return 2
+    return 0
+
+
+@for_ccas
+def cmd_beneficiaries_list(args: argparse.Namespace, settings: Settings) -> int:
+    insee = scoped(settings, args.municipality)
+    app = open_store(settings)
+    with Projector(app, all_views()) as projector:
+        projector.catch_up()
+        query = "SELECT id, insee_code, file_number, status, name, price_bracket, regime, texture "
+        query += "FROM beneficiaries_view"
+        params: tuple[str, ...] = ()
+        if insee:
+            query += " WHERE insee_code = ?"
+            params = (insee,)
+        rows = projector.conn.fetchall(query + " ORDER BY insee_code, file_number", params)
+    keys = (
+        "id",
+        "insee_code",
+        "file_number",
+        "status",
+        "name",
+        "price_bracket",
+        "regime",
+        "texture",
+    )
+    records = [dict(zip(keys, map(str, r), strict=True)) for r in rows]
+    if args.json:
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+    else:
+        for r in records:
+            print(f"{r['insee_code']}  {r['file_number']:<12} {r['status']:<9} {r['name']}")
+    return 0
+
+
+@mutating
+def cmd_beneficiaries_erase(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    code = normalise_insee(args.municipality)
+    try:
+        erase_beneficiary(app, beneficiary_id(code, args.file_number), by=args.by)
+    except NotFoundError:
+        raise NotFoundError(f"no beneficiary file {args.file_number} in {code}") from None
+    with Projector(app, all_views()) as projector:
+        projector.catch_up()
+    print(f"beneficiary file {args.file_number} of {code}: personal data erased")
+    return 0

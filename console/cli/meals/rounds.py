@@ -1,0 +1,285 @@
+"""``maillage meals rounds …``: a day's meal rounds — plan, optimise, load, probe,
+stops, complete."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import Any
+from uuid import UUID
+
+from console.cli.args import (
+    day,
+    lat_lon,
+    moment,
+)
+from console.cli.output import (
+    print_result,
+)
+from console.cli.tree import Level
+from console.opening import find_round, municipality, open_store, views_caught_up
+from console.roles import mutating
+from console.settings import Settings
+from domain import clock
+from domain.ids import beneficiary_id
+from domain.meals.beneficiary import Beneficiary
+from domain.meals.meal_round import OUTCOMES, MealRound
+from domain.meals.ordering import (
+    round_manifest,
+)
+from domain.meals.planning import Plan
+from domain.meals.service import optimise_round, plan_round
+
+
+def register(level: Level) -> None:
+    """Register ``meals rounds`` and its actions."""
+    cmds = level.group("rounds", "meal rounds of a day")
+    plan = cmds.command("plan", cmd_plan, "plan a day's round from the orders", json=True)
+    plan.add_argument("--municipality", required=True, metavar="INSEE")
+    plan.add_argument("--day", required=True, type=day, metavar="YYYY-MM-DD")
+    plan.add_argument("--postman", required=True)
+    plan.add_argument("--vehicle", required=True)
+    plan.add_argument(
+        "--optimise",
+        action="store_true",
+        help="order the stops with the solver (within the municipality's longest-round limit)",
+    )
+    opt = cmds.command(
+        "optimise", cmd_optimise, "re-order a planned round, keeping pinned stops", json=True
+    )
+    opt.add_argument("round")
+    pin = cmds.command("pin", cmd_pin, "keep a stop at its place when optimising")
+    pin.add_argument("round")
+    pin.add_argument("file_number")
+    pin.add_argument("--municipality", required=True, metavar="INSEE")
+    pin.add_argument("--unpin", action="store_true", help="let the solver move it again")
+    lst = cmds.command("list", cmd_list, "rounds and their progress", json=True)
+    lst.add_argument("--day", type=day, metavar="YYYY-MM-DD")
+    load = cmds.command("load", cmd_load, "boxes loaded, with probe and temperature")
+    load.add_argument("round")
+    load.add_argument("--box", action="append", required=True, type=_box, metavar="BOX=PROBE:°C")
+    probe = cmds.command("probe", cmd_probe, "a probe reading of a box")
+    probe.add_argument("round")
+    probe.add_argument("--box", required=True)
+    probe.add_argument("--temperature", required=True, type=float, metavar="°C")
+    probe.add_argument("--at", type=moment, help="when (ISO time, default now)")
+    release = cmds.command("release", cmd_release, "release a blocked box's meals")
+    release.add_argument("round")
+    release.add_argument("--box", required=True)
+    release.add_argument("--by", required=True)
+    release.add_argument("--reason", required=True)
+    stop = cmds.command("stop", cmd_stop, "what happened at a stop")
+    stop.add_argument("round")
+    stop.add_argument("file_number")
+    stop.add_argument("--municipality", required=True, metavar="INSEE")
+    stop.add_argument("--outcome", required=True, choices=OUTCOMES)
+    stop.add_argument("--reason", default="")
+    stop.add_argument("--temperature", type=float, metavar="°C", help="at hand-over")
+    stop.add_argument("--called", choices=("contact_person", "ccas", "both"))
+    stop.add_argument("--result", choices=("reached", "not_reached"))
+    stop.add_argument("--at", type=moment)
+    stop.add_argument("--gps", type=lat_lon, metavar="LAT,LON", help="where it was recorded")
+    manifest = cmds.command(
+        "manifest", cmd_manifest, "the postman's list (only what is needed at the door)", json=True
+    )
+    manifest.add_argument("round")
+    complete = cmds.command("complete", cmd_complete, "close the round")
+    complete.add_argument("round")
+
+
+@mutating
+def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    town = municipality(app, args.municipality)
+    conn = views_caught_up(app)
+    try:
+        ids = conn.fetchall(
+            "SELECT id FROM beneficiaries_view WHERE insee_code = ? AND status = 'active'",
+            (town.insee_code,),
+        )
+    finally:
+        conn.close()
+    people = [app.get(UUID(r[0]), Beneficiary) for r in ids]
+    rnd, plan = plan_round(
+        app, town, people, args.day, args.postman, args.vehicle, optimise_order=args.optimise
+    )
+    meals = sum(s["meals"] for s in rnd.stops)
+    result = {
+        "round": str(rnd.id),
+        "day": rnd.day,
+        "stops": len(rnd.stops),
+        "meals": meals,
+        "optimised": plan is not None,
+        **_plan_figures(plan),
+    }
+    text = f"round {rnd.id} planned: {len(rnd.stops)} stops, {meals} meals"
+    print_result(args, result, text + _plan_text(plan))
+    return 0
+
+
+@mutating
+def cmd_optimise(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    rid = find_round(app, args.round)
+    plan = optimise_round(app, rid)
+    result = {"round": str(rid), **_plan_figures(plan)}
+    print_result(args, result, f"round {rid} optimised" + _plan_text(plan))
+    return 0
+
+
+def _plan_figures(plan: Plan | None) -> dict[str, Any]:
+    if plan is None:
+        return {"feasible": None, "violations": [], "distance_km": None}
+    return {
+        "feasible": plan.feasible,
+        "violations": plan.violations,
+        "distance_km": round(plan.distance_m / 1000, 2),
+    }
+
+
+def _plan_text(plan: Plan | None) -> str:
+    """The solver's result in words: length, and every constraint it could not meet."""
+    if plan is None:
+        return ""
+    text = f", {plan.distance_m / 1000:.1f} km"
+    if not plan.feasible:
+        text += f", {len(plan.violations)} constraints not met"
+    return text + "".join(f"\n  warning: {v}" for v in plan.violations)
+
+
+@mutating
+def cmd_pin(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    rid = find_round(app, args.round)
+    who = beneficiary_id(municipality(app, args.municipality).insee_code, args.file_number)
+    app.edit(rid, MealRound, lambda r: r.pin(who, not args.unpin))
+    state = "free" if args.unpin else "pinned at its place"
+    print(f"stop of file {args.file_number}: {state}")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    conn = views_caught_up(app)
+    try:
+        query = (
+            "SELECT id, day, postman, vehicle, status, stops, meals, meals_delivered, "
+            "open_excursions FROM rounds_view"
+        )
+        rows = conn.fetchall(
+            query + (" WHERE day = ?" if args.day else "") + " ORDER BY day, postman",
+            (args.day.isoformat(),) if args.day else (),
+        )
+    finally:
+        conn.close()
+    keys = (
+        "id",
+        "day",
+        "postman",
+        "vehicle",
+        "status",
+        "stops",
+        "meals",
+        "meals_delivered",
+        "open_excursions",
+    )
+    records = [dict(zip(keys, r, strict=True)) for r in rows]
+    lines = [
+        f"{r['id'][:8]}  {r['day']}  {r['postman']:<12} {r['status']:<9} "
+        f"{r['meals_delivered']}/{r['meals']} meals"
+        for r in records
+    ]
+    print_result(args, records, "\n".join(lines) or "no rounds")
+    return 0
+
+
+@mutating
+def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
+    boxes = {box: (probe, temperature) for box, probe, temperature in args.box}
+    rid, rnd = _edit_round(settings, args.round, lambda r: r.load(boxes))
+    blocked = [b for b, state in rnd.boxes.items() if state["blocked"]]
+    print(
+        f"round {rid} loaded: {len(boxes)} boxes"
+        + (f"; BLOCKED (above +3 °C): {', '.join(blocked)}" if blocked else "")
+    )
+    return 0
+
+
+@mutating
+def cmd_probe(args: argparse.Namespace, settings: Settings) -> int:
+    at = args.at or clock.now()
+    _, rnd = _edit_round(
+        settings, args.round, lambda r: r.record_probe_reading(args.box, args.temperature, at)
+    )
+    state = "BLOCKED by a cold-chain excursion" if rnd.boxes[args.box]["blocked"] else "ok"
+    print(f"box {args.box}: {args.temperature} °C recorded ({state})")
+    return 0
+
+
+@mutating
+def cmd_release(args: argparse.Namespace, settings: Settings) -> int:
+    _edit_round(settings, args.round, lambda r: r.release_box(args.box, args.by, args.reason))
+    print(f"box {args.box} released by {args.by}")
+    return 0
+
+
+@mutating
+def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    rid = find_round(app, args.round)
+    who = beneficiary_id(municipality(app, args.municipality).insee_code, args.file_number)
+    contact = {"called": args.called or "", "result": args.result} if args.result else None
+    app.edit(
+        rid,
+        MealRound,
+        lambda r: r.record_stop(
+            who,
+            args.outcome,
+            args.at or clock.now(),
+            reason=args.reason,
+            handover_temperature_c=args.temperature,
+            position=args.gps,
+            contact=contact,
+        ),
+    )
+    print(f"stop of file {args.file_number}: {args.outcome}")
+    return 0
+
+
+@mutating
+def cmd_complete(args: argparse.Namespace, settings: Settings) -> int:
+    rid, rnd = _edit_round(settings, args.round, lambda r: r.complete())
+    print(f"round {rid} completed: {rnd.meals_delivered()} meals delivered")
+    return 0
+
+
+def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    rnd = app.get(find_round(app, args.round), MealRound)
+    stops = [(app.get(s["beneficiary"], Beneficiary), s["meals"], s["box"]) for s in rnd.stops]
+    lines = round_manifest(stops)
+    text = "\n".join(
+        f"{x['stop']:>2}. {x['window']}  {x['name']}, {x['address']}  [{x['access_notes']}]  "
+        f"tel {x['phone']}  {x['meals']} meal(s) in {x['box']}"
+        for x in lines
+    )
+    print_result(args, lines, f"{rnd.day} · {rnd.postman} · {rnd.vehicle}\n{text}")
+    return 0
+
+
+def _box(text: str) -> tuple[str, str, float]:
+    box, _, rest = text.partition("=")
+    probe, _, temperature = rest.partition(":")
+    try:
+        return box.strip(), probe.strip(), float(temperature)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not BOX=PROBE:TEMPERATURE") from None
+
+
+def _edit_round(
+    settings: Settings, text: str, command: Callable[[MealRound], None]
+) -> tuple[UUID, MealRound]:
+    """Open the store, find the round named by ``text`` and apply ``command`` to it."""
+    app = open_store(settings)
+    rid = find_round(app, text)
+    return rid, app.edit(rid, MealRound, command)

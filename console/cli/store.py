@@ -1,0 +1,58 @@
+"""``maillage store info|init``: the event store — its backend, location, events and view
+positions; creating an empty one."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from rich.table import Table
+
+from console.cli.output import EXIT_OK, stdout
+from console.cli.tree import Level
+from console.opening import open_store
+from console.roles import creates_store, for_ccas
+from console.settings import Settings
+from domain.summary import summarise
+
+
+def register(level: Level) -> None:
+    """Register ``store`` and its actions."""
+    store = level.group("store", "the event store")
+    store.command(
+        "info", cmd_store_info, "backend, location, events, positions of the views", json=True
+    )
+    store.command(
+        "init",
+        cmd_store_init,
+        "create an empty store (the --store location, else the default one)",
+        description="Create an empty store at the --store location (else the default one); "
+        "an existing store is left as it is.",
+    )
+
+
+@for_ccas
+def cmd_store_info(args: argparse.Namespace, settings: Settings) -> int:
+    summary = summarise(open_store(settings))
+    if args.json:
+        print(
+            json.dumps(
+                {**summary.as_json(), "role": settings.role, "user": settings.user}, indent=2
+            )
+        )
+        return EXIT_OK
+    table = Table(title="maillage store", show_header=False)
+    for label, value in summary.rows():
+        table.add_row(label, value)
+    stdout.print(table)
+    return EXIT_OK
+
+
+@creates_store
+def cmd_store_init(args: argparse.Namespace, settings: Settings) -> int:
+    existed = settings.location.exists()
+    app = open_store(settings)
+    app.close()
+    verb = "already exists" if existed else "created"
+    stdout.print(f"store {verb}: {settings.location.label}")
+    return EXIT_OK

@@ -1,0 +1,125 @@
+"""Processing a stopped session's journal: decode it, hand the arrays to ``domain.sensing``,
+keep the results by SHA-256 in the store's results folder (and beside the journal) and record
+``SessionProcessed``. Used by ``maillage sessions process``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from console.decoding.journal import decode_journal
+from console.opening import municipality
+from domain.application import Maillage
+from domain.errors import InvalidInputError, NotFoundError
+from domain.meals.beneficiary import Beneficiary
+from domain.meals.meal_round import MealRound
+from domain.sensing.processing import (
+    PIPELINE_VERSION,
+    Parameters,
+    process,
+    results_bytes,
+    summary,
+)
+from domain.sensing.results_store import keep_results
+from domain.sensing.sensor_session import SensorSession
+from domain.views.projector import Projector
+from domain.views.segments import SegmentsView
+
+
+def results_path(journal: Path, sha256: str) -> Path:
+    """Where a journal's results go: beside it, named by their SHA-256 (never overwritten)."""
+    return journal.with_name(f"{journal.name}.results-{sha256[:16]}.json")
+
+
+def round_municipality(app: Maillage, round_id: UUID) -> str | None:
+    """The INSEE code of a meal round's municipality (its stops' beneficiaries'), if known.
+
+    Rounds are planned per municipality; should stops of several ever share a round, the
+    one with most stops wins (then the smallest code), so the answer never depends on order.
+    """
+    try:
+        rnd = app.get(round_id, MealRound)
+    except NotFoundError:  # a session imported without its round
+        return None
+    counts: dict[str, int] = {}
+    for stop in rnd.stops:
+        code = app.get(stop["beneficiary"], Beneficiary).insee_code
+        counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        return None
+    return min(counts, key=lambda code: (-counts[code], code))
+
+
+def session_municipality(app: Maillage, session: SensorSession, given: str | None) -> str | None:
+    """Where a session's segments belong: its meal round's municipality, else ``given``
+    (which must exist), else the one its latest processing recorded."""
+    code = municipality(app, given).insee_code if given else None
+    if session.round_id is not None:
+        from_round = round_municipality(app, session.round_id)
+        if from_round is not None:
+            if code is not None and code != from_round:
+                raise InvalidInputError(
+                    f"session {session.id} ran on a meal round of municipality {from_round}, "
+                    f"not {code} (--municipality)"
+                )
+            return from_round
+    if code is not None:
+        return code
+    done = session.latest_processing
+    return done.get("municipality") if done else None
+
+
+def process_session(
+    app: Maillage,
+    session_id: UUID,
+    journal: Path,
+    by: str,
+    params: Parameters | None = None,
+    municipality: str | None = None,
+) -> tuple[SensorSession, dict[str, Any], Path, bool]:
+    """Decode, process, keep the results file, record ``SessionProcessed``.
+
+    The results go to the store's results folder under their SHA-256 (where the segments
+    view finds them) and beside the journal. ``municipality``: an INSEE code given by the
+    user (checked; a meal round's municipality comes first). Returns the session, the
+    results, the store's results file and whether an event was recorded (False: this exact
+    result, for this municipality, is the latest recorded).
+    """
+    session = app.get(session_id, SensorSession)
+    if session.status != "stopped":
+        raise InvalidInputError(
+            f"session {session_id} is {session.status}: stop it before processing"
+        )
+    insee = session_municipality(app, session, municipality)
+    if not journal.is_file():
+        raise NotFoundError(f"the journal of session {session_id} is not at {journal} (--journal)")
+    obs, chunks = decode_journal(journal)
+    read = [{"seq": c.seq, "sha256": c.sha256} for c in chunks]
+    mine = [{"seq": int(c["seq"]), "sha256": str(c["sha256"])} for c in session.chunks]
+    if read != mine:
+        raise InvalidInputError(
+            f"{journal} is not the journal session {session_id} recorded (its chunks differ)"
+        )
+    p = params or Parameters()
+    results = process(obs, p)
+    data = results_bytes(results)
+    sha, kept = keep_results(app.location, data)
+    beside = results_path(journal, sha)
+    if not beside.exists():
+        tmp = beside.with_suffix(".tmp")
+        tmp.write_bytes(data)
+        tmp.replace(beside)
+    recorded = False
+
+    def record(s: SensorSession) -> None:
+        nonlocal recorded
+        recorded = s.record_processing(
+            PIPELINE_VERSION, p.as_dict(), read, sha, beside.name, summary(results), by, insee
+        )
+
+    app.edit(session_id, SensorSession, record)
+    if recorded:  # apply it here, where the results file is (other consoles may lack it)
+        with Projector(app, [SegmentsView()]) as projector:
+            projector.catch_up()
+    return app.get(session_id, SensorSession), results, kept, recorded

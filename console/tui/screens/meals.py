@@ -1,0 +1,222 @@
+"""Meals mode: beneficiaries, rounds with their stops and boxes, the CCAS welfare inbox."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Markdown, TabbedContent, TabPane
+from textual.worker import get_current_worker
+
+from console.tui.messages import ViewsUpdated
+from console.tui.screens.mode import ModeScreen
+from console.tui.widgets.rows import Column, ColumnarRows
+from console.tui.widgets.virtual_table import VirtualTable
+from domain import clock
+from domain.clock import PARIS
+from domain.ids import municipality_id
+from domain.meals.beneficiary import Beneficiary
+from domain.meals.billing import monthly_statement, statement_markdown
+from domain.meals.meal_round import MealRound
+from domain.meals.municipality import Municipality
+from domain.store import ViewConnection
+from domain.views.meals import overdue_alerts
+
+if TYPE_CHECKING:
+    pass
+
+
+TABLES: dict[str, tuple[tuple[Column, ...], str]] = {
+    "beneficiaries-table": (
+        (
+            Column("file", "File", 11),
+            Column("status", "Status", 9),
+            Column("name", "Name", 24),
+            Column("address", "Address", 36),
+            Column("bracket", "Bracket", 8),
+            Column("diet", "Diet", 18),
+        ),
+        "SELECT id, file_number, status, name, address, price_bracket, "
+        "regime || ' / ' || texture FROM beneficiaries_view WHERE {scope} ORDER BY file_number",
+    ),
+    "rounds-table": (
+        (
+            Column("day", "Day", 10),
+            Column("postman", "Postman", 12),
+            Column("vehicle", "Van", 7),
+            Column("status", "Status", 9),
+            Column("stops", "Stops", 6, "right", numeric=True),
+            Column("meals", "Meals", 6, "right", numeric=True),
+            Column("delivered", "Delivered", 9, "right", numeric=True),
+            Column("excursions", "Excursions", 10, "right", numeric=True),
+        ),
+        "SELECT id, day, postman, vehicle, status, stops, meals, meals_delivered, "
+        "open_excursions FROM rounds_view r WHERE {scope} ORDER BY day DESC, postman",
+    ),
+    "alerts-table": (
+        (
+            Column("raised", "Raised (UTC)", 16),
+            Column("category", "Category", 16),
+            Column("severity", "Severity", 8),
+            Column("status", "Status", 12),
+            Column("outcome", "Outcome", 16),
+            Column("file", "File", 11),
+        ),
+        "SELECT a.id, substr(a.raised_at, 1, 16), a.category, a.severity, a.status, "
+        "COALESCE(a.outcome, ''), COALESCE(b.file_number, '') FROM welfare_alerts_view a "
+        "LEFT JOIN beneficiaries_view b ON b.id = a.beneficiary_id "
+        "LEFT JOIN welfare_service_levels m ON m.municipality_id = a.municipality_id "
+        "WHERE {scope} ORDER BY a.raised_at DESC",
+    ),
+}
+SCOPES: dict[str, str] = {
+    "beneficiaries-table": "insee_code = ?",
+    "rounds-table": "EXISTS (SELECT 1 FROM round_stops_view s JOIN beneficiaries_view b "
+    "ON b.id = s.beneficiary_id WHERE s.round_id = r.id AND b.insee_code = ?)",
+    "alerts-table": "m.insee_code = ?",
+}
+"""How each table keeps to one municipality for a scoped (ccas) user."""
+
+
+def scoped_query(table_id: str, scope: str | None) -> tuple[str, tuple[str, ...]]:
+    """The table's query, limited to the municipality ``scope`` when there is one."""
+    query = TABLES[table_id][1]
+    if scope is None:
+        return query.format(scope="1 = 1"), ()
+    return query.format(scope=SCOPES[table_id]), (scope,)
+
+
+def columnar(columns: tuple[Column, ...], rows: list[tuple[Any, ...]]) -> ColumnarRows:
+    """View rows (id first) as table columns keyed by id."""
+    data = {c.key: [str(r[i + 1]) for r in rows] for i, c in enumerate(columns)}
+    return ColumnarRows(columns, data, keys=[str(r[0]) for r in rows])
+
+
+class MealsScreen(ModeScreen):
+    """Beneficiaries, rounds and the welfare inbox, each in a virtual table with `/` filter."""
+
+    def compose_body(self) -> ComposeResult:
+        with TabbedContent(id="meals-tabs"):
+            with TabPane("Beneficiaries", id="tab-beneficiaries"):
+                yield VirtualTable(id="beneficiaries-table")
+            with TabPane("Rounds", id="tab-rounds"):
+                yield VirtualTable(id="rounds-table")
+            with TabPane("Welfare inbox", id="tab-alerts"):
+                yield VirtualTable(id="alerts-table")
+            with TabPane("Statement", id="tab-statement"):
+                yield StatementPane(id="statement-pane")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @on(ViewsUpdated)
+    def _views_moved(self) -> None:
+        self.load()
+
+    @work(thread=True, exclusive=True, group="meals")
+    def load(self) -> None:
+        scope = self.console.settings.scope
+        conn = ViewConnection.open(self.console.store.location)
+        try:
+            rows = {table_id: conn.fetchall(*scoped_query(table_id, scope)) for table_id in TABLES}
+            overdue = overdue_alerts(conn, clock.now(), scope)
+        finally:
+            conn.close()
+        rows["alerts-table"] = [  # the status column says which are late
+            (*r[:4], "OVERDUE", *r[5:]) if r[0] in overdue else r
+            for r in map(tuple, rows["alerts-table"])
+        ]
+        tables = {table_id: columnar(TABLES[table_id][0], rows[table_id]) for table_id in TABLES}
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._show, tables)
+
+    def _show(self, tables: dict[str, ColumnarRows]) -> None:
+        for table_id, rows in tables.items():
+            self.query_one(f"#{table_id}", VirtualTable).set_rows(rows)
+
+    @on(VirtualTable.RowOpened, "#alerts-table")
+    def _open_alert(self, message: VirtualTable.RowOpened) -> None:
+        from console.tui.screens.alert import AlertScreen
+
+        self.app.push_screen(AlertScreen(UUID(message.row_key)))
+
+    @on(VirtualTable.RowOpened, "#rounds-table")
+    def _open_round(self, message: VirtualTable.RowOpened) -> None:
+        from console.tui.screens.round import RoundScreen
+
+        self.app.push_screen(RoundScreen(UUID(message.row_key)))
+
+
+class StatementPane(VerticalScroll):
+    """The month's statement of each municipality ("service fait"); `[` and `]` change month."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left_square_bracket", "month(-1)", "Previous month", id="statement.previous"),
+        Binding("right_square_bracket", "month(1)", "Next month", id="statement.next"),
+    ]
+    can_focus = True
+
+    def __init__(self, id: str) -> None:
+        super().__init__(id=id)
+        today = clock.now().astimezone(PARIS).date()
+        self.month = f"{today.year:04d}-{today.month:02d}"
+
+    def compose(self) -> ComposeResult:
+        yield Markdown("reading…", id="statement-text")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    def action_month(self, step: int) -> None:
+        year, month = (int(x) for x in self.month.split("-"))
+        month += step
+        year, month = year + (month - 1) // 12, (month - 1) % 12 + 1
+        self.month = f"{year:04d}-{month:02d}"
+        self.load()
+
+    @work(thread=True, exclusive=True, group="statement")
+    def load(self) -> None:
+        from console.tui.app import MaillageApp
+
+        app = self.app
+        assert isinstance(app, MaillageApp)
+        store, month = app.store, self.month
+        today = clock.now().astimezone(PARIS).date()
+        conn = ViewConnection.open(store.location)
+        try:
+            scope = app.settings.scope
+            where, params = ("WHERE insee_code = ?", (scope,)) if scope else ("", ())
+            towns = {
+                r[0]
+                for r in conn.fetchall(
+                    f"SELECT DISTINCT insee_code FROM beneficiaries_view {where}", params
+                )
+            }
+            people = [
+                r[0] for r in conn.fetchall(f"SELECT id FROM beneficiaries_view {where}", params)
+            ]
+            round_ids = [
+                r[0]
+                for r in conn.fetchall(
+                    "SELECT id FROM rounds_view WHERE day LIKE ?", (f"{month}-%",)
+                )
+            ]
+        finally:
+            conn.close()
+        beneficiaries = [store.get(UUID(i), Beneficiary) for i in people]
+        rounds = [store.get(UUID(i), MealRound) for i in round_ids]
+        parts = []
+        for insee in sorted(towns):
+            town = store.get(municipality_id(insee), Municipality)
+            parts.append(
+                statement_markdown(
+                    monthly_statement(town, beneficiaries, rounds, month, until=today)
+                )
+            )
+        text = "\n".join(parts) or f"No municipality has beneficiaries yet ({month})."
+        if not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self.query_one("#statement-text", Markdown).update, text)

@@ -1,0 +1,49 @@
+"""A modal that reads a text from the store in a thread and shows it; Escape closes it."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+if TYPE_CHECKING:
+    from console.tui.app import MaillageApp
+
+
+class ReadingScreen(ModalScreen[None]):
+    """Subclasses give a ``heading`` and ``read()``, which runs off the screen's thread."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close", id="reading.close"),
+    ]
+    heading = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="reading-box"):
+            yield Label(f"[b]{self.heading}[/b]")
+            yield Static("reading…", classes="reading-body")
+
+    def on_mount(self) -> None:
+        self._load()
+
+    @property
+    def body_text(self) -> str:
+        """What the screen shows (for people and tests)."""
+        return str(self.query_one(".reading-body", Static).render())
+
+    @work(thread=True, exclusive=True)
+    def _load(self) -> None:
+        from console.tui.app import MaillageApp
+
+        assert isinstance(self.app, MaillageApp)
+        text = self.read(self.app)
+        self.app.call_from_thread(self.query_one(".reading-body", Static).update, text)
+
+    def read(self, app: MaillageApp) -> str:
+        """Compose the text to show (runs in a worker thread)."""
+        raise NotImplementedError

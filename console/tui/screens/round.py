@@ -1,0 +1,288 @@
+"""One meal round: its stops in order, each box's temperature curve, and the day's actions.
+
+The operator records what happened at the highlighted stop, enters probe
+readings, releases a blocked box, pins stops and asks the solver for a better
+order — each through the same domain commands as ``maillage meals rounds …``.
+Every command runs in a worker thread (the solver takes seconds) and a refusal
+is shown as a notification with nothing recorded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Sparkline, Static
+from textual.widgets.option_list import Option
+
+from console.tui.screens.form import Choice, Field, FormScreen, FormValues
+from domain import clock
+from domain.clock import PARIS
+from domain.errors import MaillageError
+from domain.meals.beneficiary import Beneficiary
+from domain.meals.cold_chain import CHILLED_LIMIT_C
+from domain.meals.meal_round import OUTCOMES, MealRound
+from domain.meals.service import optimise_round
+from domain.personal import ERASED
+
+if TYPE_CHECKING:
+    from console.tui.app import MaillageApp
+
+
+NEEDS: dict[str, str] = {
+    "outcome": "loaded",
+    "probe": "loaded",
+    "release": "loaded",
+    "complete": "loaded",
+    "pin": "planned",
+    "optimise": "planned",
+}
+"""The round status each recording action needs (the domain checks it again)."""
+
+
+class RoundScreen(ModalScreen[None]):
+    """A round's stops and boxes; single keys record the day's events on it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "dismiss", "Close", id="round.close"),
+        Binding("o", "outcome", "Record stop", id="round.outcome"),
+        Binding("t", "probe", "Probe reading", id="round.probe"),
+        Binding("r", "release", "Release box", id="round.release"),
+        Binding("p", "pin", "Pin/unpin", id="round.pin"),
+        Binding("O", "optimise", "Optimise", id="round.optimise"),
+        Binding("c", "complete", "Complete", id="round.complete"),
+    ]
+
+    def __init__(self, round_id: UUID) -> None:
+        super().__init__()
+        self.round_id = round_id
+        self.round: MealRound | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="reading-box round-box"):
+            yield Label("[b]Round[/b]", id="round-heading")
+            yield Static("reading…", classes="reading-body")
+            yield OptionList(id="round-stops")
+            yield Label(
+                "o record stop · t probe reading · r release box · p pin · O optimise · "
+                "c complete · Esc close",
+                classes="form-hint",
+            )
+            yield Vertical(id="round-boxes")
+
+    def on_mount(self) -> None:
+        self.load()
+
+    @property
+    def console(self) -> MaillageApp:
+        from console.tui.app import MaillageApp
+
+        assert isinstance(self.app, MaillageApp)
+        return self.app
+
+    @property
+    def body_text(self) -> str:
+        """The round's heading line and its excursions (for people and tests)."""
+        return str(self.query_one(".reading-body", Static).render())
+
+    # ------------------------------------------------------------------ reading
+
+    @work(thread=True, exclusive=True, group="round-read")
+    def load(self) -> None:
+        store = self.console.store
+        rnd = store.get(self.round_id, MealRound)
+        show_names = not self.console.settings.read_only
+        people = {s["beneficiary"]: store.get(s["beneficiary"], Beneficiary) for s in rnd.stops}
+        prompts = [
+            _stop_line(n, s, people[s["beneficiary"]], show_names)
+            for n, s in enumerate(rnd.stops, 1)
+        ]
+        self.app.call_from_thread(self._show, rnd, _summary(rnd), prompts)
+
+    def _show(self, rnd: MealRound, summary: str, prompts: list[str]) -> None:
+        self.round = rnd
+        self.query_one(".reading-body", Static).update(summary)
+        stops = self.query_one("#round-stops", OptionList)
+        highlighted = stops.highlighted
+        stops.clear_options()
+        stops.add_options(
+            [Option(p, id=str(s["beneficiary"])) for p, s in zip(prompts, rnd.stops, strict=True)]
+        )
+        stops.highlighted = highlighted if highlighted is not None else 0
+        holder = self.query_one("#round-boxes", Vertical)
+        holder.remove_children()
+        for box in sorted(rnd.boxes):
+            curve = [t for _, t in rnd.box_curve(box)]
+            hottest = max(curve)
+            state = "BLOCKED" if rnd.boxes[box]["blocked"] else "ok"
+            flag = "above" if hottest > CHILLED_LIMIT_C else "within"
+            holder.mount(
+                Label(f"{box}: {len(curve)} readings, max {hottest:.1f} °C ({flag} +3 °C) {state}")
+            )
+            holder.mount(Sparkline(curve, classes="box-curve"))
+        self.refresh_bindings()
+
+    # ------------------------------------------------------------------ what is allowed
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Recording is for the depot's roles, and only in the round status it needs."""
+        if action not in NEEDS:
+            return True
+        settings = self.console.settings
+        if settings.read_only or settings.role == "ccas" or self.round is None:
+            return None  # shown, disabled
+        return True if self.round.status == NEEDS[action] else None
+
+    def _highlighted_stop(self) -> UUID | None:
+        stops = self.query_one("#round-stops", OptionList)
+        if stops.highlighted is None or self.round is None:
+            return None
+        return UUID(str(stops.get_option_at_index(stops.highlighted).id))
+
+    # ------------------------------------------------------------------ actions
+
+    def action_outcome(self) -> None:
+        who = self._highlighted_stop()
+        if who is None:
+            return
+        fields: list[Choice | Field] = [
+            Choice("outcome", "Outcome", OUTCOMES),
+            Field("reason", "Reason (needed for 'other')"),
+            Field("temperature", "Temperature at hand-over (°C, optional)", number=True),
+            Choice("called", "If absent: who was called", ("", "contact_person", "ccas", "both")),
+            Choice("result", "If absent: result", ("", "reached", "not_reached")),
+        ]
+
+        def record(values: FormValues | None) -> None:
+            if values is None:
+                return
+            contact = (
+                {"called": str(values["called"] or ""), "result": str(values["result"])}
+                if values["result"]
+                else None
+            )
+            temperature = values["temperature"]
+            self._edit(
+                lambda r: r.record_stop(
+                    who,
+                    str(values["outcome"]),
+                    clock.now(),
+                    reason=str(values["reason"] or ""),
+                    handover_temperature_c=float(temperature) if temperature is not None else None,
+                    contact=contact,
+                ),
+                f"stop recorded: {values['outcome']}",
+            )
+
+        self.app.push_screen(FormScreen("What happened at this stop", fields), record)
+
+    def action_probe(self) -> None:
+        assert self.round is not None
+        boxes = tuple(sorted(self.round.boxes))
+        fields: list[Choice | Field] = [
+            Choice("box", "Box", boxes),
+            Field("temperature", "Probe temperature (°C)", required=True, number=True),
+        ]
+
+        def record(values: FormValues | None) -> None:
+            if values is None:
+                return
+            box, temperature = str(values["box"]), float(values["temperature"] or 0.0)
+            self._edit(
+                lambda r: r.record_probe_reading(box, temperature, clock.now()),
+                f"{box}: {temperature} °C recorded",
+            )
+
+        self.app.push_screen(FormScreen("Probe reading", fields), record)
+
+    def action_release(self) -> None:
+        assert self.round is not None
+        blocked = tuple(sorted(b for b, s in self.round.boxes.items() if s["blocked"]))
+        if not blocked:
+            self.notify("no box is blocked on this round", title="Nothing to release")
+            return
+        fields: list[Choice | Field] = [
+            Choice("box", "Blocked box", blocked),
+            Field("by", "Decided by (name and function)", required=True),
+            Field("reason", "Reason", required=True),
+        ]
+
+        def record(values: FormValues | None) -> None:
+            if values is None:
+                return
+            box, by, reason = str(values["box"]), str(values["by"]), str(values["reason"])
+            self._edit(lambda r: r.release_box(box, by, reason), f"{box} released by {by}")
+
+        self.app.push_screen(FormScreen("Release a blocked box", fields), record)
+
+    def action_pin(self) -> None:
+        who = self._highlighted_stop()
+        if who is None or self.round is None:
+            return
+        pinned = not next(s["pinned"] for s in self.round.stops if s["beneficiary"] == who)
+        self._edit(lambda r: r.pin(who, pinned), "stop pinned" if pinned else "stop freed")
+
+    def action_complete(self) -> None:
+        self._edit(lambda r: r.complete(), "round completed")
+
+    def action_optimise(self) -> None:
+        self.notify("the solver is looking for a better order…", title="Optimising")
+        self._optimise()
+
+    @work(thread=True, exclusive=True, group="round-edit")
+    def _optimise(self) -> None:
+        try:
+            plan = optimise_round(self.console.store, self.round_id)
+        except MaillageError as e:
+            self.app.call_from_thread(self.notify, str(e), severity="error", title="Not recorded")
+            return
+        broken = f", {len(plan.violations)} constraints not met" if plan.violations else ""
+        self._done(f"optimised: {plan.distance_m / 1000:.1f} km{broken}")
+
+    @work(thread=True, exclusive=True, group="round-edit")
+    def _edit(self, command: Callable[[MealRound], None], done: str) -> None:
+        try:
+            self.console.store.edit(self.round_id, MealRound, command)
+        except MaillageError as e:
+            self.app.call_from_thread(self.notify, str(e), severity="error", title="Not recorded")
+            return
+        self._done(done)
+
+    def _done(self, message: str) -> None:
+        """After a recorded command: say so, move the views on, read the round again."""
+        self.app.call_from_thread(self.notify, message, title="Recorded")
+        self.app.call_from_thread(self.console.update_views)
+        self.app.call_from_thread(self.load)
+
+
+def _summary(rnd: MealRound) -> str:
+    lines = [f"{rnd.day} · {rnd.postman} · {rnd.vehicle} · {rnd.status}"]
+    for e in rnd.excursions:
+        at = e["at"].astimezone(PARIS).strftime("%H:%M")
+        decision = e["decision"]
+        decided = f"released by {decision['by']}: {decision['reason']}" if decision else "BLOCKED"
+        lines.append(f"excursion {e['box']} {e['temperature_c']} °C at {at} — {decided}")
+    return "\n".join(lines)
+
+
+def _stop_line(n: int, stop: dict[str, Any], person: Beneficiary, show_name: bool) -> str:
+    """One stop: position, pin, box, meals, outcome and time; the name only for the depot."""
+    when = ""
+    if isinstance(stop.get("at"), datetime):
+        when = stop["at"].astimezone(PARIS).strftime("%H:%M")
+    name = ""
+    if show_name:
+        name = ERASED if person.personal.erased else str(person.personal.value.get("name", ""))
+    pin = "◆" if stop["pinned"] else " "
+    outcome = (stop["outcome"] or "—").replace("_", " ")
+    return (
+        f"{n:>2}. {pin} {person.file_number:<10} {name[:22]:<22} {stop['box']:<6} "
+        f"{stop['meals']} meal(s)  {outcome:<14} {when}"
+    )

@@ -1,0 +1,102 @@
+"""Helpers the console tests share: running the command line on a store, beneficiary files,
+store arguments, and driving the TUI with its pilot (``wait_for``, never a sleep)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import TabbedContent
+
+from console.cli import main
+from console.opening import open_store
+from console.settings import resolve
+from console.tui.app import MaillageApp
+from console.tui.widgets.virtual_table import VirtualTable
+from domain.store import StoreLocation
+
+TOURS = "37261"
+"""INSEE code of Tours: the demo's municipality and the command-line stores'."""
+SAINT_CYR = "37214"
+SAINT_CYR_FILE = "SC-001,Marc Lenoir,5 rue Fleurie,02 47 00 00 09,,,47.4003,0.6650,std,normal,normal,,,mon=1,,,,2026-03-02"  # noqa: E501
+
+HEADER = ("file_number,name,address,phone,contact_person,access_notes,latitude,longitude,"
+          "price_bracket,regime,texture,allergens,avoid,pattern,window_start,window_end,"
+          "service_min,start_date")  # fmt: skip
+GOOD = [
+    "2026-001,Jeanne Moreau,12 rue Colbert,02 47 00 00 01,Paul (son),key box 1942,47.3961,0.6919,"
+    "low,no_salt,minced,peanuts;celery,,mon=1;wed=1;fri=2,09:00,11:30,7,2026-03-02",
+    "2026-002,Louis Girard,3 place Plumereau,02 47 00 00 02,,,47.3937,0.6843,"
+    "high,normal,normal,,,mon=1;tue=1;wed=1;thu=1;fri=3,,,,2026-03-02",
+]
+"""Two good lines of a beneficiaries CSV file (Tours)."""
+
+
+# ----------------------------------------------------------------------------- command line
+
+
+def run(store: str, *argv: str) -> int:
+    """``maillage ARGV --store STORE`` in-process; its exit status."""
+    return main([*argv, "--store", store])
+
+
+def write(tmp_path: Path, lines: list[str]) -> Path:
+    """A beneficiaries CSV file with ``HEADER`` and these lines."""
+    path = tmp_path / "beneficiaries.csv"
+    path.write_text("\n".join([HEADER, *lines]) + "\n", encoding="utf-8")
+    return path
+
+
+def listing(store: str, capsys: pytest.CaptureFixture[str]) -> list[dict[str, str]]:
+    """``maillage meals beneficiaries list --json``."""
+    assert main(["meals", "beneficiaries", "list", "--json", "--store", store]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def store_arg(location: StoreLocation) -> str:
+    """The ``--store`` value naming this location."""
+    if location.kind == "sqlite":
+        return str(location.path)
+    return (
+        f"postgresql://{location.user}@{location.host}:{location.port}/{location.dbname}"
+        f"?schema={location.schema}"
+    )
+
+
+# ----------------------------------------------------------------------------- TUI
+
+
+def make_app(store: Path, role: str | None = None) -> MaillageApp:
+    """The console on a store file as claire (a ccas role works for Tours)."""
+    settings = resolve(str(store), role, "claire", TOURS if role == "ccas" else None)
+    return MaillageApp(settings, open_store(settings))
+
+
+async def wait_for(
+    pilot: Pilot, condition: Callable[[], bool], what: str, tries: int = 200
+) -> None:
+    """Let the app run until ``condition`` holds (bounded), or fail naming what was awaited."""
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+async def open_newest_alert(app: MaillageApp, pilot: Pilot) -> None:
+    """From anywhere in the demo console: Meals mode, the alerts tab, the newest alert open."""
+    from console.tui.screens.alert import AlertScreen
+
+    await pilot.press("2")
+    table = app.screen.query_one("#alerts-table", VirtualTable)
+    await wait_for(pilot, lambda: len(table.rows) == 5, "the inbox")
+    app.screen.query_one("#meals-tabs", TabbedContent).active = "tab-alerts"
+    await pilot.pause()
+    table.focus()
+    await pilot.press("enter")
+    await wait_for(pilot, lambda: isinstance(app.screen, AlertScreen), "the alert")
+    screen = app.screen
+    await wait_for(pilot, lambda: "note:" in screen.body_text, "its details")

@@ -1,0 +1,180 @@
+"""The round screen driven by the pilot: a stop recorded, a probe reading that blocks a box,
+a refused delivery from it, its release; pins and the solver on a planned round."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from uuid import UUID
+
+from textual.pilot import Pilot
+from textual.widgets import OptionList
+
+from console.tui.app import MaillageApp
+from console.tui.screens.form import FormScreen
+from console.tui.screens.round import RoundScreen
+from domain.clock import FixedClock
+from domain.ids import municipality_id
+from domain.meals.beneficiary import Beneficiary
+from domain.meals.meal_round import MealRound
+from domain.meals.municipality import Municipality
+from domain.meals.service import plan_round
+from domain.store import ViewConnection
+
+from ..helpers import make_app, wait_for
+
+SIZE = (150, 50)
+
+
+def a_loaded_round(store: Path) -> UUID:
+    conn = ViewConnection.open(make_app(store).settings.location)
+    try:
+        row = conn.fetchone("SELECT id FROM rounds_view WHERE status = 'loaded' ORDER BY id")
+    finally:
+        conn.close()
+    assert row is not None
+    return UUID(row[0])
+
+
+async def open_round(app: MaillageApp, pilot: Pilot, rid: UUID) -> RoundScreen:
+    screen = RoundScreen(rid)
+    await app.push_screen(screen)
+    stops = screen.query_one("#round-stops", OptionList)
+    await wait_for(pilot, lambda: stops.option_count > 0, "the round's stops")
+    return screen
+
+
+async def highlight(pilot: Pilot, screen: RoundScreen, who: UUID) -> None:
+    stops = screen.query_one("#round-stops", OptionList)
+    stops.highlighted = stops.get_option_index(str(who))
+    await pilot.pause()
+
+
+async def settle(app: MaillageApp, pilot: Pilot) -> None:
+    """Wait until every worker (edits, reloads) has finished."""
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_a_stop_a_probe_excursion_a_refusal_and_a_release(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    rid = a_loaded_round(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_round(app, pilot, rid)
+        rnd = app.store.get(rid, MealRound)
+        first = app.store.get(rnd.stops[0]["beneficiary"], Beneficiary)
+        prompt = str(screen.query_one("#round-stops", OptionList).get_option_at_index(0).prompt)
+        assert first.personal.value["name"][:22] in prompt  # the depot sees who it is
+        box = sorted(rnd.boxes)[0]
+        waiting = [s["beneficiary"] for s in rnd.stops if s["outcome"] is None and s["box"] == box]
+        assert len(waiting) >= 2, "the demo's loaded round has stops left in its first box"
+
+        # 1. Put in the fridge at the first waiting stop (the form's first outcome).
+        await highlight(pilot, screen, waiting[0])
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the stop form")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        stop = next(
+            s for s in app.store.get(rid, MealRound).stops if s["beneficiary"] == waiting[0]
+        )
+        assert stop["outcome"] == "put_in_fridge"
+
+        # 2. A probe reading above +3 °C blocks the box.
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the probe form")
+        app.screen.query_one("#form-box").value = box
+        app.screen.query_one("#form-temperature").focus()
+        await pilot.press(*"5,4", "enter")
+        await settle(app, pilot)
+        assert app.store.get(rid, MealRound).boxes[box]["blocked"]
+        await wait_for(pilot, lambda: "BLOCKED" in screen.body_text, "the excursion shown")
+
+        # 3. Delivering the next meal of that box is refused, and nothing is recorded.
+        version = app.store.get(rid, MealRound).version
+        await highlight(pilot, screen, waiting[1])
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the stop form")
+        await pilot.press("ctrl+s")
+        await settle(app, pilot)
+        assert app.store.get(rid, MealRound).version == version
+        assert any("is blocked by a cold-chain excursion" in n.message for n in app._notifications)
+
+        # 4. A named person releases it with a reason.
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the release form")
+        app.screen.query_one("#form-by").focus()
+        await pilot.press(*"M. Martin", "tab", *"Probe off the ice pack", "enter")
+        await settle(app, pilot)
+        released = app.store.get(rid, MealRound)
+        assert not released.boxes[box]["blocked"]
+        assert released.excursions[-1]["decision"] == {
+            "by": "M. Martin",
+            "reason": "Probe off the ice pack",
+        }
+        await wait_for(pilot, lambda: "released by M. Martin" in screen.body_text, "the release")
+
+
+async def test_an_empty_required_field_keeps_the_form_open(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    rid = a_loaded_round(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_round(app, pilot, rid)
+        version = app.store.get(rid, MealRound).version
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the probe form")
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, FormScreen)
+        assert "Probe temperature (°C) is needed" in str(
+            app.screen.query_one("#form-error").render()
+        )
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert app.store.get(rid, MealRound).version == version
+
+
+async def test_pin_and_optimise_a_planned_round(demo_store: Path, paris_clock: FixedClock) -> None:
+    app = make_app(demo_store)
+    conn = ViewConnection.open(app.settings.location)
+    try:
+        ids = [UUID(r[0]) for r in conn.fetchall("SELECT id FROM beneficiaries_view")]
+    finally:
+        conn.close()
+    people = [app.store.get(i, Beneficiary) for i in ids]
+    town = app.store.get(municipality_id("37261"), Municipality)
+    rnd, _ = plan_round(app.store, town, people, date(2026, 3, 23), "L. Petit", "VAN-12")
+    pinned = rnd.stops[3]["beneficiary"]
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_round(app, pilot, rnd.id)
+        await highlight(pilot, screen, pinned)
+        await pilot.press("p")
+        await settle(app, pilot)
+        assert app.store.get(rnd.id, MealRound).stops[3]["pinned"]
+        await pilot.press("O")
+        await settle(app, pilot)
+        after = app.store.get(rnd.id, MealRound)
+        assert after.stops[3]["beneficiary"] == pinned
+        assert [s["beneficiary"] for s in after.stops] != [s["beneficiary"] for s in rnd.stops]
+        assert any(n.message.startswith("optimised:") for n in app._notifications)
+
+
+async def test_an_auditor_reads_a_round_but_records_nothing(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    rid = a_loaded_round(demo_store)
+    app = make_app(demo_store, role="auditor")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_round(app, pilot, rid)
+        for action in ("outcome", "probe", "release", "complete", "pin", "optimise"):
+            assert screen.check_action(action, ()) is None
+        await pilot.press("o", "t", "c")
+        await settle(app, pilot)
+        assert app.screen is screen  # no form opened
+        first = app.store.get(app.store.get(rid, MealRound).stops[0]["beneficiary"], Beneficiary)
+        prompt = str(screen.query_one("#round-stops", OptionList).get_option_at_index(0).prompt)
+        assert first.file_number in prompt
+        assert first.personal.value["name"] not in prompt  # the depot's list, without names
