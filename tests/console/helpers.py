@@ -4,6 +4,7 @@ store arguments, and driving the TUI with its pilot (``wait_for``, never a sleep
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -76,14 +77,17 @@ def make_app(store: Path, role: str | None = None) -> MaillageApp:
 
 
 async def wait_for(
-    pilot: Pilot, condition: Callable[[], bool], what: str, tries: int = 200
+    pilot: Pilot, condition: Callable[[], bool], what: str, timeout_s: float = 60.0
 ) -> None:
-    """Let the app run until ``condition`` holds (bounded), or fail naming what was awaited."""
-    for _ in range(tries):
-        if condition():
-            return
+    """Let the app run until ``condition`` holds, or fail naming what was awaited.
+
+    The bound is generous wall time (a loaded CI machine is slow), not a number of frames.
+    """
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
         await pilot.pause(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 async def open_newest_alert(app: MaillageApp, pilot: Pilot) -> None:

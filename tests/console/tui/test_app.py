@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from textual.command import CommandPalette
-from textual.widgets import TabbedContent
+from textual.widgets import OptionList, TabbedContent
 
 from console.opening import open_store
 from console.settings import resolve
@@ -65,7 +65,11 @@ async def test_command_palette_offers_store_info(demo_store: Path) -> None:
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         await pilot.press(*"store info")
-        await pilot.pause(0.3)
+        await wait_for(
+            pilot,
+            lambda: app.screen.query_one(OptionList).option_count > 0,
+            "the palette's match",
+        )
         await pilot.press("enter")
         await wait_for(pilot, lambda: isinstance(app.screen, StoreInfoScreen), "store info")
         screen = app.screen
@@ -121,13 +125,17 @@ async def test_rebuild_views_from_the_palette_shows_progress_and_keeps_rows(
         await pilot.press("ctrl+p")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
         await pilot.press(*"rebuild views")
-        await pilot.pause(0.3)
+        await wait_for(
+            pilot,
+            lambda: app.screen.query_one(OptionList).option_count > 0,
+            "the palette's match",
+        )
         await pilot.press("enter")
         await wait_for(
             pilot,
             lambda: any("Views rebuilt" in n.message for n in app._notifications),
             "the rebuild to finish",
-            tries=400,
+            timeout_s=180,
         )
         conn = ViewConnection.open(app.store.location)
         assert conn.fetchone("SELECT COUNT(*) FROM devices_view") == (20_000,)

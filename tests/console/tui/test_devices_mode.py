@@ -51,19 +51,19 @@ def table(screen: DevicesScreen, table_id: str) -> VirtualTable:
 
 async def show_tab(pilot, screen: DevicesScreen, tab: str, table_id: str) -> VirtualTable:  # type: ignore[no-untyped-def]
     screen.query_one("#devices-tabs", TabbedContent).active = tab
-    await pilot.pause()
+    await wait_for(pilot, lambda: bool(screen.query(f"#{table_id}")), f"the {table_id}")
     found = table(screen, table_id)
     found.focus()
-    await pilot.pause()
+    await wait_for(pilot, lambda: found.has_focus_within, f"focus on the {table_id}")
     return found
 
 
 async def move_to(pilot, found: VirtualTable, key: str) -> None:  # type: ignore[no-untyped-def]
     """Put the cursor on the row keyed ``key`` (source order, no filter)."""
+    await wait_for(pilot, lambda: len(found.rows) > 0, "the table's rows")
     position = next(i for i in range(len(found.rows)) if found.view.row_key(i) == key)
     found.body.move_cursor(position)
-    await pilot.pause()
-    assert found.cursor_row_key == key
+    await wait_for(pilot, lambda: found.cursor_row_key == key, f"the cursor on {key}")
 
 
 async def test_tabs_load(demo_store: Path, paris_clock: FixedClock) -> None:

@@ -58,24 +58,18 @@ async def test_a_recording_from_the_sensors_mode(
 ) -> None:
     sim_dir, paths = simulated
     app = make_app(demo_store)
-    T = time.monotonic()
     async with app.run_test(size=(160, 52)) as pilot:
-        print("start", time.monotonic() - T)
         await pilot.press("4")
-        print("4", time.monotonic() - T)
         screen = app.screen
         assert isinstance(screen, SensorsScreen)
         await pilot.press("a")
-        print("a", time.monotonic() - T)
         field = screen.query_one("#port-url", Input)
         assert field.has_focus
         field.value = str(sim_dir / "ports.json")
         await pilot.press("enter")
-        print("enter", time.monotonic() - T)
         await wait_until(pilot, lambda: set(paths.values()) <= set(screen.ports), "the ports")
         assert screen.query_one("#ports-table").has_focus
 
-        print("ports", time.monotonic() - T)
         await pilot.press("d")
         await wait_until(
             pilot,
@@ -85,7 +79,6 @@ async def test_a_recording_from_the_sensors_mode(
         assert screen.ports[paths["pm"]].found.model == "pms5003"  # type: ignore[union-attr]
         assert screen.ports[paths["modem"]].found.how == "queried"  # type: ignore[union-attr]
 
-        print("detected", time.monotonic() - T)
         await pilot.press("r")  # no vehicle yet: refused, nothing started
         await pilot.pause(0.1)
         assert screen.recorder is None
@@ -107,7 +100,6 @@ async def test_a_recording_from_the_sensors_mode(
             ),
             "every panel to show its channel",
         )
-        print("panels", time.monotonic() - T)
         assert "frames · 0 bad" in panel(app, "imu").text
         assert panel(app, "imu").border_subtitle == "connected"
         assert "recording VAN-12" in screen.status_text
@@ -119,7 +111,6 @@ async def test_a_recording_from_the_sensors_mode(
             lambda: screen.recorder.stopped and not screen.busy,
             "the stop",  # type: ignore[union-attr]
         )
-        print("stopped", time.monotonic() - T)
         recorder = screen.recorder
         assert recorder is not None and recorder.wait_written()
         session = app.store.get(recorder.session_id, SensorSession)
