@@ -12,12 +12,13 @@ from setuptools.command.build_ext import build_ext
 
 
 class ParallelBuildExt(build_ext):
-    """``build_ext`` with ``--parallel`` set to the number of cores unless given."""
+    """``build_ext`` with ``--parallel`` set to the number of cores unless given
+    (``MAILLAGE_BUILD_JOBS=1`` compiles one kernel at a time, to compare)."""
 
     def finalize_options(self) -> None:
         super().finalize_options()
         if not self.parallel:
-            self.parallel = os.cpu_count() or 1
+            self.parallel = int(os.environ.get("MAILLAGE_BUILD_JOBS", 0)) or os.cpu_count() or 1
 
 
 setup(cmdclass={"build_ext": ParallelBuildExt})
