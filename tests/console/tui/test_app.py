@@ -40,10 +40,15 @@ async def test_dashboard_shows_the_store_and_role(
         devices = tile_text(app, "tile-devices")
         assert devices.startswith("20,000")
         assert "8,000 announced" in devices and "603 in transit" in devices
-        # The demo's day: two rounds loaded and under way, two old alerts never acknowledged.
-        assert "2 rounds, 2 under way" in tile_text(app, "tile-meals")
-        assert "0 of " in tile_text(app, "tile-meals")
+        # The demo's day: two rounds loaded 75 min ago and under way with some stops done,
+        # two alerts of the last days never acknowledged, one van session processed.
+        meals = tile_text(app, "tile-meals")
+        assert "2 rounds, 2 under way" in meals
+        delivered, planned = (int(n) for n in meals.split(" delivered")[0].split(" of "))
+        assert 0 < delivered < planned
         assert "2 not acknowledged in time" in tile_text(app, "tile-alerts")
+        sensors = tile_text(app, "tile-sensors")
+        assert sensors.startswith("1 session") and "1 processed · latest VAN-12" in sensors
         assert app.sub_title.endswith("auditor (claire)")
         assert app.sub_title.startswith("sqlite:…") and "/demo.sqlite · " in app.sub_title
 

@@ -4,6 +4,7 @@ auditor)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -92,7 +93,7 @@ async def test_map_draws_pans_zooms_and_cycles_indicator() -> None:
 
 async def test_open_map_from_the_palette_with_no_processed_session(tmp_path: Path) -> None:
     settings = settings_mod.resolve(str(tmp_path / "s.sqlite"), None, None, None)
-    store = open_store(settings)
+    store = open_store(replace(settings, may_create=True))
     with Projector(store, all_views()) as projector:
         projector.catch_up()
     app = MaillageApp(settings, store)
