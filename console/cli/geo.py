@@ -1,6 +1,6 @@
 """``maillage geo recommend|export``: segment maps, exports and ranked recommendations.
 
-The segments come from the segments view (``domain.views.segments``), combined over sessions;
+The segments come from the segments view (``domain.sensing.views``), combined over sessions;
 ``--journal-dir`` is only a fallback for sessions whose results the store's folder lacks."""
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from domain.application import Maillage
 from domain.errors import InvalidInputError
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.municipality import Municipality
+from domain.sensing import views as segments
 from domain.sensing.combine import combine
 from domain.sensing.exports import csv_text, geojson, html_report
 from domain.sensing.field_report import iter_reports
@@ -37,9 +38,8 @@ from domain.sensing.recommendations import (
     reports_near,
 )
 from domain.sensing.results_store import results_dir
+from domain.sensing.views import load_segments
 from domain.store import ViewConnection
-from domain.views import segments
-from domain.views.segments import load_segments
 
 
 def register(level: Level) -> None:

@@ -23,8 +23,8 @@ from domain.sensing.processing import (
 )
 from domain.sensing.results_store import keep_results
 from domain.sensing.sensor_session import SensorSession
+from domain.sensing.views import SegmentsView
 from domain.views.projector import Projector
-from domain.views.segments import SegmentsView
 
 
 def results_path(journal: Path, sha256: str) -> Path:

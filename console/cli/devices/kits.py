@@ -29,7 +29,7 @@ from console.settings import Settings
 from domain.clock import PARIS
 from domain.devices import service
 from domain.devices.uai import normalise_uai
-from domain.views.devices import (
+from domain.devices.views import (
     kits,
     reservations,
 )

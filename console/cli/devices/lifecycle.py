@@ -26,10 +26,10 @@ from console.roles import mutating
 from console.settings import Settings
 from domain.devices import service
 from domain.devices.device import CHARTER_SIGNERS, HOLDER_ROLES
-from domain.errors import InvalidInputError
-from domain.views.devices import (
+from domain.devices.views import (
     serials_at,
 )
+from domain.errors import InvalidInputError
 
 
 def register(level: Level) -> None:

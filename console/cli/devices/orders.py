@@ -26,10 +26,10 @@ from console.roles import mutating
 from console.settings import Settings
 from domain.devices import service
 from domain.devices.purchase_order import OrderLine
-from domain.errors import NotFoundError
-from domain.views.devices import (
+from domain.devices.views import (
     orders_progress,
 )
+from domain.errors import NotFoundError
 
 
 def register(level: Level) -> None:

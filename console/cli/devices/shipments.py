@@ -28,10 +28,10 @@ from console.settings import Settings
 from domain.devices import service
 from domain.devices.shipment import SHIPMENT_STATUSES
 from domain.devices.uai import normalise_uai
-from domain.errors import InvalidInputError, NotFoundError
-from domain.views.devices import (
+from domain.devices.views import (
     shipments,
 )
+from domain.errors import InvalidInputError, NotFoundError
 
 
 def register(level: Level) -> None:

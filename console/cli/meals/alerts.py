@@ -20,6 +20,7 @@ from domain.errors import NotFoundError
 from domain.ids import beneficiary_id
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.municipality import Municipality
+from domain.meals.views import overdue_alerts
 from domain.meals.welfare_alert import (
     CATEGORIES,
     SEVERITIES,
@@ -28,7 +29,6 @@ from domain.meals.welfare_alert import (
 from domain.meals.welfare_alert import (
     OUTCOMES as ALERT_OUTCOMES,
 )
-from domain.views.meals import overdue_alerts
 
 
 def register(level: Level) -> None:

@@ -23,8 +23,8 @@ from domain.meals.beneficiary import Beneficiary
 from domain.meals.billing import monthly_statement, statement_markdown
 from domain.meals.meal_round import MealRound
 from domain.meals.municipality import Municipality
+from domain.meals.views import overdue_alerts
 from domain.store import ViewConnection
-from domain.views.meals import overdue_alerts
 
 if TYPE_CHECKING:
     pass

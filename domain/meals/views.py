@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
@@ -23,7 +22,7 @@ from domain.meals.municipality import DEFAULT_ACKNOWLEDGE_WITHIN_MIN, Municipali
 from domain.meals.welfare_alert import WelfareAlert
 from domain.personal import ERASED, Personal
 from domain.store import ViewConnection
-from domain.views.view import View, event_state
+from domain.views.view import View, event_state, stored_id, stored_time
 
 if TYPE_CHECKING:
     from domain.application import Maillage
@@ -101,16 +100,6 @@ class BeneficiariesView(View):
                 )
 
 
-def _id(value: Any) -> str:
-    """A transcoded UUID (``{"_type_": "uuid_hex", "_data_": hex}``) as the text views keep."""
-    return str(UUID(value["_data_"])) if isinstance(value, dict) else str(value)
-
-
-def _when(value: Any) -> str:
-    """A transcoded datetime as ISO text (UTC)."""
-    return str(value["_data_"]) if isinstance(value, dict) else str(value)
-
-
 class RoundsView(View):
     """Rounds and their stops: status, meals planned and delivered, open excursions."""
 
@@ -155,19 +144,19 @@ class RoundsView(View):
                 )  # fmt: skip
                 conn.executemany(
                     "INSERT INTO round_stops_view VALUES (?, ?, ?, ?, ?, NULL)",
-                    [(rid, _id(x["beneficiary"]), i, int(x["meals"]), x["box"])
+                    [(rid, stored_id(x["beneficiary"]), i, int(x["meals"]), x["box"])
                      for i, x in enumerate(stops)],
                 )  # fmt: skip
             elif kind == "Reordered":
                 conn.executemany(
                     "UPDATE round_stops_view SET position = ? "
                     "WHERE round_id = ? AND beneficiary_id = ?",
-                    [(i, rid, _id(b)) for i, b in enumerate(s["order"])],
+                    [(i, rid, stored_id(b)) for i, b in enumerate(s["order"])],
                 )
             elif kind in ("Loaded", "Completed"):
                 conn.execute("UPDATE rounds_view SET status = ? WHERE id = ?", (kind.lower(), rid))
             elif kind == "StopRecorded":
-                who = _id(s["beneficiary"])
+                who = stored_id(s["beneficiary"])
                 conn.execute(
                     "UPDATE round_stops_view SET outcome = ? "
                     "WHERE round_id = ? AND beneficiary_id = ?",
@@ -243,20 +232,20 @@ class WelfareAlertsView(View):
                 conn.execute(
                     "INSERT INTO welfare_alerts_view "
                     "VALUES (?, ?, ?, ?, ?, 'raised', ?, NULL, NULL, NULL)",
-                    (aid, _id(s["beneficiary_id"]), _id(s["municipality_id"]), s["category"],
-                     s["severity"], _when(s["timestamp"])),
+                    (aid, stored_id(s["beneficiary_id"]), stored_id(s["municipality_id"]),
+                     s["category"], s["severity"], stored_time(s["timestamp"])),
                 )  # fmt: skip
             elif kind == "Acknowledged":
                 conn.execute(
                     "UPDATE welfare_alerts_view SET status = 'acknowledged', acknowledged_at = ? "
                     "WHERE id = ?",
-                    (_when(s["at"]), aid),
+                    (stored_time(s["at"]), aid),
                 )
             else:
                 conn.execute(
                     "UPDATE welfare_alerts_view SET status = 'closed', closed_at = ?, outcome = ? "
                     "WHERE id = ?",
-                    (_when(s["timestamp"]), s["outcome"], aid),
+                    (stored_time(s["timestamp"]), s["outcome"], aid),
                 )
 
 
