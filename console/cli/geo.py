@@ -17,7 +17,7 @@ from console.cli.args import (
     euros,
 )
 from console.cli.tree import Level
-from console.opening import municipality, open_store, views_caught_up
+from console.opening import open_store
 from console.roles import scoped
 from console.settings import Settings
 from domain import clock
@@ -25,6 +25,7 @@ from domain.application import Maillage
 from domain.errors import InvalidInputError
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.municipality import Municipality
+from domain.meals.service import find_municipality
 from domain.sensing import views as segments
 from domain.sensing.combine import combine
 from domain.sensing.exports import csv_text, geojson, html_report
@@ -40,6 +41,7 @@ from domain.sensing.recommendations import (
 from domain.sensing.results_store import results_dir
 from domain.sensing.views import load_segments
 from domain.store import ViewConnection
+from domain.views.projector import caught_up
 
 
 def register(level: Level) -> None:
@@ -129,8 +131,8 @@ def _places_and_recommendations(
             raise InvalidInputError(f"cannot read the rules {args.rules}: {e.strerror}") from None
     insee = scoped(settings, args.municipality)
     app = open_store(settings)
-    town = municipality(app, insee) if insee else None
-    conn = views_caught_up(app)
+    town = find_municipality(app, insee) if insee else None
+    conn = caught_up(app)
     try:
         levels = tuple(sorted({level, "segments_long"}))
         found = load_segments(conn, insee, levels, args.journal_dir)

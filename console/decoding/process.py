@@ -9,11 +9,11 @@ from typing import Any
 from uuid import UUID
 
 from console.decoding.journal import decode_journal
-from console.opening import municipality
 from domain.application import Maillage
 from domain.errors import InvalidInputError, NotFoundError
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import MealRound
+from domain.meals.service import find_municipality
 from domain.sensing.processing import (
     PIPELINE_VERSION,
     Parameters,
@@ -54,7 +54,7 @@ def round_municipality(app: Maillage, round_id: UUID) -> str | None:
 def session_municipality(app: Maillage, session: SensorSession, given: str | None) -> str | None:
     """Where a session's segments belong: its meal round's municipality, else ``given``
     (which must exist), else the one its latest processing recorded."""
-    code = municipality(app, given).insee_code if given else None
+    code = find_municipality(app, given).insee_code if given else None
     if session.round_id is not None:
         from_round = round_municipality(app, session.round_id)
         if from_round is not None:

@@ -134,3 +134,17 @@ def stored_id(value: Any) -> str:
 def stored_time(value: Any) -> str:
     """A transcoded datetime as ISO text (UTC)."""
     return str(value["_data_"]) if isinstance(value, dict) else str(value)
+
+
+def find_by_prefix(conn: ViewConnection, table: str, text: str, what: str) -> UUID:
+    """A full id, or a unique prefix of at least 6 characters, of a row of the view ``table``;
+    a clear error naming what was typed otherwise."""
+    from domain.errors import InvalidInputError, NotFoundError
+
+    typed = text.strip().lower()
+    rows = conn.fetchall(f"SELECT id FROM {table} WHERE id LIKE ?", (typed + "%",))
+    if len(typed) < 6 or not rows:
+        raise NotFoundError(f"no {what} with id {text!r} (give at least 6 characters)")
+    if len(rows) > 1:
+        raise InvalidInputError(f"{len(rows)} {what}s start with {text!r}: give more characters")
+    return UUID(rows[0][0])

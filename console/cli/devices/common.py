@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from console.opening import open_store, views_caught_up
+from console.opening import open_store
 from console.settings import Settings
 from domain.application import Maillage
 from domain.clock import PARIS
@@ -21,6 +21,7 @@ from domain.devices.uai import normalise_uai
 from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import establishment_id, kit_id, purchase_order_id, shipment_id
 from domain.store import ViewConnection
+from domain.views.projector import caught_up
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -96,4 +97,4 @@ def find_school(app: Maillage, uai: str) -> Establishment:
 
 def query_views(settings: Settings) -> tuple[Maillage, ViewConnection]:
     app = open_store(settings)
-    return app, views_caught_up(app)
+    return app, caught_up(app)

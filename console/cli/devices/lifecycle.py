@@ -21,7 +21,7 @@ from console.cli.output import (
     print_result,
 )
 from console.cli.tree import Level
-from console.opening import open_store, views_caught_up
+from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
 from domain.devices import service
@@ -30,6 +30,7 @@ from domain.devices.views import (
     serials_at,
 )
 from domain.errors import InvalidInputError
+from domain.views.projector import caught_up
 
 
 def register(level: Level) -> None:
@@ -235,7 +236,7 @@ def cmd_count(args: argparse.Namespace, settings: Settings) -> int:
         kind, ref = "establishment", find_school(app, args.uai).uai
     else:
         kind, ref = "depot", args.depot.strip()
-    conn = views_caught_up(app)
+    conn = caught_up(app)
     try:
         candidates = serials_at(conn, kind, ref)
     finally:

@@ -37,11 +37,11 @@ RECORDING_ACTIONS = ("field_report",)
 def load_places(store: Maillage, directory: Path | None = None) -> tuple[list[dict[str, Any]], int]:
     """Combined 100 m segments of every processed session the segments view holds, and how
     many processed sessions were left out because their results are missing."""
-    from console.opening import views_caught_up
     from domain.sensing.combine import combine
     from domain.sensing.views import load_segments
+    from domain.views.projector import caught_up
 
-    conn = views_caught_up(store)
+    conn = caught_up(store)
     try:
         found = load_segments(conn, None, ("segments_long",), directory)
     finally:

@@ -18,11 +18,8 @@ from console.tui.widgets.rows import Column, ColumnarRows
 from console.tui.widgets.virtual_table import VirtualTable
 from domain import clock
 from domain.clock import PARIS
-from domain.ids import municipality_id
-from domain.meals.beneficiary import Beneficiary
-from domain.meals.billing import monthly_statement, statement_markdown
-from domain.meals.meal_round import MealRound
-from domain.meals.municipality import Municipality
+from domain.meals import service as meals
+from domain.meals.billing import statement_markdown
 from domain.meals.views import overdue_alerts
 from domain.store import ViewConnection
 
@@ -185,38 +182,10 @@ class StatementPane(VerticalScroll):
         app = self.app
         assert isinstance(app, MaillageApp)
         store, month = app.store, self.month
-        today = clock.now().astimezone(PARIS).date()
-        conn = ViewConnection.open(store.location)
-        try:
-            scope = app.settings.scope
-            where, params = ("WHERE insee_code = ?", (scope,)) if scope else ("", ())
-            towns = {
-                r[0]
-                for r in conn.fetchall(
-                    f"SELECT DISTINCT insee_code FROM beneficiaries_view {where}", params
-                )
-            }
-            people = [
-                r[0] for r in conn.fetchall(f"SELECT id FROM beneficiaries_view {where}", params)
-            ]
-            round_ids = [
-                r[0]
-                for r in conn.fetchall(
-                    "SELECT id FROM rounds_view WHERE day LIKE ?", (f"{month}-%",)
-                )
-            ]
-        finally:
-            conn.close()
-        beneficiaries = [store.get(UUID(i), Beneficiary) for i in people]
-        rounds = [store.get(UUID(i), MealRound) for i in round_ids]
-        parts = []
-        for insee in sorted(towns):
-            town = store.get(municipality_id(insee), Municipality)
-            parts.append(
-                statement_markdown(
-                    monthly_statement(town, beneficiaries, rounds, month, until=today)
-                )
-            )
+        parts = [
+            statement_markdown(meals.statement(store, insee, month))
+            for insee in meals.municipalities_served(store, app.settings.scope)
+        ]
         text = "\n".join(parts) or f"No municipality has beneficiaries yet ({month})."
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.query_one("#statement-text", Markdown).update, text)
