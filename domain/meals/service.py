@@ -40,7 +40,7 @@ from domain.meals.planning import (
     default_order,
     optimise,
 )
-from domain.meals.views import overdue_alerts
+from domain.meals.views import alert_list, beneficiary_list, round_list
 from domain.meals.welfare_alert import WelfareAlert
 from domain.views.projector import caught_up
 from domain.views.view import find_by_prefix
@@ -247,44 +247,28 @@ def beneficiaries(
     return [app.get(UUID(r[0]), Beneficiary) for r in ids]
 
 
-BENEFICIARY_COLUMNS = ("id", "insee_code", "file_number", "status", "name", "price_bracket",
-                       "regime", "texture")  # fmt: skip
+LISTED_FIELDS = ("id", "insee_code", "file_number", "status", "name", "price_bracket", "regime",
+                 "texture")  # fmt: skip
+"""What ``maillage meals beneficiaries list`` shows of each file."""
 
 
 def beneficiary_rows(app: Maillage, insee: str | None = None) -> list[dict[str, str]]:
     """Beneficiaries as the view holds them (names opened, erased ones marked)."""
     conn = caught_up(app)
     try:
-        query = f"SELECT {', '.join(BENEFICIARY_COLUMNS)} FROM beneficiaries_view"
-        params: tuple[str, ...] = ()
-        if insee:
-            query, params = query + " WHERE insee_code = ?", (normalise_insee(insee),)
-        rows = conn.fetchall(query + " ORDER BY insee_code, file_number", params)
+        found = beneficiary_list(conn, normalise_insee(insee) if insee else None)
     finally:
         conn.close()
-    return [dict(zip(BENEFICIARY_COLUMNS, map(str, r), strict=True)) for r in rows]
-
-
-ROUND_COLUMNS = ("id", "day", "postman", "vehicle", "status", "stops", "meals",
-                 "meals_delivered", "open_excursions")  # fmt: skip
+    return [{k: str(r[k]) for k in LISTED_FIELDS} for r in found]
 
 
 def round_rows(app: Maillage, day: date | None = None) -> list[dict[str, Any]]:
     """Rounds and their progress (one day's, or every one), by day and postman."""
     conn = caught_up(app)
     try:
-        query = f"SELECT {', '.join(ROUND_COLUMNS)} FROM rounds_view"
-        rows = conn.fetchall(
-            query + (" WHERE day = ?" if day else "") + " ORDER BY day, postman",
-            (day.isoformat(),) if day else (),
-        )
+        return round_list(conn, day.isoformat() if day else None)
     finally:
         conn.close()
-    return [dict(zip(ROUND_COLUMNS, r, strict=True)) for r in rows]
-
-
-ALERT_COLUMNS = ("id", "raised_at", "category", "severity", "status", "outcome", "file_number",
-                 "insee_code")  # fmt: skip
 
 
 def alert_rows(
@@ -294,22 +278,13 @@ def alert_rows(
     within its municipality's delay."""
     conn = caught_up(app)
     try:
-        rows = conn.fetchall(
-            "SELECT a.id, a.raised_at, a.category, a.severity, a.status, a.outcome, "
-            "b.file_number, m.insee_code FROM welfare_alerts_view a "
-            "LEFT JOIN beneficiaries_view b ON b.id = a.beneficiary_id "
-            "LEFT JOIN welfare_service_levels m ON m.municipality_id = a.municipality_id "
-            + ("WHERE m.insee_code = ? " if insee else "")
-            + "ORDER BY a.raised_at",
-            (insee,) if insee else (),
-        )
-        overdue = overdue_alerts(conn, clock.now(), insee)
+        found = alert_list(conn, clock.now(), insee)
     finally:
         conn.close()
     return [
-        {**dict(zip(ALERT_COLUMNS, r, strict=True)), "overdue": r[0] in overdue}
-        for r in rows
-        if (not open_only or r[4] != "closed") and (not overdue_only or r[0] in overdue)
+        a
+        for a in found
+        if (not open_only or a["status"] != "closed") and (not overdue_only or a["overdue"])
     ]
 
 
