@@ -13,7 +13,6 @@ from console.cli.args import (
     serials_option,
 )
 from console.cli.devices.common import (
-    find_school,
     given_serials,
     who,
 )
@@ -122,7 +121,7 @@ def cmd_stage(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_allocate(args: argparse.Namespace, settings: Settings) -> int:
     serials = given_serials(args)
     app = open_store(settings)
-    school = find_school(app, args.uai)
+    school = service.find_school(app, args.uai)
     n = service.allocate(app, serials, school.uai, who(args, settings))
     result = {"allocated": n, "uai": school.uai}
     print_result(args, result, f"{n} devices allocated to {school.uai} {school.name}")
@@ -233,7 +232,7 @@ def cmd_count(args: argparse.Namespace, settings: Settings) -> int:
     scanned = given_serials(args)
     app = open_store(settings)
     if args.uai is not None:
-        kind, ref = "establishment", find_school(app, args.uai).uai
+        kind, ref = "establishment", service.find_school(app, args.uai).uai
     else:
         kind, ref = "depot", args.depot.strip()
     conn = caught_up(app)
