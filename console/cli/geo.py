@@ -11,7 +11,6 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 from console.cli.args import (
     euros,
@@ -23,15 +22,13 @@ from console.settings import Settings
 from domain import clock
 from domain.application import Maillage
 from domain.errors import InvalidInputError
-from domain.meals.beneficiary import Beneficiary
 from domain.meals.municipality import Municipality
 from domain.meals.service import find_municipality
+from domain.sensing import service
 from domain.sensing import views as segments
 from domain.sensing.combine import combine
 from domain.sensing.exports import csv_text, geojson, html_report
-from domain.sensing.field_report import iter_reports
 from domain.sensing.recommendations import (
-    Context,
     Recommendation,
     default_rules,
     parse_rules,
@@ -40,7 +37,6 @@ from domain.sensing.recommendations import (
 )
 from domain.sensing.results_store import results_dir
 from domain.sensing.views import load_segments
-from domain.store import ViewConnection
 from domain.views.projector import caught_up
 
 
@@ -87,30 +83,6 @@ def warn_missing(app: Maillage, missing: list[segments.ProcessedSession]) -> Non
         )
 
 
-def recommendation_context(conn: ViewConnection, app: Maillage, insee: str | None) -> Context:
-    """Reports, schools and homes (positions only, counted near segments; nothing personal)."""
-    reports = list(iter_reports(app))
-    schools = [
-        (float(a), float(b))
-        for a, b in conn.fetchall(
-            "SELECT latitude_deg, longitude_deg FROM establishments_view "
-            "WHERE latitude_deg IS NOT NULL AND longitude_deg IS NOT NULL"
-        )
-    ]
-    query = "SELECT id FROM beneficiaries_view WHERE status <> 'erased'"
-    params: tuple[Any, ...] = ()
-    if insee:
-        query += " AND insee_code = ?"
-        params = (insee,)
-    ids = [UUID(str(r[0])) for r in conn.fetchall(query, params)]
-    homes = []
-    for bid in ids:
-        home = app.get(bid, Beneficiary).home
-        if not home.erased and isinstance(home.value, dict):
-            homes.append((float(home.value["lat"]), float(home.value["lon"])))
-    return Context(reports, schools, homes)
-
-
 @dataclass
 class GeoSelection:
     """The places of one level, the ranked recommendations, the municipality if one."""
@@ -136,7 +108,7 @@ def _places_and_recommendations(
     try:
         levels = tuple(sorted({level, "segments_long"}))
         found = load_segments(conn, insee, levels, args.journal_dir)
-        context = recommendation_context(conn, app, insee)
+        context = service.recommendation_context(conn, app, insee)
     finally:
         conn.close()
     warn_missing(app, found.missing)
