@@ -1,6 +1,6 @@
 """``maillage geo recommend|export``: segment maps, exports and ranked recommendations.
 
-The segments come from the segments view (``domain.views.segments``), combined over sessions;
+The segments come from the segments view (``domain.sensing.views``), combined over sessions;
 ``--journal-dir`` is only a fallback for sessions whose results the store's folder lacks."""
 
 from __future__ import annotations
@@ -11,25 +11,24 @@ import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 from console.cli.args import (
     euros,
 )
 from console.cli.tree import Level
-from console.opening import municipality, open_store, views_caught_up
+from console.opening import open_store
 from console.roles import scoped
 from console.settings import Settings
 from domain import clock
 from domain.application import Maillage
 from domain.errors import InvalidInputError
-from domain.meals.beneficiary import Beneficiary
 from domain.meals.municipality import Municipality
+from domain.meals.service import find_municipality
+from domain.sensing import service
+from domain.sensing import views as segments
 from domain.sensing.combine import combine
 from domain.sensing.exports import csv_text, geojson, html_report
-from domain.sensing.field_report import iter_reports
 from domain.sensing.recommendations import (
-    Context,
     Recommendation,
     default_rules,
     parse_rules,
@@ -37,9 +36,8 @@ from domain.sensing.recommendations import (
     reports_near,
 )
 from domain.sensing.results_store import results_dir
-from domain.store import ViewConnection
-from domain.views import segments
-from domain.views.segments import load_segments
+from domain.sensing.views import load_segments
+from domain.views.projector import caught_up
 
 
 def register(level: Level) -> None:
@@ -85,30 +83,6 @@ def warn_missing(app: Maillage, missing: list[segments.ProcessedSession]) -> Non
         )
 
 
-def recommendation_context(conn: ViewConnection, app: Maillage, insee: str | None) -> Context:
-    """Reports, schools and homes (positions only, counted near segments; nothing personal)."""
-    reports = list(iter_reports(app))
-    schools = [
-        (float(a), float(b))
-        for a, b in conn.fetchall(
-            "SELECT latitude_deg, longitude_deg FROM establishments_view "
-            "WHERE latitude_deg IS NOT NULL AND longitude_deg IS NOT NULL"
-        )
-    ]
-    query = "SELECT id FROM beneficiaries_view WHERE status <> 'erased'"
-    params: tuple[Any, ...] = ()
-    if insee:
-        query += " AND insee_code = ?"
-        params = (insee,)
-    ids = [UUID(str(r[0])) for r in conn.fetchall(query, params)]
-    homes = []
-    for bid in ids:
-        home = app.get(bid, Beneficiary).home
-        if not home.erased and isinstance(home.value, dict):
-            homes.append((float(home.value["lat"]), float(home.value["lon"])))
-    return Context(reports, schools, homes)
-
-
 @dataclass
 class GeoSelection:
     """The places of one level, the ranked recommendations, the municipality if one."""
@@ -129,12 +103,12 @@ def _places_and_recommendations(
             raise InvalidInputError(f"cannot read the rules {args.rules}: {e.strerror}") from None
     insee = scoped(settings, args.municipality)
     app = open_store(settings)
-    town = municipality(app, insee) if insee else None
-    conn = views_caught_up(app)
+    town = find_municipality(app, insee) if insee else None
+    conn = caught_up(app)
     try:
         levels = tuple(sorted({level, "segments_long"}))
         found = load_segments(conn, insee, levels, args.journal_dir)
-        context = recommendation_context(conn, app, insee)
+        context = service.recommendation_context(conn, app, insee)
     finally:
         conn.close()
     warn_missing(app, found.missing)

@@ -27,11 +27,11 @@ from console.recording.recorder import (
     describe,
     journal_dir,
     parse_channel,
-    resolve_round,
 )
 from console.roles import mutating
 from console.settings import Settings
 from domain.errors import InvalidInputError
+from domain.meals.service import find_round
 from domain.sensing import service
 from drivers.sensors import DEFAULT_POLL_PERIOD_S
 
@@ -110,7 +110,7 @@ def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
     if args.round_id is not None:
         if not args.box:
             raise InvalidInputError("--round needs the --box its probe is in")
-        round_id = resolve_round(app, args.round_id)
+        round_id = find_round(app, args.round_id)
         service.check_round_box(app, round_id, args.box)
     elif args.box:
         raise InvalidInputError("--box needs the --round it belongs to")

@@ -9,11 +9,9 @@ from typing import Any
 from uuid import UUID
 
 from console.decoding.journal import decode_journal
-from console.opening import municipality
 from domain.application import Maillage
 from domain.errors import InvalidInputError, NotFoundError
-from domain.meals.beneficiary import Beneficiary
-from domain.meals.meal_round import MealRound
+from domain.sensing import service
 from domain.sensing.processing import (
     PIPELINE_VERSION,
     Parameters,
@@ -23,51 +21,13 @@ from domain.sensing.processing import (
 )
 from domain.sensing.results_store import keep_results
 from domain.sensing.sensor_session import SensorSession
+from domain.sensing.views import SegmentsView
 from domain.views.projector import Projector
-from domain.views.segments import SegmentsView
 
 
 def results_path(journal: Path, sha256: str) -> Path:
     """Where a journal's results go: beside it, named by their SHA-256 (never overwritten)."""
     return journal.with_name(f"{journal.name}.results-{sha256[:16]}.json")
-
-
-def round_municipality(app: Maillage, round_id: UUID) -> str | None:
-    """The INSEE code of a meal round's municipality (its stops' beneficiaries'), if known.
-
-    Rounds are planned per municipality; should stops of several ever share a round, the
-    one with most stops wins (then the smallest code), so the answer never depends on order.
-    """
-    try:
-        rnd = app.get(round_id, MealRound)
-    except NotFoundError:  # a session imported without its round
-        return None
-    counts: dict[str, int] = {}
-    for stop in rnd.stops:
-        code = app.get(stop["beneficiary"], Beneficiary).insee_code
-        counts[code] = counts.get(code, 0) + 1
-    if not counts:
-        return None
-    return min(counts, key=lambda code: (-counts[code], code))
-
-
-def session_municipality(app: Maillage, session: SensorSession, given: str | None) -> str | None:
-    """Where a session's segments belong: its meal round's municipality, else ``given``
-    (which must exist), else the one its latest processing recorded."""
-    code = municipality(app, given).insee_code if given else None
-    if session.round_id is not None:
-        from_round = round_municipality(app, session.round_id)
-        if from_round is not None:
-            if code is not None and code != from_round:
-                raise InvalidInputError(
-                    f"session {session.id} ran on a meal round of municipality {from_round}, "
-                    f"not {code} (--municipality)"
-                )
-            return from_round
-    if code is not None:
-        return code
-    done = session.latest_processing
-    return done.get("municipality") if done else None
 
 
 def process_session(
@@ -91,7 +51,7 @@ def process_session(
         raise InvalidInputError(
             f"session {session_id} is {session.status}: stop it before processing"
         )
-    insee = session_municipality(app, session, municipality)
+    insee = service.session_municipality(app, session, municipality)
     if not journal.is_file():
         raise NotFoundError(f"the journal of session {session_id} is not at {journal} (--journal)")
     obs, chunks = decode_journal(journal)

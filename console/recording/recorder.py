@@ -33,7 +33,6 @@ from uuid import UUID, uuid4
 
 from eventsourcing.persistence import IntegrityError
 
-from console.opening import find_round
 from console.settings import Settings, data_dir
 from domain import clock
 from domain.application import Maillage
@@ -122,14 +121,6 @@ def expand_urls(items: list[str]) -> list[str]:
         else:
             urls.append(item)
     return urls
-
-
-def resolve_round(app: Maillage, text: str) -> UUID:
-    """A round's full id, or a unique prefix as ``maillage meals rounds`` lists them."""
-    try:
-        return UUID(text.strip())
-    except ValueError:
-        return find_round(app, text)
 
 
 class ProbeSchedule:

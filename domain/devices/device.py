@@ -1,9 +1,9 @@
 """A laptop or tablet followed from the manufacturer's manifest to its user.
 
-Lifecycle (``TRANSITIONS`` is the one place that says which command is allowed
-in which status and where it leads): announced by a manifest → received at a
-depot on a delivery note → staged (imaged, enrolled) → allocated to a school →
-packed in a shipment → in transit → delivered (a named recipient signs) →
+Lifecycle (``ALLOWED`` says which command is allowed in which status, ``COMMAND_EVENTS``
+what event each records and the status it leaves; ``TRANSITIONS`` combines them): announced
+by a manifest → received at a depot on a delivery note → staged (imaged, enrolled) →
+allocated to a school → packed in a shipment → in transit → delivered (a named recipient signs) →
 handed to a pupil or teacher, pending acceptance until the charter is signed →
 returned, faulty (sent to repair, then staged again), lost, stolen (police
 report required) or handed over for good. Lost and stolen devices that turn up
@@ -33,35 +33,61 @@ DEVICE_KINDS: tuple[str, ...] = ("laptop", "tablet")
 HOLDER_ROLES: tuple[str, ...] = ("pupil", "teacher")
 CHARTER_SIGNERS: tuple[str, ...] = ("self", "parent")
 
-_CUSTODY_LOSS = {"report_lost": "lost", "report_stolen": "stolen"}
-_BREAKDOWN = {"report_faulty": "faulty", **_CUSTODY_LOSS}
+COMMAND_EVENTS: dict[str, tuple[str, str]] = {
+    "receive": ("Received", "received"),
+    "stage": ("Staged", "staged"),
+    "allocate": ("Allocated", "allocated"),
+    "pack": ("Packed", "packed"),
+    "dispatch": ("Dispatched", "in_transit"),
+    "deliver": ("Delivered", "delivered"),
+    "hand_over": ("HandedOver", "pending_acceptance"),
+    "sign_charter": ("CharterSigned", "handed_over"),
+    "record_return": ("Returned", "returned"),
+    "give_for_good": ("HandedOverForGood", "handed_over_for_good"),
+    "report_faulty": ("FaultReported", "faulty"),
+    "send_to_repair": ("SentToRepair", "in_repair"),
+    "record_repair": ("Repaired", "staged"),
+    "report_lost": ("ReportedLost", "lost"),
+    "report_stolen": ("ReportedStolen", "stolen"),
+    "recover": ("Recovered", "received"),
+}
+"""What each command (a ``Device`` method) records: its event, and the status that event
+leaves the device in. The one place that says what an event does to a device's status: the
+event bodies, the transition table, the devices view and the custody chain all read it."""
+
+EVENT_STATUS: dict[str, str] = {event: status for event, status in COMMAND_EVENTS.values()}
+"""Device event (class name) → the status it leaves the device in (from ``COMMAND_EVENTS``)."""
+
+ANNOUNCED = "announced"
+"""A device's status from its manifest line until it is received."""
+
+_CUSTODY_LOSS = ("report_lost", "report_stolen")
+_BREAKDOWN = ("report_faulty", *_CUSTODY_LOSS)
+
+ALLOWED: dict[str, tuple[str, ...]] = {
+    ANNOUNCED: ("receive",),
+    "received": ("stage", *_BREAKDOWN),
+    "staged": ("allocate", *_BREAKDOWN),
+    "allocated": ("allocate", "pack", *_BREAKDOWN),
+    "packed": ("dispatch", *_CUSTODY_LOSS),
+    "in_transit": ("deliver", *_CUSTODY_LOSS),
+    "delivered": ("hand_over", *_BREAKDOWN),
+    "pending_acceptance": ("sign_charter", "record_return", *_BREAKDOWN),
+    "handed_over": ("record_return", "give_for_good", *_BREAKDOWN),
+    "returned": ("hand_over", *_BREAKDOWN),
+    "faulty": ("send_to_repair", *_CUSTODY_LOSS),
+    "in_repair": ("record_repair", *_CUSTODY_LOSS),
+    "lost": ("recover",),
+    "stolen": ("recover",),
+    "handed_over_for_good": (),
+}
+"""status → the commands allowed in it; anything else is refused."""
 
 TRANSITIONS: dict[str, dict[str, str]] = {
-    "announced": {"receive": "received"},
-    "received": {"stage": "staged", **_BREAKDOWN},
-    "staged": {"allocate": "allocated", **_BREAKDOWN},
-    "allocated": {"allocate": "allocated", "pack": "packed", **_BREAKDOWN},
-    "packed": {"dispatch": "in_transit", **_CUSTODY_LOSS},
-    "in_transit": {"deliver": "delivered", **_CUSTODY_LOSS},
-    "delivered": {"hand_over": "pending_acceptance", **_BREAKDOWN},
-    "pending_acceptance": {
-        "sign_charter": "handed_over",
-        "record_return": "returned",
-        **_BREAKDOWN,
-    },
-    "handed_over": {
-        "record_return": "returned",
-        "give_for_good": "handed_over_for_good",
-        **_BREAKDOWN,
-    },
-    "returned": {"hand_over": "pending_acceptance", **_BREAKDOWN},
-    "faulty": {"send_to_repair": "in_repair", **_CUSTODY_LOSS},
-    "in_repair": {"record_repair": "staged", **_CUSTODY_LOSS},
-    "lost": {"recover": "received"},
-    "stolen": {"recover": "received"},
-    "handed_over_for_good": {},
+    status: {command: COMMAND_EVENTS[command][1] for command in commands}
+    for status, commands in ALLOWED.items()
 }
-"""status → {command (a ``Device`` method) → status it leads to}; anything else is refused."""
+"""status → {command → status it leads to}: ``ALLOWED`` and ``COMMAND_EVENTS`` together."""
 
 STATUSES: tuple[str, ...] = tuple(TRANSITIONS)
 COMMANDS: tuple[str, ...] = tuple(dict.fromkeys(c for cs in TRANSITIONS.values() for c in cs))
@@ -109,7 +135,7 @@ class Device(MaillageAggregate):
         self.model = model
         self.kind = kind
         self.order_reference = order_reference
-        self.status = "announced"
+        self.status = ANNOUNCED
         self.location: tuple[str, str] | None = None
         self.last_location: tuple[str, str] | None = None
         self.depot: str | None = None
@@ -181,7 +207,7 @@ class Device(MaillageAggregate):
 
     @event("Received")
     def _received(self, order_reference: str, delivery_note: str, depot: str, by: str) -> None:
-        self._move("received", ("depot", depot))
+        self._move(EVENT_STATUS["Received"], ("depot", depot))
         self.depot = depot
         self.delivery_note = delivery_note
 
@@ -196,7 +222,7 @@ class Device(MaillageAggregate):
 
     @event("Staged")
     def _staged(self, image_version: str, enrolment_id: str, by: str) -> None:
-        self.status = "staged"
+        self.status = EVENT_STATUS["Staged"]
         self.image_version = image_version
         self.enrolment_id = enrolment_id
 
@@ -207,7 +233,7 @@ class Device(MaillageAggregate):
 
     @event("Allocated")
     def _allocated(self, uai: str, by: str) -> None:
-        self.status = "allocated"
+        self.status = EVENT_STATUS["Allocated"]
         self.establishment_uai = uai
 
     def pack(self, shipment_reference: str, uai: str, by: str) -> None:
@@ -226,7 +252,7 @@ class Device(MaillageAggregate):
 
     @event("Packed")
     def _packed(self, shipment_reference: str, by: str) -> None:
-        self._move("packed", ("shipment", shipment_reference))
+        self._move(EVENT_STATUS["Packed"], ("shipment", shipment_reference))
         self.shipment_reference = shipment_reference
 
     def dispatch(self, shipment_reference: str, carrier: str, by: str) -> None:
@@ -241,7 +267,7 @@ class Device(MaillageAggregate):
 
     @event("Dispatched")
     def _dispatched(self, shipment_reference: str, carrier: str, by: str) -> None:
-        self.status = "in_transit"
+        self.status = EVENT_STATUS["Dispatched"]
 
     def deliver(self, shipment_reference: str, recipient: str, by: str) -> None:
         """The device arrives at its school; a named recipient signs the delivery note."""
@@ -257,7 +283,7 @@ class Device(MaillageAggregate):
 
     @event("Delivered")
     def _delivered(self, shipment_reference: str, uai: str, recipient: str, by: str) -> None:
-        self._move("delivered", ("establishment", uai))
+        self._move(EVENT_STATUS["Delivered"], ("establishment", uai))
 
     # ------------------------------------------------------------------ school
 
@@ -292,7 +318,7 @@ class Device(MaillageAggregate):
 
     @event("HandedOver")
     def _handed_over(self, uai: str, holder: str, role: str, minor: bool, by: str) -> None:
-        self._move("pending_acceptance", ("holder", holder))
+        self._move(EVENT_STATUS["HandedOver"], ("holder", holder))
         self.holder = holder
         self.holder_role = role
         self.holder_minor = minor
@@ -309,7 +335,7 @@ class Device(MaillageAggregate):
 
     @event("CharterSigned")
     def _charter_signed(self, holder: str, signed_by: str, by: str) -> None:
-        self.status = "handed_over"
+        self.status = EVENT_STATUS["CharterSigned"]
         self.charter_signed_by = signed_by
 
     def record_return(self, reason: str, by: str) -> None:
@@ -325,7 +351,7 @@ class Device(MaillageAggregate):
 
     @event("Returned")
     def _returned(self, holder: str, uai: str, reason: str, by: str) -> None:
-        self._move("returned", ("establishment", uai))
+        self._move(EVENT_STATUS["Returned"], ("establishment", uai))
         self.holder = None
         self.holder_role = None
         self.holder_minor = False
@@ -338,7 +364,7 @@ class Device(MaillageAggregate):
 
     @event("HandedOverForGood")
     def _handed_over_for_good(self, holder: str, by: str) -> None:
-        self.status = "handed_over_for_good"
+        self.status = EVENT_STATUS["HandedOverForGood"]
 
     # ------------------------------------------------------------------ incidents
 
@@ -351,7 +377,7 @@ class Device(MaillageAggregate):
 
     @event("FaultReported")
     def _fault_reported(self, fault: str, by: str) -> None:
-        self.status = "faulty"
+        self.status = EVENT_STATUS["FaultReported"]
         self.fault = fault
 
     def send_to_repair(self, repairer: str, repair_reference: str, by: str) -> None:
@@ -365,7 +391,7 @@ class Device(MaillageAggregate):
 
     @event("SentToRepair")
     def _sent_to_repair(self, repairer: str, repair_reference: str, by: str) -> None:
-        self._move("in_repair", ("repair", repairer))
+        self._move(EVENT_STATUS["SentToRepair"], ("repair", repairer))
         self.repair_reference = repair_reference
         self.holder = None
         self.holder_role = None
@@ -401,7 +427,7 @@ class Device(MaillageAggregate):
         enrolment_id: str | None,
         by: str,
     ) -> None:
-        self._move("staged", ("depot", depot))
+        self._move(EVENT_STATUS["Repaired"], ("depot", depot))
         self.depot = depot
         self.fault = None
         self.establishment_uai = None
@@ -421,7 +447,7 @@ class Device(MaillageAggregate):
 
     @event("ReportedLost")
     def _reported_lost(self, circumstances: str, by: str) -> None:
-        self._move("lost", None)
+        self._move(EVENT_STATUS["ReportedLost"], None)
 
     def report_stolen(self, police_report_reference: str, circumstances: str, by: str) -> None:
         """The device was stolen: refused without the police report's reference."""
@@ -438,7 +464,7 @@ class Device(MaillageAggregate):
 
     @event("ReportedStolen")
     def _reported_stolen(self, police_report_reference: str, circumstances: str, by: str) -> None:
-        self._move("stolen", None)
+        self._move(EVENT_STATUS["ReportedStolen"], None)
         self.police_report_reference = police_report_reference
 
     def recover(self, depot: str, by: str) -> None:
@@ -448,7 +474,7 @@ class Device(MaillageAggregate):
 
     @event("Recovered")
     def _recovered(self, depot: str, by: str) -> None:
-        self._move("received", ("depot", depot))
+        self._move(EVENT_STATUS["Recovered"], ("depot", depot))
         self.depot = depot
         self.establishment_uai = None
         self.shipment_reference = None

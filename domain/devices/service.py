@@ -144,12 +144,39 @@ def _serials(serials: Iterable[str], what: str) -> list[str]:
     return items
 
 
-def _establishment(app: Maillage, uai: str) -> Establishment:
+def find_school(app: Maillage, uai: str) -> Establishment:
+    """A school by its UAI, or an error naming the UAI."""
     code = normalise_uai(uai)
     try:
         return app.get(establishment_id(code), Establishment)
     except NotFoundError:
         raise NotFoundError(f"no establishment with UAI {code} is registered") from None
+
+
+def find_order(app: Maillage, reference: str) -> PurchaseOrder:
+    """A purchase order by its reference, or an error naming it."""
+    try:
+        return app.get(purchase_order_id(reference), PurchaseOrder)
+    except NotFoundError:
+        raise NotFoundError(f"no order {reference.strip()} is recorded") from None
+
+
+def find_shipment(app: Maillage, reference: str) -> Shipment:
+    """A shipment by its reference ("no shipment EXP-0042 was prepared" otherwise)."""
+    ref = reference.strip().upper()
+    try:
+        return app.get(shipment_id(ref), Shipment)
+    except NotFoundError:
+        raise NotFoundError(f"no shipment {ref} was prepared") from None
+
+
+def find_kit(app: Maillage, reference: str) -> MobileClassroomKit:
+    """A mobile classroom kit by its reference, or an error naming it."""
+    ref = reference.strip().upper()
+    try:
+        return app.get(kit_id(ref), MobileClassroomKit)
+    except NotFoundError:
+        raise NotFoundError(f"no kit {ref} was assembled") from None
 
 
 def _absent(app: Maillage, aggregate_id: UUID, what: str) -> None:
@@ -256,13 +283,13 @@ def stage(app: Maillage, enrolments: Mapping[str, str], image_version: str, by: 
 
 def allocate(app: Maillage, serials: Iterable[str], uai: str, by: str) -> int:
     """Set staged devices aside for a registered school."""
-    school = _establishment(app, uai)
+    school = find_school(app, uai)
     return _each(app, serials, f"allocation to {school.uai}", lambda d: d.allocate(school.uai, by))
 
 
 def prepare_shipment(app: Maillage, reference: str, uai: str, depot: str, by: str) -> Shipment:
     """Open a shipment for a registered school."""
-    school = _establishment(app, uai)
+    school = find_school(app, uai)
     shipment = Shipment.prepare(reference, school.uai, depot, by)
     _absent(app, shipment.id, f"shipment {shipment.reference}")
     app.save(shipment)
@@ -440,7 +467,7 @@ def kit_assemble(
     app: Maillage, reference: str, uai: str, cart_id: str, serials: Iterable[str], by: str
 ) -> MobileClassroomKit:
     """Make a kit of devices the log places at the school (delivered or returned there)."""
-    school = _establishment(app, uai)
+    school = find_school(app, uai)
     kit = MobileClassroomKit.assemble(reference, school.uai, cart_id, serials, by)
     _absent(app, kit.id, f"kit {kit.reference}")
     here = ("establishment", school.uai)

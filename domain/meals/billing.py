@@ -9,6 +9,9 @@ contract in force on each delivery day and the beneficiary's income bracket.
 from __future__ import annotations
 
 import calendar
+import csv
+import io
+import json
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from domain.errors import InvalidInputError
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import DELIVERED, MealRound
 from domain.meals.municipality import Municipality
@@ -253,4 +257,41 @@ def statement_html(statement: Statement) -> str:
         + "".join(rows)
         + f"</tbody></table><footer>Gap codes: {escape(gaps)}. Billed = delivered "
         "(service fait).</footer></body></html>\n"
+    )
+
+
+STATEMENT_FORMATS: tuple[str, ...] = ("md", "html", "csv", "json")
+"""The forms a statement is written in: Markdown, HTML, CSV (spreadsheet-safe) or JSON."""
+
+
+def statement_json(statement: Statement) -> dict[str, Any]:
+    """The statement as JSON values (counts and cents; no personal data)."""
+    return {
+        "municipality": statement.municipality, "insee_code": statement.insee_code,
+        "month": statement.month, "planned": statement.planned,
+        "delivered": statement.delivered, "billed": statement.delivered,
+        "amount_cents": statement.amount_cents, "gaps": statement.gaps(),
+        "lines": [
+            {"file_number": x.file_number, "price_bracket": x.price_bracket,
+             "planned": x.planned, "delivered": x.delivered, "billed": x.billed,
+             "deliveries": x.deliveries, "amount_cents": x.amount_cents, "gaps": x.gaps}
+            for x in statement.lines
+        ],
+    }  # fmt: skip
+
+
+def render_statement(statement: Statement, fmt: str) -> str:
+    """The statement written in one of ``STATEMENT_FORMATS``."""
+    if fmt == "md":
+        return statement_markdown(statement)
+    if fmt == "html":
+        return statement_html(statement)
+    if fmt == "csv":
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows(statement_rows(statement))
+        return buffer.getvalue()
+    if fmt == "json":
+        return json.dumps(statement_json(statement), indent=2)
+    raise InvalidInputError(
+        f"statement format {fmt!r} is not one of {', '.join(STATEMENT_FORMATS)}"
     )

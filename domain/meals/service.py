@@ -1,17 +1,36 @@
-"""Commands of the meal service that span more than one aggregate or the key store."""
+"""The meal service: every command and query of meal rounds, behind both front ends.
+
+The command line (``console/cli/meals/…``) and the console (``console/tui/screens/…``) call
+these functions; neither writes SQL nor builds events. Commands find what they act on as
+people name it (an INSEE code, a file number, a round's id or its first characters) and
+errors name it the same way (``file 2026-002``, ``stop 3 (file 2026-002)``), never a UUID.
+Queries read the meal views (``domain.meals.views``), brought up to date first.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import date
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 from uuid import UUID
 
+from domain import clock
 from domain.application import Maillage
-from domain.errors import InvalidInputError, RuleViolationError
+from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
+from domain.ids import beneficiary_id, municipality_id
 from domain.meals.beneficiary import Beneficiary
-from domain.meals.meal_round import MealRound
-from domain.meals.municipality import Municipality
-from domain.meals.ordering import orders_for
+from domain.meals.billing import Statement, monthly_statement
+from domain.meals.meal_round import OUTCOMES, MealRound
+from domain.meals.municipality import Contract, Municipality, PriceBracket, normalise_insee
+from domain.meals.ordering import (
+    Order,
+    kitchen_counts,
+    orders_close_at,
+    orders_for,
+    orders_open,
+    round_manifest,
+)
 from domain.meals.planning import (
     HaversineTravel,
     Plan,
@@ -21,6 +40,10 @@ from domain.meals.planning import (
     default_order,
     optimise,
 )
+from domain.meals.views import alert_list, beneficiary_list, round_list
+from domain.meals.welfare_alert import WelfareAlert
+from domain.views.projector import caught_up
+from domain.views.view import find_by_prefix
 
 
 def erase_beneficiary(app: Maillage, beneficiary_id: UUID, by: str) -> None:
@@ -146,3 +169,395 @@ def optimise_round(app: Maillage, round_id: UUID, travel: TravelModel | None = N
 
     app.edit(round_id, MealRound, reorder)
     return plan
+
+
+# ----------------------------------------------------------------------------- finding
+
+
+def find_municipality(app: Maillage, insee: str) -> Municipality:
+    """The municipality with this INSEE code, or a clear error naming the code."""
+    code = normalise_insee(insee)
+    try:
+        return app.get(municipality_id(code), Municipality)
+    except NotFoundError:
+        raise NotFoundError(f"no municipality with INSEE code {code}: add it first") from None
+
+
+def find_beneficiary(app: Maillage, insee: str, file_number: str) -> Beneficiary:
+    """A beneficiary by municipality and file number, or an error naming the file."""
+    town = find_municipality(app, insee)
+    try:
+        return app.get(beneficiary_id(town.insee_code, file_number), Beneficiary)
+    except NotFoundError:
+        raise NotFoundError(f"no beneficiary file {file_number} in {town.insee_code}") from None
+
+
+def find_round(app: Maillage, text: str) -> UUID:
+    """A meal round named by its id or its first 6+ characters (as the rounds list shows)."""
+    try:
+        return UUID(text.strip())
+    except ValueError:
+        pass
+    conn = caught_up(app)
+    try:
+        return find_by_prefix(conn, "rounds_view", text, "round")
+    finally:
+        conn.close()
+
+
+def find_alert(app: Maillage, text: str, scope: str | None = None) -> UUID:
+    """A welfare alert by its id or first 6+ characters; a user scoped to one municipality
+    finds only its alerts (another's is "not found", saying nothing of it)."""
+    conn = caught_up(app)
+    try:
+        aid = find_by_prefix(conn, "welfare_alerts_view", text, "welfare alert")
+    finally:
+        conn.close()
+    if scope is not None:
+        insee = app.get(app.get(aid, WelfareAlert).municipality_id, Municipality).insee_code
+        if insee != scope:
+            raise NotFoundError(f"no welfare alert with id {text!r} in {scope}")
+    return aid
+
+
+def stop_label(app: Maillage, rnd: MealRound, who: UUID) -> str:
+    """A stop as people name it: ``stop 3 (file 2026-002)``."""
+    number = next((n for n, s in enumerate(rnd.stops, 1) if s["beneficiary"] == who), None)
+    file_number = app.get(who, Beneficiary).file_number
+    return f"stop {number} (file {file_number})" if number else f"file {file_number}"
+
+
+# ----------------------------------------------------------------------------- queries
+
+
+def beneficiaries(
+    app: Maillage, insee: str | None = None, active_only: bool = False
+) -> list[Beneficiary]:
+    """The beneficiaries of one municipality (or every one), by file number."""
+    conn = caught_up(app)
+    try:
+        query, params = "SELECT id FROM beneficiaries_view WHERE 1 = 1", []
+        if insee:
+            query, params = query + " AND insee_code = ?", [normalise_insee(insee)]
+        if active_only:
+            query += " AND status = 'active'"
+        ids = conn.fetchall(query + " ORDER BY insee_code, file_number", params)
+    finally:
+        conn.close()
+    return [app.get(UUID(r[0]), Beneficiary) for r in ids]
+
+
+LISTED_FIELDS = ("id", "insee_code", "file_number", "status", "name", "price_bracket", "regime",
+                 "texture")  # fmt: skip
+"""What ``maillage meals beneficiaries list`` shows of each file."""
+
+
+def beneficiary_rows(app: Maillage, insee: str | None = None) -> list[dict[str, str]]:
+    """Beneficiaries as the view holds them (names opened, erased ones marked)."""
+    conn = caught_up(app)
+    try:
+        found = beneficiary_list(conn, normalise_insee(insee) if insee else None)
+    finally:
+        conn.close()
+    return [{k: str(r[k]) for k in LISTED_FIELDS} for r in found]
+
+
+def round_rows(app: Maillage, day: date | None = None) -> list[dict[str, Any]]:
+    """Rounds and their progress (one day's, or every one), by day and postman."""
+    conn = caught_up(app)
+    try:
+        return round_list(conn, day.isoformat() if day else None)
+    finally:
+        conn.close()
+
+
+def alert_rows(
+    app: Maillage, insee: str | None = None, open_only: bool = False, overdue_only: bool = False
+) -> list[dict[str, Any]]:
+    """The welfare inbox, oldest first, each alert marked overdue when it was not acknowledged
+    within its municipality's delay."""
+    conn = caught_up(app)
+    try:
+        found = alert_list(conn, clock.now(), insee)
+    finally:
+        conn.close()
+    return [
+        a
+        for a in found
+        if (not open_only or a["status"] != "closed") and (not overdue_only or a["overdue"])
+    ]
+
+
+def statement(app: Maillage, insee: str, month: str, today: date | None = None) -> Statement:
+    """A municipality's statement of ``month`` (``YYYY-MM``), days after ``today`` (Paris,
+    by default now) not yet due."""
+    town = find_municipality(app, insee)
+    conn = caught_up(app)
+    try:
+        round_ids = conn.fetchall("SELECT id FROM rounds_view WHERE day LIKE ?", (f"{month}-%",))
+    finally:
+        conn.close()
+    people = beneficiaries(app, town.insee_code)
+    rounds = [app.get(UUID(r[0]), MealRound) for r in round_ids]
+    until = today or clock.now().astimezone(clock.PARIS).date()
+    return monthly_statement(town, people, rounds, month, until=until)
+
+
+def municipalities_served(app: Maillage, scope: str | None = None) -> list[str]:
+    """INSEE codes of the municipalities that have beneficiaries (only ``scope`` if given)."""
+    conn = caught_up(app)
+    try:
+        where, params = ("WHERE insee_code = ?", (scope,)) if scope else ("", ())
+        rows = conn.fetchall(
+            f"SELECT DISTINCT insee_code FROM beneficiaries_view {where} ORDER BY insee_code",
+            params,
+        )
+    finally:
+        conn.close()
+    return [str(r[0]) for r in rows]
+
+
+@dataclass(frozen=True)
+class DayOrders:
+    """A delivery day's orders of one municipality and the kitchen's counts."""
+
+    day: date
+    orders_open: bool
+    orders_close_at: datetime
+    orders: list[tuple[str, Order]]
+    """(file number, order) of every beneficiary served that day."""
+    kitchen: dict[tuple[str, str], int]
+    """(regime, texture) → meals."""
+
+    @property
+    def meals(self) -> int:
+        return sum(o.meals for _, o in self.orders)
+
+
+def day_orders(app: Maillage, insee: str, day: date) -> DayOrders:
+    """What a municipality's beneficiaries get delivered on ``day``."""
+    town = find_municipality(app, insee)
+    people = beneficiaries(app, town.insee_code)
+    files = {b.id: b.file_number for b in people}
+    days = town.delivery_weekdays
+    return DayOrders(
+        day,
+        orders_open(day, clock.now()),
+        orders_close_at(day),
+        [(files[o.beneficiary_id], o) for o in orders_for(people, day, days)],
+        kitchen_counts(people, day, days),
+    )
+
+
+def manifest(app: Maillage, round_id: UUID) -> tuple[MealRound, list[dict[str, Any]]]:
+    """The postman's list of a round: only what is needed at each door."""
+    rnd = app.get(round_id, MealRound)
+    stops = [(app.get(s["beneficiary"], Beneficiary), s["meals"], s["box"]) for s in rnd.stops]
+    return rnd, round_manifest(stops)
+
+
+# ----------------------------------------------------------------------------- municipalities
+
+
+def register_municipality(
+    app: Maillage, insee: str, name: str, depot: str, ccas: str, brackets: Sequence[PriceBracket]
+) -> Municipality:
+    """A municipality and its contract; a second registration of the code is refused."""
+    town = Municipality.register(insee, name, depot, ccas, Contract(tuple(brackets)))
+    if app.recorder.select_events(town.id, limit=1):
+        raise InvalidInputError(f"municipality {town.insee_code} is already registered")
+    app.save(town)
+    return town
+
+
+def configure_municipality(
+    app: Maillage,
+    insee: str,
+    by: str,
+    acknowledge_within_min: int | None = None,
+    max_round_min: int | None = None,
+    depot_lat_lon: tuple[float, float] | None = None,
+    delivery_days: str | None = None,
+) -> Municipality:
+    """Agreed service levels, the depot's position and delivery days; what is not given stays."""
+    town = find_municipality(app, insee)
+
+    def configure(t: Municipality) -> None:
+        t.configure_service(
+            acknowledge_within_min or t.acknowledge_within_min,
+            max_round_min or t.max_round_min,
+            depot_lat_lon or t.depot_lat_lon,
+            by,
+        )
+        if delivery_days:
+            t.set_delivery_days(delivery_days, by)
+
+    return app.edit(town.id, Municipality, configure)
+
+
+# ----------------------------------------------------------------------------- beneficiaries
+
+
+def erase_file(app: Maillage, insee: str, file_number: str, by: str) -> None:
+    """Erase a beneficiary named by municipality and file number (see ``erase_beneficiary``)."""
+    who = find_beneficiary(app, insee, file_number)
+    erase_beneficiary(app, who.id, by=by)
+
+
+def suspend(
+    app: Maillage, insee: str, file_number: str, start: date, resume: date, reason: str
+) -> Beneficiary:
+    """A temporary stop of deliveries; they resume by themselves on ``resume``."""
+    who = find_beneficiary(app, insee, file_number)
+    return app.edit(who.id, Beneficiary, lambda b: b.suspend(start, resume, reason))
+
+
+def add_extra_meals(
+    app: Maillage, insee: str, file_number: str, day: date, meals: int
+) -> Beneficiary:
+    """One-off extra meals on a delivery day, while its orders are open."""
+    who = find_beneficiary(app, insee, file_number)
+    if not orders_open(day, clock.now()):
+        raise RuleViolationError(
+            f"orders for {day} closed at {orders_close_at(day):%Y-%m-%d %H:%M} (Paris)"
+        )
+    return app.edit(who.id, Beneficiary, lambda b: b.add_extra_meals(day, meals))
+
+
+# ----------------------------------------------------------------------------- rounds
+
+
+def plan_day(
+    app: Maillage,
+    insee: str,
+    day: date,
+    postman: str,
+    vehicle: str,
+    optimise_order: bool = False,
+) -> tuple[MealRound, Plan | None]:
+    """Plan a municipality's round of ``day`` from its active beneficiaries' orders."""
+    town = find_municipality(app, insee)
+    people = beneficiaries(app, town.insee_code, active_only=True)
+    return plan_round(app, town, people, day, postman, vehicle, optimise_order=optimise_order)
+
+
+def edit_round(app: Maillage, round_id: UUID, command: Callable[[MealRound], None]) -> MealRound:
+    """Apply a command to a round (reloaded and applied once more after a concurrent edit)."""
+    return app.edit(round_id, MealRound, command)
+
+
+def _stop_of(app: Maillage, rnd: MealRound, insee: str, file_number: str) -> UUID:
+    """The beneficiary id of a stop named by file number, or an error naming the file."""
+    who = find_beneficiary(app, insee, file_number).id
+    if all(s["beneficiary"] != who for s in rnd.stops):
+        raise InvalidInputError(
+            f"file {file_number} has no stop in the round of {rnd.day} ({rnd.postman})"
+        )
+    return who
+
+
+def pin_stop(app: Maillage, round_id: UUID, beneficiary: UUID, pinned: bool) -> MealRound:
+    """Keep a stop at its place when the round is optimised again (or let it move)."""
+    return edit_round(app, round_id, lambda r: r.pin(beneficiary, pinned))
+
+
+def pin_stop_of_file(
+    app: Maillage, round_id: UUID, insee: str, file_number: str, pinned: bool
+) -> MealRound:
+    """``pin_stop`` for a stop named by municipality and file number."""
+    who = _stop_of(app, app.get(round_id, MealRound), insee, file_number)
+    return pin_stop(app, round_id, who, pinned)
+
+
+def load_boxes(app: Maillage, round_id: UUID, boxes: dict[str, tuple[str, float]]) -> MealRound:
+    """Boxes loaded with their probe and temperature; a box above +3 °C is blocked."""
+    return edit_round(app, round_id, lambda r: r.load(boxes))
+
+
+def record_probe(
+    app: Maillage, round_id: UUID, box: str, temperature_c: float, at: datetime | None = None
+) -> MealRound:
+    """A probe reading of a loaded box (now, unless ``at`` says when)."""
+    when = at or clock.now()
+    return edit_round(app, round_id, lambda r: r.record_probe_reading(box, temperature_c, when))
+
+
+def release_box(app: Maillage, round_id: UUID, box: str, by: str, reason: str) -> MealRound:
+    """Someone accountable releases a blocked box's meals, saying why."""
+    return edit_round(app, round_id, lambda r: r.release_box(box, by, reason))
+
+
+def record_stop(
+    app: Maillage,
+    round_id: UUID,
+    beneficiary: UUID,
+    outcome: str,
+    at: datetime | None = None,
+    reason: str = "",
+    handover_temperature_c: float | None = None,
+    position: tuple[float, float] | None = None,
+    contact: dict[str, str] | None = None,
+) -> MealRound:
+    """What happened at a stop; a refusal names the stop (``stop 3 (file 2026-002)``)."""
+    rnd = app.get(round_id, MealRound)
+    if all(s["beneficiary"] != beneficiary for s in rnd.stops):
+        file_number = app.get(beneficiary, Beneficiary).file_number
+        raise InvalidInputError(f"file {file_number} has no stop in the round of {rnd.day}")
+    recorded = any(s["beneficiary"] == beneficiary and s["outcome"] for s in rnd.stops)
+    if recorded and rnd.status == "loaded" and outcome in OUTCOMES:  # the round's own order
+        raise RuleViolationError(f"{stop_label(app, rnd, beneficiary)} is already recorded")
+    return edit_round(
+        app,
+        round_id,
+        lambda r: r.record_stop(
+            beneficiary,
+            outcome,
+            at or clock.now(),
+            reason=reason,
+            handover_temperature_c=handover_temperature_c,
+            position=position,
+            contact=contact,
+        ),
+    )
+
+
+def record_stop_of_file(
+    app: Maillage, round_id: UUID, insee: str, file_number: str, outcome: str, **details: Any
+) -> MealRound:
+    """``record_stop`` for a stop named by municipality and file number."""
+    who = _stop_of(app, app.get(round_id, MealRound), insee, file_number)
+    return record_stop(app, round_id, who, outcome, **details)
+
+
+def complete_round(app: Maillage, round_id: UUID) -> MealRound:
+    """Close the round once every stop has its outcome."""
+    return edit_round(app, round_id, lambda r: r.complete())
+
+
+# ----------------------------------------------------------------------------- alerts
+
+
+def raise_alert(
+    app: Maillage, insee: str, file_number: str, category: str, severity: str, note: str, by: str
+) -> WelfareAlert:
+    """A postman's concern about a beneficiary, for the municipality's CCAS."""
+    town = find_municipality(app, insee)
+    who = find_beneficiary(app, town.insee_code, file_number)
+    alert = WelfareAlert.raise_alert(who.id, town.id, category, severity, note, by)
+    app.save(alert)
+    return alert
+
+
+def acknowledge_alert(app: Maillage, alert_id: UUID, by: str) -> WelfareAlert:
+    """The CCAS takes the alert in hand."""
+    return app.edit(alert_id, WelfareAlert, lambda a: a.acknowledge(by))
+
+
+def follow_up_alert(app: Maillage, alert_id: UUID, by: str, action: str) -> WelfareAlert:
+    """Something the CCAS did about it."""
+    return app.edit(alert_id, WelfareAlert, lambda a: a.add_follow_up(by, action))
+
+
+def close_alert(app: Maillage, alert_id: UUID, outcome: str, by: str) -> WelfareAlert:
+    """The alert is settled with an outcome."""
+    return app.edit(alert_id, WelfareAlert, lambda a: a.close(outcome, by))

@@ -22,8 +22,13 @@ from eventsourcing.utils import get_topic
 
 from domain.application import Maillage
 from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
+from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import MealRound
+from domain.meals.service import find_municipality
+from domain.sensing.field_report import iter_reports
+from domain.sensing.recommendations import Context
 from domain.sensing.sensor_session import SensorSession
+from domain.store import ViewConnection
 
 SESSION_TOPIC = get_topic(SensorSession)
 STARTED_TOPIC = get_topic(SensorSession.Started)
@@ -356,3 +361,68 @@ def import_session(app: Maillage, events: Sequence[Mapping[str, Any]]) -> Import
     if new:
         app.record_stored(new)
     return ImportOutcome(session, len(new), already)
+
+
+# ----------------------------------------------------------------------------- where and what
+
+
+def round_municipality(app: Maillage, round_id: UUID) -> str | None:
+    """The INSEE code of a meal round's municipality (its stops' beneficiaries'), if known.
+
+    Rounds are planned per municipality; should stops of several ever share a round, the
+    one with most stops wins (then the smallest code), so the answer never depends on order.
+    """
+    try:
+        rnd = app.get(round_id, MealRound)
+    except NotFoundError:  # a session imported without its round
+        return None
+    counts: dict[str, int] = {}
+    for stop in rnd.stops:
+        code = app.get(stop["beneficiary"], Beneficiary).insee_code
+        counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        return None
+    return min(counts, key=lambda code: (-counts[code], code))
+
+
+def session_municipality(app: Maillage, session: SensorSession, given: str | None) -> str | None:
+    """Where a session's segments belong: its meal round's municipality, else ``given``
+    (which must exist), else the one its latest processing recorded."""
+    code = find_municipality(app, given).insee_code if given else None
+    if session.round_id is not None:
+        from_round = round_municipality(app, session.round_id)
+        if from_round is not None:
+            if code is not None and code != from_round:
+                raise InvalidInputError(
+                    f"session {session.id} ran on a meal round of municipality {from_round}, "
+                    f"not {code} (--municipality)"
+                )
+            return from_round
+    if code is not None:
+        return code
+    done = session.latest_processing
+    return done.get("municipality") if done else None
+
+
+def recommendation_context(conn: ViewConnection, app: Maillage, insee: str | None) -> Context:
+    """Reports, schools and homes (positions only, counted near segments; nothing personal)."""
+    reports = list(iter_reports(app))
+    schools = [
+        (float(a), float(b))
+        for a, b in conn.fetchall(
+            "SELECT latitude_deg, longitude_deg FROM establishments_view "
+            "WHERE latitude_deg IS NOT NULL AND longitude_deg IS NOT NULL"
+        )
+    ]
+    query = "SELECT id FROM beneficiaries_view WHERE status <> 'erased'"
+    params: tuple[Any, ...] = ()
+    if insee:
+        query += " AND insee_code = ?"
+        params = (insee,)
+    ids = [UUID(str(r[0])) for r in conn.fetchall(query, params)]
+    homes = []
+    for bid in ids:
+        home = app.get(bid, Beneficiary).home
+        if not home.erased and isinstance(home.value, dict):
+            homes.append((float(home.value["lat"]), float(home.value["lon"])))
+    return Context(reports, schools, homes)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from domain.views.activity import ActivityView
-from domain.views.devices import (
+from domain.devices.views import (
     DevicesView,
     EstablishmentsView,
     InventoryCountsView,
@@ -11,8 +10,9 @@ from domain.views.devices import (
     PurchaseOrdersView,
     ShipmentsView,
 )
-from domain.views.meals import BeneficiariesView, RoundsView, WelfareAlertsView
-from domain.views.segments import SegmentsView
+from domain.meals.views import BeneficiariesView, RoundsView, WelfareAlertsView
+from domain.sensing.views import SegmentsView
+from domain.views.activity import ActivityView
 from domain.views.view import View
 
 

@@ -303,3 +303,12 @@ class SQLiteLogReader:
             )
             for row in rows
         ]
+
+
+def caught_up(app: Maillage) -> ViewConnection:
+    """A connection to every view brought up to the end of the log (the caller closes it)."""
+    from domain.views.catalogue import all_views
+
+    with Projector(app, all_views()) as projector:
+        projector.catch_up()
+    return ViewConnection.open(app.location)

@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
@@ -123,3 +124,27 @@ class View(ABC):
             rows = [tuple(r) for r in conn.fetchall(f"SELECT * FROM {table}")]
             out[table] = sorted(rows, key=lambda r: tuple((v is None, str(v)) for v in r))
         return out
+
+
+def stored_id(value: Any) -> str:
+    """A transcoded UUID (``{"_type_": "uuid_hex", "_data_": hex}``) as the text views keep."""
+    return str(UUID(value["_data_"])) if isinstance(value, dict) else str(value)
+
+
+def stored_time(value: Any) -> str:
+    """A transcoded datetime as ISO text (UTC)."""
+    return str(value["_data_"]) if isinstance(value, dict) else str(value)
+
+
+def find_by_prefix(conn: ViewConnection, table: str, text: str, what: str) -> UUID:
+    """A full id, or a unique prefix of at least 6 characters, of a row of the view ``table``;
+    a clear error naming what was typed otherwise."""
+    from domain.errors import InvalidInputError, NotFoundError
+
+    typed = text.strip().lower()
+    rows = conn.fetchall(f"SELECT id FROM {table} WHERE id LIKE ?", (typed + "%",))
+    if len(typed) < 6 or not rows:
+        raise NotFoundError(f"no {what} with id {text!r} (give at least 6 characters)")
+    if len(rows) > 1:
+        raise InvalidInputError(f"{len(rows)} {what}s start with {text!r}: give more characters")
+    return UUID(rows[0][0])

@@ -7,20 +7,14 @@ import argparse
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
-from console.opening import open_store, views_caught_up
+from console.opening import open_store
 from console.settings import Settings
 from domain.application import Maillage
 from domain.clock import PARIS
-from domain.devices.establishment import Establishment
-from domain.devices.mobile_classroom_kit import MobileClassroomKit
-from domain.devices.purchase_order import PurchaseOrder
-from domain.devices.shipment import Shipment
-from domain.devices.uai import normalise_uai
 from domain.errors import InvalidInputError, NotFoundError
-from domain.ids import establishment_id, kit_id, purchase_order_id, shipment_id
 from domain.store import ViewConnection
+from domain.views.projector import caught_up
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -57,43 +51,6 @@ def local(iso: str | datetime | None) -> str:
     return moment.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
 
 
-def exists(app: Maillage, aggregate_id: Any, kind: type, message: str) -> Any:
-    """The aggregate, or ``NotFoundError(message)`` naming what the user typed."""
-    try:
-        return app.get(aggregate_id, kind)
-    except NotFoundError:
-        raise NotFoundError(message) from None
-
-
-def find_order(app: Maillage, reference: str) -> PurchaseOrder:
-    return exists(
-        app,
-        purchase_order_id(reference),
-        PurchaseOrder,
-        f"no order {reference.strip()} is recorded",
-    )
-
-
-def find_shipment(app: Maillage, reference: str) -> Shipment:
-    ref = reference.strip().upper()
-    return exists(app, shipment_id(ref), Shipment, f"no shipment {ref} was prepared")
-
-
-def find_kit(app: Maillage, reference: str) -> MobileClassroomKit:
-    ref = reference.strip().upper()
-    return exists(app, kit_id(ref), MobileClassroomKit, f"no kit {ref} was assembled")
-
-
-def find_school(app: Maillage, uai: str) -> Establishment:
-    code = normalise_uai(uai)
-    return exists(
-        app,
-        establishment_id(code),
-        Establishment,
-        f"no establishment with UAI {code} is registered",
-    )
-
-
 def query_views(settings: Settings) -> tuple[Maillage, ViewConnection]:
     app = open_store(settings)
-    return app, views_caught_up(app)
+    return app, caught_up(app)

@@ -12,8 +12,6 @@ from console.cli.args import (
     serials_option,
 )
 from console.cli.devices.common import (
-    find_kit,
-    find_school,
     given_serials,
     local,
     query_views,
@@ -29,7 +27,7 @@ from console.settings import Settings
 from domain.clock import PARIS
 from domain.devices import service
 from domain.devices.uai import normalise_uai
-from domain.views.devices import (
+from domain.devices.views import (
     kits,
     reservations,
 )
@@ -81,7 +79,7 @@ def register(level: Level) -> None:
 def cmd_kit_assemble(args: argparse.Namespace, settings: Settings) -> int:
     serials = given_serials(args)
     app = open_store(settings)
-    school = find_school(app, args.uai)
+    school = service.find_school(app, args.uai)
     kit = service.kit_assemble(
         app, args.reference, school.uai, args.cart, serials, who(args, settings)
     )
@@ -95,7 +93,7 @@ def cmd_kit_assemble(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_kit_reserve(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    find_kit(app, args.reference)
+    service.find_kit(app, args.reference)
     rid = service.kit_reserve(
         app, args.reference, args.class_name, args.start, args.end, who(args, settings)
     )
@@ -113,7 +111,7 @@ def cmd_kit_reserve(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_kit_cancel(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    find_kit(app, args.reference)
+    service.find_kit(app, args.reference)
     service.kit_cancel(app, args.reference, args.reservation, args.reason, who(args, settings))
     print(f"reservation {args.reservation.strip().upper()} cancelled")
     return 0
@@ -122,7 +120,7 @@ def cmd_kit_cancel(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_kit_check_out(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    find_kit(app, args.reference)
+    service.find_kit(app, args.reference)
     kit = service.kit_check_out(app, args.reference, args.reservation, who(args, settings))
     print(f"kit {kit.reference} checked out for {kit.checked_out_reservation}")
     return 0
@@ -132,7 +130,7 @@ def cmd_kit_check_out(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_kit_check_in(args: argparse.Namespace, settings: Settings) -> int:
     scanned = given_serials(args)
     app = open_store(settings)
-    find_kit(app, args.reference)
+    service.find_kit(app, args.reference)
     missing = service.kit_check_in(app, args.reference, scanned, who(args, settings))
     ref = args.reference.strip().upper()
     result = {"kit": ref, "scanned": len(scanned), "missing": missing}

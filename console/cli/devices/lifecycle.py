@@ -13,7 +13,6 @@ from console.cli.args import (
     serials_option,
 )
 from console.cli.devices.common import (
-    find_school,
     given_serials,
     who,
 )
@@ -21,15 +20,16 @@ from console.cli.output import (
     print_result,
 )
 from console.cli.tree import Level
-from console.opening import open_store, views_caught_up
+from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
 from domain.devices import service
 from domain.devices.device import CHARTER_SIGNERS, HOLDER_ROLES
-from domain.errors import InvalidInputError
-from domain.views.devices import (
+from domain.devices.views import (
     serials_at,
 )
+from domain.errors import InvalidInputError
+from domain.views.projector import caught_up
 
 
 def register(level: Level) -> None:
@@ -121,7 +121,7 @@ def cmd_stage(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_allocate(args: argparse.Namespace, settings: Settings) -> int:
     serials = given_serials(args)
     app = open_store(settings)
-    school = find_school(app, args.uai)
+    school = service.find_school(app, args.uai)
     n = service.allocate(app, serials, school.uai, who(args, settings))
     result = {"allocated": n, "uai": school.uai}
     print_result(args, result, f"{n} devices allocated to {school.uai} {school.name}")
@@ -232,10 +232,10 @@ def cmd_count(args: argparse.Namespace, settings: Settings) -> int:
     scanned = given_serials(args)
     app = open_store(settings)
     if args.uai is not None:
-        kind, ref = "establishment", find_school(app, args.uai).uai
+        kind, ref = "establishment", service.find_school(app, args.uai).uai
     else:
         kind, ref = "depot", args.depot.strip()
-    conn = views_caught_up(app)
+    conn = caught_up(app)
     try:
         candidates = serials_at(conn, kind, ref)
     finally:

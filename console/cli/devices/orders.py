@@ -11,7 +11,6 @@ from console.cli.args import (
     serials_option,
 )
 from console.cli.devices.common import (
-    find_order,
     given_serials,
     local,
     query_views,
@@ -26,10 +25,10 @@ from console.roles import mutating
 from console.settings import Settings
 from domain.devices import service
 from domain.devices.purchase_order import OrderLine
-from domain.errors import NotFoundError
-from domain.views.devices import (
+from domain.devices.views import (
     orders_progress,
 )
+from domain.errors import NotFoundError
 
 
 def register(level: Level) -> None:
@@ -90,7 +89,7 @@ def cmd_order_add(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_order_amend(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    find_order(app, args.reference)
+    service.find_order(app, args.reference)
     line: OrderLine = args.line
     order = service.amend_order_line(
         app, args.reference, line.model, line.kind, line.quantity, args.reason, who(args, settings)
@@ -104,7 +103,7 @@ def cmd_order_amend(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_receive(args: argparse.Namespace, settings: Settings) -> int:
     serials = given_serials(args)
     app = open_store(settings)
-    find_order(app, args.order)
+    service.find_order(app, args.order)
     order = service.receive_delivery_note(
         app, args.order, args.note, serials, args.depot, who(args, settings)
     )

@@ -23,8 +23,7 @@ from domain.devices.custody import custody_chain
 from domain.devices.device import STATUSES
 from domain.devices.inventory_count import DEFAULT_MAX_INTERVAL, overdue_locations
 from domain.devices.uai import normalise_uai
-from domain.errors import NotFoundError
-from domain.views.devices import (
+from domain.devices.views import (
     device_by_serial,
     establishments_progress,
     find_devices,
@@ -32,6 +31,7 @@ from domain.views.devices import (
     last_counted,
     shipments,
 )
+from domain.errors import NotFoundError
 
 
 def register(level: Level) -> None:

@@ -11,8 +11,6 @@ from console.cli.args import (
     serials_option,
 )
 from console.cli.devices.common import (
-    find_school,
-    find_shipment,
     given_serials,
     local,
     query_views,
@@ -28,10 +26,10 @@ from console.settings import Settings
 from domain.devices import service
 from domain.devices.shipment import SHIPMENT_STATUSES
 from domain.devices.uai import normalise_uai
-from domain.errors import InvalidInputError, NotFoundError
-from domain.views.devices import (
+from domain.devices.views import (
     shipments,
 )
+from domain.errors import InvalidInputError, NotFoundError
 
 
 def register(level: Level) -> None:
@@ -75,7 +73,7 @@ def register(level: Level) -> None:
 @mutating
 def cmd_ship_prepare(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    school = find_school(app, args.uai)
+    school = service.find_school(app, args.uai)
     shipment = service.prepare_shipment(
         app, args.reference, school.uai, args.depot, who(args, settings)
     )
@@ -90,7 +88,7 @@ def cmd_ship_prepare(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_ship_pack(args: argparse.Namespace, settings: Settings) -> int:
     serials = given_serials(args)
     app = open_store(settings)
-    find_shipment(app, args.reference)
+    service.find_shipment(app, args.reference)
     shipment = service.pack(app, args.reference, serials, who(args, settings))
     result = {
         "shipment": shipment.reference,
@@ -108,7 +106,7 @@ def cmd_ship_pack(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_ship_seal(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    find_shipment(app, args.reference)
+    service.find_shipment(app, args.reference)
     shipment = service.seal(app, args.reference, args.seal, who(args, settings))
     print(f"shipment {shipment.reference} sealed with {shipment.seal_number}")
     return 0
@@ -117,7 +115,7 @@ def cmd_ship_seal(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_ship_dispatch(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    find_shipment(app, args.reference)
+    service.find_shipment(app, args.reference)
     shipment = service.dispatch(app, args.reference, args.carrier, who(args, settings))
     print(f"shipment {shipment.reference} dispatched with {shipment.carrier}")
     return 0
@@ -126,7 +124,7 @@ def cmd_ship_dispatch(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_ship_deliver(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    shipment = find_shipment(app, args.reference)
+    shipment = service.find_shipment(app, args.reference)
     arrived = None
     if args.missing:
         missing = {s.strip().upper() for s in args.missing}
@@ -155,7 +153,7 @@ def cmd_ship_deliver(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_ship_lost(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    find_shipment(app, args.reference)
+    service.find_shipment(app, args.reference)
     shipment = service.report_shipment_lost(
         app, args.reference, args.circumstances, who(args, settings)
     )

@@ -11,15 +11,11 @@ from console.cli.output import (
     print_result,
 )
 from console.cli.tree import Level
-from console.opening import find_by_prefix, municipality, open_store, views_caught_up
+from console.opening import open_store
 from console.roles import for_ccas, mutating, scoped
 from console.settings import Settings
 from console.texts.alerts import trail_lines
-from domain import clock
-from domain.errors import NotFoundError
-from domain.ids import beneficiary_id
-from domain.meals.beneficiary import Beneficiary
-from domain.meals.municipality import Municipality
+from domain.meals import service as meals
 from domain.meals.welfare_alert import (
     CATEGORIES,
     SEVERITIES,
@@ -28,7 +24,6 @@ from domain.meals.welfare_alert import (
 from domain.meals.welfare_alert import (
     OUTCOMES as ALERT_OUTCOMES,
 )
-from domain.views.meals import overdue_alerts
 
 
 def register(level: Level) -> None:
@@ -64,12 +59,10 @@ def register(level: Level) -> None:
 
 @mutating
 def cmd_alert_raise(args: argparse.Namespace, settings: Settings) -> int:
-    app = open_store(settings)
-    town = municipality(app, args.municipality)
-    who = beneficiary_id(town.insee_code, args.file_number)
-    app.get(who, Beneficiary)  # the file must exist
-    alert = WelfareAlert.raise_alert(who, town.id, args.category, args.severity, args.note, args.by)
-    app.save(alert)
+    alert = meals.raise_alert(
+        open_store(settings), args.municipality, args.file_number, args.category,
+        args.severity, args.note, args.by,
+    )  # fmt: skip
     print(f"welfare alert {alert.id} raised ({args.category}, {args.severity})")
     return 0
 
@@ -77,29 +70,7 @@ def cmd_alert_raise(args: argparse.Namespace, settings: Settings) -> int:
 @for_ccas
 def cmd_alert_list(args: argparse.Namespace, settings: Settings) -> int:
     insee = scoped(settings, args.municipality)
-    app = open_store(settings)
-    conn = views_caught_up(app)
-    try:
-        rows = conn.fetchall(
-            "SELECT a.id, a.raised_at, a.category, a.severity, a.status, a.outcome, "
-            "b.file_number, m.insee_code FROM welfare_alerts_view a "
-            "LEFT JOIN beneficiaries_view b ON b.id = a.beneficiary_id "
-            "LEFT JOIN welfare_service_levels m ON m.municipality_id = a.municipality_id "
-            + ("WHERE m.insee_code = ? " if insee else "")
-            + "ORDER BY a.raised_at",
-            (insee,) if insee else (),
-        )
-        overdue = overdue_alerts(conn, clock.now(), insee)
-    finally:
-        conn.close()
-    keys = (
-        "id", "raised_at", "category", "severity", "status", "outcome", "file_number", "insee_code"
-    )  # fmt: skip
-    records = [
-        {**dict(zip(keys, r, strict=True)), "overdue": r[0] in overdue}
-        for r in rows
-        if (not args.open or r[4] != "closed") and (not args.overdue or r[0] in overdue)
-    ]
+    records = meals.alert_rows(open_store(settings), insee, args.open, args.overdue)
     lines = [
         f"{r['id'][:8]}  {r['raised_at'][:16]}  {r['category']:<16} {r['severity']:<7} "
         f"{r['status']:<12} file {r['file_number']}" + ("  OVERDUE" if r["overdue"] else "")
@@ -112,9 +83,8 @@ def cmd_alert_list(args: argparse.Namespace, settings: Settings) -> int:
 @for_ccas
 def cmd_alert_show(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    aid = _alert(app, settings, args.alert)
-    alert = app.get(aid, WelfareAlert)
-    trail = alert.trail(with_notes=not settings.read_only)
+    aid = meals.find_alert(app, args.alert, settings.scope)
+    trail = app.get(aid, WelfareAlert).trail(with_notes=not settings.read_only)
     print_result(args, {"id": str(aid), **trail}, "\n".join(trail_lines(trail)))
     return 0
 
@@ -122,7 +92,7 @@ def cmd_alert_show(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 @for_ccas
 def cmd_alert_ack(args: argparse.Namespace, settings: Settings) -> int:
-    aid = _edit_alert(settings, args.alert, lambda a: a.acknowledge(args.by))
+    aid = _alert(settings, args.alert, meals.acknowledge_alert, args.by)
     print(f"welfare alert {aid} acknowledged by {args.by}")
     return 0
 
@@ -130,7 +100,7 @@ def cmd_alert_ack(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 @for_ccas
 def cmd_alert_follow_up(args: argparse.Namespace, settings: Settings) -> int:
-    aid = _edit_alert(settings, args.alert, lambda a: a.add_follow_up(args.by, args.action))
+    aid = _alert(settings, args.alert, meals.follow_up_alert, args.by, args.action)
     print(f"follow-up recorded on welfare alert {aid}")
     return 0
 
@@ -138,24 +108,15 @@ def cmd_alert_follow_up(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 @for_ccas
 def cmd_alert_close(args: argparse.Namespace, settings: Settings) -> int:
-    aid = _edit_alert(settings, args.alert, lambda a: a.close(args.outcome, args.by))
+    aid = _alert(settings, args.alert, meals.close_alert, args.outcome, args.by)
     print(f"welfare alert {aid} closed: {args.outcome}")
     return 0
 
 
-def _alert(app: Any, settings: Settings, text: str) -> UUID:
-    """The alert named by ``text``; a scoped user only finds its municipality's."""
-    aid = find_by_prefix(app, text, "welfare_alerts_view", "welfare alert")
-    if settings.scope is not None:
-        insee = app.get(app.get(aid, WelfareAlert).municipality_id, Municipality).insee_code
-        if insee != settings.scope:  # say nothing of another municipality's alert
-            raise NotFoundError(f"no welfare alert with id {text!r} in {settings.scope}")
-    return aid
-
-
-def _edit_alert(settings: Settings, text: str, command: Callable[[WelfareAlert], None]) -> UUID:
-    """Open the store, find the alert named by ``text`` and apply ``command`` to it."""
+def _alert(settings: Settings, text: str, command: Callable[..., Any], *values: str) -> UUID:
+    """Open the store, find the alert named by ``text`` (within the user's scope) and apply
+    one of the service's alert commands to it."""
     app = open_store(settings)
-    aid = _alert(app, settings, text)
-    app.edit(aid, WelfareAlert, command)
+    aid = meals.find_alert(app, text, settings.scope)
+    command(app, aid, *values)
     return aid

@@ -7,17 +7,16 @@ import json
 import sys
 from pathlib import Path
 
+from console.cli.output import print_result
 from console.cli.tree import Level
-from console.opening import municipality, open_store
+from console.opening import open_store
 from console.roles import for_ccas, mutating, scoped
 from console.settings import Settings
-from domain.errors import InvalidInputError, NotFoundError
-from domain.ids import beneficiary_id
+from domain.errors import InvalidInputError
+from domain.meals import service as meals
 from domain.meals.imports import import_beneficiaries
 from domain.meals.municipality import normalise_insee
-from domain.meals.service import erase_beneficiary
-from domain.views.catalogue import all_views
-from domain.views.projector import Projector
+from domain.views.projector import caught_up
 
 
 def register(level: Level) -> None:
@@ -55,7 +54,7 @@ def cmd_beneficiaries_import(args: argparse.Namespace, settings: Settings) -> in
     except OSError as e:
         raise InvalidInputError(f"cannot read {args.file}: {e.strerror}") from None
     app = open_store(settings)
-    report = import_beneficiaries(app, municipality(app, args.municipality), text)
+    report = import_beneficiaries(app, meals.find_municipality(app, args.municipality), text)
     summary = {
         "file": str(args.file),
         "read": report.read,
@@ -84,44 +83,19 @@ def cmd_beneficiaries_import(args: argparse.Namespace, settings: Settings) -> in
 @for_ccas
 def cmd_beneficiaries_list(args: argparse.Namespace, settings: Settings) -> int:
     insee = scoped(settings, args.municipality)
-    app = open_store(settings)
-    with Projector(app, all_views()) as projector:
-        projector.catch_up()
-        query = "SELECT id, insee_code, file_number, status, name, price_bracket, regime, texture "
-        query += "FROM beneficiaries_view"
-        params: tuple[str, ...] = ()
-        if insee:
-            query += " WHERE insee_code = ?"
-            params = (insee,)
-        rows = projector.conn.fetchall(query + " ORDER BY insee_code, file_number", params)
-    keys = (
-        "id",
-        "insee_code",
-        "file_number",
-        "status",
-        "name",
-        "price_bracket",
-        "regime",
-        "texture",
+    records = meals.beneficiary_rows(open_store(settings), insee)
+    text = "\n".join(
+        f"{r['insee_code']}  {r['file_number']:<12} {r['status']:<9} {r['name']}" for r in records
     )
-    records = [dict(zip(keys, map(str, r), strict=True)) for r in rows]
-    if args.json:
-        print(json.dumps(records, indent=2, ensure_ascii=False))
-    else:
-        for r in records:
-            print(f"{r['insee_code']}  {r['file_number']:<12} {r['status']:<9} {r['name']}")
+    print_result(args, records, text)
     return 0
 
 
 @mutating
 def cmd_beneficiaries_erase(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
+    meals.erase_file(app, args.municipality, args.file_number, by=args.by)
+    caught_up(app).close()  # the views forget the person now
     code = normalise_insee(args.municipality)
-    try:
-        erase_beneficiary(app, beneficiary_id(code, args.file_number), by=args.by)
-    except NotFoundError:
-        raise NotFoundError(f"no beneficiary file {args.file_number} in {code}") from None
-    with Projector(app, all_views()) as projector:
-        projector.catch_up()
     print(f"beneficiary file {args.file_number} of {code}: personal data erased")
     return 0

@@ -4,15 +4,15 @@ levels."""
 from __future__ import annotations
 
 import argparse
-import json
 
 from console.cli.args import lat_lon, minutes, weekdays
+from console.cli.output import print_result
 from console.cli.tree import Level
-from console.opening import municipality, open_store
+from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
-from domain.errors import InvalidInputError
-from domain.meals.municipality import Contract, Municipality, PriceBracket
+from domain.meals import service as meals
+from domain.meals.municipality import PriceBracket
 from domain.meals.ordering import DAY_NAMES
 
 
@@ -80,37 +80,26 @@ def bracket(text: str) -> PriceBracket:
 @mutating
 def cmd_municipality_add(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    town = Municipality.register(
-        args.insee, args.name, args.depot, args.ccas, Contract(tuple(args.bracket))
+    town = meals.register_municipality(
+        app, args.insee, args.name, args.depot, args.ccas, args.bracket
     )
-    if app.recorder.select_events(town.id, limit=1):
-        raise InvalidInputError(f"municipality {town.insee_code} is already registered")
-    app.save(town)
     result = {"id": str(town.id), "insee_code": town.insee_code, "name": town.name}
-    print(
-        json.dumps(result)
-        if args.json
-        else f"municipality {town.name} ({town.insee_code}) registered"
-    )
+    print_result(args, result, f"municipality {town.name} ({town.insee_code}) registered")
     return 0
 
 
 @mutating
 def cmd_municipality_configure(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    town = municipality(app, args.insee)
-
-    def configure(t: Municipality) -> None:
-        t.configure_service(
-            args.acknowledge_within or t.acknowledge_within_min,
-            args.max_round or t.max_round_min,
-            args.depot_position or t.depot_lat_lon,
-            settings.user,
-        )
-        if args.delivery_days:
-            t.set_delivery_days(args.delivery_days, settings.user)
-
-    town = app.edit(town.id, Municipality, configure)
+    town = meals.configure_municipality(
+        app,
+        args.insee,
+        settings.user,
+        acknowledge_within_min=args.acknowledge_within,
+        max_round_min=args.max_round,
+        depot_lat_lon=args.depot_position,
+        delivery_days=args.delivery_days,
+    )
     result = {
         "insee_code": town.insee_code,
         "acknowledge_within_min": town.acknowledge_within_min,
@@ -124,5 +113,5 @@ def cmd_municipality_configure(args: argparse.Namespace, settings: Settings) -> 
         f"rounds at most {town.max_round_min} min, depot at {depot}, "
         f"deliveries on {','.join(result['delivery_days'])}"
     )
-    print(json.dumps(result) if args.json else text)
+    print_result(args, result, text)
     return 0

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
-from uuid import UUID
 
 from console.cli.args import (
     day,
@@ -13,19 +11,11 @@ from console.cli.output import (
     print_result,
 )
 from console.cli.tree import Level
-from console.opening import municipality, open_store, views_caught_up
+from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
-from domain import clock
-from domain.errors import RuleViolationError
-from domain.ids import beneficiary_id
-from domain.meals.beneficiary import SUSPENSION_REASONS, Beneficiary
-from domain.meals.ordering import (
-    kitchen_counts,
-    orders_close_at,
-    orders_for,
-    orders_open,
-)
+from domain.meals import service as meals
+from domain.meals.beneficiary import SUSPENSION_REASONS
 
 
 def register(level: Level) -> None:
@@ -49,38 +39,25 @@ def register(level: Level) -> None:
 
 
 def cmd_orders(args: argparse.Namespace, settings: Settings) -> int:
-    app = open_store(settings)
-    town = municipality(app, args.municipality)
-    conn = views_caught_up(app)
-    try:
-        ids = conn.fetchall(
-            "SELECT id FROM beneficiaries_view WHERE insee_code = ?", (town.insee_code,)
-        )
-    finally:
-        conn.close()
-    people = [app.get(UUID(r[0]), Beneficiary) for r in ids]
-    orders = orders_for(people, args.day, town.delivery_weekdays)
-    by_id = {b.id: b for b in people}
-    counts = kitchen_counts(people, args.day, town.delivery_weekdays)
-    now = clock.now()
+    found = meals.day_orders(open_store(settings), args.municipality, args.day)
     data = {
-        "day": args.day.isoformat(),
-        "orders_open": orders_open(args.day, now),
-        "orders_close_at": orders_close_at(args.day).isoformat(),
-        "meals": sum(o.meals for o in orders),
+        "day": found.day.isoformat(),
+        "orders_open": found.orders_open,
+        "orders_close_at": found.orders_close_at.isoformat(),
+        "meals": found.meals,
         "orders": [
             {
-                "file_number": by_id[o.beneficiary_id].file_number,
+                "file_number": file_number,
                 "meals": o.meals,
                 "meal_days": [d.isoformat() for d, _ in o.meals_by_day],
             }
-            for o in orders
+            for file_number, o in found.orders
         ],
-        "kitchen": [{"regime": r, "texture": t, "meals": n} for (r, t), n in counts.items()],
+        "kitchen": [{"regime": r, "texture": t, "meals": n} for (r, t), n in found.kitchen.items()],
     }
-    state = "open" if data["orders_open"] else "closed"
+    state = "open" if found.orders_open else "closed"
     text = [
-        f"{args.day}: {data['meals']} meals for {len(orders)} beneficiaries (orders {state}, "
+        f"{args.day}: {found.meals} meals for {len(found.orders)} beneficiaries (orders {state}, "
         f"closing {data['orders_close_at']})"
     ]
     text += [f"  kitchen: {k['regime']} / {k['texture']}: {k['meals']}" for k in data["kitchen"]]
@@ -88,17 +65,10 @@ def cmd_orders(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _beneficiary(app: Any, args: argparse.Namespace) -> UUID:
-    who = beneficiary_id(municipality(app, args.municipality).insee_code, args.file_number)
-    app.get(who, Beneficiary)
-    return who
-
-
 @mutating
 def cmd_suspend(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    who = _beneficiary(app, args)
-    app.edit(who, Beneficiary, lambda b: b.suspend(args.start, args.resume, args.reason))
+    meals.suspend(app, args.municipality, args.file_number, args.start, args.resume, args.reason)
     print(f"file {args.file_number} suspended from {args.start}, resumes on {args.resume}")
     return 0
 
@@ -106,11 +76,6 @@ def cmd_suspend(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_extra(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    who = _beneficiary(app, args)
-    if not orders_open(args.day, clock.now()):
-        raise RuleViolationError(
-            f"orders for {args.day} closed at {orders_close_at(args.day):%Y-%m-%d %H:%M} (Paris)"
-        )
-    app.edit(who, Beneficiary, lambda b: b.add_extra_meals(args.day, args.meals))
+    meals.add_extra_meals(app, args.municipality, args.file_number, args.day, args.meals)
     print(f"{args.meals} extra meal(s) for file {args.file_number} on {args.day}")
     return 0

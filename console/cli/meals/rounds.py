@@ -17,18 +17,12 @@ from console.cli.output import (
     print_result,
 )
 from console.cli.tree import Level
-from console.opening import find_round, municipality, open_store, views_caught_up
+from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
-from domain import clock
-from domain.ids import beneficiary_id
-from domain.meals.beneficiary import Beneficiary
+from domain.meals import service as meals
 from domain.meals.meal_round import OUTCOMES, MealRound
-from domain.meals.ordering import (
-    round_manifest,
-)
 from domain.meals.planning import Plan
-from domain.meals.service import optimise_round, plan_round
 
 
 def register(level: Level) -> None:
@@ -89,30 +83,20 @@ def register(level: Level) -> None:
 
 @mutating
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
-    app = open_store(settings)
-    town = municipality(app, args.municipality)
-    conn = views_caught_up(app)
-    try:
-        ids = conn.fetchall(
-            "SELECT id FROM beneficiaries_view WHERE insee_code = ? AND status = 'active'",
-            (town.insee_code,),
-        )
-    finally:
-        conn.close()
-    people = [app.get(UUID(r[0]), Beneficiary) for r in ids]
-    rnd, plan = plan_round(
-        app, town, people, args.day, args.postman, args.vehicle, optimise_order=args.optimise
-    )
-    meals = sum(s["meals"] for s in rnd.stops)
+    rnd, plan = meals.plan_day(
+        open_store(settings), args.municipality, args.day, args.postman, args.vehicle,
+        optimise_order=args.optimise,
+    )  # fmt: skip
+    meal_count = sum(s["meals"] for s in rnd.stops)
     result = {
         "round": str(rnd.id),
         "day": rnd.day,
         "stops": len(rnd.stops),
-        "meals": meals,
+        "meals": meal_count,
         "optimised": plan is not None,
         **_plan_figures(plan),
     }
-    text = f"round {rnd.id} planned: {len(rnd.stops)} stops, {meals} meals"
+    text = f"round {rnd.id} planned: {len(rnd.stops)} stops, {meal_count} meals"
     print_result(args, result, text + _plan_text(plan))
     return 0
 
@@ -120,8 +104,8 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_optimise(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    rid = find_round(app, args.round)
-    plan = optimise_round(app, rid)
+    rid = meals.find_round(app, args.round)
+    plan = meals.optimise_round(app, rid)
     result = {"round": str(rid), **_plan_figures(plan)}
     print_result(args, result, f"round {rid} optimised" + _plan_text(plan))
     return 0
@@ -150,40 +134,15 @@ def _plan_text(plan: Plan | None) -> str:
 @mutating
 def cmd_pin(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    rid = find_round(app, args.round)
-    who = beneficiary_id(municipality(app, args.municipality).insee_code, args.file_number)
-    app.edit(rid, MealRound, lambda r: r.pin(who, not args.unpin))
+    rid = meals.find_round(app, args.round)
+    meals.pin_stop_of_file(app, rid, args.municipality, args.file_number, not args.unpin)
     state = "free" if args.unpin else "pinned at its place"
     print(f"stop of file {args.file_number}: {state}")
     return 0
 
 
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
-    app = open_store(settings)
-    conn = views_caught_up(app)
-    try:
-        query = (
-            "SELECT id, day, postman, vehicle, status, stops, meals, meals_delivered, "
-            "open_excursions FROM rounds_view"
-        )
-        rows = conn.fetchall(
-            query + (" WHERE day = ?" if args.day else "") + " ORDER BY day, postman",
-            (args.day.isoformat(),) if args.day else (),
-        )
-    finally:
-        conn.close()
-    keys = (
-        "id",
-        "day",
-        "postman",
-        "vehicle",
-        "status",
-        "stops",
-        "meals",
-        "meals_delivered",
-        "open_excursions",
-    )
-    records = [dict(zip(keys, r, strict=True)) for r in rows]
+    records = meals.round_rows(open_store(settings), args.day)
     lines = [
         f"{r['id'][:8]}  {r['day']}  {r['postman']:<12} {r['status']:<9} "
         f"{r['meals_delivered']}/{r['meals']} meals"
@@ -196,7 +155,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     boxes = {box: (probe, temperature) for box, probe, temperature in args.box}
-    rid, rnd = _edit_round(settings, args.round, lambda r: r.load(boxes))
+    rid, rnd = _round(settings, args.round, meals.load_boxes, boxes)
     blocked = [b for b, state in rnd.boxes.items() if state["blocked"]]
     print(
         f"round {rid} loaded: {len(boxes)} boxes"
@@ -207,10 +166,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
 
 @mutating
 def cmd_probe(args: argparse.Namespace, settings: Settings) -> int:
-    at = args.at or clock.now()
-    _, rnd = _edit_round(
-        settings, args.round, lambda r: r.record_probe_reading(args.box, args.temperature, at)
-    )
+    _, rnd = _round(settings, args.round, meals.record_probe, args.box, args.temperature, args.at)
     state = "BLOCKED by a cold-chain excursion" if rnd.boxes[args.box]["blocked"] else "ok"
     print(f"box {args.box}: {args.temperature} °C recorded ({state})")
     return 0
@@ -218,46 +174,33 @@ def cmd_probe(args: argparse.Namespace, settings: Settings) -> int:
 
 @mutating
 def cmd_release(args: argparse.Namespace, settings: Settings) -> int:
-    _edit_round(settings, args.round, lambda r: r.release_box(args.box, args.by, args.reason))
+    _round(settings, args.round, meals.release_box, args.box, args.by, args.reason)
     print(f"box {args.box} released by {args.by}")
     return 0
 
 
 @mutating
 def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
-    app = open_store(settings)
-    rid = find_round(app, args.round)
-    who = beneficiary_id(municipality(app, args.municipality).insee_code, args.file_number)
     contact = {"called": args.called or "", "result": args.result} if args.result else None
-    app.edit(
-        rid,
-        MealRound,
-        lambda r: r.record_stop(
-            who,
-            args.outcome,
-            args.at or clock.now(),
-            reason=args.reason,
-            handover_temperature_c=args.temperature,
-            position=args.gps,
-            contact=contact,
-        ),
-    )
+    _round(
+        settings, args.round, meals.record_stop_of_file, args.municipality, args.file_number,
+        args.outcome, at=args.at, reason=args.reason, handover_temperature_c=args.temperature,
+        position=args.gps, contact=contact,
+    )  # fmt: skip
     print(f"stop of file {args.file_number}: {args.outcome}")
     return 0
 
 
 @mutating
 def cmd_complete(args: argparse.Namespace, settings: Settings) -> int:
-    rid, rnd = _edit_round(settings, args.round, lambda r: r.complete())
+    rid, rnd = _round(settings, args.round, meals.complete_round)
     print(f"round {rid} completed: {rnd.meals_delivered()} meals delivered")
     return 0
 
 
 def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    rnd = app.get(find_round(app, args.round), MealRound)
-    stops = [(app.get(s["beneficiary"], Beneficiary), s["meals"], s["box"]) for s in rnd.stops]
-    lines = round_manifest(stops)
+    rnd, lines = meals.manifest(app, meals.find_round(app, args.round))
     text = "\n".join(
         f"{x['stop']:>2}. {x['window']}  {x['name']}, {x['address']}  [{x['access_notes']}]  "
         f"tel {x['phone']}  {x['meals']} meal(s) in {x['box']}"
@@ -276,10 +219,11 @@ def _box(text: str) -> tuple[str, str, float]:
         raise argparse.ArgumentTypeError(f"{text!r} is not BOX=PROBE:TEMPERATURE") from None
 
 
-def _edit_round(
-    settings: Settings, text: str, command: Callable[[MealRound], None]
+def _round(
+    settings: Settings, text: str, command: Callable[..., MealRound], *values: Any, **named: Any
 ) -> tuple[UUID, MealRound]:
-    """Open the store, find the round named by ``text`` and apply ``command`` to it."""
+    """Open the store, find the round named by ``text`` and apply one of the service's round
+    commands to it."""
     app = open_store(settings)
-    rid = find_round(app, text)
-    return rid, app.edit(rid, MealRound, command)
+    rid = meals.find_round(app, text)
+    return rid, command(app, rid, *values, **named)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import ClassVar
 from uuid import UUID
 
@@ -14,6 +15,7 @@ from textual.widgets import Input, Label, OptionList, Static
 
 from console.texts.alerts import trail_lines
 from domain.errors import MaillageError
+from domain.meals import service as meals
 from domain.meals.welfare_alert import OUTCOMES, WelfareAlert
 
 
@@ -86,12 +88,13 @@ class AlertScreen(ModalScreen[None]):
         assert isinstance(self.app, MaillageApp)
         return f"{self.app.settings.user} ({self.app.settings.role})"
 
-    def _edit(self, command: str, *args: str) -> None:
+    def _edit(self, command: Callable[..., WelfareAlert], *values: str) -> None:
+        """Apply one of the meal service's alert commands; a refusal is a notification."""
         from console.tui.app import MaillageApp
 
         assert isinstance(self.app, MaillageApp)
         try:
-            self.app.store.edit(self.alert_id, WelfareAlert, lambda a: getattr(a, command)(*args))
+            command(self.app.store, self.alert_id, *values)
         except MaillageError as e:
             self.notify(str(e), severity="error", title="Not recorded")
             return
@@ -99,7 +102,7 @@ class AlertScreen(ModalScreen[None]):
         self.load()
 
     def action_acknowledge(self) -> None:
-        self._edit("acknowledge", self._actor())
+        self._edit(meals.acknowledge_alert, self._actor())
 
     def action_follow_up(self) -> None:
         field = self.query_one("#follow-up-input", Input)
@@ -115,10 +118,10 @@ class AlertScreen(ModalScreen[None]):
     def _follow_up_typed(self, event: Input.Submitted) -> None:
         event.input.display = False
         if event.value.strip():
-            self._edit("add_follow_up", self._actor(), event.value)
+            self._edit(meals.follow_up_alert, self._actor(), event.value)
         event.input.value = ""
 
     @on(OptionList.OptionSelected, "#outcome-list")
     def _outcome_chosen(self, event: OptionList.OptionSelected) -> None:
         event.option_list.display = False
-        self._edit("close", str(event.option.prompt), self._actor())
+        self._edit(meals.close_alert, str(event.option.prompt), self._actor())

@@ -15,11 +15,11 @@ from console.tui.messages import ViewsUpdated
 from console.tui.screens.mode import ModeScreen
 from domain import clock
 from domain.clock import PARIS
+from domain.devices.views import device_counts, establishment_count
+from domain.meals.views import MealsToday, meals_today
 from domain.sensing.service import SessionsSummary, sessions_summary
 from domain.store import ViewConnection
 from domain.views.activity import events_per_day
-from domain.views.devices import device_counts, establishment_count
-from domain.views.meals import MealsToday, meals_today
 from domain.views.projector import Projector
 
 HISTORY_DAYS = 21

@@ -25,9 +25,7 @@ from console.tui.widgets.virtual_table import VirtualTable
 from domain import clock
 from domain.clock import PARIS
 from domain.devices.custody import custody_chain
-from domain.errors import MaillageError
-from domain.store import ViewConnection
-from domain.views.devices import (
+from domain.devices.views import (
     device_rows,
     establishments_progress,
     kits,
@@ -35,6 +33,8 @@ from domain.views.devices import (
     reservations,
     shipments,
 )
+from domain.errors import MaillageError
+from domain.store import ViewConnection
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp

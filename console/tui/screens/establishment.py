@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 
 from domain.devices.device import STATUSES
+from domain.devices.views import DELIVERED_OR_BEYOND, EstablishmentProgress, establishments_progress
 from domain.store import ViewConnection
-from domain.views.devices import DELIVERED_OR_BEYOND, EstablishmentProgress, establishments_progress
 
 STAGES: tuple[tuple[str, str, frozenset[str]], ...] = (
     ("packed", "Packed or beyond", frozenset({"packed", "in_transit", *DELIVERED_OR_BEYOND})),

@@ -1,7 +1,7 @@
 """The map of processed segments (palette: "Open map"): the map widget, the selection, and
 field reports recorded at the selected segment.
 
-Segments come from the segments view (``domain.views.segments``), combined over sessions
+Segments come from the segments view (``domain.sensing.views``), combined over sessions
 into 100 m places. ``f`` opens a small form and records a postman's field report (illegal
 dumping, failing signage, pedestrian count) at the selected segment's midpoint through the
 same domain service as ``maillage reports add``, in a worker thread; a refusal is a
@@ -37,11 +37,11 @@ RECORDING_ACTIONS = ("field_report",)
 def load_places(store: Maillage, directory: Path | None = None) -> tuple[list[dict[str, Any]], int]:
     """Combined 100 m segments of every processed session the segments view holds, and how
     many processed sessions were left out because their results are missing."""
-    from console.opening import views_caught_up
     from domain.sensing.combine import combine
-    from domain.views.segments import load_segments
+    from domain.sensing.views import load_segments
+    from domain.views.projector import caught_up
 
-    conn = views_caught_up(store)
+    conn = caught_up(store)
     try:
         found = load_segments(conn, None, ("segments_long",), directory)
     finally:

@@ -18,82 +18,69 @@ from console.tui.widgets.rows import Column, ColumnarRows
 from console.tui.widgets.virtual_table import VirtualTable
 from domain import clock
 from domain.clock import PARIS
-from domain.ids import municipality_id
-from domain.meals.beneficiary import Beneficiary
-from domain.meals.billing import monthly_statement, statement_markdown
-from domain.meals.meal_round import MealRound
-from domain.meals.municipality import Municipality
+from domain.meals import service as meals
+from domain.meals.billing import statement_markdown
+from domain.meals.views import alert_list, beneficiary_list, round_list
 from domain.store import ViewConnection
-from domain.views.meals import overdue_alerts
 
 if TYPE_CHECKING:
     pass
 
 
-TABLES: dict[str, tuple[tuple[Column, ...], str]] = {
+COLUMNS: dict[str, tuple[Column, ...]] = {
     "beneficiaries-table": (
-        (
-            Column("file", "File", 11),
-            Column("status", "Status", 9),
-            Column("name", "Name", 24),
-            Column("address", "Address", 36),
-            Column("bracket", "Bracket", 8),
-            Column("diet", "Diet", 18),
-        ),
-        "SELECT id, file_number, status, name, address, price_bracket, "
-        "regime || ' / ' || texture FROM beneficiaries_view WHERE {scope} ORDER BY file_number",
+        Column("file_number", "File", 11),
+        Column("status", "Status", 9),
+        Column("name", "Name", 24),
+        Column("address", "Address", 36),
+        Column("price_bracket", "Bracket", 8),
+        Column("diet", "Diet", 18),
     ),
     "rounds-table": (
-        (
-            Column("day", "Day", 10),
-            Column("postman", "Postman", 12),
-            Column("vehicle", "Van", 7),
-            Column("status", "Status", 9),
-            Column("stops", "Stops", 6, "right", numeric=True),
-            Column("meals", "Meals", 6, "right", numeric=True),
-            Column("delivered", "Delivered", 9, "right", numeric=True),
-            Column("excursions", "Excursions", 10, "right", numeric=True),
-        ),
-        "SELECT id, day, postman, vehicle, status, stops, meals, meals_delivered, "
-        "open_excursions FROM rounds_view r WHERE {scope} ORDER BY day DESC, postman",
+        Column("day", "Day", 10),
+        Column("postman", "Postman", 12),
+        Column("vehicle", "Van", 7),
+        Column("status", "Status", 9),
+        Column("stops", "Stops", 6, "right", numeric=True),
+        Column("meals", "Meals", 6, "right", numeric=True),
+        Column("meals_delivered", "Delivered", 9, "right", numeric=True),
+        Column("open_excursions", "Excursions", 10, "right", numeric=True),
     ),
     "alerts-table": (
-        (
-            Column("raised", "Raised (UTC)", 16),
-            Column("category", "Category", 16),
-            Column("severity", "Severity", 8),
-            Column("status", "Status", 12),
-            Column("outcome", "Outcome", 16),
-            Column("file", "File", 11),
-        ),
-        "SELECT a.id, substr(a.raised_at, 1, 16), a.category, a.severity, a.status, "
-        "COALESCE(a.outcome, ''), COALESCE(b.file_number, '') FROM welfare_alerts_view a "
-        "LEFT JOIN beneficiaries_view b ON b.id = a.beneficiary_id "
-        "LEFT JOIN welfare_service_levels m ON m.municipality_id = a.municipality_id "
-        "WHERE {scope} ORDER BY a.raised_at DESC",
+        Column("raised", "Raised (UTC)", 16),
+        Column("category", "Category", 16),
+        Column("severity", "Severity", 8),
+        Column("status", "Status", 12),
+        Column("outcome", "Outcome", 16),
+        Column("file_number", "File", 11),
     ),
 }
-SCOPES: dict[str, str] = {
-    "beneficiaries-table": "insee_code = ?",
-    "rounds-table": "EXISTS (SELECT 1 FROM round_stops_view s JOIN beneficiaries_view b "
-    "ON b.id = s.beneficiary_id WHERE s.round_id = r.id AND b.insee_code = ?)",
-    "alerts-table": "m.insee_code = ?",
-}
-"""How each table keeps to one municipality for a scoped (ccas) user."""
+"""The columns of each table; the rows come from the meal views' queries."""
 
 
-def scoped_query(table_id: str, scope: str | None) -> tuple[str, tuple[str, ...]]:
-    """The table's query, limited to the municipality ``scope`` when there is one."""
-    query = TABLES[table_id][1]
-    if scope is None:
-        return query.format(scope="1 = 1"), ()
-    return query.format(scope=SCOPES[table_id]), (scope,)
+def table_rows(conn: ViewConnection, scope: str | None) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the three tables (one municipality's for a scoped user), as they read."""
+    people = [
+        {**b, "diet": f"{b['regime']} / {b['texture']}"} for b in beneficiary_list(conn, scope)
+    ]
+    alerts = [
+        {
+            **a,
+            "raised": str(a["raised_at"])[:16],
+            "status": "OVERDUE" if a["overdue"] else a["status"],  # says which are late
+            "outcome": a["outcome"] or "",
+            "file_number": a["file_number"] or "",
+        }
+        for a in alert_list(conn, clock.now(), scope, newest_first=True)
+    ]
+    rounds = round_list(conn, insee=scope, newest_first=True)
+    return {"beneficiaries-table": people, "rounds-table": rounds, "alerts-table": alerts}
 
 
-def columnar(columns: tuple[Column, ...], rows: list[tuple[Any, ...]]) -> ColumnarRows:
-    """View rows (id first) as table columns keyed by id."""
-    data = {c.key: [str(r[i + 1]) for r in rows] for i, c in enumerate(columns)}
-    return ColumnarRows(columns, data, keys=[str(r[0]) for r in rows])
+def columnar(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> ColumnarRows:
+    """View rows (with their id) as table columns keyed by id."""
+    data = {c.key: [str(r[c.key]) for r in rows] for c in columns}
+    return ColumnarRows(columns, data, keys=[str(r["id"]) for r in rows])
 
 
 class MealsScreen(ModeScreen):
@@ -122,15 +109,10 @@ class MealsScreen(ModeScreen):
         scope = self.console.settings.scope
         conn = ViewConnection.open(self.console.store.location)
         try:
-            rows = {table_id: conn.fetchall(*scoped_query(table_id, scope)) for table_id in TABLES}
-            overdue = overdue_alerts(conn, clock.now(), scope)
+            rows = table_rows(conn, scope)
         finally:
             conn.close()
-        rows["alerts-table"] = [  # the status column says which are late
-            (*r[:4], "OVERDUE", *r[5:]) if r[0] in overdue else r
-            for r in map(tuple, rows["alerts-table"])
-        ]
-        tables = {table_id: columnar(TABLES[table_id][0], rows[table_id]) for table_id in TABLES}
+        tables = {table_id: columnar(COLUMNS[table_id], rows[table_id]) for table_id in COLUMNS}
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self._show, tables)
 
@@ -185,38 +167,10 @@ class StatementPane(VerticalScroll):
         app = self.app
         assert isinstance(app, MaillageApp)
         store, month = app.store, self.month
-        today = clock.now().astimezone(PARIS).date()
-        conn = ViewConnection.open(store.location)
-        try:
-            scope = app.settings.scope
-            where, params = ("WHERE insee_code = ?", (scope,)) if scope else ("", ())
-            towns = {
-                r[0]
-                for r in conn.fetchall(
-                    f"SELECT DISTINCT insee_code FROM beneficiaries_view {where}", params
-                )
-            }
-            people = [
-                r[0] for r in conn.fetchall(f"SELECT id FROM beneficiaries_view {where}", params)
-            ]
-            round_ids = [
-                r[0]
-                for r in conn.fetchall(
-                    "SELECT id FROM rounds_view WHERE day LIKE ?", (f"{month}-%",)
-                )
-            ]
-        finally:
-            conn.close()
-        beneficiaries = [store.get(UUID(i), Beneficiary) for i in people]
-        rounds = [store.get(UUID(i), MealRound) for i in round_ids]
-        parts = []
-        for insee in sorted(towns):
-            town = store.get(municipality_id(insee), Municipality)
-            parts.append(
-                statement_markdown(
-                    monthly_statement(town, beneficiaries, rounds, month, until=today)
-                )
-            )
+        parts = [
+            statement_markdown(meals.statement(store, insee, month))
+            for insee in meals.municipalities_served(store, app.settings.scope)
+        ]
         text = "\n".join(parts) or f"No municipality has beneficiaries yet ({month})."
         if not get_current_worker().is_cancelled:
             self.app.call_from_thread(self.query_one("#statement-text", Markdown).update, text)

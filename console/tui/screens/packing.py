@@ -23,10 +23,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from domain.devices.inputs import serial as normalise_serial
-from domain.devices.service import pack
-from domain.devices.shipment import Shipment
+from domain.devices.service import find_shipment, pack
 from domain.errors import MaillageError
-from domain.ids import shipment_id
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -91,7 +89,7 @@ class PackingScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="packing-read")
     def read_shipment(self) -> None:
         try:
-            s = self.console.store.get(shipment_id(self.reference), Shipment)
+            s = find_shipment(self.console.store, self.reference)
             text = f"for {s.uai} from {s.depot} · {s.status} · {len(s.serials)} device(s) inside"
         except MaillageError as e:
             text = str(e)

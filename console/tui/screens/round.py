@@ -23,13 +23,12 @@ from textual.widgets import Label, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
 from console.tui.screens.form import Choice, Field, FormScreen, FormValues
-from domain import clock
 from domain.clock import PARIS
 from domain.errors import MaillageError
+from domain.meals import service as meals
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.cold_chain import CHILLED_LIMIT_C
 from domain.meals.meal_round import OUTCOMES, MealRound
-from domain.meals.service import optimise_round
 from domain.personal import ERASED
 
 if TYPE_CHECKING:
@@ -170,15 +169,13 @@ class RoundScreen(ModalScreen[None]):
             )
             temperature = values["temperature"]
             self._edit(
-                lambda r: r.record_stop(
-                    who,
-                    str(values["outcome"]),
-                    clock.now(),
-                    reason=str(values["reason"] or ""),
-                    handover_temperature_c=float(temperature) if temperature is not None else None,
-                    contact=contact,
-                ),
                 f"stop recorded: {values['outcome']}",
+                meals.record_stop,
+                who,
+                str(values["outcome"]),
+                reason=str(values["reason"] or ""),
+                handover_temperature_c=float(temperature) if temperature is not None else None,
+                contact=contact,
             )
 
         self.app.push_screen(FormScreen("What happened at this stop", fields), record)
@@ -195,10 +192,7 @@ class RoundScreen(ModalScreen[None]):
             if values is None:
                 return
             box, temperature = str(values["box"]), float(values["temperature"] or 0.0)
-            self._edit(
-                lambda r: r.record_probe_reading(box, temperature, clock.now()),
-                f"{box}: {temperature} °C recorded",
-            )
+            self._edit(f"{box}: {temperature} °C recorded", meals.record_probe, box, temperature)
 
         self.app.push_screen(FormScreen("Probe reading", fields), record)
 
@@ -218,7 +212,7 @@ class RoundScreen(ModalScreen[None]):
             if values is None:
                 return
             box, by, reason = str(values["box"]), str(values["by"]), str(values["reason"])
-            self._edit(lambda r: r.release_box(box, by, reason), f"{box} released by {by}")
+            self._edit(f"{box} released by {by}", meals.release_box, box, by, reason)
 
         self.app.push_screen(FormScreen("Release a blocked box", fields), record)
 
@@ -227,10 +221,10 @@ class RoundScreen(ModalScreen[None]):
         if who is None or self.round is None:
             return
         pinned = not next(s["pinned"] for s in self.round.stops if s["beneficiary"] == who)
-        self._edit(lambda r: r.pin(who, pinned), "stop pinned" if pinned else "stop freed")
+        self._edit("stop pinned" if pinned else "stop freed", meals.pin_stop, who, pinned)
 
     def action_complete(self) -> None:
-        self._edit(lambda r: r.complete(), "round completed")
+        self._edit("round completed", meals.complete_round)
 
     def action_optimise(self) -> None:
         self.notify("the solver is looking for a better order…", title="Optimising")
@@ -239,7 +233,7 @@ class RoundScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="round-edit")
     def _optimise(self) -> None:
         try:
-            plan = optimise_round(self.console.store, self.round_id)
+            plan = meals.optimise_round(self.console.store, self.round_id)
         except MaillageError as e:
             self.app.call_from_thread(self.notify, str(e), severity="error", title="Not recorded")
             return
@@ -247,9 +241,12 @@ class RoundScreen(ModalScreen[None]):
         self._done(f"optimised: {plan.distance_m / 1000:.1f} km{broken}")
 
     @work(thread=True, exclusive=True, group="round-edit")
-    def _edit(self, command: Callable[[MealRound], None], done: str) -> None:
+    def _edit(
+        self, done: str, command: Callable[..., MealRound], *values: Any, **named: Any
+    ) -> None:
+        """Apply one of the meal service's round commands in a worker; say what was done."""
         try:
-            self.console.store.edit(self.round_id, MealRound, command)
+            command(self.console.store, self.round_id, *values, **named)
         except MaillageError as e:
             self.app.call_from_thread(self.notify, str(e), severity="error", title="Not recorded")
             return

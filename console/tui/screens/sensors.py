@@ -25,11 +25,11 @@ from console.recording.recorder import (
     Recorder,
     expand_urls,
     journal_dir,
-    resolve_round,
 )
 from console.tui.screens.mode import ModeScreen
 from console.tui.widgets.sensor_panels import ChannelPanel
 from domain.errors import InvalidInputError, MaillageError
+from domain.meals.service import find_round
 from domain.sensing import service
 from drivers import detect as detection
 from drivers.sensors import CHANNEL_KINDS, default_model, model
@@ -281,7 +281,7 @@ class SensorsScreen(ModeScreen):
     ) -> None:
         console = self.console
         try:
-            round_id = resolve_round(console.store, round_text) if round_text else None
+            round_id = find_round(console.store, round_text) if round_text else None
             if round_id is not None:
                 if box is None:
                     raise InvalidInputError("a meal round needs the box its probe is in")

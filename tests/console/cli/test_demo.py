@@ -13,9 +13,9 @@ from domain import clock
 from domain.application import Maillage
 from domain.clock import PARIS
 from domain.demo_store import demo_mark
+from domain.meals.views import meals_today
 from domain.sensing.service import sessions_summary
 from domain.store import StoreLocation, ViewConnection
-from domain.views.meals import meals_today
 from tests.console.conftest import DEMO_TODAY
 
 

@@ -27,10 +27,10 @@ from domain.meals.municipality import Contract, Municipality, PriceBracket
 from domain.sensing import service
 from domain.sensing.results_store import results_file
 from domain.sensing.sensor_session import SensorSession
+from domain.sensing.views import COLUMNS, RESULTS_MISSING, SegmentsView, processed_sessions
 from domain.store import StoreLocation
 from domain.views.catalogue import all_views
 from domain.views.projector import Projector
-from domain.views.segments import COLUMNS, RESULTS_MISSING, SegmentsView, processed_sessions
 from drivers.journal import ChunkInfo
 from drivers.simulator.scenario import Scenario, build_field
 

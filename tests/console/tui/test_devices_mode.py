@@ -17,9 +17,9 @@ from domain.clock import FixedClock
 from domain.devices.device import Device
 from domain.devices.service import allocate
 from domain.devices.shipment import Shipment
+from domain.devices.views import establishments_progress
 from domain.ids import device_id, shipment_id
 from domain.store import ViewConnection
-from domain.views.devices import establishments_progress
 
 from ..helpers import wait_for
 

@@ -14,10 +14,10 @@ from domain.application import Maillage
 from domain.clock import FixedClock
 from domain.devices.establishment import Establishment
 from domain.devices.service import ManifestLine, SchoolRecord, announce_devices, register_schools
+from domain.devices.views import DevicesView, EstablishmentsView
 from domain.store import StoreLocation
 from domain.views.activity import ActivityView
 from domain.views.catalogue import all_views
-from domain.views.devices import DevicesView, EstablishmentsView
 from domain.views.projector import Projector, SQLiteLogReader, canonical_id
 from domain.views.view import event_state, event_time
 

@@ -23,10 +23,7 @@ from domain.sensing import service
 from domain.sensing.processing import results_bytes
 from domain.sensing.results_store import keep_results, results_dir, results_file
 from domain.sensing.sensor_session import SensorSession
-from domain.store import StoreLocation, ViewConnection
-from domain.views.catalogue import all_views
-from domain.views.projector import Projector
-from domain.views.segments import (
+from domain.sensing.views import (
     COLUMNS,
     OK,
     RESULTS_DAMAGED,
@@ -35,6 +32,9 @@ from domain.views.segments import (
     processed_sessions,
     session_results,
 )
+from domain.store import StoreLocation, ViewConnection
+from domain.views.catalogue import all_views
+from domain.views.projector import Projector
 
 TOURS = "37261"
 BLOIS = "41018"

@@ -14,15 +14,11 @@ from domain.application import Maillage
 from domain.clock import FixedClock
 from domain.devices import service
 from domain.devices.custody import custody_chain
-from domain.devices.device import COMMANDS, TRANSITIONS, Device
+from domain.devices.device import COMMAND_EVENTS, COMMANDS, EVENT_STATUS, TRANSITIONS, Device
 from domain.devices.purchase_order import OrderLine
 from domain.devices.service import ManifestLine, SchoolRecord
-from domain.errors import NotFoundError
-from domain.store import StoreLocation, ViewConnection
-from domain.views.catalogue import all_views
-from domain.views.devices import (
+from domain.devices.views import (
     DELIVERED_OR_BEYOND,
-    EVENT_STATUS,
     DevicesView,
     device_by_serial,
     devices_of_holder,
@@ -35,6 +31,9 @@ from domain.views.devices import (
     serials_at,
     shipments,
 )
+from domain.errors import NotFoundError
+from domain.store import StoreLocation, ViewConnection
+from domain.views.catalogue import all_views
 from domain.views.projector import Projector
 
 LYCEE = "0450001G"
@@ -145,6 +144,7 @@ def test_the_status_of_every_device_event_follows_the_transition_table() -> None
             getattr(device, command)(*_ARGS[command](device))
             (recorded,) = device.collect_events()
             kind = type(recorded).__name__
+            assert COMMAND_EVENTS[command] == (kind, target), (status, command)
             assert (status, command, EVENT_STATUS[kind]) == (status, command, target)
             assert device.status == target
             seen.add(kind)

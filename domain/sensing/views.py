@@ -26,8 +26,7 @@ from domain.sensing.combine import SessionResults
 from domain.sensing.results_store import load_results, load_results_file
 from domain.sensing.sensor_session import SensorSession
 from domain.store import StoreLocation, ViewConnection
-from domain.views.meals import _id, _when
-from domain.views.view import View, event_state
+from domain.views.view import View, event_state, stored_id, stored_time
 
 if TYPE_CHECKING:
     from domain.application import Maillage
@@ -117,8 +116,8 @@ class SegmentsView(View):
                     (
                         sid,
                         s["vehicle"],
-                        _when(s["started_at"]),
-                        _id(s["round_id"]) if s.get("round_id") else None,
+                        stored_time(s["started_at"]),
+                        stored_id(s["round_id"]) if s.get("round_id") else None,
                         NOT_PROCESSED,
                     ),
                 )
@@ -159,7 +158,7 @@ class SegmentsView(View):
                 s.get("pipeline_version"),
                 sha,
                 s.get("results_name"),
-                _when(s["at"]),
+                stored_time(s["at"]),
                 lengths["segments"],
                 lengths["segments_long"],
                 counts["segments"],

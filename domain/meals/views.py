@@ -12,7 +12,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from uuid import UUID
 
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
@@ -23,7 +22,7 @@ from domain.meals.municipality import DEFAULT_ACKNOWLEDGE_WITHIN_MIN, Municipali
 from domain.meals.welfare_alert import WelfareAlert
 from domain.personal import ERASED, Personal
 from domain.store import ViewConnection
-from domain.views.view import View, event_state
+from domain.views.view import View, event_state, stored_id, stored_time
 
 if TYPE_CHECKING:
     from domain.application import Maillage
@@ -101,16 +100,6 @@ class BeneficiariesView(View):
                 )
 
 
-def _id(value: Any) -> str:
-    """A transcoded UUID (``{"_type_": "uuid_hex", "_data_": hex}``) as the text views keep."""
-    return str(UUID(value["_data_"])) if isinstance(value, dict) else str(value)
-
-
-def _when(value: Any) -> str:
-    """A transcoded datetime as ISO text (UTC)."""
-    return str(value["_data_"]) if isinstance(value, dict) else str(value)
-
-
 class RoundsView(View):
     """Rounds and their stops: status, meals planned and delivered, open excursions."""
 
@@ -155,19 +144,19 @@ class RoundsView(View):
                 )  # fmt: skip
                 conn.executemany(
                     "INSERT INTO round_stops_view VALUES (?, ?, ?, ?, ?, NULL)",
-                    [(rid, _id(x["beneficiary"]), i, int(x["meals"]), x["box"])
+                    [(rid, stored_id(x["beneficiary"]), i, int(x["meals"]), x["box"])
                      for i, x in enumerate(stops)],
                 )  # fmt: skip
             elif kind == "Reordered":
                 conn.executemany(
                     "UPDATE round_stops_view SET position = ? "
                     "WHERE round_id = ? AND beneficiary_id = ?",
-                    [(i, rid, _id(b)) for i, b in enumerate(s["order"])],
+                    [(i, rid, stored_id(b)) for i, b in enumerate(s["order"])],
                 )
             elif kind in ("Loaded", "Completed"):
                 conn.execute("UPDATE rounds_view SET status = ? WHERE id = ?", (kind.lower(), rid))
             elif kind == "StopRecorded":
-                who = _id(s["beneficiary"])
+                who = stored_id(s["beneficiary"])
                 conn.execute(
                     "UPDATE round_stops_view SET outcome = ? "
                     "WHERE round_id = ? AND beneficiary_id = ?",
@@ -243,20 +232,20 @@ class WelfareAlertsView(View):
                 conn.execute(
                     "INSERT INTO welfare_alerts_view "
                     "VALUES (?, ?, ?, ?, ?, 'raised', ?, NULL, NULL, NULL)",
-                    (aid, _id(s["beneficiary_id"]), _id(s["municipality_id"]), s["category"],
-                     s["severity"], _when(s["timestamp"])),
+                    (aid, stored_id(s["beneficiary_id"]), stored_id(s["municipality_id"]),
+                     s["category"], s["severity"], stored_time(s["timestamp"])),
                 )  # fmt: skip
             elif kind == "Acknowledged":
                 conn.execute(
                     "UPDATE welfare_alerts_view SET status = 'acknowledged', acknowledged_at = ? "
                     "WHERE id = ?",
-                    (_when(s["at"]), aid),
+                    (stored_time(s["at"]), aid),
                 )
             else:
                 conn.execute(
                     "UPDATE welfare_alerts_view SET status = 'closed', closed_at = ?, outcome = ? "
                     "WHERE id = ?",
-                    (_when(s["timestamp"]), s["outcome"], aid),
+                    (stored_time(s["timestamp"]), s["outcome"], aid),
                 )
 
 
@@ -309,3 +298,69 @@ def meals_today(conn: ViewConnection, day: str, now: datetime) -> MealsToday:
     )
     assert row is not None and alerts is not None
     return MealsToday(*(int(v) for v in row), int(alerts[0]), len(overdue_alerts(conn, now)))
+
+
+# ----------------------------------------------------------------------------- queries
+
+BENEFICIARY_FIELDS = ("id", "insee_code", "file_number", "status", "name", "address",
+                      "price_bracket", "regime", "texture")  # fmt: skip
+ROUND_FIELDS = ("id", "day", "postman", "vehicle", "status", "stops", "meals",
+                "meals_delivered", "open_excursions")  # fmt: skip
+ALERT_FIELDS = ("id", "raised_at", "category", "severity", "status", "outcome", "file_number",
+                "insee_code")  # fmt: skip
+
+
+def beneficiary_list(conn: ViewConnection, insee: str | None = None) -> list[dict[str, Any]]:
+    """Beneficiaries by municipality and file number (one municipality's with ``insee``)."""
+    where, params = ("WHERE insee_code = ?", (insee,)) if insee else ("", ())
+    rows = conn.fetchall(
+        f"SELECT {', '.join(BENEFICIARY_FIELDS)} FROM beneficiaries_view {where} "
+        "ORDER BY insee_code, file_number",
+        params,
+    )
+    return [dict(zip(BENEFICIARY_FIELDS, r, strict=True)) for r in rows]
+
+
+def round_list(
+    conn: ViewConnection,
+    day: str | None = None,
+    insee: str | None = None,
+    newest_first: bool = False,
+) -> list[dict[str, Any]]:
+    """Rounds and their progress by day and postman: one day's with ``day``, those with a stop
+    in one municipality with ``insee``."""
+    where, params = ["1 = 1"], []
+    if day:
+        where.append("day = ?")
+        params.append(day)
+    if insee:
+        where.append(
+            "EXISTS (SELECT 1 FROM round_stops_view s JOIN beneficiaries_view b "
+            "ON b.id = s.beneficiary_id WHERE s.round_id = r.id AND b.insee_code = ?)"
+        )
+        params.append(insee)
+    order = "day DESC, postman" if newest_first else "day, postman"
+    rows = conn.fetchall(
+        f"SELECT {', '.join(ROUND_FIELDS)} FROM rounds_view r WHERE {' AND '.join(where)} "
+        f"ORDER BY {order}",
+        params,
+    )
+    return [dict(zip(ROUND_FIELDS, r, strict=True)) for r in rows]
+
+
+def alert_list(
+    conn: ViewConnection, now: datetime, insee: str | None = None, newest_first: bool = False
+) -> list[dict[str, Any]]:
+    """The welfare inbox (one municipality's with ``insee``), each alert marked ``overdue``
+    when it was not acknowledged within its municipality's delay at ``now``."""
+    rows = conn.fetchall(
+        "SELECT a.id, a.raised_at, a.category, a.severity, a.status, a.outcome, "
+        "b.file_number, m.insee_code FROM welfare_alerts_view a "
+        "LEFT JOIN beneficiaries_view b ON b.id = a.beneficiary_id "
+        "LEFT JOIN welfare_service_levels m ON m.municipality_id = a.municipality_id "
+        + ("WHERE m.insee_code = ? " if insee else "")
+        + ("ORDER BY a.raised_at DESC" if newest_first else "ORDER BY a.raised_at"),
+        (insee,) if insee else (),
+    )
+    overdue = overdue_alerts(conn, now, insee)
+    return [{**dict(zip(ALERT_FIELDS, r, strict=True)), "overdue": r[0] in overdue} for r in rows]

@@ -23,15 +23,14 @@ from typing import Any
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
-from domain.devices.device import Device
+from domain.devices.device import EVENT_STATUS, Device
 from domain.devices.establishment import Establishment
 from domain.devices.inventory_count import InventoryCount
 from domain.devices.mobile_classroom_kit import MobileClassroomKit
 from domain.devices.purchase_order import PurchaseOrder
 from domain.devices.shipment import Shipment
 from domain.store import ViewConnection
-from domain.views.meals import _when
-from domain.views.view import View, event_state, event_time
+from domain.views.view import View, event_state, event_time, stored_time
 
 _ESTABLISHMENT_FIELDS = (
     "uai",
@@ -81,31 +80,6 @@ class EstablishmentsView(View):
 
 
 # ---------------------------------------------------------------------------- devices
-
-EVENT_STATUS: dict[str, str] = {
-    "Received": "received",
-    "Staged": "staged",
-    "Allocated": "allocated",
-    "Packed": "packed",
-    "Dispatched": "in_transit",
-    "Delivered": "delivered",
-    "HandedOver": "pending_acceptance",
-    "CharterSigned": "handed_over",
-    "Returned": "returned",
-    "HandedOverForGood": "handed_over_for_good",
-    "FaultReported": "faulty",
-    "SentToRepair": "in_repair",
-    "Repaired": "staged",
-    "ReportedLost": "lost",
-    "ReportedStolen": "stolen",
-    "Recovered": "received",
-}
-"""Device event (class name) → the status it leaves the device in.
-
-``tests/domain/views/test_device_views.py`` runs every command of
-``device.TRANSITIONS`` and checks the event it records maps to the status the
-table says, so the two cannot drift apart.
-"""
 
 DELIVERED_OR_BEYOND: tuple[str, ...] = (
     "delivered",
@@ -482,7 +456,7 @@ class PurchaseOrdersView(View):
         for n in notifications:
             s = event_state(n)
             oid = str(n.originator_id)
-            at = _when(s["timestamp"])
+            at = stored_time(s["timestamp"])
             if n.topic == placed:
                 conn.execute(
                     "INSERT INTO purchase_orders_view VALUES (?, ?, ?, ?, ?, ?, 'placed', 0, ?)",
@@ -679,7 +653,7 @@ class ShipmentsView(View):
         for n in notifications:
             s = event_state(n)
             sid = str(n.originator_id)
-            at = _when(s["timestamp"])
+            at = stored_time(s["timestamp"])
             kind = n.topic.rsplit(".", 1)[-1]
             if kind == "Prepared":
                 conn.execute(
@@ -844,7 +818,7 @@ class KitsView(View):
         for n in notifications:
             s = event_state(n)
             kid = str(n.originator_id)
-            at = _when(s["timestamp"])
+            at = stored_time(s["timestamp"])
             kind = n.topic.rsplit(".", 1)[-1]
             if kind == "Assembled":
                 conn.execute(
@@ -860,8 +834,8 @@ class KitsView(View):
                 conn.execute(
                     "INSERT INTO kit_reservations_view SELECT ?, id, reference, uai, ?, ?, ?, "
                     "'booked', ?, ? FROM kits_view WHERE id = ?",
-                    (s["reservation_id"], s["class_name"], _when(s["start"]), _when(s["end"]),
-                     s["by"], at, kid),
+                    (s["reservation_id"], s["class_name"], stored_time(s["start"]),
+                     stored_time(s["end"]), s["by"], at, kid),
                 )  # fmt: skip
                 conn.execute("UPDATE kits_view SET updated_at = ? WHERE id = ?", (at, kid))
             elif kind == "ReservationCancelled":
@@ -1015,7 +989,7 @@ class InventoryCountsView(View):
                     str(n.originator_id),
                     s["location_kind"],
                     s["location_ref"],
-                    _when(s["timestamp"]),
+                    stored_time(s["timestamp"]),
                     s["by"],
                     len(s["expected"]),
                     len(s["scanned"]),
