@@ -408,11 +408,52 @@ def half_means(images, Py_ssize_t row_from=0):
     return out_arr
 
 
-# --------------------------------------------------------------------------- NMEA GGA / RMC
+# --------------------------------------------------------------------------- NMEA 0183
+
+# The one NMEA grammar of the project: the live codec (``drivers.codecs.nmea.NmeaCodec``,
+# through ``nmea_match``) and the bulk decoder (``decode_nmea``) both frame and read
+# sentences with the functions below, so they accept the same sentences, read the same
+# values and count the same things.
+#
+# Framing. A sentence is ``$`` body ``*HH`` then optional spaces then its line end: the
+# first CR or LF (so CR LF, LF, a lone CR and CR CR LF all end it; the rest of the line end
+# is whitespace between sentences). ``HH`` is the XOR of the body in hex, either case. The
+# line end is within ``NMEA_MAX_SENTENCE`` bytes of ``$``; a ``$`` before it means the real
+# sentence starts there. Bytes between sentences are garbage (``bytes_dropped``) except
+# CR, LF and spaces.
+#
+# Reading. The address is a talker (two capital letters) and a type (three capitals or
+# digits), or ``P`` and a proprietary name of any length. GGA, RMC, VTG and GSA are read
+# field by field; fields a receiver of an older NMEA version leaves out at the end are
+# absent, fields a newer one adds are ignored. Numbers are ``-?digits[.digits]`` only (no
+# ``+``, no ``_``, no exponent, no words), integers digits only; a malformed value rejects
+# the sentence (counted in ``rejected`` / ``frames_rejected``), except the two tolerated
+# quirks: an RMC magnetic variation whose direction is not E/W and a mode or navigation
+# status that is not one capital letter are absent. A body byte outside printable ASCII
+# rejects the sentence.
 
 NMEA_MAX_SENTENCE = _NMEA_MAX
-"""Longest sentence accepted, ``$`` to LF (as ``drivers.codecs.nmea.MAX_SENTENCE``)."""
+"""Longest sentence accepted, ``$`` to its first line-end byte included."""
 KNOT_MPS = _KNOT_MPS
+
+NMEA_NEED_MORE, NMEA_NOT_A_FRAME, NMEA_BAD_CHECKSUM, NMEA_REJECTED, NMEA_FRAME = 0, 1, 2, 3, 4
+"""Verdicts of ``nmea_match`` (the values of ``drivers.codecs.codec.Verdict``)."""
+NMEA_GGA, NMEA_RMC, NMEA_VTG, NMEA_GSA, NMEA_OTHER = 1, 2, 3, 4, 5
+"""Kinds of sentence ``nmea_match`` returns."""
+
+cdef enum:
+    _V_NEED_MORE = 0
+    _V_NOT_A_FRAME = 1
+    _V_BAD_CHECKSUM = 2
+    _V_REJECTED = 3
+    _V_FRAME = 4
+    _K_GGA = 1
+    _K_RMC = 2
+    _K_VTG = 3
+    _K_GSA = 4
+    _K_OTHER = 5
+    _MAX_FIELDS = 40  # fields of one sentence whose start and length are kept
+    _MAX_IDS = 12
 
 cdef double[23] _POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
                           1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22]
@@ -447,11 +488,10 @@ cdef class RmcArrays:
 cdef class NmeaArrays:
     """GGA and RMC sentences of a stream, and the counters.
 
-    ``sentences`` counts every sentence with a good checksum and a well-formed address;
-    ``other_sentences`` those of other types (VTG, GSA, GSV, proprietary...), which the fast
-    path does not decode; ``rejected`` sentences have a good checksum but a malformed
-    address, too few fields, or a GGA/RMC field that does not parse (as the codec's
-    ``frames_rejected``).
+    ``sentences`` counts every sentence accepted (the codec's ``frames``); ``other_sentences``
+    the accepted ones that are not GGA or RMC (VTG, GSA, GSV, proprietary...), which the fast
+    path checks but does not return; ``rejected`` sentences have a good checksum but a
+    malformed address or field (the codec's ``frames_rejected``).
     """
 
     cdef readonly GgaArrays gga
@@ -467,11 +507,13 @@ cdef class NmeaArrays:
 
 
 cdef inline int _hex(uint8_t c) noexcept nogil:
-    """Value of an uppercase hex digit, or -1."""
+    """Value of a hex digit (either case), or -1."""
     if 0x30 <= c <= 0x39:
         return c - 0x30
     if 0x41 <= c <= 0x46:
         return c - 0x41 + 10
+    if 0x61 <= c <= 0x66:
+        return c - 0x61 + 10
     return -1
 
 
@@ -483,23 +525,27 @@ cdef inline bint _digit(uint8_t c) noexcept nogil:
     return 0x30 <= c <= 0x39
 
 
+cdef inline bint _blank(uint8_t c) noexcept nogil:
+    """CR, LF or space: what may separate sentences without being garbage."""
+    return c == 0x0D or c == 0x0A or c == 0x20
+
+
 cdef int _number(const uint8_t* p, Py_ssize_t n, double* out) noexcept nogil:
-    """Parse a decimal field ``[+-]digits[.digits]``: 0 empty, 1 parsed, -1 malformed.
+    """A decimal field ``-?digits[.digits]`` (a digit at least): 0 empty, 1 parsed, -1 malformed.
 
     Up to 15 significant digits and 22 decimals the value is ``mantissa / 10**k`` with both
     exact in binary, so the one division is correctly rounded: the same double as Python's
-    ``float()``. Longer fields and exponents go through ``strtod`` (correctly rounded too).
+    ``float()`` of the text. Longer fields go through ``strtod`` (correctly rounded too; the
+    field is followed by ``,`` or ``*``, where it stops).
     """
     if n == 0:
         return 0
-    if p[n - 1] > 0x39:  # ends in a letter: nan, inf... (as the codec's _float)
-        return -1
     cdef Py_ssize_t i = 0, significant = 0, frac = 0
-    cdef bint neg = False, dot = False, slow = False, any_digit = False
+    cdef bint neg = False, dot = False, any_digit = False
     cdef double mant = 0.0
     cdef char* end
-    if p[0] == 0x2D or p[0] == 0x2B:  # - +
-        neg = p[0] == 0x2D
+    if p[0] == 0x2D:  # -
+        neg = True
         i = 1
     while i < n:
         if _digit(p[i]):
@@ -511,16 +557,12 @@ cdef int _number(const uint8_t* p, Py_ssize_t n, double* out) noexcept nogil:
                 frac += 1
         elif p[i] == 0x2E and not dot:  # .
             dot = True
-        elif (p[i] == 0x65 or p[i] == 0x45) and any_digit:  # e E: rare, leave it to strtod
-            slow = True
-        elif (p[i] == 0x2D or p[i] == 0x2B) and slow:  # exponent sign
-            pass
         else:
             return -1
         i += 1
     if not any_digit:
         return -1
-    if slow or significant > 15 or frac > 22:
+    if significant > 15 or frac > 22:
         out[0] = strtod(<const char*>p, &end)
         return 1 if end == <char*>(p + n) else -1
     out[0] = -(mant / _POW10[frac]) if neg else mant / _POW10[frac]
@@ -528,7 +570,7 @@ cdef int _number(const uint8_t* p, Py_ssize_t n, double* out) noexcept nogil:
 
 
 cdef int _uint(const uint8_t* p, Py_ssize_t n, long* out) noexcept nogil:
-    """Unsigned integer field: 0 empty, 1 parsed, -1 malformed."""
+    """Unsigned integer field, digits only: 0 empty, 1 parsed, -1 malformed."""
     if n == 0:
         return 0
     if n > 9:
@@ -543,29 +585,41 @@ cdef int _uint(const uint8_t* p, Py_ssize_t n, long* out) noexcept nogil:
     return 1
 
 
-cdef int _time_of_day(const uint8_t* p, Py_ssize_t n, double* out) noexcept nogil:
-    """``hhmmss[.sss]`` → seconds since midnight; 0 empty, 1 parsed, -1 malformed."""
+cdef int _time_of_day(const uint8_t* p, Py_ssize_t n, int64_t* out) noexcept nogil:
+    """``hhmmss[.s…]`` → microseconds since UTC midnight (decimals past the sixth dropped);
+    0 empty, 1 parsed, -1 malformed (a leap second 60 included: it has no time of day)."""
     if n == 0:
         return 0
-    if n < 6 or not (_digit(p[0]) and _digit(p[1]) and _digit(p[2]) and _digit(p[3])):
+    if n < 6 or n == 7:
         return -1
-    cdef double sec
-    if _number(p + 4, n - 4, &sec) != 1 or sec < 0.0 or sec >= 60.0:
+    cdef Py_ssize_t i
+    for i in range(6):
+        if not _digit(p[i]):
+            return -1
+    if n > 6 and p[6] != 0x2E:
         return -1
+    cdef int64_t micro = 0, scale = 100000
+    for i in range(7, n):
+        if not _digit(p[i]):
+            return -1
+        if scale:
+            micro += (p[i] - 0x30) * scale
+            scale //= 10
     cdef int hh = (p[0] - 0x30) * 10 + (p[1] - 0x30)
     cdef int mm = (p[2] - 0x30) * 10 + (p[3] - 0x30)
-    if hh > 23 or mm > 59:
+    cdef int ss = (p[4] - 0x30) * 10 + (p[5] - 0x30)
+    if hh > 23 or mm > 59 or ss > 59:
         return -1
-    out[0] = hh * 3600.0 + mm * 60.0 + sec
+    out[0] = ((hh * 60 + mm) * 60 + ss) * <int64_t>1000000 + micro
     return 1
 
 
 cdef int _angle(const uint8_t* p, Py_ssize_t n, const uint8_t* h, Py_ssize_t hn,
                 bint is_lat, double* out) noexcept nogil:
-    """``(d)ddmm.mmmm`` and its hemisphere → signed degrees; 0 both empty, 1, or -1."""
+    """``(d)ddmm[.mmmm]`` and its hemisphere → signed degrees; 0 both empty, 1, or -1."""
     if n == 0 and hn == 0:
         return 0
-    if hn != 1:
+    if hn != 1 or n == 0:
         return -1
     cdef double sign
     if is_lat and h[0] == 0x4E or not is_lat and h[0] == 0x45:  # N E
@@ -574,32 +628,22 @@ cdef int _angle(const uint8_t* p, Py_ssize_t n, const uint8_t* h, Py_ssize_t hn,
         sign = -1.0
     else:
         return -1
-    if n == 0 or p[0] == 0x2B or p[0] == 0x2D:
-        return -1
-    cdef Py_ssize_t dot = 0, i
+    cdef Py_ssize_t dot = 0
     while dot < n and p[dot] != 0x2E:
         dot += 1
-    if dot < 3:
+    if dot < 3 or dot > 5 or dot + 1 == n:  # 1 to 3 degree digits, 2 minute digits
         return -1
     cdef long deg
     cdef double minutes
-    if _uint(p, dot - 2, &deg) != 1 or _number(p + dot - 2, n - dot + 2, &minutes) != 1:
+    if _uint(p, dot - 2, &deg) != 1 or not _digit(p[dot - 2]) or not _digit(p[dot - 1]):
         return -1
-    if not (0.0 <= minutes < 60.0):
+    if _number(p + dot - 2, n - dot + 2, &minutes) != 1 or not (0.0 <= minutes < 60.0):
         return -1
     cdef double value = deg + minutes / 60.0
     if value > (90.0 if is_lat else 180.0):
         return -1
     out[0] = sign * value
     return 1
-
-
-cdef bint _ascii(const uint8_t* p, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t i
-    for i in range(n):
-        if p[i] >= 0x80:
-            return False
-    return True
 
 
 cdef inline bint _date_ok(long y, long m, long d) noexcept nogil:
@@ -615,118 +659,354 @@ cdef inline bint _date_ok(long y, long m, long d) noexcept nogil:
     return d <= days
 
 
-cdef enum:
-    _MAX_FIELDS = 40  # fields of one sentence whose start and length are kept
-
-
-cdef struct _Gga:
-    double time_s, lat, lon, hdop, alt
-    long fix, sv
-
-
-cdef struct _Rmc:
-    double time_s, lat, lon, speed, course
-    bint valid
-    long date
-
-
-cdef int _parse_gga(const uint8_t* b, Py_ssize_t* fs, Py_ssize_t* fl, _Gga* g) noexcept nogil:
-    """Fields 1..14 of GGA into ``g``; 1 or -1 (malformed, as the codec rejects)."""
-    cdef double unused
-    g.time_s = NAN; g.lat = NAN; g.lon = NAN; g.hdop = NAN; g.alt = NAN
-    g.fix = -1; g.sv = -1
-    if _time_of_day(b + fs[1], fl[1], &g.time_s) < 0:
+cdef int _date(const uint8_t* p, Py_ssize_t n, long* out) noexcept nogil:
+    """``ddmmyy`` → ``yyyymmdd`` (years 1980..2079: GPS began in 1980); 0, 1 or -1."""
+    if n == 0:
+        return 0
+    cdef long dd, mm, yy
+    if n != 6 or _uint(p, 2, &dd) != 1 or _uint(p + 2, 2, &mm) != 1 or _uint(p + 4, 2, &yy) != 1:
         return -1
-    if fl[3] > 1 or fl[3] == 1 and b[fs[3]] != 0x4E and b[fs[3]] != 0x53:
+    yy += 1900 if yy >= 80 else 2000
+    if not _date_ok(yy, mm, dd):
         return -1
-    if fl[5] > 1 or fl[5] == 1 and b[fs[5]] != 0x45 and b[fs[5]] != 0x57:
-        return -1
-    if _angle(b + fs[2], fl[2], b + fs[3], fl[3], True, &g.lat) < 0:
-        return -1
-    if _angle(b + fs[4], fl[4], b + fs[5], fl[5], False, &g.lon) < 0:
-        return -1
-    if _uint(b + fs[6], fl[6], &g.fix) < 0 or _uint(b + fs[7], fl[7], &g.sv) < 0:
-        return -1
-    if _number(b + fs[8], fl[8], &g.hdop) < 0 or _number(b + fs[9], fl[9], &g.alt) < 0:
-        return -1
-    if _number(b + fs[11], fl[11], &unused) < 0 or _number(b + fs[13], fl[13], &unused) < 0:
-        return -1
-    if not _ascii(b + fs[14], fl[14]):
-        return -1
+    out[0] = yy * 10000 + mm * 100 + dd
     return 1
 
 
-cdef int _parse_rmc(const uint8_t* b, Py_ssize_t* fs, Py_ssize_t* fl, Py_ssize_t nf,
-                    _Rmc* r) noexcept nogil:
-    """Fields 1..12 of RMC into ``r``; 1 or -1."""
-    cdef double knots = NAN, variation
-    cdef long dd, mm, yy
+cdef inline bint _letter_field(Py_ssize_t n, const uint8_t* p) noexcept nogil:
+    """A one-capital-letter field (mode, status): anything else is absent where tolerated."""
+    return n == 1 and _upper(p[0])
+
+
+cdef inline bint _unit(const uint8_t* p, Py_ssize_t n, uint8_t letter) noexcept nogil:
+    """A unit field: empty or exactly ``letter``."""
+    return n == 0 or n == 1 and p[0] == letter
+
+
+cdef struct _Sentence:
+    # framing
+    Py_ssize_t star, length, nf
+    Py_ssize_t fs[_MAX_FIELDS]
+    Py_ssize_t fl[_MAX_FIELDS]
+    int kind
+    # values (NaN, -1 or 0 when absent)
+    int64_t time_us
+    double lat, lon, hdop, alt, geoid, age, speed, course, course_mag, variation, pdop, vdop
+    long fix, sv, date, system
+    int n_ids
+    long ids[_MAX_IDS]
+    bint valid
+    Py_ssize_t station, mode  # field index of a text value, 0 when absent
+
+
+cdef inline bint _ok(int got) noexcept nogil:
+    return got >= 0
+
+
+cdef int _read_gga(const uint8_t* b, _Sentence* s) noexcept nogil:
+    """GGA fields 1..14 (13 at least: some receivers leave the DGPS station out); 1 or -1."""
+    cdef Py_ssize_t* fs = s.fs
+    cdef Py_ssize_t* fl = s.fl
+    cdef Py_ssize_t nf = s.nf
+    if nf < 14:
+        return -1
+    if not (_ok(_time_of_day(b + fs[1], fl[1], &s.time_us))
+            and _ok(_angle(b + fs[2], fl[2], b + fs[3], fl[3], True, &s.lat))
+            and _ok(_angle(b + fs[4], fl[4], b + fs[5], fl[5], False, &s.lon))
+            and _ok(_uint(b + fs[6], fl[6], &s.fix))):
+        return -1
+    if (_uint(b + fs[7], fl[7], &s.sv) < 0 or _number(b + fs[8], fl[8], &s.hdop) < 0
+            or _number(b + fs[9], fl[9], &s.alt) < 0 or not _unit(b + fs[10], fl[10], 0x4D)
+            or _number(b + fs[11], fl[11], &s.geoid) < 0 or not _unit(b + fs[12], fl[12], 0x4D)
+            or _number(b + fs[13], fl[13], &s.age) < 0):
+        return -1
+    if nf > 14 and fl[14]:
+        s.station = 14
+    return 1
+
+
+cdef int _read_rmc(const uint8_t* b, _Sentence* s) noexcept nogil:
+    """RMC fields 1..12 (those present: at least up to the date, as NMEA 1.5 receivers);
+    1 or -1."""
+    cdef Py_ssize_t* fs = s.fs
+    cdef Py_ssize_t* fl = s.fl
+    cdef Py_ssize_t nf = s.nf
+    cdef double knots
     cdef int got
-    r.time_s = NAN; r.lat = NAN; r.lon = NAN; r.speed = NAN; r.course = NAN
-    r.date = 0
-    if _time_of_day(b + fs[1], fl[1], &r.time_s) < 0:
+    if nf < 10:
         return -1
     if fl[2] != 1 or b[fs[2]] != 0x41 and b[fs[2]] != 0x56:  # A V
         return -1
-    r.valid = b[fs[2]] == 0x41
-    if fl[4] > 1 or fl[4] == 1 and b[fs[4]] != 0x4E and b[fs[4]] != 0x53:
-        return -1
-    if fl[6] > 1 or fl[6] == 1 and b[fs[6]] != 0x45 and b[fs[6]] != 0x57:
-        return -1
-    if _angle(b + fs[3], fl[3], b + fs[4], fl[4], True, &r.lat) < 0:
-        return -1
-    if _angle(b + fs[5], fl[5], b + fs[6], fl[6], False, &r.lon) < 0:
+    s.valid = b[fs[2]] == 0x41
+    if not (_ok(_time_of_day(b + fs[1], fl[1], &s.time_us))
+            and _ok(_angle(b + fs[3], fl[3], b + fs[4], fl[4], True, &s.lat))
+            and _ok(_angle(b + fs[5], fl[5], b + fs[6], fl[6], False, &s.lon))
+            and _ok(_number(b + fs[8], fl[8], &s.course))
+            and _ok(_date(b + fs[9], fl[9], &s.date))):
         return -1
     got = _number(b + fs[7], fl[7], &knots)
     if got < 0:
         return -1
     if got == 1:
-        r.speed = knots * _KNOT_MPS
-    if _number(b + fs[8], fl[8], &r.course) < 0:
-        return -1
-    if fl[9] != 0:
-        if fl[9] != 6:
+        s.speed = knots * _KNOT_MPS
+    if nf > 10:
+        got = _number(b + fs[10], fl[10], &s.variation)
+        if got < 0:
             return -1
-        if (_uint(b + fs[9], 2, &dd) != 1 or _uint(b + fs[9] + 2, 2, &mm) != 1
-                or _uint(b + fs[9] + 4, 2, &yy) != 1
-                or not _date_ok(yy + (1900 if yy >= 80 else 2000), mm, dd)):
-            return -1
-        r.date = (yy + (1900 if yy >= 80 else 2000)) * 10000 + mm * 100 + dd
-    got = _number(b + fs[10], fl[10], &variation)
-    if got < 0:
-        return -1
-    if got == 1 and (fl[11] != 1 or b[fs[11]] != 0x45 and b[fs[11]] != 0x57):
-        return -1
-    if nf > 12 and not _ascii(b + fs[12], fl[12]):
-        return -1
+        if nf > 11 and fl[11] == 1 and b[fs[11]] == 0x57:  # W
+            s.variation = -s.variation
+        elif not (nf > 11 and fl[11] == 1 and b[fs[11]] == 0x45):  # E: else no direction
+            s.variation = NAN
+    if nf > 12 and _letter_field(fl[12], b + fs[12]):
+        s.mode = 12
     return 1
 
 
+cdef int _read_vtg(const uint8_t* b, _Sentence* s) noexcept nogil:
+    """VTG fields 1..9 (NMEA 2.x and later: at least up to the km/h unit); 1 or -1."""
+    cdef Py_ssize_t* fs = s.fs
+    cdef Py_ssize_t* fl = s.fl
+    cdef double knots, kmh
+    cdef int got_knots, got_kmh
+    if s.nf < 9:
+        return -1
+    if not (_unit(b + fs[2], fl[2], 0x54) and _unit(b + fs[4], fl[4], 0x4D)
+            and _unit(b + fs[6], fl[6], 0x4E) and _unit(b + fs[8], fl[8], 0x4B)):
+        return -1
+    got_knots = _number(b + fs[5], fl[5], &knots)
+    got_kmh = _number(b + fs[7], fl[7], &kmh)
+    if got_knots < 0 or got_kmh < 0:
+        return -1
+    if not (_ok(_number(b + fs[1], fl[1], &s.course)) and _ok(_number(b + fs[3], fl[3], &s.course_mag))):
+        return -1
+    if got_knots == 1:
+        s.speed = knots * _KNOT_MPS
+    elif got_kmh == 1:
+        s.speed = kmh * (1000.0 / 3600.0)
+    if s.nf > 9 and _letter_field(fl[9], b + fs[9]):
+        s.mode = 9
+    return 1
+
+
+cdef int _read_gsa(const uint8_t* b, _Sentence* s) noexcept nogil:
+    """GSA fields 1..18: selection mode, fix type, 12 satellite slots, PDOP, HDOP, VDOP, and
+    the NMEA 4.1 system ID (one hex digit) when present; 1 or -1."""
+    cdef Py_ssize_t* fs = s.fs
+    cdef Py_ssize_t* fl = s.fl
+    cdef Py_ssize_t k
+    cdef long sv
+    cdef int got
+    if s.nf < 18:
+        return -1
+    if fl[1] == 1 and _upper(b[fs[1]]):
+        s.mode = 1
+    elif fl[1] != 0:
+        return -1
+    if _uint(b + fs[2], fl[2], &s.fix) < 0:
+        return -1
+    for k in range(3, 15):
+        got = _uint(b + fs[k], fl[k], &sv)
+        if got < 0:
+            return -1
+        if got == 1:
+            s.ids[s.n_ids] = sv
+            s.n_ids += 1
+    if not (_ok(_number(b + fs[15], fl[15], &s.pdop)) and _ok(_number(b + fs[16], fl[16], &s.hdop))
+            and _ok(_number(b + fs[17], fl[17], &s.vdop))):
+        return -1
+    if s.nf > 18 and fl[18]:
+        if fl[18] != 1 or _hex(b[fs[18]]) < 0:
+            return -1
+        s.system = _hex(b[fs[18]])
+    return 1
+
+
+cdef int _nmea_frame(const uint8_t* b, Py_ssize_t i, Py_ssize_t n, _Sentence* s) noexcept nogil:
+    """Frame the sentence whose ``$`` is at ``i``: a verdict; on ``_V_FRAME`` ``s.star`` and
+    ``s.length`` are set and the sentence is still to be read (``_nmea_read``)."""
+    cdef Py_ssize_t limit = i + _NMEA_MAX, j = i + 1, k, star
+    cdef bint cut = limit > n
+    cdef uint8_t x = 0, c
+    cdef int hi, lo
+    if cut:
+        limit = n
+    while j < limit:
+        c = b[j]
+        if c == 0x0D or c == 0x0A or c == 0x24:
+            break
+        x ^= c
+        j += 1
+    if j >= limit:
+        return _V_NEED_MORE if cut else _V_NOT_A_FRAME
+    if b[j] == 0x24:  # a later '$' starts the real sentence
+        return _V_NOT_A_FRAME
+    k = j
+    while k > i + 1 and b[k - 1] == 0x20:
+        x ^= 0x20
+        k -= 1
+    star = k - 3
+    if star <= i or b[star] != 0x2A:  # *
+        return _V_NOT_A_FRAME
+    x ^= b[star] ^ b[star + 1] ^ b[star + 2]
+    hi = _hex(b[star + 1])
+    lo = _hex(b[star + 2])
+    if hi < 0 or lo < 0 or x != ((hi << 4) | lo):
+        return _V_BAD_CHECKSUM
+    s.star = star
+    s.length = j + 1 - i
+    return _V_FRAME
+
+
 cdef int _address(const uint8_t* b, Py_ssize_t n) noexcept nogil:
-    """1 GGA, 2 RMC, 3 another well-formed address, 0 malformed (as the codec's routes)."""
-    cdef Py_ssize_t i
-    if n == 5 and _upper(b[0]) and _upper(b[1]) and _upper(b[2]) and _upper(b[3]) \
-            and _upper(b[4]):
-        if b[2] == 0x47 and b[3] == 0x47 and b[4] == 0x41:
-            return 1
-        if b[2] == 0x52 and b[3] == 0x4D and b[4] == 0x43:
-            return 2
-        return 3
-    if 2 <= n <= 9 and b[0] == 0x50:
-        for i in range(1, n):
-            if not (_upper(b[i]) or _digit(b[i])):
+    """The kind of sentence this address names, or 0 when malformed."""
+    cdef Py_ssize_t k
+    if n >= 2 and b[0] == 0x50:  # P: proprietary, a maker's name of any length
+        for k in range(1, n):
+            if not (_upper(b[k]) or _digit(b[k])):
                 return 0
-        return 3
-    return 0
+        return _K_OTHER
+    if n != 5 or not (_upper(b[0]) and _upper(b[1])):
+        return 0
+    for k in range(2, 5):
+        if not (_upper(b[k]) or _digit(b[k])):
+            return 0
+    if b[2] == 0x47 and b[3] == 0x47 and b[4] == 0x41:
+        return _K_GGA
+    if b[2] == 0x52 and b[3] == 0x4D and b[4] == 0x43:
+        return _K_RMC
+    if b[2] == 0x56 and b[3] == 0x54 and b[4] == 0x47:
+        return _K_VTG
+    if b[2] == 0x47 and b[3] == 0x53 and b[4] == 0x41:
+        return _K_GSA
+    return _K_OTHER
+
+
+cdef int _nmea_read(const uint8_t* b, Py_ssize_t i, _Sentence* s) noexcept nogil:
+    """Split and read a framed sentence: ``_V_FRAME`` (``s.kind`` set) or ``_V_REJECTED``."""
+    cdef Py_ssize_t j, star = s.star, nf = 0
+    cdef int got
+    for j in range(i + 1, star):
+        if b[j] < 0x20 or b[j] > 0x7E:
+            return _V_REJECTED
+    s.fs[0] = i + 1
+    for j in range(i + 1, star):
+        if b[j] == 0x2C:  # ,
+            s.fl[nf] = j - s.fs[nf]
+            nf += 1
+            if nf == _MAX_FIELDS:
+                break
+            s.fs[nf] = j + 1
+    if nf < _MAX_FIELDS:
+        s.fl[nf] = star - s.fs[nf]
+        nf += 1
+    s.nf = nf
+    s.kind = _address(b + s.fs[0], s.fl[0])
+    s.time_us = -1
+    s.lat = NAN; s.lon = NAN; s.hdop = NAN; s.alt = NAN; s.geoid = NAN; s.age = NAN
+    s.speed = NAN; s.course = NAN; s.course_mag = NAN; s.variation = NAN
+    s.pdop = NAN; s.vdop = NAN
+    s.fix = -1; s.sv = -1; s.date = 0; s.system = -1; s.n_ids = 0; s.valid = False
+    s.station = 0; s.mode = 0
+    if s.kind == _K_GGA:
+        got = _read_gga(b, s)
+    elif s.kind == _K_RMC:
+        got = _read_rmc(b, s)
+    elif s.kind == _K_VTG:
+        got = _read_vtg(b, s)
+    elif s.kind == _K_GSA:
+        got = _read_gsa(b, s)
+    elif s.kind == _K_OTHER:
+        got = 1
+    else:
+        got = -1
+    return _V_FRAME if got == 1 else _V_REJECTED
+
+
+cdef inline object _opt_f(double v):
+    return None if v != v else v
+
+
+cdef inline object _opt_i(long v):
+    return None if v < 0 else v
+
+
+cdef object _text(const uint8_t* b, _Sentence* s, Py_ssize_t k):
+    if k == 0:
+        return None
+    return (<const char*>(b + s.fs[k]))[:s.fl[k]].decode("ascii")
+
+
+cdef object _values(const uint8_t* b, _Sentence* s):
+    """The sentence's values as a tuple for ``drivers.codecs.nmea`` to build its frame."""
+    cdef object talker
+    cdef const char* a = <const char*>(b + s.fs[0])
+    if a[0] == 0x50:  # P
+        talker, kind = "P", a[1:s.fl[0]].decode("ascii")
+    else:
+        talker, kind = a[:2].decode("ascii"), a[2:s.fl[0]].decode("ascii")
+    time_us = None if s.time_us < 0 else s.time_us
+    if s.kind == _K_GGA:
+        return (_K_GGA, talker, time_us, _opt_f(s.lat), _opt_f(s.lon), _opt_i(s.fix),
+                _opt_i(s.sv), _opt_f(s.hdop), _opt_f(s.alt), _opt_f(s.geoid), _opt_f(s.age),
+                _text(b, s, s.station))
+    if s.kind == _K_RMC:
+        return (_K_RMC, talker, time_us, bool(s.valid), _opt_f(s.lat), _opt_f(s.lon),
+                _opt_f(s.speed), _opt_f(s.course), s.date or None, _opt_f(s.variation),
+                _text(b, s, s.mode))
+    if s.kind == _K_VTG:
+        return (_K_VTG, talker, _opt_f(s.course), _opt_f(s.course_mag), _opt_f(s.speed),
+                _text(b, s, s.mode))
+    if s.kind == _K_GSA:
+        return (_K_GSA, talker, _text(b, s, s.mode), _opt_i(s.fix),
+                tuple([s.ids[k] for k in range(s.n_ids)]), _opt_f(s.pdop), _opt_f(s.hdop),
+                _opt_f(s.vdop), _opt_i(s.system))
+    body = (<const char*>(b + s.fs[0]))[:s.star - s.fs[0]].decode("ascii")
+    return (_K_OTHER, talker, kind, tuple(body.split(",")[1:]))
+
+
+def nmea_match(bytes data, Py_ssize_t start):
+    """Judge the candidate sentence whose ``$`` is at ``data[start]``: ``(verdict, length,
+    values)`` — the live codec's ``_match`` (``drivers.codecs.nmea``).
+
+    ``verdict`` is one of ``NMEA_NEED_MORE`` .. ``NMEA_FRAME``; ``length`` the bytes to take
+    (the sentence) or to drop (1 for a false start or a bad checksum); ``values`` is set with
+    ``NMEA_FRAME`` only: a tuple whose first item is the kind (``NMEA_GGA`` ...), then the
+    talker and the values of the kind's frame in order (times as microseconds since UTC
+    midnight, dates as ``yyyymmdd``, absent values None).
+    """
+    cdef Py_ssize_t n = len(data)
+    if not 0 <= start < n or data[start] != 0x24:
+        raise ValueError(f"no '$' at {start} in {n} bytes")
+    cdef const uint8_t* b = <const uint8_t*><const char*>data
+    cdef _Sentence s
+    cdef int verdict = _nmea_frame(b, start, n, &s)
+    if verdict != _V_FRAME:
+        return (verdict, 0 if verdict == _V_NEED_MORE else 1, None)
+    verdict = _nmea_read(b, start, &s)
+    if verdict != _V_FRAME:
+        return (verdict, s.length, None)
+    return (_V_FRAME, s.length, _values(b, &s))
+
+
+def nmea_blank(bytes data, Py_ssize_t start, Py_ssize_t end):
+    """How many of ``data[start:end]`` are CR, LF or spaces (not garbage between sentences)."""
+    cdef Py_ssize_t n = len(data), k, count = 0
+    if not 0 <= start <= end <= n:
+        raise ValueError(f"range {start}..{end} is not within {n} bytes")
+    cdef const uint8_t* b = <const uint8_t*><const char*>data
+    for k in range(start, end):
+        if _blank(b[k]):
+            count += 1
+    return count
 
 
 def decode_nmea(data, int64_t base_offset=0):
-    """Decode GGA and RMC sentences of an NMEA 0183 byte stream into arrays (any talker).
+    """Decode the GGA and RMC sentences of an NMEA 0183 byte stream into arrays (any talker).
 
-    Framing as ``drivers.codecs.nmea.NmeaCodec``: ``$`` … ``*HH`` ended by CR LF or LF
-    within 256 bytes, ``HH`` the XOR of the bytes between ``$`` and ``*`` in uppercase hex;
-    a ``$`` inside the body means the real sentence starts there. Positions are signed
-    decimal degrees, speed m/s, time seconds since UTC midnight.
+    The grammar is the module's one (see the NMEA section's comment), shared with the live
+    codec: the same sentences are accepted, rejected and counted. Positions are signed
+    decimal degrees, speed m/s, time seconds since UTC midnight. ``offset`` is where each
+    sentence's ``$`` is (plus ``base_offset``).
     """
     cdef const uint8_t[::1] d = memoryview(data).cast("B")
     cdef Py_ssize_t n = d.shape[0]
@@ -746,95 +1026,55 @@ def decode_nmea(data, int64_t base_offset=0):
     cdef int16_t[:, ::1] gi = g_int
     cdef uint8_t[::1] rk = r_ok
     cdef int[::1] rd = r_date
-    cdef Py_ssize_t i = 0, j, lf, star, limit, nf, ng = 0, nr = 0
+    cdef Py_ssize_t i = 0, ng = 0, nr = 0
     cdef Py_ssize_t sentences = 0, other = 0, rejected = 0, bad = 0, dropped = 0
-    cdef Py_ssize_t fs[_MAX_FIELDS]
-    cdef Py_ssize_t fl[_MAX_FIELDS]
-    cdef int kind, hi, lo
-    cdef uint8_t x
-    cdef const uint8_t* found_lf
-    cdef _Gga gga
-    cdef _Rmc rmc
+    cdef int verdict
+    cdef _Sentence s
     with nogil:
         while i < n:
             if b[i] != 0x24:  # $
+                if not _blank(b[i]):
+                    dropped += 1
+                i += 1
+                continue
+            verdict = _nmea_frame(b, i, n, &s)
+            if verdict == _V_NEED_MORE:
+                break  # unfinished sentence: left for the next chunk
+            if verdict != _V_FRAME:
+                if verdict == _V_BAD_CHECKSUM:
+                    bad += 1
                 dropped += 1
                 i += 1
                 continue
-            # the line feed ending this sentence, within _NMEA_MAX bytes of '$'
-            limit = i + _NMEA_MAX
-            if limit > n:
-                limit = n
-            found_lf = <const uint8_t*>memchr(b + i + 1, 0x0A, limit - i - 1)
-            lf = found_lf - b if found_lf != NULL else limit
-            if lf >= limit:
-                if n - i < _NMEA_MAX:
-                    break  # unfinished sentence
-                dropped += 1
-                i += 1
-                continue
-            star = lf - 4 if b[lf - 1] == 0x0D else lf - 3
-            if star <= i or b[star] != 0x2A:  # *
-                dropped += 1
-                i += 1
-                continue
-            if memchr(b + i + 1, 0x24, star - i - 1) != NULL:  # a '$' inside: starts there
-                dropped += 1
-                i += 1
-                continue
-            x = 0
-            for j in range(i + 1, star):
-                x ^= b[j]
-            hi = _hex(b[star + 1])
-            lo = _hex(b[star + 2])
-            if hi < 0 or lo < 0 or x != ((hi << 4) | lo):
-                bad += 1
-                dropped += 1
-                i += 1
-                continue
-            # split the body into fields
-            nf = 0
-            fs[0] = i + 1
-            for j in range(i + 1, star):
-                if b[j] == 0x2C:  # ,
-                    fl[nf] = j - fs[nf]
-                    nf += 1
-                    if nf == _MAX_FIELDS:
-                        break
-                    fs[nf] = j + 1
-            if nf < _MAX_FIELDS:
-                fl[nf] = star - fs[nf]
-                nf += 1
-            kind = _address(b + fs[0], fl[0])
-            if kind == 1 and nf >= 15 and _parse_gga(b, fs, fl, &gga) == 1:
+            if _nmea_read(b, i, &s) != _V_FRAME:
+                rejected += 1
+                dropped += s.length
+            elif s.kind == _K_GGA:
                 go[ng] = i + base_offset
-                gv[ng, 0] = gga.time_s
-                gv[ng, 1] = gga.lat
-                gv[ng, 2] = gga.lon
-                gv[ng, 3] = gga.hdop
-                gv[ng, 4] = gga.alt
-                gi[ng, 0] = <int16_t>gga.fix if gga.fix < 32768 else -1
-                gi[ng, 1] = <int16_t>gga.sv if gga.sv < 32768 else -1
+                gv[ng, 0] = NAN if s.time_us < 0 else s.time_us / 1e6
+                gv[ng, 1] = s.lat
+                gv[ng, 2] = s.lon
+                gv[ng, 3] = s.hdop
+                gv[ng, 4] = s.alt
+                gi[ng, 0] = <int16_t>s.fix if s.fix < 32768 else -1
+                gi[ng, 1] = <int16_t>s.sv if s.sv < 32768 else -1
                 ng += 1
                 sentences += 1
-            elif kind == 2 and nf >= 12 and _parse_rmc(b, fs, fl, nf, &rmc) == 1:
+            elif s.kind == _K_RMC:
                 ro[nr] = i + base_offset
-                rv[nr, 0] = rmc.time_s
-                rv[nr, 1] = rmc.lat
-                rv[nr, 2] = rmc.lon
-                rv[nr, 3] = rmc.speed
-                rv[nr, 4] = rmc.course
-                rk[nr] = rmc.valid
-                rd[nr] = rmc.date
+                rv[nr, 0] = NAN if s.time_us < 0 else s.time_us / 1e6
+                rv[nr, 1] = s.lat
+                rv[nr, 2] = s.lon
+                rv[nr, 3] = s.speed
+                rv[nr, 4] = s.course
+                rk[nr] = s.valid
+                rd[nr] = s.date
                 nr += 1
                 sentences += 1
-            elif kind == 3:
+            else:
                 other += 1
                 sentences += 1
-            else:
-                rejected += 1
-                dropped += lf + 1 - i
-            i = lf + 1
+            i += s.length
 
     gga_out = GgaArrays()
     gga_out.offset = g_off[:ng].copy()

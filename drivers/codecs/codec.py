@@ -63,6 +63,8 @@ class Codec(ABC, Generic[FrameT]):
         self._pending = b""
         custom = type(self)._find_start is not Codec._find_start
         self._custom_find_start = self._find_start if custom else None
+        custom_gap = type(self)._gap_garbage is not Codec._gap_garbage
+        self._custom_gap = self._gap_garbage if custom_gap else None
         self.frames = 0
         self.checksum_errors = 0
         self.frames_rejected = 0
@@ -80,6 +82,7 @@ class Codec(ABC, Generic[FrameT]):
         match = self._match
         sync = self.sync
         find_start = self._custom_find_start
+        gap = self._custom_gap
         count_gaps = self.gaps_are_garbage
         out: list[FrameT] = []
         end = len(view)
@@ -90,11 +93,11 @@ class Codec(ABC, Generic[FrameT]):
             if start < 0:
                 keep = self._partial_sync(view, pos)
                 if count_gaps:
-                    dropped += end - pos - keep
+                    dropped += end - keep - pos if gap is None else gap(view, pos, end - keep)
                 pos = end - keep
                 break
             if count_gaps:
-                dropped += start - pos
+                dropped += start - pos if gap is None else gap(view, pos, start)
             verdict, length, frame = match(view, start)
             if verdict is FRAME:
                 out.append(frame)  # type: ignore[arg-type]
@@ -116,6 +119,10 @@ class Codec(ABC, Generic[FrameT]):
 
     def _prepare(self, view: bytes) -> None:
         """Hook run once per ``feed`` on the whole buffer before the scan (nothing by default)."""
+
+    def _gap_garbage(self, view: bytes, pos: int, end: int) -> int:
+        """How many bytes of the gap ``view[pos:end]`` between frames are garbage (all)."""
+        return end - pos
 
     def _find_start(self, view: bytes, pos: int) -> int:
         """Index of the next candidate frame start at or after ``pos``, or -1."""

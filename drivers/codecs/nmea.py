@@ -2,54 +2,37 @@
 
 Facts from /work/shared/reference/PROTOCOLS.md (GNSS) and gpsd's "NMEA Revealed":
 ``$<talker><type>,f1,...*HH`` ended by CR LF; ``HH`` is the XOR of every byte between ``$``
-and ``*`` written as two uppercase hex digits. Only uppercase is accepted, so a bit flip that
-turns ``A`` into ``a`` is a checksum error, and the terminator must be CR LF (or a bare LF),
-so no single bit flip of a sentence, its checksum or its terminator yields a sentence.
+and ``*`` in hex.
 
-Choices: an address must be two uppercase letters of talker and three of type (any talker:
-GP, GN, GL, GA, BD, GB, GQ...) or ``P`` and a proprietary name. Sentences of other types with a
-good checksum are returned as ``OtherSentence`` (raw text fields), so nothing valid is lost.
-Empty fields decode to ``None``; a field that does not parse rejects the sentence
-(``frames_rejected``). Latitude and longitude are signed decimal degrees (north, east
-positive), speeds m/s, times UTC; a two-digit year is read in 1980..2079 (GPS began in 1980).
+The grammar is ``ext.frames``'s (its NMEA section says it in full): this codec frames and
+reads each sentence with ``ext.frames.nmea_match``, the very code the bulk decoder
+(``ext.frames.decode_nmea``) runs on a journal, so a sentence recorded live and the same
+sentence processed offline are accepted, valued and counted alike. Tolerant where real
+receivers differ (CR, LF, CR CR LF or spaces before the line end; either hex case; NMEA
+2.x to 4.x field counts; a mode letter where an RMC's variation direction should be; any
+talker; proprietary sentences of any length, returned as ``OtherSentence``); strict on
+values (a malformed number, time, date or unit rejects the sentence: ``frames_rejected``).
 
-Speed: checksums come from one prefix-XOR table per ``feed`` (NumPy) rather than a loop per
-sentence, frames are built with ``fast_constructor``, and time and position fields are
-cached because GGA and RMC repeat them within an epoch (see ``bench/bench_nmea.py``).
+Empty or absent fields decode to ``None``. Latitude and longitude are signed decimal
+degrees (north, east positive), speeds m/s, times UTC; a two-digit year is read in
+1980..2079 (GPS began in 1980).
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from functools import lru_cache, reduce
 
-import numpy as np
+from drivers.codecs.codec import Codec, Match, Verdict, fast_constructor
+from ext import frames as _grammar
 
-from drivers.codecs.codec import (
-    BAD_CHECKSUM,
-    FRAME,
-    NEED_MORE,
-    NOT_A_FRAME,
-    REJECTED,
-    Codec,
-    Match,
-    fast_constructor,
-)
+MAX_SENTENCE = _grammar.NMEA_MAX_SENTENCE
+"""Longest sentence accepted, ``$`` to its line end (the standard says 82; receivers exceed it)."""
 
-MAX_SENTENCE = 256
-"""Longest sentence accepted, ``$`` to LF (the standard says 82; receivers exceed it)."""
-
-KNOT_MPS = 1852.0 / 3600.0
+KNOT_MPS = _grammar.KNOT_MPS
 KMH_MPS = 1000.0 / 3600.0
-
-_HEX = {c: i for i, c in enumerate(b"0123456789ABCDEF")}
-_UPPER = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_UPPER_DIGIT = _UPPER | frozenset(b"0123456789")
-_SIGNS = (b"+", b"-")
-_T, _M, _N, _K = ((b"", unit) for unit in (b"T", b"M", b"N", b"K"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,233 +124,78 @@ def checksum(body: bytes) -> int:
 
 def encode_sentence(body: str) -> bytes:
     """``$body*HH\\r\\n``: the bytes a receiver sends for ``body`` (address and fields)."""
-    raw = body.encode("ascii")
-    return b"$%s*%02X\r\n" % (raw, checksum(raw))
-
-
-def _float(field: bytes) -> float | None:
-    """A number field; ``nan``, ``inf`` and other words are refused (they end in a letter)."""
-    if not field:
-        return None
-    if field[-1] > 0x39:  # past '9'
-        raise ValueError("not a number")
-    return float(field)
+    return encode_sentence_bytes(body.encode("ascii"))
 
 
 @lru_cache(maxsize=16)
-def _time(field: bytes) -> time | None:
-    """``hhmmss[.sss]`` → time (UTC); a leap second (60) is not representable: rejected.
-
-    Cached: a receiver repeats the same epoch's time in GGA and RMC.
-    """
-    if not field:
+def _time(micro_of_day: int | None) -> time | None:
+    """Microseconds since UTC midnight → time (cached: GGA and RMC repeat an epoch's time)."""
+    if micro_of_day is None:
         return None
-    if len(field) < 6 or field[-1] > 0x39:
-        raise ValueError("bad time")
-    seconds = float(field[4:])
-    whole = int(seconds)
-    micro = round((seconds - whole) * 1e6)
-    if micro >= 1_000_000:  # .9999995 and more
-        whole, micro = whole + 1, 0
-    return time(int(field[:2]), int(field[2:4]), whole, micro, tzinfo=UTC)
+    seconds, micro = divmod(micro_of_day, 1_000_000)
+    minutes, second = divmod(seconds, 60)
+    return time(minutes // 60, minutes % 60, second, micro, tzinfo=UTC)
 
 
 @lru_cache(maxsize=4)
-def _date(field: bytes) -> date | None:
-    """``ddmmyy`` → date, year 1980..2079 (cached: it changes once a day)."""
-    if not field:
+def _date(yyyymmdd: int | None) -> date | None:
+    """``yyyymmdd`` → date (cached: it changes once a day)."""
+    if yyyymmdd is None:
         return None
-    if len(field) != 6:
-        raise ValueError("bad date")
-    yy = int(field[4:6])
-    return date(yy + (1900 if yy >= 80 else 2000), int(field[2:4]), int(field[:2]))
+    return date(yyyymmdd // 10000, yyyymmdd // 100 % 100, yyyymmdd % 100)
 
 
-def _angle(field: bytes, hemisphere: bytes) -> float | None:
-    """``(d)ddmm.mmmm`` and N/S/E/W → signed decimal degrees."""
-    if not field and not hemisphere:
-        return None
-    side = _HEMISPHERES.get(hemisphere)
-    if side is None or field[:1] in _SIGNS or field[-1:] > b"9":
-        raise ValueError("bad angle")
-    sign, limit = side
-    dot = field.find(b".")
-    if dot < 0:
-        dot = len(field)
-    minutes = float(field[dot - 2 :])
-    degrees = int(field[: dot - 2]) + minutes / 60.0
-    if dot < 3 or not 0.0 <= minutes < 60.0 or degrees > limit:
-        raise ValueError("angle out of range")
-    return sign * degrees
-
-
-_HEMISPHERES = {b"N": (1.0, 90), b"S": (-1.0, 90), b"E": (1.0, 180), b"W": (-1.0, 180)}
-
-
-@lru_cache(maxsize=16)
-def _position(lat: bytes, ns: bytes, lon: bytes, ew: bytes) -> tuple[float | None, float | None]:
-    """(lat_deg, lon_deg) from the four position fields (cached like ``_time``)."""
-    if ns not in _NS or ew not in _EW:
-        raise ValueError("bad hemisphere")
-    return _angle(lat, ns), _angle(lon, ew)
-
-
-_NS = (b"N", b"S", b"")
-_EW = (b"E", b"W", b"")
 _new_gga = fast_constructor(Gga)
 _new_rmc = fast_constructor(Rmc)
 _new_vtg = fast_constructor(Vtg)
 _new_gsa = fast_constructor(Gsa)
 
 
-def _gga(talker: str, f: list[bytes]) -> Gga:
-    fix, sv, station = f[6], f[7], f[14]
-    lat, lon = _position(f[2], f[3], f[4], f[5])
-    return _new_gga(
-        talker,
-        _time(f[1]),
-        lat,
-        lon,
-        int(fix) if fix else None,
-        int(sv) if sv else None,
-        _float(f[8]),
-        _float(f[9]),
-        _float(f[11]),
-        _float(f[13]),
-        station.decode("ascii") if station else None,
-    )
-
-
-def _rmc(talker: str, f: list[bytes]) -> Rmc:
-    status = f[2]
-    if status != b"A" and status != b"V":
-        raise ValueError("bad status")
-    variation = _float(f[10])
-    if variation is not None:
-        if f[11] == b"W":
-            variation = -variation
-        elif f[11] != b"E":
-            raise ValueError("bad variation side")
-    knots = _float(f[7])
-    mode = f[12] if len(f) > 12 else b""
-    lat, lon = _position(f[3], f[4], f[5], f[6])
-    return _new_rmc(
-        talker,
-        _time(f[1]),
-        status == b"A",
-        lat,
-        lon,
-        None if knots is None else knots * KNOT_MPS,
-        _float(f[8]),
-        _date(f[9]),
-        variation,
-        mode.decode("ascii") if mode else None,
-    )
-
-
-def _vtg(talker: str, f: list[bytes]) -> Vtg:
-    if f[2] not in _T or f[4] not in _M or f[6] not in _N or f[8] not in _K:
-        raise ValueError("bad VTG units")
-    knots = _float(f[5])
-    if knots is not None:
-        speed: float | None = knots * KNOT_MPS
-    else:
-        kmh = _float(f[7])
-        speed = None if kmh is None else kmh * KMH_MPS
-    mode = f[9] if len(f) > 9 else b""
-    return _new_vtg(
-        talker, _float(f[1]), _float(f[3]), speed, mode.decode("ascii") if mode else None
-    )
-
-
-def _gsa(talker: str, f: list[bytes]) -> Gsa:
-    mode, fix = f[1], f[2]
-    system = f[18] if len(f) > 18 else b""
-    return _new_gsa(
-        talker,
-        mode.decode("ascii") if mode else None,
-        int(fix) if fix else None,
-        tuple([int(sv) for sv in f[3:15] if sv]),
-        _float(f[15]),
-        _float(f[16]),
-        _float(f[17]),
-        int(system, 16) if system else None,
-    )
-
-
-_DECODERS = {b"GGA": (_gga, 15), b"RMC": (_rmc, 12), b"VTG": (_vtg, 9), b"GSA": (_gsa, 18)}
-"""Sentence type → (decoder, minimum number of fields including the address)."""
-
-_Route = tuple[str, str, Callable[[str, list[bytes]], NmeaFrame] | None, int]
-_routes: dict[bytes, _Route] = {}
-"""Address → (talker, type, decoder or None, fields needed): grows by one per new address."""
-
-
-def _route(address: bytes) -> _Route | None:
-    """What to do with a sentence of this address; None when the address is malformed."""
-    route = _routes.get(address)
-    if route is not None:
-        return route
-    if len(address) == 5 and all(c in _UPPER for c in address):
-        decoder, needed = _DECODERS.get(address[2:], (None, 1))
-        route = (address[:2].decode(), address[2:].decode(), decoder, needed)
-    elif 2 <= len(address) <= 9 and address[0] == 0x50 and all(c in _UPPER_DIGIT for c in address):
-        route = ("P", address[1:].decode(), None, 1)  # proprietary: $P + maker + type
-    else:
-        return None
-    if len(_routes) < 4096:
-        _routes[address] = route
-    return route
+def _frame(values: tuple) -> NmeaFrame:  # type: ignore[type-arg]
+    """The frame for ``ext.frames.nmea_match``'s values (kind, talker, then the fields)."""
+    kind = values[0]
+    if kind == _grammar.NMEA_GGA:
+        return _new_gga(values[1], _time(values[2]), *values[3:])
+    if kind == _grammar.NMEA_RMC:
+        _, talker, micro, valid, lat, lon, speed, course, day, variation, mode = values
+        return _new_rmc(talker, _time(micro), valid, lat, lon, speed, course, _date(day),
+                        variation, mode)  # fmt: skip
+    if kind == _grammar.NMEA_VTG:
+        return _new_vtg(*values[1:])
+    if kind == _grammar.NMEA_GSA:
+        return _new_gsa(*values[1:])
+    return OtherSentence(*values[1:])
 
 
 def decode_body(body: bytes) -> NmeaFrame | None:
-    """The frame for a checksummed body (between ``$`` and ``*``), or None when malformed."""
-    fields = body.split(b",")
-    route = _route(fields[0])
-    if route is None or len(fields) < route[3]:
-        return None
-    talker, sentence_type, decoder, _ = route
-    try:
-        if decoder is not None:
-            return decoder(talker, fields)
-        return OtherSentence(talker, sentence_type, tuple([f.decode("ascii") for f in fields[1:]]))
-    except ValueError:  # includes UnicodeDecodeError
-        return None
+    """The frame for a body (between ``$`` and ``*``), or None when the grammar rejects it."""
+    verdict, _, values = _grammar.nmea_match(encode_sentence_bytes(body), 0)
+    return _frame(values) if verdict == _grammar.NMEA_FRAME else None
+
+
+def encode_sentence_bytes(body: bytes) -> bytes:
+    """``$body*HH\\r\\n`` for a body given as bytes."""
+    return b"$%s*%02X\r\n" % (body, checksum(body))
+
+
+_VERDICTS = tuple(Verdict)
+_FRAME = Verdict.FRAME
 
 
 class NmeaCodec(Codec[NmeaFrame]):
-    """Sentences out of a byte stream; garbage, broken and bad-checksum lines are counted."""
+    """Sentences out of a byte stream; garbage, broken and bad-checksum lines are counted.
+
+    Line ends and spaces between sentences are not garbage (``gap_blanks``).
+    """
 
     sync = b"$"
     max_frame_len = MAX_SENTENCE
 
-    def __init__(self) -> None:
-        super().__init__()
-        self._xor_upto = b""
-
-    def _prepare(self, view: bytes) -> None:
-        # _xor_upto[i] is the XOR of view[0..i]: a body's checksum is two lookups.
-        self._xor_upto = _xor_accumulate(np.frombuffer(view, np.uint8)).tobytes()
+    def _gap_garbage(self, view: bytes, pos: int, end: int) -> int:
+        return end - pos - _grammar.nmea_blank(view, pos, end) if end > pos else 0
 
     def _match(self, view: bytes, start: int) -> Match[NmeaFrame]:
-        lf = view.find(b"\n", start + 1, start + MAX_SENTENCE)
-        if lf < 0:
-            return NEED_MORE if len(view) - start < MAX_SENTENCE else NOT_A_FRAME
-        star = lf - 4 if view[lf - 1] == 13 else lf - 3  # CR LF, or a bare LF
-        if star <= start or view[star] != 42:  # *
-            return NOT_A_FRAME
-        body = view[start + 1 : star]
-        if 36 in body:  # a later '$' starts the real sentence
-            return NOT_A_FRAME
-        high = _HEX.get(view[star + 1])
-        low = _HEX.get(view[star + 2])
-        xor_upto = self._xor_upto
-        if high is None or low is None or xor_upto[star - 1] ^ xor_upto[start] != high << 4 | low:
-            return BAD_CHECKSUM
-        frame = decode_body(body)
-        if frame is None:
-            return (REJECTED, lf + 1 - start, None)
-        return (FRAME, lf + 1 - start, frame)
-
-
-_xor_accumulate = np.bitwise_xor.accumulate
+        verdict, length, values = _grammar.nmea_match(view, start)
+        if verdict == 4:  # NMEA_FRAME
+            return (_FRAME, length, _frame(values))
+        return (_VERDICTS[verdict], length, None)
