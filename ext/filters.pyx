@@ -68,9 +68,14 @@ cdef void _sosfilt(const double[:, ::1] sos, double[::1] y, double[:, ::1] zi) n
 
 def _checked_sos(sos):
     """``sos`` as a C-contiguous float64 (n_sections, 6) array with a0 = 1, or ValueError."""
-    arr = np.ascontiguousarray(sos, dtype=np.float64)
+    try:
+        arr = np.require(np.asarray(sos, dtype=np.float64), requirements="C")
+    except (TypeError, ValueError):
+        raise ValueError("sos must be an array of numbers") from None
     if arr.ndim != 2 or arr.shape[1] != 6 or arr.shape[0] == 0:
         raise ValueError(f"sos must have shape (n_sections, 6), not {arr.shape}")
+    if not np.isfinite(arr).all():
+        raise ValueError("sos must be finite")
     if not np.all(arr[:, 3] == 1.0):
         raise ValueError("sos[:, 3] (a0 of each section) must be 1")
     return arr
@@ -86,12 +91,18 @@ def sosfilt(sos, x, zi=None):
     NaN in ``x`` propagates to every later output (as in SciPy): split signals at gaps.
     """
     coeffs = _checked_sos(sos)
-    y = np.array(x, dtype=np.float64, copy=True, order="C")
+    try:
+        y = np.array(x, dtype=np.float64, copy=True, order="C")
+    except (TypeError, ValueError):
+        raise ValueError("x must be an array of numbers") from None
     if y.ndim != 1:
         raise ValueError(f"x must be one-dimensional, not of shape {y.shape}")
     want_state = zi is not None
     if want_state:
-        state = np.array(zi, dtype=np.float64, copy=True, order="C")
+        try:
+            state = np.array(zi, dtype=np.float64, copy=True, order="C")
+        except (TypeError, ValueError):
+            raise ValueError("zi must be an array of numbers") from None
         if state.shape != (coeffs.shape[0], 2):
             raise ValueError(f"zi must have shape {(coeffs.shape[0], 2)}, not {state.shape}")
     else:
@@ -118,6 +129,8 @@ def sosfilt_zi(sos):
     scale = 1.0
     for k in range(coeffs.shape[0]):
         b0, b1, b2, _, a1, a2 = (float(v) for v in coeffs[k])
+        if 1.0 + a1 + a2 == 0.0:
+            raise ValueError(f"section {k} has a pole at z = 1: no steady state to start in")
         # state with input 1 and output equal to the DC gain g: z0 = g - b0, z1 = b2 - a2·g
         g = (b0 + b1 + b2) / (1.0 + a1 + a2)
         zi[k, 0] = scale * (g - b0)

@@ -23,6 +23,17 @@ import mmap
 
 import numpy as np
 
+def _bytes_of(data):
+    """``data`` (any bytes-like object) as a 1-D byte view, else ValueError."""
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise ValueError(f"data must be bytes-like, not {type(data).__name__}") from None
+    if not view.c_contiguous:
+        view = memoryview(view.tobytes())
+    return view.cast("B")
+
+
 # --------------------------------------------------------------------------- WitMotion IMU
 
 cdef enum:
@@ -131,7 +142,7 @@ def decode_witmotion(data, int64_t base_offset=0):
     0x50..0x5F, or a frame whose SUM is wrong, is dropped one byte at a time so that a
     real frame starting inside it is still found.
     """
-    cdef const uint8_t[::1] d = memoryview(data).cast("B")
+    cdef const uint8_t[::1] d = _bytes_of(data)
     cdef Py_ssize_t n = d.shape[0]
     starts_arr = np.empty(n // WIT_FRAME_LEN + 1, dtype=np.int64)
     kinds_arr = np.empty(n // WIT_FRAME_LEN + 1, dtype=np.uint8)
@@ -211,7 +222,7 @@ def decode_witmotion_vertical(data, int64_t base_offset=0, end_out=None, az_out=
     write into (the results are then their first values): a stream decoded block by block
     fills one pair of arrays, with no copy.
     """
-    cdef const uint8_t[::1] d = memoryview(data).cast("B")
+    cdef const uint8_t[::1] d = _bytes_of(data)
     cdef Py_ssize_t cap = d.shape[0] // _WIT_LEN + 1
     if (end_out is None) != (az_out is None):
         raise ValueError("give both end_out and az_out, or neither")
@@ -309,7 +320,7 @@ def decode_thermal(data, int64_t base_offset=0, int checksum_from_word=THERMAL_C
     """
     if not 0 <= checksum_from_word <= 770:
         raise ValueError(f"checksum_from_word must be in 0..770, not {checksum_from_word}")
-    cdef const uint8_t[::1] d = memoryview(data).cast("B")
+    cdef const uint8_t[::1] d = _bytes_of(data)
     cdef Py_ssize_t n = d.shape[0]
     starts_arr = np.empty(n // THERMAL_FRAME_LEN + 1, dtype=np.int64)
     cdef int64_t[::1] starts = starts_arr
@@ -375,7 +386,13 @@ def half_means(images, Py_ssize_t row_from=0):
     degree) every sum is exact, so the means equal NumPy's ``images[:, row_from:, :half]
     .mean(axis=(1, 2), dtype=np.float64)`` (and the right half's) bit for bit.
     """
-    cdef const float[:, :, ::1] img = np.ascontiguousarray(images, dtype=np.float32)
+    try:
+        arr = np.require(np.asarray(images, dtype=np.float32), requirements="C")
+    except (TypeError, ValueError):
+        raise ValueError("images must be an array of numbers") from None
+    if arr.ndim != 3:
+        raise ValueError(f"images must be (frames, rows, columns), not of shape {arr.shape}")
+    cdef const float[:, :, ::1] img = arr
     cdef Py_ssize_t n = img.shape[0], rows = img.shape[1], width = img.shape[2]
     cdef Py_ssize_t half = width // 2
     if not 0 <= row_from < rows or half == 0:
@@ -1008,7 +1025,7 @@ def decode_nmea(data, int64_t base_offset=0):
     decimal degrees, speed m/s, time seconds since UTC midnight. ``offset`` is where each
     sentence's ``$`` is (plus ``base_offset``).
     """
-    cdef const uint8_t[::1] d = memoryview(data).cast("B")
+    cdef const uint8_t[::1] d = _bytes_of(data)
     cdef Py_ssize_t n = d.shape[0]
     cdef const uint8_t* b = NULL
     if n:

@@ -333,6 +333,8 @@ def populated_bytes(Py_ssize_t n):
     pages, and where the kernel compacts memory on such faults, THP defrag "madvise", that
     costs more than the copy itself.) A plain ``bytearray`` where the flag does not exist.
     """
+    if n < 0:
+        raise ValueError(f"a buffer cannot hold {n} bytes")
     populate = getattr(mmap, "MAP_POPULATE", 0)
     if n == 0 or not populate:
         return np.frombuffer(bytearray(n), dtype=np.uint8)
@@ -490,7 +492,7 @@ cdef ChannelData _gather(const uint8_t* d, _Walk* w, int number, bint gather):
     return ch
 
 
-def gather_block(data, ChannelData ch, Py_ssize_t first, out, Py_ssize_t at, Py_ssize_t limit):
+def gather_block(data, ChannelData ch not None, Py_ssize_t first, out, Py_ssize_t at, Py_ssize_t limit):
     """Copy the data of ``ch``'s records from record ``first`` into ``out`` after ``at`` bytes.
 
     Whole records only: the first one always, then more while the block holds less than

@@ -35,7 +35,10 @@ cdef double _DEG2RAD = 0.017453292519943295
 
 
 def _f64(a, name):
-    arr = np.ascontiguousarray(a, dtype=np.float64)
+    try:
+        arr = np.require(np.asarray(a, dtype=np.float64), requirements="C")
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of numbers") from None
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, not of shape {arr.shape}")
     return arr
@@ -159,12 +162,20 @@ def pothole_events(flags, az_g, distance_m, double merge_m=2.0, int methods=7):
 
     ``distance_m`` must be non-decreasing (the track's cumulative distance at each sample).
     """
-    fl = np.ascontiguousarray(flags, dtype=np.uint8)
+    try:
+        fl = np.require(np.asarray(flags).astype(np.uint8, casting="unsafe"), requirements="C")
+    except (TypeError, ValueError):
+        raise ValueError("flags must be an array of detector bits") from None
     az = _f64(az_g, "az_g")
     d = _f64(distance_m, "distance_m")
+    if fl.ndim != 1:
+        raise ValueError(f"flags must be one-dimensional, not of shape {fl.shape}")
     cdef Py_ssize_t n = fl.shape[0]
     if az.shape[0] != n or d.shape[0] != n:
         raise ValueError("flags, az_g and distance_m must have one length")
+    finite = d[~np.isnan(d)]
+    if (np.diff(finite) < 0).any():
+        raise ValueError("distance_m must be non-decreasing")
     cdef const uint8_t[::1] f = fl
     cdef const double[::1] a = az, dd = d
     cdef uint8_t sel = <uint8_t>(methods & 7)

@@ -14,14 +14,31 @@ at once without inverting A); the loop over the profile is compiled.
 **Accelerometer index.** A van has no profiler: ``accel_roughness`` gives the RMS of the
 high-passed vertical acceleration per segment divided by ``speed ** alpha``, a
 response-type index that ``fit_calibration`` maps to IRI from reference sections.
+
+**NaN.** A NaN height or acceleration affects only the segments it falls in: the quarter
+car and the high-pass restart (as at the start of a profile) on the finite run after it.
+Parameters are checked finite and in range (``ValueError``), sizes before allocating.
 """
 
-from libc.math cimport NAN, fabs
+from libc.math cimport INFINITY, NAN, fabs
 
 import numpy as np
 
 from ext.filters import sosfilt, sosfilt_zi
-from ext.segments import segment_stats
+from ext.segments import checked_groups, segment_stats
+
+
+def _positive(double value, name):
+    if not 0.0 < value < INFINITY:
+        raise ValueError(f"{name} must be positive and finite, not {value}")
+    return value
+
+
+def _finite_runs(values):
+    """``(start, stop)`` of each run of finite values."""
+    finite = np.isfinite(values)
+    edges = np.flatnonzero(np.diff(np.concatenate(([False], finite, [False])).astype(np.int8)))
+    return edges.reshape(-1, 2)
 
 GOLDEN_CAR_K1 = 653.0  # tyre spring / sprung mass, s⁻²
 GOLDEN_CAR_K2 = 63.3  # suspension spring / sprung mass, s⁻²
@@ -56,7 +73,13 @@ def expm(m):
     number of squarings for the small, well-scaled matrices used here.
     """
     m = np.asarray(m, dtype=np.float64)
+    if m.ndim != 2 or m.shape[0] != m.shape[1]:
+        raise ValueError(f"expm needs a square matrix, not one of shape {m.shape}")
+    if not np.isfinite(m).all():
+        raise ValueError("expm needs a finite matrix")
     norm = float(np.max(np.sum(np.abs(m), axis=0))) if m.size else 0.0
+    if norm > 2.0**60:
+        raise ValueError(f"expm: the matrix's norm {norm:.3g} is too large for float64")
     squarings = max(0, int(np.ceil(np.log2(norm / 0.5)))) if norm > 0.5 else 0
     scaled = m / (2.0 ** squarings)
     result = np.eye(m.shape[0])
@@ -77,19 +100,30 @@ def golden_car(double dx_m, double speed_mps=GOLDEN_CAR_SPEED_MPS):
     ``ST`` (4, 4) and ``PR`` (4,), float64; ``PR`` multiplies a slope in m/m. From
     ``exp([[A, B], [0, 0]]·dt) = [[ST, PR], [0, 1]]`` with ``dt = dx_m / speed_mps`` s.
     """
-    if not dx_m > 0 or not speed_mps > 0:
-        raise ValueError(f"dx_m and speed_mps must be positive, not {dx_m} and {speed_mps}")
+    _positive(dx_m, "dx_m")
+    _positive(speed_mps, "speed_mps")
     a, b = golden_car_state_space()
     aug = np.zeros((5, 5))
     aug[:4, :4] = a
     aug[:4, 4] = b
-    e = expm(aug * (dx_m / speed_mps))
+    try:
+        with np.errstate(all="ignore"):
+            e = expm(aug * (dx_m / speed_mps))
+    except ValueError:
+        e = np.full((5, 5), np.nan)
+    if not np.isfinite(e).all():
+        raise ValueError(f"a step of {dx_m} m at {speed_mps} m/s is too long for the Golden Car")
     return np.ascontiguousarray(e[:4, :4]), np.ascontiguousarray(e[:4, 4])
 
 
 def slope_steps(double dx_m, double base_m=SLOPE_BASE_M):
     """Profile points in the slope base: ``k = max(1, round(base_m / dx_m))``."""
-    return max(1, int(round(base_m / dx_m)))
+    _positive(dx_m, "dx_m")
+    _positive(base_m, "base_m")
+    k = base_m / dx_m
+    if k > 1e6:
+        raise ValueError(f"a slope base of {base_m} m holds too many points of {dx_m} m")
+    return max(1, int(round(k)))
 
 
 def profile_slopes(profile_m, double dx_m, double base_m=SLOPE_BASE_M):
@@ -97,11 +131,21 @@ def profile_slopes(profile_m, double dx_m, double base_m=SLOPE_BASE_M):
 
     The 250 mm moving average of the profile's point-to-point slopes, ``n − k`` values.
     """
-    y = np.ascontiguousarray(profile_m, dtype=np.float64)
+    y = _profile(profile_m)
     k = slope_steps(dx_m, base_m)
     if y.shape[0] <= k:
         return np.empty(0)
     return (y[k:] - y[: y.shape[0] - k]) / (k * dx_m)
+
+
+def _profile(profile_m):
+    try:
+        y = np.require(np.asarray(profile_m, dtype=np.float64), requirements="C")
+    except (TypeError, ValueError):
+        raise ValueError("profile_m must be an array of numbers") from None
+    if y.ndim != 1:
+        raise ValueError(f"profile_m must be one-dimensional, not of shape {y.shape}")
+    return y
 
 
 cdef void _run(const double[::1] slope, const double[:, ::1] st, const double[::1] pr,
@@ -139,17 +183,29 @@ def quarter_car_rectified(profile_m, double dx_m, double speed_mps=GOLDEN_CAR_SP
     Start (ASTM E1926): ``z1 = z3 = (y[j] − y[0]) / (j·dx_m)`` with ``j = round(start_m /
     dx_m)`` (the whole profile when shorter), ``z2 = z4 = 0``. Returns ``n − k`` values
     (k: points in the slope base); empty when the profile is not longer than the base.
-    NaN heights make every later value NaN: split profiles at gaps.
+
+    NaN heights: each run of finite heights is a profile of its own (the car restarts on
+    it); the values whose slope base holds a NaN are NaN, and only those.
     """
-    y = np.ascontiguousarray(profile_m, dtype=np.float64)
-    if y.ndim != 1:
-        raise ValueError(f"profile_m must be one-dimensional, not of shape {y.shape}")
-    slopes = profile_slopes(y, dx_m, base_m)
-    out = np.empty(slopes.shape[0], dtype=np.float64)
-    if slopes.shape[0] == 0:
+    y = _profile(profile_m)
+    k = slope_steps(dx_m, base_m)
+    _positive(start_m, "start_m")
+    n_out = max(0, y.shape[0] - k)
+    out = np.full(n_out, np.nan, dtype=np.float64)
+    if n_out == 0:
         return out
     st, pr = golden_car(dx_m, speed_mps)
-    j = min(max(1, int(round(start_m / dx_m))), y.shape[0] - 1)
+    for first, stop in _finite_runs(y).tolist():
+        if stop - first > k:
+            out[first : stop - k] = _quarter_car(y[first:stop], dx_m, k, start_m, st, pr)
+    return out
+
+
+def _quarter_car(y, double dx_m, Py_ssize_t k, double start_m, st, pr):
+    """``|z1 − z3|`` over one finite profile (longer than the slope base)."""
+    slopes = (y[k:] - y[: y.shape[0] - k]) / (k * dx_m)
+    out = np.empty(slopes.shape[0], dtype=np.float64)
+    j = min(max(1, int(round(min(start_m / dx_m, 1e9)))), y.shape[0] - 1)
     start = (y[j] - y[0]) / (j * dx_m)
     z = np.array([start, 0.0, start, 0.0])
     cdef const double[::1] s_ = slopes
@@ -163,8 +219,10 @@ def quarter_car_rectified(profile_m, double dx_m, double speed_mps=GOLDEN_CAR_SP
 
 def iri_m_per_km(profile_m, double dx_m, double speed_mps=GOLDEN_CAR_SPEED_MPS,
                  double base_m=SLOPE_BASE_M, double start_m=START_LENGTH_M):
-    """International Roughness Index of a profile, m/km (NaN when shorter than the base)."""
+    """International Roughness Index of a profile, m/km (NaN when shorter than the base);
+    steps over a NaN height are left out of the mean (NaN when every step is)."""
     rect = quarter_car_rectified(profile_m, dx_m, speed_mps, base_m, start_m)
+    rect = rect[~np.isnan(rect)]
     if rect.shape[0] == 0:
         return NAN
     return float(np.mean(rect)) * 1000.0
@@ -180,10 +238,15 @@ def iri_segments_m_per_km(profile_m, double dx_m, double segment_m, double first
     point of ``segments.resample_to_grid``) and belongs to segment ``floor(position /
     segment_m)``, the same segments as ``segments.segment_stats``. Returns ``(iri, steps)``
     indexed by segment from 0 to the last one reached; segments without a step have IRI NaN
-    and 0 steps. ``segment_m`` and ``first_m`` must be whole multiples of ``dx_m``.
+    and 0 steps. ``segment_m`` and ``first_m`` must be whole multiples of ``dx_m``. Steps
+    over a NaN height are not counted (a segment with none left has IRI NaN).
     """
-    if not segment_m > 0:
-        raise ValueError(f"segment_m must be positive, not {segment_m}")
+    _positive(segment_m, "segment_m")
+    _positive(dx_m, "dx_m")
+    if not 0.0 <= first_m < INFINITY:
+        raise ValueError(f"first_m must be finite and not negative, not {first_m}")
+    if segment_m / dx_m > 1e12 or first_m / dx_m > 1e15:
+        raise ValueError(f"segment_m and first_m must be reasonable multiples of dx_m")
     per = int(round(segment_m / dx_m))
     offset = int(round(first_m / dx_m))
     if per < 1 or abs(per * dx_m - segment_m) > 1e-9 * segment_m:
@@ -193,10 +256,11 @@ def iri_segments_m_per_km(profile_m, double dx_m, double segment_m, double first
     rect = quarter_car_rectified(profile_m, dx_m, speed_mps, base_m, start_m)
     if rect.shape[0] == 0:
         return np.empty(0), np.empty(0, dtype=np.int64)
+    n_seg = checked_groups((offset + rect.shape[0] - 1) // per + 1)
     seg = (offset + np.arange(rect.shape[0], dtype=np.int64)) // per
-    n_seg = int(seg[seg.shape[0] - 1]) + 1
-    steps = np.bincount(seg, minlength=n_seg).astype(np.int64)
-    sums = np.bincount(seg, weights=rect, minlength=n_seg)
+    finite = ~np.isnan(rect)
+    steps = np.bincount(seg[finite], minlength=n_seg).astype(np.int64)
+    sums = np.bincount(seg[finite], weights=rect[finite], minlength=n_seg)
     with np.errstate(invalid="ignore", divide="ignore"):
         iri = np.where(steps > 0, sums / steps * 1000.0, np.nan)
     return iri, steps
@@ -233,16 +297,24 @@ def accel_roughness(az_g, distance_m, speed_mps, sos, double segment_m=10.0,
     proportion to speed over the usual 20–70 km/h, so ``alpha = 1`` (default) makes the
     index comparable between passes at different speeds; ``alpha`` is a parameter so a
     calibration can choose another exponent.
+
+    A NaN acceleration is left out, and the high-pass restarts in steady state on the next
+    finite sample: only the segment it falls in loses it.
     """
-    az = np.ascontiguousarray(az_g, dtype=np.float64)
-    v = np.ascontiguousarray(speed_mps, dtype=np.float64)
+    try:
+        az = np.require(np.asarray(az_g, dtype=np.float64), requirements="C")
+        v = np.require(np.asarray(speed_mps, dtype=np.float64), requirements="C")
+    except (TypeError, ValueError):
+        raise ValueError("az_g and speed_mps must be arrays of numbers") from None
     if az.ndim != 1 or v.shape != az.shape:
         raise ValueError(f"az_g and speed_mps must be 1-D of one length: {az.shape}, {v.shape}")
+    if not -INFINITY < alpha < INFINITY or min_speed_mps != min_speed_mps:
+        raise ValueError(f"alpha and min_speed_mps must be numbers, not {alpha}, {min_speed_mps}")
     accel = az * STANDARD_GRAVITY_MPS2
-    if accel.shape[0]:
-        high = sosfilt(sos, accel, sosfilt_zi(sos) * accel[0])[0]
-    else:
-        high = accel
+    high = np.full(accel.shape[0], np.nan)
+    zi = sosfilt_zi(sos)
+    for first, stop in _finite_runs(accel).tolist():
+        high[first:stop] = sosfilt(sos, accel[first:stop], zi * accel[first])[0]
     valid = v >= min_speed_mps
     if mask is not None:
         valid &= np.asarray(mask, dtype=bool)
@@ -263,14 +335,17 @@ def accel_roughness(az_g, distance_m, speed_mps, sos, double segment_m=10.0,
 def fit_calibration(index, iri_m_per_km):
     """Least-squares line ``IRI = a·index + b`` from reference sections.
 
-    Returns ``(a, b, r2)``; pairs with a NaN are ignored; at least two distinct indices are
+    Returns ``(a, b, r2)``; pairs with a NaN or an infinity are ignored; at least two distinct indices are
     needed. ``r2`` is the coefficient of determination of the fit.
     """
-    x = np.asarray(index, dtype=np.float64).ravel()
-    y = np.asarray(iri_m_per_km, dtype=np.float64).ravel()
+    try:
+        x = np.asarray(index, dtype=np.float64).ravel()
+        y = np.asarray(iri_m_per_km, dtype=np.float64).ravel()
+    except (TypeError, ValueError):
+        raise ValueError("index and iri_m_per_km must be numbers") from None
     if x.shape != y.shape:
         raise ValueError(f"index has {x.shape[0]} values but iri_m_per_km has {y.shape[0]}")
-    keep = ~(np.isnan(x) | np.isnan(y))
+    keep = np.isfinite(x) & np.isfinite(y)
     x, y = x[keep], y[keep]
     if x.shape[0] < 2 or np.ptp(x) == 0:
         raise ValueError("the calibration needs at least two reference sections of different index")

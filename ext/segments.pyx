@@ -17,26 +17,71 @@ times a second, and municipalities buy indicators per length of street. So:
 Segment ``k`` covers distances ``[k·segment_m, (k+1)·segment_m)`` from the session's
 first fix. A sample is left out (not counted anywhere) when its distance is NaN or
 negative, its value is NaN, its sub-group is out of range, or its mask entry is false.
+
+Boundary checks: every function checks shapes, lengths, parameters (finite and in range)
+and the sizes it will allocate (at most ``MAX_GROUPS`` segments × sub-groups or grid points,
+products overflow-checked) before touching memory, and raises ``ValueError`` naming the
+argument. NaN semantics are stated per function (``interp``'s are NumPy's).
 """
 
-from libc.math cimport NAN, floor, isnan, sqrt
+from libc.math cimport INFINITY, NAN, floor, isnan, sqrt
 from libc.stdint cimport int64_t, uint8_t
+
+import math
+import operator
 
 import numpy as np
 
 
+MAX_GROUPS = 1 << 24
+"""Most segments × sub-groups (or grid points) a call may ask for: 16.7 M, i.e. 168 km of
+1 m segments per sub-group or 167 000 km of 10 m ones; more means an absurd distance."""
+
+
 def _f64(a, name):
-    arr = np.ascontiguousarray(a, dtype=np.float64)
+    try:
+        arr = np.require(np.asarray(a, dtype=np.float64), requirements="C")
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of numbers") from None
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, not of shape {arr.shape}")
     return arr
+
+
+def _positive(double value, name):
+    """``value`` when finite and positive, else ValueError."""
+    if not 0.0 < value < INFINITY:
+        raise ValueError(f"{name} must be positive and finite, not {value}")
+    return value
+
+
+def _count(value, name, lowest=0):
+    """A whole number of at least ``lowest`` (any integer type), else ValueError."""
+    try:
+        n = operator.index(value)
+    except TypeError:
+        raise ValueError(f"{name} must be a whole number, not {value!r}") from None
+    if n < lowest:
+        raise ValueError(f"{name} must be at least {lowest}, not {n}")
+    return n
+
+
+def checked_groups(n_segments, n_sub=1):
+    """``n_segments × n_sub`` when at most ``MAX_GROUPS`` (no overflow: Python integers)."""
+    groups = n_segments * n_sub
+    if groups > MAX_GROUPS:
+        raise ValueError(
+            f"{float(n_segments):.3g} segments × {n_sub} sub-groups exceed the {MAX_GROUPS} a call may "
+            "allocate: a distance is absurd, or the segments too short"
+        )
+    return groups
 
 
 def _mask_u8(mask, Py_ssize_t n):
     """A boolean mask as uint8 (all ones when None)."""
     if mask is None:
         return np.ones(n, dtype=np.uint8)
-    arr = np.ascontiguousarray(mask, dtype=np.bool_)
+    arr = np.require(np.asarray(mask, dtype=np.bool_), requirements="C")
     if arr.shape != (n,):
         raise ValueError(f"mask must have shape {(n,)}, not {arr.shape}")
     return arr.view(np.uint8)
@@ -64,7 +109,11 @@ def interp(x, xp, fp):
     m); ``x`` the query points (sample times, s), in any order — sorted queries are found by
     walking forward, others by bisection. Before ``xp[0]`` the result is ``fp[0]``, after
     ``xp[-1]`` it is ``fp[-1]`` (a sample outside the fixes is pinned to the track's end:
-    mask such samples if they matter). NaN queries give NaN.
+    mask such samples if they matter).
+
+    NaN, as NumPy: a NaN query gives NaN, a NaN in ``fp`` spreads to the queries between its
+    neighbours. ``xp`` is checked (NumPy leaves it undefined): finite and non-decreasing,
+    else ValueError.
     """
     xs = _f64(x, "x")
     xps = _f64(xp, "xp")
@@ -73,6 +122,12 @@ def interp(x, xp, fp):
         raise ValueError(f"xp has {xps.shape[0]} values but fp has {fps.shape[0]}")
     if xps.shape[0] == 0:
         raise ValueError("xp must not be empty")
+    if not np.isfinite(xps).all():
+        raise ValueError(f"xp must be finite: value {int(np.argmin(np.isfinite(xps)))} is not")
+    if not (np.diff(xps) >= 0).all():
+        raise ValueError("xp must be non-decreasing")
+    if xps.shape[0] == 1:  # NumPy's rule for one point: fp[0] everywhere, NaN queries too
+        return np.full(xs.shape[0], fps[0])
     out = np.empty(xs.shape[0], dtype=np.float64)
     cdef const double[::1] qx = xs, px = xps, pf = fps
     cdef double[::1] res = out
@@ -126,14 +181,14 @@ def resample_to_grid(distance_m, values, double dx_m):
     vals = _f64(values, "values")
     if d.shape[0] != vals.shape[0]:
         raise ValueError(f"distance_m has {d.shape[0]} values but values has {vals.shape[0]}")
-    if not dx_m > 0:
-        raise ValueError(f"dx_m must be positive, not {dx_m}")
+    _positive(dx_m, "dx_m")
     if d.shape[0] == 0:
         return np.empty(0), np.empty(0)
-    if np.isnan(d).any() or np.any(np.diff(d) < 0):
-        raise ValueError("distance_m must be non-decreasing and without NaN")
+    if not np.isfinite(d).all() or np.any(np.diff(d) < 0):
+        raise ValueError("distance_m must be finite and non-decreasing")
     first = int(np.ceil(d[0] / dx_m))
     last = int(np.floor(d[d.shape[0] - 1] / dx_m))
+    checked_groups(max(0, last + 1 - first))
     grid = np.arange(first, last + 1, dtype=np.float64) * dx_m
     out = np.empty(grid.shape[0], dtype=np.float64)
     cdef const double[::1] px = d, pf = vals, g = grid
@@ -180,22 +235,21 @@ cdef class GroupStats:
         if factor < 1:
             raise ValueError(f"factor must be at least 1, not {factor}")
         n = self.count.shape[0]
-        n_long = -(-n // factor)
-        pad = n_long * factor - n
         sub = self.n_sub
+        starts = np.arange(0, n, factor, dtype=np.int64)  # no padding: any factor is cheap
 
-        def grouped(a, fill, reduce):
+        def grouped(a, ufunc):
             a2 = np.asarray(a).reshape(n, sub)
-            if pad:
-                a2 = np.concatenate([a2, np.full((pad, sub), fill, dtype=a2.dtype)])
-            return reduce(a2.reshape(n_long, factor, sub), axis=1)
+            if n == 0:
+                return a2
+            return ufunc.reduceat(a2, starts, axis=0)
 
-        count = grouped(self.count, 0, np.sum)
-        total = grouped(self.total, 0.0, np.sum)
-        sum_sq = grouped(self.sum_sq, 0.0, np.sum)
+        count = grouped(self.count, np.add)
+        total = grouped(self.total, np.add)
+        sum_sq = grouped(self.sum_sq, np.add)
         with np.errstate(all="ignore"):
-            low = grouped(self.min, np.nan, np.fmin.reduce)
-            high = grouped(self.max, np.nan, np.fmax.reduce)
+            low = grouped(self.min, np.fmin)
+            high = grouped(self.max, np.fmax)
         return _finish(count, total, sum_sq, low, high, self.segment_m * factor, sub,
                        self.by_sub)
 
@@ -231,8 +285,7 @@ def segment_index(distance_m, double segment_m=10.0):
     """The segment of each distance: ``floor(distance_m / segment_m)``; -1 for NaN, negative
     or infinite distances."""
     d = _f64(distance_m, "distance_m")
-    if not segment_m > 0:
-        raise ValueError(f"segment_m must be positive, not {segment_m}")
+    _positive(segment_m, "segment_m")
     out = np.empty(d.shape[0], dtype=np.int64)
     cdef const double[::1] dd = d
     cdef int64_t[::1] res = out
@@ -263,29 +316,31 @@ def segment_stats(distance_m, values, double segment_m=10.0, n_segments=None, su
     cdef Py_ssize_t n = d.shape[0]
     if vals.shape[0] != n:
         raise ValueError(f"distance_m has {n} values but values has {vals.shape[0]}")
-    if not segment_m > 0:
-        raise ValueError(f"segment_m must be positive, not {segment_m}")
+    _positive(segment_m, "segment_m")
     if n_sub < 1:
         raise ValueError(f"n_sub must be at least 1, not {n_sub}")
     by_sub = sub is not None
     if by_sub:
-        codes = np.ascontiguousarray(sub, dtype=np.int64)
+        try:
+            codes = np.require(np.asarray(sub, dtype=np.int64), requirements="C")
+        except (TypeError, ValueError, OverflowError):
+            raise ValueError("sub must be an array of whole numbers") from None
         if codes.shape != (n,):
             raise ValueError(f"sub must have shape {(n,)}, not {codes.shape}")
     else:
         codes = np.zeros(1, dtype=np.int64)  # not read: every sample is in sub-group 0
     ok = _mask_u8(mask, n) if mask is not None else np.ones(1, dtype=np.uint8)
     cdef bint has_sub = by_sub, has_mask = mask is not None
-    cdef Py_ssize_t n_seg
     if n_segments is None:
         with np.errstate(invalid="ignore"):
-            far = np.max(d[np.isfinite(d)], initial=-1.0)  # NaN and infinity: left out
-        n_seg = int(far // segment_m) + 1 if far >= 0 else 0
+            far = float(np.max(d[np.isfinite(d)], initial=-1.0))  # NaN and infinity: out
+        # the loop's own division, so that the farthest sample has its segment
+        ratio = far / segment_m
+        wanted = (math.floor(ratio) + 1 if ratio < 2.0**62 else 2**62) if far >= 0 else 0
     else:
-        n_seg = n_segments
-        if n_seg < 0:
-            raise ValueError(f"n_segments must not be negative, not {n_seg}")
-    cdef Py_ssize_t n_groups = n_seg * n_sub
+        wanted = _count(n_segments, "n_segments")
+    cdef Py_ssize_t n_groups = checked_groups(wanted, n_sub)
+    cdef Py_ssize_t n_seg = wanted
     count = np.zeros(n_groups, dtype=np.int64)
     total = np.zeros(n_groups, dtype=np.float64)
     sum_sq = np.zeros(n_groups, dtype=np.float64)
@@ -332,10 +387,12 @@ def classify(values, upper_bounds):
     ``[10, 20, 25, 50, 75]`` µg/m³ give 0 (good) … 5 (extremely poor). For bands where
     higher is better (RSRP, dBm), classify the negated values with negated bounds.
     """
-    vals = np.asarray(values, dtype=np.float64)
-    bounds = np.asarray(upper_bounds, dtype=np.float64)
-    if bounds.ndim != 1 or np.any(np.diff(bounds) <= 0):
-        raise ValueError("upper_bounds must be a strictly increasing 1-D sequence")
-    out = np.searchsorted(bounds, vals, side="left").astype(np.int64)
-    out[np.isnan(vals)] = -1
-    return out
+    try:
+        vals = np.asarray(values, dtype=np.float64)
+        bounds = np.asarray(upper_bounds, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("values and upper_bounds must be numbers") from None
+    if bounds.ndim != 1 or not np.isfinite(bounds).all() or np.any(np.diff(bounds) <= 0):
+        raise ValueError("upper_bounds must be a strictly increasing 1-D sequence of finite numbers")
+    out = np.asarray(np.searchsorted(bounds, vals, side="left"), dtype=np.int64)
+    return np.where(np.isnan(vals), np.int64(-1), out)
