@@ -6,14 +6,23 @@ model's setup commands, polls it when the model needs it, and reads until stoppe
 chunk of bytes read goes to ``on_bytes`` *before* it is decoded (the recorder journals it),
 then the frames go to a bounded ring buffer that displays read at their own pace, and to
 ``on_frames``. When the port fails (unplugged: ``SerialException`` or ``OSError``) the state
-turns ``disconnected``, the reader retries with exponential backoff (0.1 s doubling to 5 s),
-and once the sensor is back it counts a reconnection and reports the gap.
+turns ``disconnected``, the reader retries every 0.1 s then every 0.25 s (opening a missing
+device costs nothing, so a sensor plugged back is read again within a quarter of a second
+and the gap recorded is the outage), and once the sensor is back it counts a reconnection,
+reports the gap and starts its codec afresh (a frame cut by the unplug is never glued to
+the bytes after the replug).
+
+True times: every read is stamped on arrival; ``last_arrivals`` gives, for the frames of
+the latest ``on_frames`` call, the UTC time the read holding each frame's last byte arrived
+(a frame released late, after its codec abandoned a broken one, keeps its own time). The
+codec's time budget is set from the baud rate (``Codec.set_baudrate``).
 
 This module is the only one that touches pyserial besides the detector.
 """
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import threading
 import time
@@ -58,6 +67,7 @@ class ChannelCounters:
     checksum_errors: int = 0
     bytes_dropped: int = 0
     frames_rejected: int = 0
+    frames_abandoned: int = 0
     reconnects: int = 0
     bytes_read: int = 0
     polls_unanswered: int = 0
@@ -170,7 +180,7 @@ class PortReader:
         on_state: Callable[[str, str], None] | None = None,
         on_gap: Callable[[Gap], None] | None = None,
         backoff_min_s: float = 0.1,
-        backoff_max_s: float = 5.0,
+        backoff_max_s: float = 0.25,
     ) -> None:
         self.name = name
         self.url = url
@@ -184,6 +194,7 @@ class PortReader:
         self.backoff_min_s = backoff_min_s
         self.backoff_max_s = backoff_max_s
         self.codec = m.codec()
+        self.codec.set_baudrate(self.baudrate)
         self.ring = FrameRing(m.ring_size)
         self.latest: dict[type, Any] = {}
         """The newest frame of each type (a display reads it without locking)."""
@@ -192,6 +203,10 @@ class PortReader:
         self.last_error = ""
         self.gaps: list[Gap] = []
         self.last_data_mono = 0.0
+        self.last_arrivals: list[datetime] = []
+        """UTC arrival of the last byte of each frame of the latest ``on_frames`` call."""
+        self._read_ends: list[int] = []
+        self._read_utc: list[datetime] = []
         self.silent_after_s = max(SILENT_AFTER_S, 2 * poll_period_s if m.poll else 0.0)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name=f"port-{name}", daemon=True)
@@ -283,9 +298,15 @@ class PortReader:
         if self.on_gap:
             self.on_gap(gap)
 
+    def _arrival(self, stream_end: int) -> datetime:
+        """When the read holding the byte before ``stream_end`` (codec offsets) arrived."""
+        at = bisect.bisect_left(self._read_ends, stream_end)
+        return self._read_utc[min(at, len(self._read_utc) - 1)]
+
     def _read(self, port: serial.SerialBase) -> None:
         poller = Poller(self.model, self.poll_period_s)
         codec, counters = self.codec, self.counters
+        codec.reset()  # a frame cut by the last unplug must not take bytes from this stream
         self.last_data_mono = time.monotonic()
         while not self._stop.is_set():
             now = time.monotonic()
@@ -298,18 +319,24 @@ class PortReader:
                 if now - self.last_data_mono > self.silent_after_s:
                     self._set_state(SILENT)
                 continue
-            self.last_data_mono = time.monotonic()
+            self.last_data_mono = arrived = time.monotonic()
             if self.state != CONNECTED:
                 self._set_state(CONNECTED)
             counters.bytes_read += len(data)
+            self._read_ends.append(codec.fed + len(data))
+            self._read_utc.append(utc_now())
+            if len(self._read_ends) > 512:  # a frame spans a few reads: keep the last 256
+                del self._read_ends[:256], self._read_utc[:256]
             if self.on_bytes:
                 self.on_bytes(data)  # journal first: raw bytes are the record
-            frames = codec.feed(data)
+            frames = codec.feed(data, arrived)
             counters.frames = codec.frames
             counters.checksum_errors = codec.checksum_errors
             counters.bytes_dropped = codec.bytes_dropped
             counters.frames_rejected = codec.frames_rejected
+            counters.frames_abandoned = codec.frames_abandoned
             if frames:
+                self.last_arrivals = [self._arrival(end) for end in codec.frame_ends]
                 for frame in frames:
                     self.latest[type(frame)] = frame
                 self.ring.push(frames)

@@ -38,22 +38,29 @@ def best_model(kind: str, data: bytes) -> SensorModel:
 
 
 def frames_with_ends(
-    m: SensorModel, data: bytes, ends: Sequence[int]
+    m: SensorModel, data: bytes, ends: Sequence[int], times_s: Sequence[float] | None = None
 ) -> tuple[list[Any], IntArray]:
-    """Every frame the model's codec decodes, with the end offset of the record completing it.
+    """Every frame the model's codec decodes, with the end offset of the record holding its
+    last byte (not of the record that released it: a frame held behind a broken one keeps
+    its own record, hence its own time).
 
-    ``ends``: cumulative end offset of each journal record of the channel in ``data``.
+    ``ends``: cumulative end offset of each journal record of the channel in ``data``;
+    ``times_s``: each record's stamp (s, any origin): the codec's time budget then abandons a
+    broken frame as it did live, at the model's first baud rate.
     """
     codec = m.codec()
+    codec.set_baudrate(m.bauds[0])
     frames: list[Any] = []
-    at: list[int] = []
+    frame_ends: list[int] = []
     start = 0
-    for end in ends:
-        got = codec.feed(data[start:end])
-        frames += got
-        at += [end] * len(got)
+    stamps = times_s if times_s is not None else [None] * len(ends)
+    for end, t in zip(ends, stamps, strict=True):
+        frames += codec.feed(data[start:end], t)
+        frame_ends += codec.frame_ends
         start = end
-    return frames, np.array(at, dtype=np.int64)
+    record_ends = np.asarray(ends, dtype=np.int64)
+    holding = np.searchsorted(record_ends, np.asarray(frame_ends, dtype=np.int64), side="left")
+    return frames, record_ends[holding] if len(frames) else np.empty(0, dtype=np.int64)
 
 
 @dataclass
@@ -75,10 +82,15 @@ class Levels:
     pm10_ugm3: FloatArray
 
 
-def gps_fixes(data: bytes, ends: Sequence[int], model: str | None = None) -> Fixes:
+def gps_fixes(
+    data: bytes,
+    ends: Sequence[int],
+    model: str | None = None,
+    times_s: Sequence[float] | None = None,
+) -> Fixes:
     """Valid fixes of a GPS channel: RMC with status A (NMEA) or NAV-PVT with fix OK (UBX)."""
     m = MODELS[model] if model else best_model("gps", data)
-    frames, at = frames_with_ends(m, data, ends)
+    frames, at = frames_with_ends(m, data, ends, times_s)
     rows = []
     for frame, end in zip(frames, at.tolist(), strict=True):
         if isinstance(frame, ubx.NavPvt) and frame.fix_ok:
@@ -89,10 +101,15 @@ def gps_fixes(data: bytes, ends: Sequence[int], model: str | None = None) -> Fix
     return Fixes(table[:, 0].astype(np.int64), table[:, 1], table[:, 2], table[:, 3])
 
 
-def pm_levels(data: bytes, ends: Sequence[int], model: str | None = None) -> Levels:
+def pm_levels(
+    data: bytes,
+    ends: Sequence[int],
+    model: str | None = None,
+    times_s: Sequence[float] | None = None,
+) -> Levels:
     """PM2.5 and PM10 of a particulate channel (PMS5003 atmospheric values, SDS011, SPS30)."""
     m = MODELS[model] if model else best_model("pm", data)
-    frames, at = frames_with_ends(m, data, ends)
+    frames, at = frames_with_ends(m, data, ends, times_s)
     rows = [
         (end, float(f.pm2_5_ugm3), float(f.pm10_ugm3))
         for f, end in zip(frames, at.tolist(), strict=True)

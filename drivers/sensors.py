@@ -37,6 +37,11 @@ DEFAULT_POLL_PERIOD_S = 5.0
 """How often polled sensors (modem, Modbus probe) are asked unless told otherwise."""
 
 
+def _probe_codec() -> modbus.ModbusCodec:
+    """The probe is only ever asked for two registers: longer byte counts are false syncs."""
+    return modbus.ModbusCodec(max_registers=2)
+
+
 def _always(_: object) -> bool:
     return True
 
@@ -133,7 +138,7 @@ MODELS: dict[str, SensorModel] = {
         ),
         SensorModel(
             "modbus", "probe", "Modbus RTU temperature probe (XY-MD02 class)", (9600, 19200, 4800),
-            modbus.ModbusCodec, poll=(modbus.read_probe(),), replies=True, streams=False,
+            _probe_codec, poll=(modbus.read_probe(),), replies=True, streams=False,
             queries=(modbus.read_probe(),),
             proves=_is(modbus.ProbeReading, modbus.Registers, modbus.ModbusException),
             ring_size=32,

@@ -290,9 +290,14 @@ def _decode_nmea(ch: ChannelBytes, t0: int, obs: Observations) -> None:
     obs.gps_speed_mps = np.where(np.isnan(speed), 0.0, speed)
 
 
+def _stamps_s(ch: ChannelBytes) -> list[float]:
+    """Each record's UTC stamp in seconds (the codecs' time budget runs on them)."""
+    return (np.asarray(ch.utc_ns, dtype=np.int64) / 1e9).tolist()
+
+
 def _decode_fixes(ch: ChannelBytes, t0: int, obs: Observations, model: str) -> None:
     """Another GPS model's fixes (``drivers.readings``), each at the end of its record."""
-    fixes = readings.gps_fixes(ch.data.tobytes(), ch.ends.tolist(), model)
+    fixes = readings.gps_fixes(ch.data.tobytes(), ch.ends.tolist(), model, _stamps_s(ch))
     t = _frame_times_s(ch, fixes.end_offset, t0)
     order = np.argsort(t, kind="stable")
     obs.gps_t_s = t[order]
@@ -366,7 +371,7 @@ def _decode_pm(ch: ChannelBytes, t0: int, obs: Observations) -> None:
 
 def _decode_levels(ch: ChannelBytes, t0: int, obs: Observations, model: str) -> None:
     """Another particulate model's PM2.5 and PM10 (``drivers.readings``), at record ends."""
-    levels = readings.pm_levels(ch.data.tobytes(), ch.ends.tolist(), model)
+    levels = readings.pm_levels(ch.data.tobytes(), ch.ends.tolist(), model, _stamps_s(ch))
     if not len(levels.end_offset):
         return
     obs.pm_t_s = _frame_times_s(ch, levels.end_offset, t0)

@@ -30,6 +30,8 @@ class Verdict(IntEnum):
     """Check value good but payload malformed: drop the ``length`` bytes of the frame."""
     FRAME = 4
     """A frame of ``length`` bytes."""
+    SEPARATOR = 5
+    """``length`` bytes between frames that are not garbage (an HDLC flag shared by two)."""
 
 
 Match = tuple[Verdict, int, FrameT | None]
@@ -40,8 +42,12 @@ REJECTED = Verdict.REJECTED
 NEED_MORE: Match[Any] = (Verdict.NEED_MORE, 0, None)
 NOT_A_FRAME: Match[Any] = (Verdict.NOT_A_FRAME, 1, None)
 BAD_CHECKSUM: Match[Any] = (Verdict.BAD_CHECKSUM, 1, None)
+SEPARATOR = Verdict.SEPARATOR
 _NEED_MORE = Verdict.NEED_MORE
 _BAD_CHECKSUM = Verdict.BAD_CHECKSUM
+
+WAIT_SLACK_S = 0.5
+"""Time a frame may take beyond its transmission time (USB latency, reads every 50 ms)."""
 
 
 class Codec(ABC, Generic[FrameT]):
@@ -49,7 +55,15 @@ class Codec(ABC, Generic[FrameT]):
 
     Counters (cumulative): ``frames`` returned; ``checksum_errors``; ``frames_rejected``
     (check value good, payload malformed); ``bytes_dropped`` — every byte discarded without
-    becoming part of a returned frame (garbage, false starts, bad or rejected frames).
+    becoming part of a returned frame (garbage, false starts, bad or rejected frames);
+    ``frames_abandoned`` — candidates that did not complete within ``max_wait_s``.
+
+    True times: ``frame_ends`` holds, for the frames the last ``feed`` returned, where each
+    ends in the stream (bytes fed since creation), so a caller stamps a frame with the
+    arrival time of its last byte even when it was released later. No stall: a candidate
+    frame still incomplete ``max_wait_s`` after its first byte arrived (``feed``'s
+    ``now_s``) is abandoned and the scan resumes right after its sync bytes;
+    ``set_baudrate`` sets that budget from the longest frame's transmission time.
     """
 
     sync: ClassVar[bytes]
@@ -69,15 +83,51 @@ class Codec(ABC, Generic[FrameT]):
         self.checksum_errors = 0
         self.frames_rejected = 0
         self.bytes_dropped = 0
+        self.frames_abandoned = 0
+        self.fed = 0
+        """Bytes fed since creation (the stream offset after the last ``feed``)."""
+        self.frame_ends: list[int] = []
+        self.max_wait_s: float | None = None
+        self._pending_since_s: float | None = None
+
+    def set_baudrate(self, baudrate: int) -> None:
+        """Budget a frame's bytes: the longest frame's time on the line (10 bits a byte)
+        plus ``WAIT_SLACK_S``."""
+        self.max_wait_s = self.max_frame_len * 10.0 / baudrate + WAIT_SLACK_S
+
+    def reset(self) -> None:
+        """Forget a partial frame (the port was closed: what follows is another stream).
+
+        Its bytes are counted as dropped; counters and the stream offset carry on.
+        """
+        self.bytes_dropped += len(self._pending)
+        self._pending = b""
+        self._pending_since_s = None
 
     @property
     def buffered(self) -> int:
         """Bytes held waiting for the rest of a frame (always less than ``max_frame_len``)."""
         return len(self._pending)
 
-    def feed(self, data: bytes) -> list[FrameT]:
-        """Decode what ``data`` completes; keep a partial frame for the next call."""
-        view = self._pending + data if self._pending else bytes(data)
+    def feed(self, data: bytes, now_s: float | None = None) -> list[FrameT]:
+        """Decode what ``data`` completes; keep a partial frame for the next call.
+
+        ``now_s``: when ``data`` arrived (any clock, seconds), for the time budget.
+        """
+        base = self.fed - len(self._pending)
+        self.fed += len(data)
+        ends: list[int] = []
+        self.frame_ends = ends
+        if (
+            now_s is not None
+            and self._pending_since_s is not None
+            and self.max_wait_s is not None
+            and now_s - self._pending_since_s > self.max_wait_s
+        ):
+            self._abandon()
+            base = self.fed - len(data) - len(self._pending)
+        had_pending = bool(self._pending)
+        view = self._pending + data if had_pending else bytes(data)
         self._prepare(view)
         match = self._match
         sync = self.sync
@@ -102,9 +152,12 @@ class Codec(ABC, Generic[FrameT]):
             if verdict is FRAME:
                 out.append(frame)  # type: ignore[arg-type]
                 pos = start + length
+                ends.append(base + pos)
             elif verdict is _NEED_MORE:
                 pos = start
                 break
+            elif verdict is SEPARATOR:
+                pos = start + length
             else:
                 if verdict is _BAD_CHECKSUM:
                     self.checksum_errors += 1
@@ -112,10 +165,22 @@ class Codec(ABC, Generic[FrameT]):
                     self.frames_rejected += 1
                 dropped += length
                 pos = start + length
+        if pos >= end:
+            self._pending_since_s = None
+        elif pos or not had_pending:  # a candidate that began in ``data``
+            self._pending_since_s = now_s
         self._pending = view[pos:]
         self.bytes_dropped += dropped
         self.frames += len(out)
         return out
+
+    def _abandon(self) -> None:
+        """Drop the pending candidate's sync bytes: it took longer than a frame can."""
+        skip = min(len(self.sync), len(self._pending))
+        self.frames_abandoned += 1
+        self.bytes_dropped += skip
+        self._pending = self._pending[skip:]
+        self._pending_since_s = None
 
     def _prepare(self, view: bytes) -> None:
         """Hook run once per ``feed`` on the whole buffer before the scan (nothing by default)."""

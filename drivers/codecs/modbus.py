@@ -12,7 +12,9 @@ drivers (t-teja/Sensors ``SHT20/XY-MD02-Modbus.py``: registers 1 and 2, one deci
 4; ESP-IDF ``xy_md02_driver``: 0x0001 temperature, 0x0002 humidity in tenths).
 
 Choices: RTU has no delimiter, so a response is recognised by the expected address, the
-function (0x03 or 0x04, or 0x83/0x84 for exceptions), an even byte count from 2 to 250 and the
+function (0x03 or 0x04, or 0x83/0x84 for exceptions), an even byte count from 2 to
+``2 × max_registers`` (250, 125 registers, by the specification; the probe's model asks for 2,
+so a bit error in the count is refused at once instead of holding the next replies) and the
 CRC; on a bad CRC the scan slides one byte. A two-register answer is a ``ProbeReading``; other
 register counts come out raw as ``Registers``. Requests echoed by a half-duplex adapter have
 a byte count of 0 and are dropped as garbage.
@@ -119,9 +121,11 @@ class ModbusCodec(Codec[ModbusFrame]):
 
     max_frame_len = MAX_FRAME
 
-    def __init__(self, address: int = 1) -> None:
+    def __init__(self, address: int = 1, max_registers: int = 125) -> None:
         super().__init__()
         self.address = address
+        self.max_byte_count = 2 * max_registers
+        """A longer byte count is a false sync: the probe is never asked for more."""
         self.sync = bytes((address,))  # type: ignore[misc]
 
     def _match(self, view: bytes, start: int) -> Match[ModbusFrame]:
@@ -131,7 +135,7 @@ class ModbusCodec(Codec[ModbusFrame]):
         function = view[start + 1]
         if function in (READ_INPUT_REGISTERS, READ_HOLDING_REGISTERS):
             byte_count = view[start + 2]
-            if byte_count < 2 or byte_count > 250 or byte_count & 1:
+            if byte_count < 2 or byte_count > self.max_byte_count or byte_count & 1:
                 return NOT_A_FRAME
             size = 5 + byte_count
         elif function in (READ_INPUT_REGISTERS | EXCEPTION_FLAG, READ_HOLDING_REGISTERS | 0x80):

@@ -12,9 +12,13 @@ typical particle size (µm) — or ten uint16 in integer mode; an empty read rep
 data; STATE ≠ 0 is an error.
 
 Choices: replies from another address are ignored (false frames); a frame whose length byte
-does not match its content, or with a bad escape, is a false sync. Every reply comes out
-typed: ``Sps30Reading``, ``Sps30NoData``, ``Sps30Error``, ``Sps30Ack`` (empty reply to any other
-command) or ``Sps30Reply`` (raw data, e.g. device information).
+does not match its content, or with a bad escape, is a false sync. A frame's closing flag is
+left to open the next one (HDLC lets one flag close a frame and open the next), so a reply
+that lost its closing flag is still read, and the next with it; two flags in a row are a
+separator, not garbage. No SPS30 reply holds more than ``MAX_DATA`` bytes (the ten floats of
+a reading): a longer length byte is a false sync, so a broken frame holds nothing long. Every
+reply comes out typed: ``Sps30Reading``, ``Sps30NoData``, ``Sps30Error``, ``Sps30Ack``
+(empty reply to any other command) or ``Sps30Reply`` (raw data, e.g. device information).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from drivers.codecs.codec import (
     NEED_MORE,
     NOT_A_FRAME,
     REJECTED,
+    SEPARATOR,
     Codec,
     Match,
 )
@@ -41,7 +46,9 @@ CMD_SLEEP, CMD_WAKE, CMD_FAN_CLEANING = 0x10, 0x11, 0x56
 CMD_DEVICE_INFO, CMD_RESET = 0xD0, 0xD3
 FORMAT_FLOAT, FORMAT_UINT16 = 0x03, 0x05
 
-MAX_FRAME = 2 + 2 * (5 + 255 + 1)
+MAX_DATA = 48
+"""Longest reply data of an SPS30: 40 bytes of a float reading, 32 of a serial number (+ NUL)."""
+MAX_FRAME = 2 + 2 * (5 + MAX_DATA)
 """Flags plus every byte of the longest reply escaped."""
 
 _FLOATS = struct.Struct(">10f")
@@ -221,8 +228,12 @@ class Sps30Codec(Codec[Sps30Frame]):
         close = view.find(FLAG, start + 1, start + MAX_FRAME)
         if close < 0:
             return NEED_MORE if len(view) - start < MAX_FRAME else NOT_A_FRAME
+        if close == start + 1:  # the previous frame's closing flag, then this one's opening
+            return _SEPARATOR
         content = unstuff(view[start + 1 : close])
         if content is None or len(content) < 5 or len(content) != 5 + content[3]:
+            return NOT_A_FRAME
+        if content[3] > MAX_DATA:
             return NOT_A_FRAME
         if content[0] != self.address:
             return NOT_A_FRAME
@@ -230,5 +241,8 @@ class Sps30Codec(Codec[Sps30Frame]):
             return BAD_CHECKSUM
         frame = _decode(content[1], content[2], content[4:-1])
         if frame is None:
-            return (REJECTED, close + 1 - start, None)
-        return (FRAME, close + 1 - start, frame)
+            return (REJECTED, close - start, None)
+        return (FRAME, close - start, frame)  # the closing flag may open the next frame
+
+
+_SEPARATOR: Match[Sps30Frame] = (SEPARATOR, 1, None)

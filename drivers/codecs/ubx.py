@@ -8,9 +8,12 @@ numSV 23, lon 24 and lat 28 (1e-7 deg), hMSL 36 (mm), hAcc 40 (mm), gSpeed 60 (m
 headMot 64 (1e-5 deg), pDOP 76 (0.01); the UTC date and time are at 4..11 with validity
 bits at 11 and nanoseconds at 16.
 
-Choices: a known message (NAV-PVT, ACK-ACK, ACK-NAK) with the wrong payload length is
-rejected; other messages come out as ``UbxMessage`` with their raw payload; payloads longer
-than ``MAX_PAYLOAD`` are taken for a false sync.
+Choices: a known message (NAV-PVT, ACK-ACK, ACK-NAK) whose header declares another payload
+length is a false sync, judged on the header alone (a bit error in the length of a NAV-PVT
+would otherwise hold the next frames until the declared length arrived); other messages come
+out as ``UbxMessage`` with their raw payload; payloads longer than ``MAX_PAYLOAD`` are taken
+for a false sync, and the codec's time budget (``Codec.set_baudrate``) abandons any other
+length that does not arrive in time.
 """
 
 from __future__ import annotations
@@ -227,6 +230,10 @@ def _nav_pvt(payload: bytes) -> NavPvt:
     )
 
 
+_KNOWN_LENGTHS = {NAV_PVT: NAV_PVT_LEN, ACK_ACK: 2, ACK_NAK: 2}
+"""Payload length of the messages decoded here, checked on the header."""
+
+
 class UbxCodec(Codec[UbxFrame]):
     """UBX frames out of a byte stream (NMEA interleaved on the same port is dropped)."""
 
@@ -237,7 +244,8 @@ class UbxCodec(Codec[UbxFrame]):
         if len(view) - start < 6:
             return NEED_MORE
         msg_class, msg_id, length = struct.unpack_from("<BBH", view, start + 2)
-        if length > MAX_PAYLOAD:
+        known = _KNOWN_LENGTHS.get((msg_class, msg_id))
+        if length > MAX_PAYLOAD or (known is not None and length != known):
             return NOT_A_FRAME
         end = start + 6 + length
         if len(view) < end + 2:
@@ -247,11 +255,9 @@ class UbxCodec(Codec[UbxFrame]):
         payload = view[start + 6 : end]
         key = (msg_class, msg_id)
         if key == NAV_PVT:
-            if length != NAV_PVT_LEN:
-                return (REJECTED, end + 2 - start, None)
             frame: UbxFrame = _nav_pvt(payload)
         elif msg_class == ACK:
-            if length != 2 or msg_id > 1:
+            if msg_id > 1:
                 return (REJECTED, end + 2 - start, None)
             frame = Ack(msg_id == 1, payload[0], payload[1])
         else:

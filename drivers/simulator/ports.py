@@ -24,6 +24,7 @@ import time
 import tty
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
 from drivers.simulator import streams
@@ -108,6 +109,8 @@ class SimulatedPort:
     plugged: bool = False
     unplugs: list[tuple[float, float]] = field(default_factory=list)
     """(from s, to s) scenario times when it was unplugged."""
+    outages_utc: list[list[datetime | None]] = field(default_factory=list)
+    """[unplugged at, plugged back at] on the wall clock (UTC; None while still out)."""
 
     def plug(self) -> None:
         """Open a new pseudo-terminal in raw mode and point the link at it."""
@@ -119,11 +122,14 @@ class SimulatedPort:
         tmp.symlink_to(os.ttyname(self.slave))
         tmp.replace(self.link)
         self.plugged = True
+        if self.outages_utc and self.outages_utc[-1][1] is None:
+            self.outages_utc[-1][1] = datetime.now(tz=UTC)
 
     def unplug(self) -> None:
         """The cable is pulled: the terminal and its link go away, as udev removes the
         ``/dev/serial/by-id`` link (a link left behind could reach a recycled pty number)."""
         self.plugged = False
+        self.outages_utc.append([datetime.now(tz=UTC), None])
         self.link.unlink(missing_ok=True)
         for fd in (self.master, self.slave):
             with contextlib.suppress(OSError):

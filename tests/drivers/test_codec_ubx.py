@@ -142,12 +142,24 @@ def test_bad_checksum_is_rejected_counted_and_resynchronised() -> None:
     assert codec.bytes_dropped == len(bad)
 
 
-def test_known_message_with_wrong_length_is_rejected() -> None:
+def test_known_message_with_wrong_length_is_a_false_sync_judged_on_its_header() -> None:
     codec = UbxCodec()
     short_pvt = frame(0x01, 0x07, bytes(84))  # u-blox 7 layout: not accepted
     echoed_poll = poll(0x01, 0x07)
-    assert codec.feed(short_pvt + frame(0x05, 0x01, b"\x06") + echoed_poll) == []
-    assert (codec.frames_rejected, codec.checksum_errors) == (3, 0)
+    data = short_pvt + frame(0x05, 0x01, b"\x06") + echoed_poll
+    assert codec.feed(data) == []
+    assert (codec.frames_rejected, codec.checksum_errors) == (0, 0)
+    assert codec.bytes_dropped == len(data) and codec.buffered == 0
+
+
+def test_a_bit_error_in_a_nav_pvt_length_holds_nothing() -> None:
+    """Issue #15: length 92 read as 1116 (bit 10) held the next eleven NAV-PVT frames."""
+    good = hand_built_nav_pvt()
+    broken = bytearray(good)
+    broken[5] ^= 0x04  # length high byte: 92 + 1024
+    codec = UbxCodec()
+    assert codec.feed(bytes(broken) + good * 3) == [EXPECTED] * 3
+    assert codec.frame_ends == [len(good) * k for k in (2, 3, 4)]
 
 
 def test_oversized_length_is_a_false_sync() -> None:

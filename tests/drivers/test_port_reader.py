@@ -160,6 +160,30 @@ def test_an_unplugged_sensor_is_retried_and_its_gap_reported(field: Field, tmp_p
     assert sim.ports["gps"].unplugs
 
 
+def test_the_recorded_gap_is_the_outage_within_half_a_second(field: Field, tmp_path: Path) -> None:
+    """Issue #15: the back-off lost 1.3-3.4 s more than the outage (5 s out, 6.3 s gap)."""
+    faults = {"gps": Faults(unplug_at_s=1.0, unplugged_for_s=2.0)}
+    sim = Simulator(field, tmp_path, ("gps",), speed=1, faults=faults)
+    paths = sim.start()
+    tape = Tape()
+    reader = reader_for("gps", paths["gps"], tape)  # the default back-off
+    reader.start()
+    try:
+        poll_until(lambda: reader.counters.reconnects == 1, "the reconnection")
+        frames_back = reader.counters.frames
+        poll_until(lambda: reader.counters.frames > frames_back + 5, "frames again")
+    finally:
+        reader.stop()
+        sim.stop()
+    out_at, back_at = sim.ports["gps"].outages_utc[0]  # (stop unplugs it again)
+    assert out_at is not None and back_at is not None
+    (gap,) = reader.gaps
+    outage_s = (back_at - out_at).total_seconds()
+    gap_s = (gap.until - gap.since).total_seconds()
+    assert abs(gap_s - outage_s) <= 0.5, (gap_s, outage_s)
+    assert gap.until >= back_at  # reopened after the port came back, not before
+
+
 def test_a_port_absent_at_the_start_is_waited_for(tmp_path: Path) -> None:
     tape = Tape()
     reader = reader_for("gps", str(tmp_path / "nothing"), tape, backoff_max_s=0.2)
