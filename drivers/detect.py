@@ -2,8 +2,14 @@
 
 For each port (``serial.tools.list_ports`` plus any URL given) and each usual baud rate, the
 detector listens for ``listen_s`` and feeds every streaming model's codec with what comes.
-A model's confidence is the share of bytes its codec turned into valid frames, scaled down
-while it has seen fewer than its ``min_frames``. When nothing streams, it sends the
+A model's confidence weighs several pieces of evidence, each reported in ``reasons``: the
+share of the judged bytes its codec turned into valid frames (the frame cut at the start of
+listening and the unfinished one at the end are not judged), the share of framed candidates
+whose check value passed (random bytes, or a wrong baud rate, pass one in 256 at best), 45 %
+each, and the mix of frame kinds (a receiver sends several sentence types), 10 %, all scaled
+down while it has seen fewer than its ``min_frames``. So a real receiver at its true rate
+that also sends bytes the codec does not decode (a u-blox mixing UBX into its NMEA) is still
+named, where the share alone sat at the edge of the threshold. When nothing streams, it sends the
 models' read-only queries (modem ``AT``, a Modbus read of input registers, an SDS011 query,
 the SPS30 device information) and names the one that answers. It never sends a command that
 changes what a device keeps in its memory (see ``drivers.sensors``).
@@ -50,6 +56,8 @@ class Candidate:
     checksum_errors: int
     how: str
     """``listened`` (it streams) or ``queried`` (it answered a read-only query)."""
+    reasons: tuple[str, ...] = ()
+    """The evidence behind ``confidence``, one phrase each."""
 
 
 @dataclass
@@ -83,13 +91,35 @@ def system_ports() -> list[tuple[str, str]]:
     return [(p.device, p.description or "") for p in list_ports.comports()]
 
 
-def _score(m: SensorModel, baud: int, codec: Any, proofs: int, total: int, how: str) -> Candidate:
+def frame_kind(frame: Any) -> str:
+    """A frame's kind for the mix of evidence: its type, and a sentence's own type."""
+    sub = getattr(frame, "sentence_type", None)
+    return type(frame).__name__ + (f" {sub}" if sub else "")
+
+
+def score(
+    m: SensorModel, baud: int, codec: Any, proofs: int, total: int, kinds: set[str], how: str
+) -> Candidate:
+    """How well ``m`` explains ``total`` bytes its ``codec`` was fed: a candidate whose
+    ``reasons`` name the evidence (see the module's doc)."""
+    cut = min(codec.bytes_dropped, codec.max_frame_len)  # the frame listening began in
+    judged = max(0, total - codec.buffered - cut)
     used = max(0, total - codec.bytes_dropped - codec.buffered)
-    share = used / total if total else 0.0
-    confidence = share * min(1.0, proofs / m.min_frames)
+    share = min(1.0, used / judged) if judged else 0.0
+    candidates = codec.frames + codec.checksum_errors + codec.frames_rejected
+    checks = codec.frames / candidates if candidates else 0.0
+    mix = min(1.0, (len(kinds) - 1) / 2) if kinds else 0.0  # 3 kinds or more: all of it
+    enough = min(1.0, proofs / m.min_frames)
+    confidence = enough * (0.45 * share + 0.45 * checks + 0.1 * mix)
+    reasons = (
+        f"{proofs} frame(s) proving it (needs {m.min_frames})",
+        f"{share:.0%} of {judged} judged bytes in valid frames",
+        f"{codec.frames} of {candidates} framed candidates passed their check",
+        f"{len(kinds)} kind(s) of frame" + (f": {', '.join(sorted(kinds)[:6])}" if kinds else ""),
+    )
     return Candidate(
         m.name, m.channel, m.label, baud, round(confidence, 3), proofs, total,
-        codec.bytes_dropped, codec.checksum_errors, how,
+        codec.bytes_dropped, codec.checksum_errors, how, reasons,
     )  # fmt: skip
 
 
@@ -103,6 +133,7 @@ def _listen(
     """
     codecs = {m.name: m.codec() for m in models}
     proofs = dict.fromkeys(codecs, 0)
+    kinds: dict[str, set[str]] = {name: set() for name in codecs}
     total = 0
     started = time.monotonic()
     while (now := time.monotonic()) < started + EXTEND * listen_s:
@@ -113,14 +144,20 @@ def _listen(
             continue
         total += len(data)
         for m in models:
-            proofs[m.name] += sum(1 for f in codecs[m.name].feed(data) if m.proves(f))
+            proven = [f for f in codecs[m.name].feed(data) if m.proves(f)]
+            proofs[m.name] += len(proven)
+            kinds[m.name].update(frame_kind(f) for f in proven)
         best = max(
-            (_score(m, baud, codecs[m.name], proofs[m.name], total, "listened") for m in models),
+            (score(m, baud, codecs[m.name], proofs[m.name], total, kinds[m.name], "listened")
+             for m in models),
             key=lambda c: c.confidence,
-        )
+        )  # fmt: skip
         if best.frames >= 2 * MODELS[best.model].min_frames and best.confidence >= 0.9:
             break
-    return [_score(m, baud, codecs[m.name], proofs[m.name], total, "listened") for m in models]
+    return [
+        score(m, baud, codecs[m.name], proofs[m.name], total, kinds[m.name], "listened")
+        for m in models
+    ]
 
 
 def _query(
@@ -139,9 +176,10 @@ def _query(
                 frames = codec.feed(data) if data else []
                 if any(m.proves(f) for f in frames):
                     confidence = 1.0 if attempt == 0 else 0.75
+                    reason = f"answered a read-only query (attempt {attempt + 1})"
                     return Candidate(
                         m.name, m.channel, m.label, baud, confidence, codec.frames, total,
-                        codec.bytes_dropped, codec.checksum_errors, "queried",
+                        codec.bytes_dropped, codec.checksum_errors, "queried", (reason,),
                     )  # fmt: skip
     return None
 

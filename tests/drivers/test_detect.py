@@ -6,12 +6,17 @@ from __future__ import annotations
 import os
 import select
 import termios
+import threading
 import time
 import tty
 from pathlib import Path
 
-from drivers.codecs import at_modem, modbus, sds011, sps30
-from drivers.detect import detect, detect_port
+import numpy as np
+
+from drivers.codecs import at_modem, modbus, sds011, sps30, ubx, witmotion
+from drivers.codecs.nmea import encode_sentence
+from drivers.detect import FOUND_AT, detect, detect_port, frame_kind, score
+from drivers.sensors import MODELS
 from drivers.simulator.ports import Faults, Simulator
 from drivers.simulator.scenario import Scenario, build_field
 
@@ -122,3 +127,76 @@ def test_alternative_models_are_named_on_simulated_ports(tmp_path: Path) -> None
     assert {c for c, _ in quiet.sources["pm"].commands} == {sds011.CMD_QUERY}
     assert all(not setting for _, setting in quiet.sources["pm"].commands)
     assert streaming.sources["gps"].configured == []
+
+
+# --- the evidence behind a score -------------------------------------------------------------
+
+
+def mixed_receiver_stream(epochs: int) -> bytes:
+    """A u-blox at 1 Hz sending NMEA (GGA, RMC, GSA, VTG) and a UBX NAV-PVT each epoch: about
+    half the bytes are binary the NMEA codec does not decode."""
+    out = b""
+    for k in range(epochs):
+        hms = f"1200{k % 60:02d}.00"
+        out += encode_sentence(f"GNGGA,{hms},4723.40,N,00041.40,E,1,09,0.9,75.0,M,47.1,M,,")
+        out += encode_sentence(f"GNRMC,{hms},A,4723.40,N,00041.40,E,0.5,87.1,060126,,,A,V")
+        out += encode_sentence("GNGSA,A,3,01,03,07,08,11,,,,,,,,1.6,0.9,1.3,1")
+        out += encode_sentence("GNVTG,87.1,T,,M,0.5,N,0.9,K,A")
+        out += ubx.encode_nav_pvt(lat_deg=47.39, lon_deg=0.69, num_sv=9) * 3
+    return out
+
+
+def test_a_receiver_at_the_edge_of_the_share_is_named_on_more_evidence() -> None:
+    data = mixed_receiver_stream(4)[30:]  # listening began inside a sentence
+    m = MODELS["nmea"]
+    codec = m.codec()
+    frames = codec.feed(data)
+    share_only = (len(data) - codec.bytes_dropped - codec.buffered) / len(data)
+    assert share_only < FOUND_AT  # what the share alone gave: missed
+    kinds = {frame_kind(f) for f in frames}
+    got = score(m, 9600, codec, len(frames), len(data), kinds, "listened")
+    assert got.confidence >= FOUND_AT
+    assert got.reasons[0].startswith(f"{len(frames)} frame(s)")
+    assert f"{codec.frames} of {codec.frames} framed candidates passed" in got.reasons[2]
+    assert "Gga" in got.reasons[3] and "OtherSentence VTG" not in got.reasons[3]
+
+
+def test_random_bytes_or_another_protocol_never_reach_the_bar() -> None:
+    rng = np.random.default_rng(15)
+    noise = rng.integers(0, 256, 20_000, dtype=np.uint8).tobytes()
+    imu = b"".join(witmotion.encode_frame(0x51, (k, -k, 2048, 2500)) for k in range(500))
+    for data in (noise, imu, noise[:3000] + imu[:2000]):
+        for m in MODELS.values():
+            if not m.streams or (m.name == "witmotion" and data is not noise):
+                continue
+            codec = m.codec()
+            frames = [f for f in codec.feed(data) if m.proves(f)]
+            kinds = {frame_kind(f) for f in frames}
+            got = score(m, 9600, codec, len(frames), len(data), kinds, "listened")
+            assert got.confidence < FOUND_AT, (m.name, got.reasons)
+
+
+def test_a_mixed_receiver_on_a_pseudo_terminal_is_named_with_its_reasons() -> None:
+    master, slave = os.openpty()
+    tty.setraw(slave, termios.TCSANOW)
+    data = mixed_receiver_stream(8)
+    stop = threading.Event()
+
+    def line() -> None:  # the receiver's bursts at 9600 Bd, one epoch a second
+        while not stop.is_set():
+            for k in range(0, len(data), 96):
+                if stop.wait(0.1):
+                    return
+                os.write(master, data[k : k + 96])
+
+    writer = threading.Thread(target=line, daemon=True)
+    writer.start()
+    try:
+        result = detect_port(os.ttyname(slave), bauds=(9600,), listen_s=1.5, query=False)
+    finally:
+        stop.set()
+        writer.join()
+        os.close(master)
+        os.close(slave)
+    assert result.found is not None and result.found.channel == "gps", result.candidates
+    assert result.found.reasons and result.as_json()["found"]["reasons"]
