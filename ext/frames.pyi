@@ -1,4 +1,5 @@
 from collections.abc import Buffer
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +15,16 @@ THERMAL_SIZE_WORD: int
 THERMAL_CHECKSUM_FROM_WORD: int
 NMEA_MAX_SENTENCE: int
 KNOT_MPS: float
+NMEA_NEED_MORE: int
+NMEA_NOT_A_FRAME: int
+NMEA_BAD_CHECKSUM: int
+NMEA_REJECTED: int
+NMEA_FRAME: int
+NMEA_GGA: int
+NMEA_RMC: int
+NMEA_VTG: int
+NMEA_GSA: int
+NMEA_OTHER: int
 
 class ImuArrays:
     accel_offset: npt.NDArray[np.int64]
@@ -87,4 +98,6 @@ def decode_thermal(
     image_out: npt.NDArray[np.float32] | None = None,
 ) -> ThermalArrays: ...
 def decode_nmea(data: Buffer, base_offset: int = 0) -> NmeaArrays: ...
+def nmea_match(data: bytes, start: int) -> tuple[int, int, tuple[Any, ...] | None]: ...
+def nmea_blank(data: bytes, start: int, end: int) -> int: ...
 def half_means(images: npt.ArrayLike, row_from: int = 0) -> npt.NDArray[np.float64]: ...

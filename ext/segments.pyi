@@ -16,6 +16,9 @@ class GroupStats:
     by_sub: bool
     def rollup(self, factor: int) -> GroupStats: ...
 
+MAX_GROUPS: int
+
+def checked_groups(n_segments: int, n_sub: int = 1) -> int: ...
 def interp(x: npt.ArrayLike, xp: npt.ArrayLike, fp: npt.ArrayLike) -> FloatArray: ...
 def resample_to_grid(
     distance_m: npt.ArrayLike, values: npt.ArrayLike, dx_m: float
