@@ -54,6 +54,7 @@ class ThermalArrays:
 
 class GgaArrays:
     offset: npt.NDArray[np.int64]
+    end_offset: npt.NDArray[np.int64]
     time_s: npt.NDArray[np.float64]
     lat_deg: npt.NDArray[np.float64]
     lon_deg: npt.NDArray[np.float64]
@@ -65,6 +66,7 @@ class GgaArrays:
 
 class RmcArrays:
     offset: npt.NDArray[np.int64]
+    end_offset: npt.NDArray[np.int64]
     time_s: npt.NDArray[np.float64]
     lat_deg: npt.NDArray[np.float64]
     lon_deg: npt.NDArray[np.float64]

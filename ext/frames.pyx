@@ -477,26 +477,29 @@ cdef double[23] _POW10 = [1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10
 
 
 cdef class GgaArrays:
-    """GGA sentences: ``offset`` int64; ``time_s`` float64 seconds since UTC midnight;
-    ``lat_deg``, ``lon_deg`` float64 (north, east positive); ``fix_quality`` int16
+    """GGA sentences: ``offset`` int64 (where the ``$`` is) and ``end_offset`` int64 (just
+    past its first line-end byte: the end its time is read at); ``time_s`` float64 seconds
+    since UTC midnight; ``lat_deg``, ``lon_deg`` float64 (north, east positive); ``fix_quality`` int16
     (0 invalid, 1 GPS, 2 DGPS, 4 RTK fixed, 5 float, 6 dead reckoning); ``num_sv`` int16;
     ``hdop`` and ``altitude_m`` (MSL) float64. Empty fields are NaN, or -1 for integers.
     """
 
-    cdef readonly object offset, time_s, lat_deg, lon_deg, fix_quality, num_sv, hdop, altitude_m
+    cdef readonly object offset, end_offset, time_s, lat_deg, lon_deg, fix_quality, num_sv
+    cdef readonly object hdop, altitude_m
 
     def __len__(self):
         return len(self.offset)
 
 
 cdef class RmcArrays:
-    """RMC sentences: ``offset``, ``time_s``, ``lat_deg``, ``lon_deg`` as GGA; ``valid``
+    """RMC sentences: ``offset``, ``end_offset``, ``time_s``, ``lat_deg``, ``lon_deg`` as GGA; ``valid``
     bool (status A); ``speed_mps`` and ``course_deg`` float64; ``date`` int32 as
     ``yyyymmdd`` (two-digit years read in 1980..2079, as the codec; 0 when empty). Empty
     fields are NaN.
     """
 
-    cdef readonly object offset, time_s, lat_deg, lon_deg, valid, speed_mps, course_deg, date
+    cdef readonly object offset, end_offset, time_s, lat_deg, lon_deg, valid, speed_mps
+    cdef readonly object course_deg, date
 
     def __len__(self):
         return len(self.offset)
@@ -1032,13 +1035,15 @@ def decode_nmea(data, int64_t base_offset=0):
         b = &d[0]
     cdef Py_ssize_t cap = n // 16 + 1  # a sentence is at least 16 bytes long
     g_off = np.empty(cap, dtype=np.int64)
+    g_end = np.empty(cap, dtype=np.int64)
+    r_end = np.empty(cap, dtype=np.int64)
     g_val = np.empty((cap, 5), dtype=np.float64)
     g_int = np.empty((cap, 2), dtype=np.int16)
     r_off = np.empty(cap, dtype=np.int64)
     r_val = np.empty((cap, 5), dtype=np.float64)
     r_ok = np.empty(cap, dtype=np.uint8)
     r_date = np.empty(cap, dtype=np.int32)
-    cdef int64_t[::1] go = g_off, ro = r_off
+    cdef int64_t[::1] go = g_off, ro = r_off, ge = g_end, re = r_end
     cdef double[:, ::1] gv = g_val, rv = r_val
     cdef int16_t[:, ::1] gi = g_int
     cdef uint8_t[::1] rk = r_ok
@@ -1068,6 +1073,7 @@ def decode_nmea(data, int64_t base_offset=0):
                 dropped += s.length
             elif s.kind == _K_GGA:
                 go[ng] = i + base_offset
+                ge[ng] = i + s.length + base_offset
                 gv[ng, 0] = NAN if s.time_us < 0 else s.time_us / 1e6
                 gv[ng, 1] = s.lat
                 gv[ng, 2] = s.lon
@@ -1079,6 +1085,7 @@ def decode_nmea(data, int64_t base_offset=0):
                 sentences += 1
             elif s.kind == _K_RMC:
                 ro[nr] = i + base_offset
+                re[nr] = i + s.length + base_offset
                 rv[nr, 0] = NAN if s.time_us < 0 else s.time_us / 1e6
                 rv[nr, 1] = s.lat
                 rv[nr, 2] = s.lon
@@ -1095,6 +1102,7 @@ def decode_nmea(data, int64_t base_offset=0):
 
     gga_out = GgaArrays()
     gga_out.offset = g_off[:ng].copy()
+    gga_out.end_offset = g_end[:ng].copy()
     gga_out.time_s = g_val[:ng, 0].copy()
     gga_out.lat_deg = g_val[:ng, 1].copy()
     gga_out.lon_deg = g_val[:ng, 2].copy()
@@ -1104,6 +1112,7 @@ def decode_nmea(data, int64_t base_offset=0):
     gga_out.num_sv = g_int[:ng, 1].copy()
     rmc_out = RmcArrays()
     rmc_out.offset = r_off[:nr].copy()
+    rmc_out.end_offset = r_end[:nr].copy()
     rmc_out.time_s = r_val[:nr, 0].copy()
     rmc_out.lat_deg = r_val[:nr, 1].copy()
     rmc_out.lon_deg = r_val[:nr, 2].copy()

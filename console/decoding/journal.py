@@ -275,13 +275,12 @@ def _decode_content(content: JournalContent, models: Mapping[str, str]) -> Obser
 def _decode_nmea(ch: ChannelBytes, t0: int, obs: Observations) -> None:
     """RMC sentences in bulk: valid fixes with a position, in time order."""
     rmcs = [n.rmc for n in ch.decode_blocks(frames.decode_nmea)]
-    offset, valid, lat, lon, speed = (
+    end, valid, lat, lon, speed = (
         np.concatenate([getattr(r, k) for r in rmcs])
-        for k in ("offset", "valid", "lat_deg", "lon_deg", "speed_mps")
+        for k in ("end_offset", "valid", "lat_deg", "lon_deg", "speed_mps")
     )
     keep = valid & ~np.isnan(lat) & ~np.isnan(lon)
-    # an RMC sentence ends within 80 bytes of its start: its start offset is close enough
-    t = _frame_times_s(ch, offset[keep] + 1, t0)
+    t = _frame_times_s(ch, end[keep], t0)  # the time its last byte arrived
     order = np.argsort(t, kind="stable")
     obs.gps_t_s = t[order]
     obs.gps_lat_deg = lat[keep][order]

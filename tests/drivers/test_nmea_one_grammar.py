@@ -66,12 +66,17 @@ def decode_bulk_in_blocks(data: bytes, cuts: list[int]) -> list[frames.NmeaArray
 
 
 def decode_live_in_reads(data: bytes, cuts: list[int]) -> tuple[list[Any], nmea.NmeaCodec]:
+    """The live codec fed ``data`` in reads cut at ``cuts``; each frame's stream end is kept
+    in ``codec.all_ends``."""
     codec = nmea.NmeaCodec()
     out: list[Any] = []
+    ends: list[int] = []
     start = 0
     for end in [*sorted(set(cuts)), len(data)]:
         out += codec.feed(data[start:end])
+        ends += codec.frame_ends
         start = end
+    codec.all_ends = ends  # type: ignore[attr-defined]
     return out, codec
 
 
@@ -84,6 +89,10 @@ def seconds_of(t: time | None) -> float:
 
 def assert_same(live: list[Any], codec: nmea.NmeaCodec, bulk: list[frames.NmeaArrays]) -> None:
     """The live frames and counters equal the bulk arrays and counters (exactly)."""
+
+    def cat(kind: str, name: str) -> np.ndarray:
+        return np.concatenate([getattr(getattr(b, kind), name) for b in bulk])
+
     assert sum(b.sentences for b in bulk) == codec.frames == len(live)
     assert sum(b.rejected for b in bulk) == codec.frames_rejected
     assert sum(b.checksum_errors for b in bulk) == codec.checksum_errors
@@ -91,9 +100,10 @@ def assert_same(live: list[Any], codec: nmea.NmeaCodec, bulk: list[frames.NmeaAr
     gga = [f for f in live if isinstance(f, nmea.Gga)]
     rmc = [f for f in live if isinstance(f, nmea.Rmc)]
     assert sum(b.other_sentences for b in bulk) == len(live) - len(gga) - len(rmc)
-
-    def cat(kind: str, name: str) -> np.ndarray:
-        return np.concatenate([getattr(getattr(b, kind), name) for b in bulk])
+    ends = codec.all_ends  # type: ignore[attr-defined]
+    for kind, cls in (("gga", nmea.Gga), ("rmc", nmea.Rmc)):  # ends: where times are read
+        live_ends = [e for f, e in zip(live, ends, strict=True) if isinstance(f, cls)]
+        np.testing.assert_array_equal(cat(kind, "end_offset"), live_ends)
 
     def opt(values: list[float | None]) -> np.ndarray:
         return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
