@@ -56,7 +56,7 @@ class Codec(ABC, Generic[FrameT]):
     Counters (cumulative): ``frames`` returned; ``checksum_errors``; ``frames_rejected``
     (check value good, payload malformed); ``bytes_dropped`` — every byte discarded without
     becoming part of a returned frame (garbage, false starts, bad or rejected frames);
-    ``frames_abandoned`` — candidates that did not complete within ``max_wait_s``.
+    ``frames_abandoned`` — candidates still incomplete ``max_wait_s`` after they began.
 
     True times: ``frame_ends`` holds, for the frames the last ``feed`` returned, where each
     ends in the stream (bytes fed since creation), so a caller stamps a frame with the
@@ -72,6 +72,9 @@ class Codec(ABC, Generic[FrameT]):
     """Longest frame in bytes; ``_match`` never waits for more than that."""
     gaps_are_garbage: ClassVar[bool] = True
     """Whether bytes skipped between frames count as dropped (not for line separators)."""
+    can_hold_frames: ClassVar[bool] = True
+    """Whether a broken candidate can hide good frames behind it until its declared length
+    arrives (a length or count field): only then does ``set_baudrate`` set a time budget."""
 
     def __init__(self) -> None:
         self._pending = b""
@@ -92,8 +95,9 @@ class Codec(ABC, Generic[FrameT]):
 
     def set_baudrate(self, baudrate: int) -> None:
         """Budget a frame's bytes: the longest frame's time on the line (10 bits a byte)
-        plus ``WAIT_SLACK_S``."""
-        self.max_wait_s = self.max_frame_len * 10.0 / baudrate + WAIT_SLACK_S
+        plus ``WAIT_SLACK_S`` (none for a protocol that cannot hold frames)."""
+        if self.can_hold_frames:
+            self.max_wait_s = self.max_frame_len * 10.0 / baudrate + WAIT_SLACK_S
 
     def reset(self) -> None:
         """Forget a partial frame (the port was closed: what follows is another stream).
@@ -112,28 +116,46 @@ class Codec(ABC, Generic[FrameT]):
     def feed(self, data: bytes, now_s: float | None = None) -> list[FrameT]:
         """Decode what ``data`` completes; keep a partial frame for the next call.
 
-        ``now_s``: when ``data`` arrived (any clock, seconds), for the time budget.
+        ``now_s``: when ``data`` arrived (any clock, seconds), for the time budget: a
+        candidate that began more than ``max_wait_s`` before and is still incomplete with
+        ``data`` is abandoned (judged after ``data``, so a reader that was late to read
+        never loses a frame whose bytes were all there).
         """
+        self.frame_ends = []
+        waiting_since = self._pending_since_s if self._pending else None
         base = self.fed - len(self._pending)
         self.fed += len(data)
-        ends: list[int] = []
-        self.frame_ends = ends
-        if (
-            now_s is not None
-            and self._pending_since_s is not None
+        out, pos = self._scan(self._pending + data if self._pending else bytes(data), base)
+        same = pos == 0 and waiting_since is not None  # the old candidate still waits
+        while (
+            same
+            and self._pending
+            and now_s is not None
             and self.max_wait_s is not None
-            and now_s - self._pending_since_s > self.max_wait_s
+            and now_s - waiting_since > self.max_wait_s  # type: ignore[operator]
         ):
             self._abandon()
-            base = self.fed - len(data) - len(self._pending)
-        had_pending = bool(self._pending)
-        view = self._pending + data if had_pending else bytes(data)
+            view, self._pending = self._pending, b""
+            more, _ = self._scan(view, self.fed - len(view))
+            out += more
+            same = False
+        if not self._pending:
+            self._pending_since_s = None
+        elif not same:  # a candidate that began in ``data``
+            self._pending_since_s = now_s
+        return out
+
+    def _scan(self, view: bytes, base: int) -> tuple[list[FrameT], int]:
+        """The scan loop over ``view`` (stream offset ``base``): frames out, counters and
+        ``frame_ends`` updated, the unfinished tail left in ``_pending``; returns the frames
+        and where the tail starts."""
         self._prepare(view)
         match = self._match
         sync = self.sync
         find_start = self._custom_find_start
         gap = self._custom_gap
         count_gaps = self.gaps_are_garbage
+        ends = self.frame_ends
         out: list[FrameT] = []
         end = len(view)
         pos = 0
@@ -165,14 +187,10 @@ class Codec(ABC, Generic[FrameT]):
                     self.frames_rejected += 1
                 dropped += length
                 pos = start + length
-        if pos >= end:
-            self._pending_since_s = None
-        elif pos or not had_pending:  # a candidate that began in ``data``
-            self._pending_since_s = now_s
         self._pending = view[pos:]
         self.bytes_dropped += dropped
         self.frames += len(out)
-        return out
+        return out, pos
 
     def _abandon(self) -> None:
         """Drop the pending candidate's sync bytes: it took longer than a frame can."""

@@ -190,6 +190,8 @@ class NmeaCodec(Codec[NmeaFrame]):
 
     sync = b"$"
     max_frame_len = MAX_SENTENCE
+    can_hold_frames = False
+    """A ``$`` ends any candidate: no time budget, so live and bulk count alike."""
 
     def _gap_garbage(self, view: bytes, pos: int, end: int) -> int:
         return end - pos - _grammar.nmea_blank(view, pos, end) if end > pos else 0

@@ -9,6 +9,7 @@ import numpy as np
 from drivers import readings
 from drivers.codecs import modbus, sps30, ubx, witmotion
 from drivers.codecs.codec import WAIT_SLACK_S
+from drivers.codecs.nmea import NmeaCodec, encode_sentence
 from drivers.sensors import MODELS
 
 
@@ -92,3 +93,23 @@ def test_reset_forgets_a_cut_frame_instead_of_gluing_it_to_the_next_stream() -> 
     codec.reset()  # the port was closed and opened again
     assert codec.feed(frame[6:]) == [] and codec.bytes_dropped == len(frame)
     assert codec.fed == len(frame)
+
+
+def test_a_reader_late_to_read_loses_no_frame_whose_bytes_were_all_there() -> None:
+    """The budget judges a candidate after the new bytes: one that they complete is a frame,
+    however late the read (a recorder starved of CPU reads the rest of a frame seconds later)."""
+    good = ubx.encode_nav_pvt(lat_deg=47.0, lon_deg=0.7, num_sv=9)
+    codec = ubx.UbxCodec()
+    codec.set_baudrate(115200)
+    assert codec.feed(good[:40], now_s=0.0) == []
+    assert len(codec.feed(good[40:], now_s=30.0)) == 1
+    assert codec.frames_abandoned == 0
+
+
+def test_nmea_needs_no_time_budget_a_dollar_ends_any_candidate() -> None:
+    codec = NmeaCodec()
+    codec.set_baudrate(9600)
+    assert codec.max_wait_s is None  # so live counts as the bulk decoder, which has no clock
+    gga = encode_sentence("GPGGA,123519,4807.038,N,01131.000,E,1,08,0.9,545.4,M,46.9,M,,")
+    assert codec.feed(b"$GPGGA,12", now_s=0.0) == []
+    assert len(codec.feed(gga, now_s=60.0)) == 1  # the broken one is dropped at the next '$'
