@@ -33,9 +33,10 @@ import operator
 import numpy as np
 
 
-MAX_GROUPS = 1 << 24
-"""Most segments × sub-groups (or grid points) a call may ask for: 16.7 M, i.e. 168 km of
-1 m segments per sub-group or 167 000 km of 10 m ones; more means an absurd distance."""
+MAX_GROUPS = 1 << 22
+"""Most segments × sub-groups (or grid points) a call may ask for: 4.2 M, i.e. 4,200 km of
+1 m segments or 42,000 km of 10 m ones (a van covers a few hundred a day); more means an
+absurd distance. The arrays of that many groups take about 300 MB."""
 
 
 def _f64(a, name):

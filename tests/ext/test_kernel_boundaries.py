@@ -79,8 +79,9 @@ def test_fuzz_resample_to_grid(d: Any, v: Any, dx: float) -> None:
 
 
 @FUZZ
-@given(arrays(), arrays(), floats, st.one_of(st.none(), st.integers(-5, 2**64)),
-       st.integers(-5, 2**62), st.booleans())  # fmt: skip
+@given(arrays(), arrays(), floats,
+       st.one_of(st.none(), st.integers(-5, 5000), st.integers(segments.MAX_GROUPS, 2**64)),
+       st.one_of(st.integers(-5, 40), st.integers(2**20, 2**62)), st.booleans())  # fmt: skip
 def test_fuzz_segment_stats(d: Any, v: Any, seg: float, n_seg: Any, n_sub: int, sub: bool) -> None:
     codes = np.arange(len(d) if isinstance(d, np.ndarray) and d.ndim else 0) % 3 if sub else None
     got = survives(lambda: segments.segment_stats(d, v, seg, n_seg, codes, n_sub))
