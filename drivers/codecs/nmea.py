@@ -180,12 +180,13 @@ def encode_sentence_bytes(body: bytes) -> bytes:
 
 _VERDICTS = tuple(Verdict)
 _FRAME = Verdict.FRAME
+_NMEA_FRAME = _grammar.NMEA_FRAME
 
 
 class NmeaCodec(Codec[NmeaFrame]):
     """Sentences out of a byte stream; garbage, broken and bad-checksum lines are counted.
 
-    Line ends and spaces between sentences are not garbage (``gap_blanks``).
+    Line ends and spaces between sentences are not garbage (``_gap_garbage``).
     """
 
     sync = b"$"
@@ -198,6 +199,6 @@ class NmeaCodec(Codec[NmeaFrame]):
 
     def _match(self, view: bytes, start: int) -> Match[NmeaFrame]:
         verdict, length, values = _grammar.nmea_match(view, start)
-        if verdict == 4:  # NMEA_FRAME
+        if verdict == _NMEA_FRAME:
             return (_FRAME, length, _frame(values))
         return (_VERDICTS[verdict], length, None)
