@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from domain import clock
+from domain.kek import KEY_DIR_ENV, KEY_ENV, KEY_FILE_ENV
 from domain.store import StoreLocation
 
 PG_URL = os.environ.get("MAILLAGE_TEST_PG", "postgresql://127.0.0.1:5432/test")
@@ -61,6 +62,26 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = getattr(item, "fixturenames", ())
         if params.get("location") == "postgres" or "postgres_location" in fixtures:
             item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Key-encryption keys of the tests' stores in a folder of this test session, never in
+    the user's config directory; subprocesses inherit it through the environment. Shared by
+    the session's tests so that a copy of a template store (same store id) opens."""
+    folder = tmp_path_factory.mktemp("keys")
+    saved = {name: os.environ.get(name) for name in (KEY_DIR_ENV, KEY_FILE_ENV, KEY_ENV)}
+    os.environ[KEY_DIR_ENV] = str(folder)
+    os.environ.pop(KEY_FILE_ENV, None)
+    os.environ.pop(KEY_ENV, None)
+    try:
+        yield folder
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 @pytest.fixture

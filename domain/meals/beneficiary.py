@@ -213,10 +213,11 @@ class Beneficiary(MaillageAggregate):
     def stop(self, last_day: date, reason: str) -> None:
         """The service ends after ``last_day``."""
         self._require("pending", "active")
-        self._stopped(last_day=last_day.isoformat(), reason=reason.strip() or "unspecified")
+        text = reason.strip()  # free text about the person: sealed with their key
+        self._stopped(last_day=last_day.isoformat(), reason=Personal(self.id, text) if text else "")
 
     @event("Stopped")
-    def _stopped(self, last_day: str, reason: str) -> None:
+    def _stopped(self, last_day: str, reason: str | Personal) -> None:
         self.status = "stopped"
         self.last_day = last_day
 

@@ -13,6 +13,7 @@ from eventsourcing.application import Application
 from eventsourcing.domain import event
 from eventsourcing.persistence import IntegrityError
 
+from domain import clock
 from domain.aggregate import MaillageAggregate
 from domain.application import Maillage
 from domain.audit.chain import (
@@ -25,7 +26,7 @@ from domain.audit.chain import (
     chain_links,
 )
 from domain.errors import ConcurrentEditError
-from domain.personal import ERASED, Personal
+from domain.personal import ERASED, Erasure, Personal
 from domain.store import StoreLocation
 
 OID = uuid.UUID("0f8fad5b-d9cb-469f-a165-70867728950e")
@@ -163,7 +164,7 @@ def test_erasing_a_person_keeps_the_chain_verifying(app: Maillage, raw, kit) -> 
     app.save(jeanne, louis)
     before = raw.event(29)
 
-    assert app.erase_subject(jeanne.name.subject) is True
+    assert app.erase_subject(Erasure(jeanne.name.subject, "the person", clock.now(), "DPO")) is True
 
     assert app.repository.get(jeanne.id).name.value == ERASED
     assert raw.event(29) == before  # the log is untouched: only the key is gone
