@@ -138,9 +138,9 @@ class Beneficiary(MaillageAggregate):
         """Record the diet from the medical prescription."""
         self._require("pending", "active")
         if regime not in REGIMES:
-            raise InvalidInputError(f"regime {regime!r} is not one of {', '.join(REGIMES)}")
+            raise InvalidInputError(f"the regime is not one of {', '.join(REGIMES)}")
         if texture not in TEXTURES:
-            raise InvalidInputError(f"texture {texture!r} is not one of {', '.join(TEXTURES)}")
+            raise InvalidInputError(f"the texture is not one of {', '.join(TEXTURES)}")
         value = {
             "regime": regime,
             "texture": texture,

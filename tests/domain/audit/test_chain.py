@@ -17,6 +17,7 @@ from domain import clock
 from domain.aggregate import MaillageAggregate
 from domain.application import Maillage
 from domain.audit.chain import (
+    CHAIN_START_TOPIC,
     CHAIN_TABLE,
     GENESIS,
     INFO_TABLE,
@@ -200,14 +201,16 @@ def test_a_store_from_before_the_chain_is_linked_once_on_first_open(
     report = kit.verify(app)
     assert report.intact, report.finding
     assert report.facts.backfilled_through == 12 and report.facts.created_at
+    # The log itself says where the chain starts: right after the back-filled events.
+    assert raw.event(13)[2] == CHAIN_START_TOPIC and report.facts.started_at == 13
     app.save(kit.Parcel("new", 1))
     app.close()
 
     again = Maillage(location)  # not linked a second time
     report = kit.verify(again)
     assert report.intact, report.finding
-    assert (report.events, report.facts.backfilled_through) == (13, 12)
-    assert raw.count(CHAIN_TABLE) == 13
+    assert (report.events, report.facts.backfilled_through) == (14, 12)
+    assert raw.count(CHAIN_TABLE) == 14
     assert int(raw.fetchone(f"SELECT COUNT(*) FROM {INFO_TABLE}")[0]) == 3
     again.close()
 
