@@ -33,7 +33,7 @@ from domain.audit.chain import INFO_TABLE
 from domain.audit.command_record import Actor, current_command, naming, stored_record
 from domain.errors import ConcurrentEditError, NotFoundError
 from domain.kek import KeyFiles
-from domain.personal import Erasure, PersonalAsSealed, SubjectKeys
+from domain.personal import KEYS_INFO_TABLE, Erasure, PersonalAsSealed, SubjectKeys
 from domain.store import StoreLocation, ViewConnection
 
 A = TypeVar("A", bound=Aggregate)
@@ -107,10 +107,13 @@ class Maillage(Application[UUID]):
         transcoder.register(PersonalAsSealed(self.subject_keys))
 
     def store_id(self) -> str:
-        """The store's own id (its audit chain's ``store_id``): names its key file."""
+        """The store's own id (its audit chain's ``store_id``, which the key tables keep too,
+        so that its key file and checkpoints are found even if the chain's facts are deleted)."""
         conn = ViewConnection.open(self.location)
         try:
             row = conn.fetchone(f"SELECT value FROM {INFO_TABLE} WHERE key = 'store_id'")
+            if row is None and conn.table_exists(KEYS_INFO_TABLE):
+                row = conn.fetchone(f"SELECT value FROM {KEYS_INFO_TABLE} WHERE key = 'store_id'")
         finally:
             conn.close()
         return str(row[0]) if row else ""

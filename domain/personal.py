@@ -41,7 +41,8 @@ KEYS_TABLE: Final = "subject_data_keys"
 ERASURES_TABLE: Final = "subject_erasures"
 """One row per erased subject: what it was (a file number), when, by whom — nothing personal."""
 KEYS_INFO_TABLE: Final = "subject_keys_info"
-"""The fingerprint of the KEK this store's data keys are wrapped with (``kek``)."""
+"""The fingerprint of the KEK this store's data keys are wrapped with (``kek``), and the
+store's id (``store_id``) that names its key file."""
 LEGACY_KEYS_TABLE: Final = "subject_keys"
 """Data keys in clear, as stores made before wrapping kept them (migrated on first open)."""
 ERASED: Final = "\u2327 erased"
@@ -166,6 +167,14 @@ class SubjectKeys:
                 "key TEXT PRIMARY KEY, value TEXT NOT NULL)",
             ):
                 conn.execute(statement)
+        with self._conn() as conn:
+            conn.execute(
+                f"INSERT INTO {KEYS_INFO_TABLE} (key, value) VALUES ('store_id', ?) "
+                "ON CONFLICT (key) DO NOTHING",
+                (store_id,),
+            )
+            row = conn.fetchone(f"SELECT value FROM {KEYS_INFO_TABLE} WHERE key = 'store_id'")
+        self.store_id = store_id = str(row[0]) if row else store_id
         recorded = self.kek_fingerprint()
         candidates = self.key_files.candidates(store_id)
         if recorded is None and not candidates and not self.key_files.explicit_only:

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from console.checkpoints import CHECKPOINT_DIR_ENV
 from domain import clock
 from domain.kek import KEY_DIR_ENV, KEY_ENV, KEY_FILE_ENV
 from domain.store import StoreLocation
@@ -82,6 +83,22 @@ def private_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def private_checkpoint_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Automatic checkpoints of each test's stores in a folder of its own (copies of one
+    template store share its id: their histories must not meet)."""
+    folder = tmp_path_factory.mktemp("checkpoints")
+    saved = os.environ.get(CHECKPOINT_DIR_ENV)
+    os.environ[CHECKPOINT_DIR_ENV] = str(folder)
+    try:
+        yield folder
+    finally:
+        if saved is None:
+            os.environ.pop(CHECKPOINT_DIR_ENV, None)
+        else:
+            os.environ[CHECKPOINT_DIR_ENV] = saved
 
 
 @pytest.fixture

@@ -360,6 +360,8 @@ class Verifier:
         *,
         checkpoint: Checkpoint | None = None,
         history: History | None = None,
+        resume: Checkpoint | None = None,
+        collect: bool = False,
         batch_size: int = BATCH_SIZE,
         reorder_window: int = REORDER_WINDOW,
     ) -> None:
@@ -367,6 +369,10 @@ class Verifier:
         self.checkpoint = checkpoint
         self.history = history
         """The links a checkpoint kept outside the store: the first event that differs is named."""
+        self.resume = resume
+        """Start after this checkpoint's position, trusting its head (extending a history)."""
+        self.collected: list[tuple[int, bytes]] | None = [] if collect else None
+        """With ``collect``: every ``(position, link)`` verified, for a checkpoint's history."""
         self.batch_size = batch_size
         self.reorder_window = reorder_window
         self.gapless = conn.kind == "sqlite"  # SQLite ids are max+1: a gap is a deletion
@@ -436,6 +442,11 @@ class Verifier:
             lambda after, limit: tables.links("notification_id > ?", (after, limit), " LIMIT ?"),
             self.batch_size,
         )
+        if self.resume is not None:
+            start = self.resume
+            report.last_position, report.events = start.position, start.events
+            report.head = bytes.fromhex(start.head)
+            events.after = links.after = start.position
         while report.finding is None:
             m = min(events.available(), links.available())
             if m == 0:
@@ -481,6 +492,8 @@ class Verifier:
             return False
         events.at += m
         links.at += m
+        if self.collected is not None:
+            self.collected.extend(zip(ids, computed, strict=True))
         report.events += m
         report.last_position = ids[-1]
         report.head = computed[-1]
@@ -564,6 +577,8 @@ class Verifier:
                 return self._rewritten(cp.position)
             events.at += 1
             links.at += 1
+            if self.collected is not None:
+                self.collected.append((n, stored))
             report.events += 1
             report.last_position, report.head = n, stored
         return None
