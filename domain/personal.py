@@ -20,6 +20,7 @@ import base64
 import json
 import os
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -375,11 +376,36 @@ class SubjectKeys:
         conn = ViewConnection.open(self.location)
         try:
             conn.raw.autocommit = True
+            self._wait_for_older_snapshots(conn)
             for table in (KEYS_TABLE, LEGACY_KEYS_TABLE, *tables):
                 if conn.table_exists(table):
                     conn.execute(f"VACUUM FULL {table}")
         finally:
             conn.close()
+
+    def _wait_for_older_snapshots(self, conn: ViewConnection) -> None:
+        """Wait (a bounded time) until no other session of the database may still see the
+        deleted rows: ``VACUUM FULL`` copies rows a running snapshot can see into the new
+        file ("recently dead"), so a session holding an old snapshot would keep them."""
+        (now,) = conn.fetchone("SELECT mod(pg_current_xact_id()::text::bigint, 4294967296)") or (0,)
+        deadline = time.monotonic() + self.scrub_timeout_s
+        while True:
+            row = conn.fetchone(
+                "SELECT min(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND ("
+                "backend_xmin::text::bigint <= ? OR backend_xid::text::bigint <= ?)",
+                (now, now),
+            )
+            if row is None or row[0] is None:
+                return
+            if time.monotonic() >= deadline:
+                raise ErasureBlockedError(
+                    f"another session of the database (process {row[0]}) keeps a snapshot "
+                    "from before the erasure, which would keep a copy of the deleted key: the "
+                    "erasure is recorded and the key deleted; run it again once that session "
+                    "ends to finish"
+                )
+            time.sleep(0.05)
 
     def _truncate_wal(self, consequence: str) -> None:
         """Checkpoint the SQLite WAL and truncate it, waiting a bounded time for readers."""

@@ -15,9 +15,7 @@ from console.cli import main
 from domain.audit.chain import CHAIN_TABLE, INFO_TABLE
 from domain.clock import FixedClock
 from domain.store import StoreLocation
-
-from .test_erasure_holds import run, store_arg
-from .test_meals_cli import GOOD, write
+from tests.console.helpers import GOOD, run, store_arg, write
 
 
 def events_table(location: StoreLocation) -> tuple[str, str]:

@@ -9,26 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from console.cli import main
 from domain.application import Maillage
 from domain.clock import FixedClock
 from domain.ids import beneficiary_id
 from domain.personal import ERASED, ERASURES_TABLE, KEYS_TABLE
 from domain.store import StoreLocation, ViewConnection
-from tests.conftest import PG_URL
-
-from .test_meals_cli import GOOD, write
-
-
-def store_arg(location: StoreLocation) -> str:
-    """The --store value of a test location."""
-    if location.kind == "sqlite":
-        return str(location.path)
-    return f"{PG_URL}?schema={location.schema}"
-
-
-def run(store: str, *argv: str) -> int:
-    return main([*argv, "--store", store])
+from tests.console.helpers import GOOD, run, store_arg, write
 
 
 @pytest.fixture
