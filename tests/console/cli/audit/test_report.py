@@ -19,9 +19,9 @@ from domain.clock import FixedClock
 from domain.devices.custody import custody_chain
 from domain.meals.meal_round import DELIVERED, MealRound
 from domain.meals.municipality import Contract, Municipality, PriceBracket
+from domain.meals.views import beneficiary_list
 from domain.sensing.sensor_session import SensorSession
 from domain.store import StoreLocation, ViewConnection
-from domain.views.meals import beneficiary_rows
 
 DEMO_NOTES = (
     "Looked confused",
@@ -275,7 +275,7 @@ def test_an_erased_beneficiary_appears_in_no_report_and_counts_stay(
     conn = ViewConnection.open(app.location)
     ((name, address),) = [
         (r["name"], r["address"])
-        for r in beneficiary_rows(conn, app, "37261")
+        for r in beneficiary_list(conn, app.subject_keys, "37261")
         if r["file_number"] == "2025-0103"
     ]
     conn.close()
