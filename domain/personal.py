@@ -169,12 +169,14 @@ class SubjectKeys:
             ):
                 conn.execute(statement)
         with self._conn() as conn:
-            conn.execute(
-                f"INSERT INTO {KEYS_INFO_TABLE} (key, value) VALUES ('store_id', ?) "
-                "ON CONFLICT (key) DO NOTHING",
-                (store_id,),
-            )
             row = conn.fetchone(f"SELECT value FROM {KEYS_INFO_TABLE} WHERE key = 'store_id'")
+            if row is None:  # written once: opening a store writes nothing after its first time
+                conn.execute(
+                    f"INSERT INTO {KEYS_INFO_TABLE} (key, value) VALUES ('store_id', ?) "
+                    "ON CONFLICT (key) DO NOTHING",
+                    (store_id,),
+                )
+                row = conn.fetchone(f"SELECT value FROM {KEYS_INFO_TABLE} WHERE key = 'store_id'")
         self.store_id = store_id = str(row[0]) if row else store_id
         recorded = self.kek_fingerprint()
         candidates = self.key_files.candidates(store_id)
