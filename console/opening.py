@@ -3,22 +3,32 @@ is working recorded with every write."""
 
 from __future__ import annotations
 
+from console.checkpoints import take_if_due
 from console.settings import Settings
 from domain.application import Maillage
 from domain.errors import MaillageError, StoreNotFoundError, StoreUnavailableError
+from domain.kek import KeyFiles
 from domain.store import one_line
 
 CREATE_HINT = "create one with 'maillage store init' or try the demo with 'maillage demo'"
 
 
-def open_store(settings: Settings) -> Maillage:
+def open_store(settings: Settings, *, checkpoint: bool = True) -> Maillage:
     """Open the event store, turning every way it can fail into one clear line.
 
     Only a command that writes may create a missing store (``Settings.may_create``);
-    any other names the path and how to create one, and makes nothing.
+    any other names the path and how to create one, and makes nothing. The store's
+    key-encryption key is looked for as ``domain.kek`` says; a read-only role (the auditor)
+    only uses one handed to it (``$MAILLAGE_KEY_FILE``), never the user's own key files.
+    With ``checkpoint``, an automatic checkpoint is taken when the newest is too old
+    (``console.checkpoints``).
     """
     try:
-        app = Maillage(settings.location, create=settings.may_create)
+        app = Maillage(
+            settings.location,
+            create=settings.may_create,
+            key_files=KeyFiles(explicit_only=settings.read_only),
+        )
     except StoreNotFoundError as e:
         raise StoreNotFoundError(f"{e}: {CREATE_HINT}") from None
     except MaillageError:
@@ -28,4 +38,6 @@ def open_store(settings: Settings) -> Maillage:
             f"cannot open the store {settings.location.label}: {one_line(e)}"
         ) from e
     app.act_as(settings.actor, settings.command)  # who did what, with every write
+    if checkpoint:
+        take_if_due(app)
     return app

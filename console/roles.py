@@ -40,6 +40,13 @@ def may_create_store(settings: Settings, handler: Callable[..., int]) -> bool:
     return writes and not settings.read_only
 
 
+def destructive(handler: F) -> F:
+    """Mark a handler that throws away and rebuilds part of the store (views rebuild):
+    refused to the read-only auditor, as to the ccas role (which runs only ``@for_ccas``)."""
+    handler.destructive = True  # type: ignore[attr-defined]
+    return handler
+
+
 def for_ccas(handler: F) -> F:
     """Mark a command-line handler a ccas user may run (within its municipality)."""
     handler.for_ccas = True  # type: ignore[attr-defined]
@@ -67,6 +74,11 @@ class OutOfScopeError(UserError):
 
 def check_allowed(settings: Settings, handler: Callable[..., int], command: str) -> None:
     """Refuse a mutating command for a read-only role, before anything is opened or changed."""
+    if settings.read_only and getattr(handler, "destructive", False):
+        raise ReadOnlyRoleError(
+            f"the {settings.role} role is read-only: 'maillage {command}' throws away and "
+            "rebuilds part of the store"
+        )
     if settings.read_only and getattr(handler, "mutating", False):
         raise ReadOnlyRoleError(
             f"the {settings.role} role is read-only: 'maillage {command}' would change the store"

@@ -18,8 +18,10 @@ totally ordered log: one audit chain, one replay. It adds to the library's
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -27,9 +29,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, JSONTranscoder, StoredEvent
 
+from domain.audit.chain import INFO_TABLE
 from domain.audit.command_record import Actor, current_command, naming, stored_record
 from domain.errors import ConcurrentEditError, NotFoundError
-from domain.personal import PersonalAsSealed, SubjectKeys
+from domain.kek import KeyFiles
+from domain.personal import KEYS_INFO_TABLE, Erasure, PersonalAsSealed, SubjectKeys
 from domain.store import StoreLocation, ViewConnection
 
 A = TypeVar("A", bound=Aggregate)
@@ -49,19 +53,28 @@ class Maillage(Application[UUID]):
     the screen and worker that wrote); ``default_command`` when it gives nothing."""
 
     def __init__(
-        self, location: StoreLocation, env: dict[str, str] | None = None, *, create: bool = True
+        self,
+        location: StoreLocation,
+        env: dict[str, str] | None = None,
+        *,
+        create: bool = True,
+        key_files: KeyFiles | None = None,
     ) -> None:
         """Open the store; with ``create`` false a missing store is refused, nothing is made.
 
-        A first open that fails leaves nothing behind (no empty file or folder).
+        ``key_files`` finds the store's key-encryption key (default: the environment's, else
+        the per-store key file of the user's config directory, see ``domain.kek``). A first
+        open that fails leaves nothing behind (no empty file or folder).
         """
         created = location.prepare(create)
         self.location = location
+        self.key_files = key_files or KeyFiles()
         settings = location.library_env()
         settings.update(env or {})
         try:
             with location.setup_lock():
                 super().__init__(env=settings)
+            self.subject_keys.start(self.store_id())
         except BaseException:
             location.discard(created)
             raise
@@ -90,12 +103,40 @@ class Maillage(Application[UUID]):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
-        self.subject_keys = SubjectKeys(self.location)
+        self.subject_keys = SubjectKeys(self.location, self.key_files, self.erasure_in_log)
         transcoder.register(PersonalAsSealed(self.subject_keys))
 
-    def erase_subject(self, subject: UUID) -> bool:
-        """Crypto-shred a person's data: delete their key (views must be purged too)."""
-        return self.subject_keys.erase(subject)
+    def store_id(self) -> str:
+        """The store's own id (its audit chain's ``store_id``, which the key tables keep too,
+        so that its key file and checkpoints are found even if the chain's facts are deleted)."""
+        conn = ViewConnection.open(self.location)
+        try:
+            row = conn.fetchone(f"SELECT value FROM {INFO_TABLE} WHERE key = 'store_id'")
+            if row is None and conn.table_exists(KEYS_INFO_TABLE):
+                row = conn.fetchone(f"SELECT value FROM {KEYS_INFO_TABLE} WHERE key = 'store_id'")
+        finally:
+            conn.close()
+        return str(row[0]) if row else ""
+
+    def erase_subject(self, erasure: Erasure) -> bool:
+        """Crypto-shred a person's data: delete their key, leave a tombstone (views must be
+        purged and the files scrubbed too: ``domain.meals.service.erase_beneficiary``)."""
+        return self.subject_keys.erase(erasure)
+
+    def erasure_in_log(self, subject: UUID) -> Erasure | None:
+        """An erasure the log records for a subject without a tombstone (older stores)."""
+        label, erased = str(subject), None
+        for stored in self.recorder.select_events(subject):
+            if stored.topic.endswith(".Registered") or stored.topic.endswith(".Erased"):
+                state = json.loads(stored.state)
+                if stored.topic.endswith(".Registered") and "file_number" in state:
+                    label = f"beneficiary file {state['file_number']} of {state.get('insee_code')}"
+                elif stored.topic.endswith(".Erased"):
+                    when = datetime.fromisoformat(state["timestamp"]["_data_"])
+                    erased = (when, str(state.get("by", "")))
+        if erased is None:
+            return None
+        return Erasure(subject, label, erased[0], erased[1])
 
     def close(self) -> None:
         if hasattr(self, "subject_keys"):

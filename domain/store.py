@@ -261,6 +261,9 @@ class ViewConnection:
                 raw = sqlite3.connect(location.path, timeout=30, isolation_level=None)
                 raw.execute("PRAGMA journal_mode=WAL")
                 raw.execute("PRAGMA synchronous=NORMAL")
+                # Deleted rows (an erased person's key, purged view rows) are zeroed, not left
+                # in free space (SQLite's upstream default keeps them).
+                raw.execute("PRAGMA secure_delete=ON")
                 raw.execute("BEGIN")
             except sqlite3.Error as e:
                 raise StoreUnavailableError(

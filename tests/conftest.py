@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from console.checkpoints import CHECKPOINT_DIR_ENV
 from domain import clock
+from domain.kek import KEY_DIR_ENV, KEY_ENV, KEY_FILE_ENV
 from domain.store import StoreLocation
 
 PG_URL = os.environ.get("MAILLAGE_TEST_PG", "postgresql://127.0.0.1:5432/test")
@@ -61,6 +63,42 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         fixtures = getattr(item, "fixturenames", ())
         if params.get("location") == "postgres" or "postgres_location" in fixtures:
             item.add_marker(pytest.mark.postgres)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Key-encryption keys of the tests' stores in a folder of this test session, never in
+    the user's config directory; subprocesses inherit it through the environment. Shared by
+    the session's tests so that a copy of a template store (same store id) opens."""
+    folder = tmp_path_factory.mktemp("keys")
+    saved = {name: os.environ.get(name) for name in (KEY_DIR_ENV, KEY_FILE_ENV, KEY_ENV)}
+    os.environ[KEY_DIR_ENV] = str(folder)
+    os.environ.pop(KEY_FILE_ENV, None)
+    os.environ.pop(KEY_ENV, None)
+    try:
+        yield folder
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def private_checkpoint_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Automatic checkpoints of each test's stores in a folder of its own (copies of one
+    template store share its id: their histories must not meet)."""
+    folder = tmp_path_factory.mktemp("checkpoints")
+    saved = os.environ.get(CHECKPOINT_DIR_ENV)
+    os.environ[CHECKPOINT_DIR_ENV] = str(folder)
+    try:
+        yield folder
+    finally:
+        if saved is None:
+            os.environ.pop(CHECKPOINT_DIR_ENV, None)
+        else:
+            os.environ[CHECKPOINT_DIR_ENV] = saved
 
 
 @pytest.fixture

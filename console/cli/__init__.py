@@ -26,6 +26,7 @@ from console.cli import (
     demo,
     devices,
     geo,
+    keys,
     meals,
     record,
     reports,
@@ -43,8 +44,8 @@ from console.settings import Settings
 from domain.errors import MaillageError
 from domain.store import one_line
 
-GROUPS = (demo, store, views, meals, devices, audit, record, sensors, simulate, sessions, geo,
-          reports)  # fmt: skip
+GROUPS = (demo, store, keys, views, meals, devices, audit, record, sensors, simulate, sessions,
+          geo, reports)  # fmt: skip
 """The top-level commands, in the order ``maillage --help`` lists them."""
 
 

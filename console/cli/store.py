@@ -8,6 +8,8 @@ import json
 
 from rich.table import Table
 
+from console.checkpoints import folder, latest
+from console.cli.keys import key_facts
 from console.cli.output import EXIT_OK, stdout
 from console.cli.tree import Level
 from console.opening import open_store
@@ -33,17 +35,35 @@ def register(level: Level) -> None:
 
 @for_ccas
 def cmd_store_info(args: argparse.Namespace, settings: Settings) -> int:
-    summary = summarise(open_store(settings))
+    app = open_store(settings)
+    summary = summarise(app)
+    keys = key_facts(app)
+    store_id = str(keys["store_id"])
+    newest = latest(store_id) if store_id else None
+    checkpoints = {
+        "folder": str(folder(store_id)),
+        "latest": None if newest is None else newest[1].created_at,
+        "position": None if newest is None else newest[1].position,
+    }
     if args.json:
         print(
             json.dumps(
-                {**summary.as_json(), "role": settings.role, "user": settings.user}, indent=2
+                {**summary.as_json(), "role": settings.role, "user": settings.user,
+                 "keys": keys, "checkpoints": checkpoints},
+                indent=2,
             )
-        )
+        )  # fmt: skip
         return EXIT_OK
     table = Table(title="maillage store", show_header=False)
     for label, value in summary.rows():
         table.add_row(label, value)
+    table.add_row("store id", store_id)
+    table.add_row("key file", f"{keys['key_file']} ({keys['key']})")
+    table.add_row("data keys", f"{keys['data_keys']:,}")
+    table.add_row(
+        "checkpoints",
+        f"{checkpoints['folder']} (newest: {checkpoints['latest'] or 'none yet'})",
+    )
     stdout.print(table)
     return EXIT_OK
 

@@ -9,7 +9,7 @@ from console.cli.args import positive_int
 from console.cli.output import EXIT_OK, print_result, progress_bar
 from console.cli.tree import Level
 from console.opening import open_store
-from console.roles import for_ccas
+from console.roles import destructive, for_ccas
 from console.settings import Settings
 from domain.application import Maillage
 from domain.views.catalogue import all_views
@@ -48,6 +48,7 @@ def run_projector(app: Maillage, batch_size: int, rebuild: bool) -> dict[str, An
     }
 
 
+@destructive
 def cmd_views_rebuild(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     result = run_projector(app, args.batch_size, rebuild=True)

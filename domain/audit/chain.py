@@ -25,8 +25,14 @@ import hashlib
 import struct
 from collections.abc import Iterable, Sequence
 from typing import Final
-from uuid import UUID
+from uuid import UUID, uuid5
 
+from eventsourcing.domain import event
+from eventsourcing.persistence import StoredEvent
+
+from domain import clock
+from domain.aggregate import MaillageAggregate
+from domain.bulk import creation_events
 from domain.errors import MaillageError
 
 CHAIN_TABLE: Final = "audit_chain"
@@ -138,3 +144,47 @@ def chain_rows(
     links = chain_links(prev_link, events)
     ids = [e[0] for e in events]
     return list(zip(ids, [prev_id, *ids[:-1]], links, strict=True))
+
+
+class ChainStart(MaillageAggregate):
+    """Where the store's audit chain starts, recorded in the log itself (one per store).
+
+    Its event sits at the position where the recorder started to link events as they were
+    written; the events before it (``backfilled_through``) were linked once, when the chain
+    was added to a store that never had one. Its id is the same in every store, so the log's
+    own key refuses a second one: back-filling happens once. A store whose log holds it and
+    whose chain rows are missing is never linked again (``domain.persistence``).
+    """
+
+    @event("Started")
+    def __init__(self, store_id: str, backfilled_through: int, recorded_after: bool) -> None:
+        self.store_id = store_id
+        self.backfilled_through = backfilled_through
+        self.recorded_after = recorded_after
+
+
+CHAIN_START_ID: Final = uuid5(UUID(int=0), "maillage audit chain start")
+CHAIN_START_TOPIC: Final = "domain.audit.chain:ChainStart.Started"
+
+
+def chain_start_event(
+    store_id: str, backfilled_through: int, recorded_after: bool = False
+) -> StoredEvent:
+    """The stored ``ChainStart.Started`` event (``recorded_after``: a store chained by an
+    older version, whose log did not say so until now)."""
+    (stored,) = creation_events(
+        ChainStart,
+        ChainStart.Started,
+        [
+            (
+                CHAIN_START_ID,
+                {
+                    "store_id": store_id,
+                    "backfilled_through": backfilled_through,
+                    "recorded_after": recorded_after,
+                },
+            )
+        ],
+        clock.now(),
+    )
+    return stored

@@ -18,6 +18,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import struct
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final, Literal
@@ -58,10 +60,20 @@ class Checkpoint:
     """Where the store was (for people; moving the store does not matter)."""
     hmac: str | None = None
     format: str = FORMAT
+    history_bytes: int | None = None
+    """How many bytes of the store's history file (every link up to ``position``) it vouches
+    for, and their SHA-256 (``history_sha256``): automatic checkpoints keep the chain's links
+    outside the store, so that verification names the first event that differs."""
+    history_sha256: str | None = None
 
     def message(self) -> bytes:
-        """What the HMAC covers: every field but ``hmac``, as canonical JSON."""
-        body = {k: v for k, v in asdict(self).items() if k != "hmac"}
+        """What the HMAC covers: every field but ``hmac``, as canonical JSON (the history's
+        fields only when there is a history, so older checkpoints keep their signature)."""
+        body = {
+            k: v
+            for k, v in asdict(self).items()
+            if k != "hmac" and not (k.startswith("history_") and v is None)
+        }
         return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
     def signed(self, key: bytes) -> Checkpoint:
@@ -79,7 +91,8 @@ class Checkpoint:
         return "valid" if hmac.compare_digest(expected, self.hmac) else "invalid"
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), indent=2) + "\n"
+        fields = {k: v for k, v in asdict(self).items() if v is not None or k == "hmac"}
+        return json.dumps(fields, indent=2) + "\n"
 
     @classmethod
     def from_json(cls, text: str) -> Checkpoint:
@@ -98,6 +111,8 @@ class Checkpoint:
             "store_id": (str,),
             "store": (str,),
             "hmac": (str, type(None)),
+            "history_bytes": (int, type(None)),
+            "history_sha256": (str, type(None)),
         }
         for name, allowed in types.items():
             value = data.get(name)
@@ -130,3 +145,40 @@ def make_checkpoint(
         store=store_label,
     )
     return checkpoint.signed(key) if key is not None else checkpoint
+
+
+HISTORY_RECORD: Final = struct.Struct(">Q32s")
+"""One link of a checkpoint's history: notification id (big-endian), link."""
+
+
+def history_records(links: Iterable[tuple[int, bytes]]) -> bytes:
+    """Links as the history file keeps them (appended checkpoint after checkpoint)."""
+    pack = HISTORY_RECORD.pack
+    return b"".join(pack(n, link) for n, link in links)
+
+
+@dataclass(frozen=True)
+class History:
+    """The chain's links up to a checkpoint, as kept outside the store."""
+
+    links: dict[int, bytes]
+    created_at: str
+    """When the checkpoint vouching for them was made (for people)."""
+
+    @property
+    def last(self) -> int:
+        return max(self.links, default=0)
+
+    @classmethod
+    def parse(cls, data: bytes, checkpoint: Checkpoint) -> History:
+        """The history a checkpoint vouches for; ``InvalidInputError`` if it is not that one."""
+        size = checkpoint.history_bytes
+        if size is None or checkpoint.history_sha256 is None:
+            raise InvalidInputError("this checkpoint keeps no history")
+        part = data[:size]
+        if len(part) != size or hashlib.sha256(part).hexdigest() != checkpoint.history_sha256:
+            raise InvalidInputError(
+                "the checkpoint's history file is not the one it vouches for (changed or cut)"
+            )
+        links = {n: link for n, link in HISTORY_RECORD.iter_unpack(part)}
+        return cls(links, checkpoint.created_at)

@@ -509,7 +509,7 @@ class TimeTravel:
         erased = self._erased.get(subject)
         if erased is None:
             try:
-                erased = self.app.subject_keys.get(UUID(subject)) is None
+                erased = self.app.subject_keys.is_erased(UUID(subject))
             except ValueError:
                 erased = False
             self._erased[subject] = erased

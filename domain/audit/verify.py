@@ -22,6 +22,7 @@ walked row by row to name the first bad position and what happened there:
 
 from __future__ import annotations
 
+import json
 import struct
 import time
 from bisect import bisect_left
@@ -30,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from domain.audit.chain import (
+    CHAIN_START_ID,
     CHAIN_TABLE,
     GENESIS,
     INFO_TABLE,
@@ -37,11 +39,12 @@ from domain.audit.chain import (
     chain_link,
     chain_links,
 )
+from domain.personal import KEYS_INFO_TABLE
 from domain.store import ViewConnection
 
 if TYPE_CHECKING:
     from domain.application import Maillage
-    from domain.audit.checkpoint import Checkpoint
+    from domain.audit.checkpoint import Checkpoint, History
 
 Kind = Literal["modified", "deleted", "inserted", "reordered", "rewritten"]
 EventRow = tuple[int, Any, int, str, bytes]
@@ -66,11 +69,16 @@ class Finding:
 
 @dataclass(frozen=True)
 class ChainFacts:
-    """What the chain's info table says about it (``backfilled_through``: 0 if none)."""
+    """What the store says about its chain: ``backfilled_through`` and ``started_at`` as the
+    log's ``ChainStart`` event says (0 and None for a store chained from its first event,
+    which has none); ``info_backfilled_through`` as ``audit_chain_info`` says (None: its rows
+    are gone), which the verifier only compares with the log."""
 
     store_id: str | None
     created_at: str | None
     backfilled_through: int
+    started_at: int | None = None
+    info_backfilled_through: int | None = None
 
 
 @dataclass
@@ -351,11 +359,20 @@ class Verifier:
         events_table: str,
         *,
         checkpoint: Checkpoint | None = None,
+        history: History | None = None,
+        resume: Checkpoint | None = None,
+        collect: bool = False,
         batch_size: int = BATCH_SIZE,
         reorder_window: int = REORDER_WINDOW,
     ) -> None:
         self.conn = conn
         self.checkpoint = checkpoint
+        self.history = history
+        """The links a checkpoint kept outside the store: the first event that differs is named."""
+        self.resume = resume
+        """Start after this checkpoint's position, trusting its head (extending a history)."""
+        self.collected: list[tuple[int, bytes]] | None = [] if collect else None
+        """With ``collect``: every ``(position, link)`` verified, for a checkpoint's history."""
         self.batch_size = batch_size
         self.reorder_window = reorder_window
         self.gapless = conn.kind == "sqlite"  # SQLite ids are max+1: a gap is a deletion
@@ -425,6 +442,11 @@ class Verifier:
             lambda after, limit: tables.links("notification_id > ?", (after, limit), " LIMIT ?"),
             self.batch_size,
         )
+        if self.resume is not None:
+            start = self.resume
+            report.last_position, report.events = start.position, start.events
+            report.head = bytes.fromhex(start.head)
+            events.after = links.after = start.position
         while report.finding is None:
             m = min(events.available(), links.available())
             if m == 0:
@@ -434,6 +456,8 @@ class Verifier:
                 yield report.last_position, report.total
                 continue
             report.finding = self._walk(report, events, links, max(m, 1))
+        if report.finding is None:
+            report.finding = self._facts_finding(report.facts)
         if report.finding is None and cp is not None and cp.position > report.last_position:
             report.finding = Finding(
                 report.last_position + 1 if self.gapless else cp.position,
@@ -457,10 +481,19 @@ class Verifier:
         computed = _links(report.head, evs)  # rows are (id, originator, version, topic, state)
         if computed is None or computed != [ln[2] for ln in lns]:
             return False
+        history = self.history
+        if (
+            history is not None
+            and ids[0] <= history.last
+            and any(history.links.get(i, c) != c for i, c in zip(ids, computed, strict=True))
+        ):
+            return False
         if not self._checkpoint_holds(report, ids, computed):
             return False
         events.at += m
         links.at += m
+        if self.collected is not None:
+            self.collected.extend(zip(ids, computed, strict=True))
         report.events += m
         report.last_position = ids[-1]
         report.head = computed[-1]
@@ -477,7 +510,21 @@ class Verifier:
         return ids[i] == cp.position and computed[i].hex() == cp.head
 
     def _walk(self, report: Report, events: _Stream, links: _Stream, rows: int) -> Finding | None:
-        """Step row by row over the rows the fast path refused: the first bad position, if any."""
+        """Step row by row over the rows the fast path refused: the first bad position, if any.
+
+        Where a checkpoint's history covers the position, the log is compared with it
+        first: the first event that differs from the history is what was changed, even when
+        the chain's rows were deleted or linked again to match.
+        """
+        finding = self._walk_chain(report, events, links, rows)
+        if finding is None or self.history is None or finding.position > self.history.last:
+            return finding
+        return self._history_finding(report) or finding
+
+    def _walk_chain(
+        self, report: Report, events: _Stream, links: _Stream, rows: int
+    ) -> Finding | None:
+        """The chain's own check, row by row (see ``_walk``)."""
         for _ in range(rows):
             e, ln = events.peek(), links.peek()
             if e is None and ln is None:
@@ -493,6 +540,14 @@ class Verifier:
             n, prev_id, stored = e[0], ln[1], ln[2]
             if type(prev_id) is not int or not isinstance(stored, bytes):
                 return Finding(n, "modified", "its link row holds a value of the wrong type")
+            event = (n, e[1], e[2], e[3], e[4])
+            if prev_id != report.last_position and _link(report.head, *event) == stored:
+                return Finding(
+                    n,
+                    "modified",
+                    f"its link row names position {prev_id} as the previous one, but the link "
+                    f"chains on position {report.last_position}: the row's prev_id was changed",
+                )
             if prev_id > report.last_position:
                 first = report.last_position + 1 if self.gapless else prev_id
                 return Finding(
@@ -509,9 +564,11 @@ class Verifier:
                     f"the chain goes from position {prev_id} to {n}: the events at "
                     f"{first}–{report.last_position} were inserted with forged links",
                 )
-            event = (n, e[1], e[2], e[3], e[4])
             if _link(report.head, *event) != stored:
                 return self._mismatch(report, event, stored)
+            history = self.history
+            if history is not None and history.links.get(n, stored) != stored:
+                return self._differs(n)
             cp = self.checkpoint
             if cp is not None and (
                 (n == cp.position and stored.hex() != cp.head)
@@ -520,8 +577,46 @@ class Verifier:
                 return self._rewritten(cp.position)
             events.at += 1
             links.at += 1
+            if self.collected is not None:
+                self.collected.append((n, stored))
             report.events += 1
             report.last_position, report.head = n, stored
+        return None
+
+    def _differs(self, position: int, kind: Kind = "modified", what: str = "") -> Finding:
+        assert self.history is not None
+        return Finding(
+            position,
+            kind,
+            (what or "the event is not the one")
+            + f" the history of the checkpoint of {self.history.created_at} holds at this "
+            "position: it was changed after that checkpoint",
+        )
+
+    def _history_finding(self, report: Report) -> Finding | None:
+        """The first position after the last verified one where the log differs from the
+        checkpoint's history (events relinked from the last verified link), or None."""
+        history = self.history
+        assert history is not None
+        nid, head, after = self._events_nid, report.head, report.last_position
+        expected = iter(sorted(i for i in history.links if i > after))
+        want = next(expected, None)
+        while want is not None:
+            page = self._tables.events(
+                f"{nid} > ? AND {nid} <= ?", (after, history.last, self.batch_size), " LIMIT ?"
+            )
+            for row in page:
+                n = row[0]
+                if want is not None and want < n:
+                    return self._differs(want, "deleted", "the event is gone:")
+                if want is None or n < want:
+                    return self._differs(n, "inserted", "the event is not in")
+                link = _link(head, *row)
+                if link != history.links[n]:
+                    return self._differs(n)
+                head, after, want = history.links[n], n, next(expected, None)
+            if not page:
+                return self._differs(want, "deleted", "the event is gone:")
         return None
 
     def _rewritten(self, position: int) -> Finding:
@@ -607,12 +702,63 @@ class Verifier:
 
     def _facts(self) -> ChainFacts:
         info = dict(self.conn.fetchall(f"SELECT key, value FROM {INFO_TABLE}"))
-        through = info.get("backfilled_through", "0")
+        through = info.get("backfilled_through")
+        start = self._chain_start()
+        started_at, log_through, log_store = start if start else (None, 0, None)
         return ChainFacts(
-            store_id=info.get("store_id"),
+            store_id=info.get("store_id") or log_store or self._keys_store_id(),
             created_at=info.get("created_at"),
-            backfilled_through=int(through) if through.isdigit() else 0,
+            backfilled_through=log_through,
+            started_at=started_at,
+            info_backfilled_through=int(through) if through and through.isdigit() else None,
         )
+
+    def _chain_start(self) -> tuple[int, int, str | None] | None:
+        """(position, back-filled through, store id) of the log's ``ChainStart`` event."""
+        oid: Any = CHAIN_START_ID.hex if self.conn.kind == "sqlite" else CHAIN_START_ID
+        row = self.conn.fetchone(
+            f"SELECT {self._events_nid}, state FROM {self._events_table} "
+            "WHERE originator_id = ? AND originator_version = 1",
+            (oid,),
+        )
+        if row is None:
+            return None
+        try:
+            state = json.loads(bytes(row[1]))
+            return int(row[0]), int(state["backfilled_through"]), str(state["store_id"])
+        except (ValueError, KeyError, TypeError):
+            return int(row[0]), 0, None
+
+    def _keys_store_id(self) -> str | None:
+        """The store id the key tables recorded (when the chain's own facts were deleted)."""
+        if not self.conn.table_exists(KEYS_INFO_TABLE):
+            return None
+        row = self.conn.fetchone(f"SELECT value FROM {KEYS_INFO_TABLE} WHERE key = 'store_id'")
+        return str(row[0]) if row else None
+
+    def _facts_finding(self, facts: ChainFacts) -> Finding | None:
+        """The chain's facts against the log: edited or deleted facts are tampering."""
+        if facts.info_backfilled_through is None:
+            return Finding(
+                1,
+                "deleted",
+                "the chain's facts (audit_chain_info) were deleted: the store cannot show when "
+                "and how its chain started",
+            )
+        if facts.info_backfilled_through != facts.backfilled_through:
+            where = (
+                f"the log's chain start at position {facts.started_at} says "
+                f"{facts.backfilled_through}"
+                if facts.started_at
+                else "the log says it was chained from its first event"
+            )
+            return Finding(
+                facts.backfilled_through + 1,
+                "modified",
+                f"audit_chain_info says the chain was back-filled through position "
+                f"{facts.info_backfilled_through}, but {where}: the chain's facts were edited",
+            )
+        return None
 
     def _scalar(self, statement: str, params: Sequence[Any] = ()) -> int:
         row = self.conn.fetchone(statement, params)

@@ -138,9 +138,9 @@ class Beneficiary(MaillageAggregate):
         """Record the diet from the medical prescription."""
         self._require("pending", "active")
         if regime not in REGIMES:
-            raise InvalidInputError(f"regime {regime!r} is not one of {', '.join(REGIMES)}")
+            raise InvalidInputError(f"the regime is not one of {', '.join(REGIMES)}")
         if texture not in TEXTURES:
-            raise InvalidInputError(f"texture {texture!r} is not one of {', '.join(TEXTURES)}")
+            raise InvalidInputError(f"the texture is not one of {', '.join(TEXTURES)}")
         value = {
             "regime": regime,
             "texture": texture,
@@ -213,10 +213,11 @@ class Beneficiary(MaillageAggregate):
     def stop(self, last_day: date, reason: str) -> None:
         """The service ends after ``last_day``."""
         self._require("pending", "active")
-        self._stopped(last_day=last_day.isoformat(), reason=reason.strip() or "unspecified")
+        text = reason.strip()  # free text about the person: sealed with their key
+        self._stopped(last_day=last_day.isoformat(), reason=Personal(self.id, text) if text else "")
 
     @event("Stopped")
-    def _stopped(self, last_day: str, reason: str) -> None:
+    def _stopped(self, last_day: str, reason: str | Personal) -> None:
         self.status = "stopped"
         self.last_day = last_day
 

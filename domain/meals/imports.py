@@ -15,7 +15,13 @@ from datetime import date
 from domain.application import Maillage
 from domain.errors import MaillageError
 from domain.ids import beneficiary_id
-from domain.meals.beneficiary import Beneficiary
+from domain.meals.beneficiary import (
+    MAX_MEALS_PER_DAY,
+    PERSONAL_FIELDS,
+    REGIMES,
+    TEXTURES,
+    Beneficiary,
+)
 from domain.meals.municipality import Municipality
 
 COLUMNS = (
@@ -44,7 +50,7 @@ def parse_pattern(text: str) -> dict[int, int]:
     for part in filter(None, (p.strip() for p in text.lower().split(";"))):
         day, _, meals = part.partition("=")
         if day not in WEEKDAYS or not meals.strip().isdigit():
-            raise ValueError(f"pattern part {part!r} is not like mon=1")
+            raise ValueError("a part of the pattern is not like mon=1")
         pattern[WEEKDAYS[day]] = int(meals)
     return pattern
 
@@ -53,13 +59,26 @@ def import_beneficiaries(app: Maillage, municipality: Municipality, text: str) -
     """Check every line of a CSV text, then record all its new beneficiaries in one transaction."""
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in REQUIRED if c not in (reader.fieldnames or [])]
+    try:
+        header = reader.fieldnames or []
+    except csv.Error as e:
+        report.errors.append((1, f"the header cannot be read as CSV ({e})"))
+        return report
+    missing = [c for c in REQUIRED if c not in header]
     if missing:
         report.errors.append((1, f"missing columns: {', '.join(missing)}"))
         return report
     ready: list[Beneficiary] = []
     seen: dict[str, int] = {}
-    for row in reader:
+    rows = iter(reader)
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            break
+        except csv.Error as e:  # its message names the rule (NUL byte, field too long)
+            report.errors.append((reader.line_num, f"the line cannot be read as CSV ({e})"))
+            break
         line = reader.line_num
         report.read += 1
         try:
@@ -81,58 +100,96 @@ def _exists(app: Maillage, aggregate_id: object) -> bool:
     return bool(app.recorder.select_events(aggregate_id, limit=1))  # type: ignore[arg-type]
 
 
-def _number(row: dict[str, str], column: str) -> float:
+class CellError(ValueError):
+    """A cell breaks a rule: the message names the column and the rule, never the value."""
+
+
+def _cell(row: dict[str, str], column: str) -> str:
+    return (row.get(column) or "").strip()
+
+
+def _number(row: dict[str, str], column: str, low: float, high: float) -> float:
     try:
-        return float((row.get(column) or "").replace(",", "."))
+        value = float(_cell(row, column).replace(",", "."))
     except ValueError:
-        raise ValueError(f"column {column} is not a number") from None
+        raise CellError(f"column {column} is not a number") from None
+    if not low <= value <= high:
+        raise CellError(f"column {column} is not between {low:g} and {high:g}")
+    return value
+
+
+def _one_of(row: dict[str, str], column: str, allowed: Sequence[str]) -> str:
+    value = _cell(row, column)
+    if value not in allowed:
+        raise CellError(f"column {column} is not one of {', '.join(allowed)}")
+    return value
+
+
+def _hhmm(row: dict[str, str], column: str, default: str) -> str:
+    value = _cell(row, column) or default
+    if not (len(value) == 5 and value[2] == ":" and value[:2].isdigit() and value[3:].isdigit()
+            and int(value[:2]) < 24 and int(value[3:]) < 60):  # fmt: skip
+        raise CellError(f"column {column} is not a time like 09:30")
+    return value
 
 
 def _beneficiary(
     municipality: Municipality, row: dict[str, str], line: int, seen: dict[str, int]
 ) -> Beneficiary:
+    """The line's beneficiary; every cell is checked here first, so that an error names
+    the column and the rule it breaks, never what the cell holds (personal data)."""
     if None in row:
         raise ValueError("more cells than columns")
-    empty = [c for c in REQUIRED if not (row.get(c) or "").strip()]
+    empty = [c for c in REQUIRED if not _cell(row, c)]
     if empty:
         raise ValueError(f"empty required columns: {', '.join(empty)}")
     file_number = row["file_number"].strip()
     if file_number in seen:
         raise ValueError(f"file number {file_number} already on line {seen[file_number]}")
     seen[file_number] = line
-    municipality.contract.bracket(row["price_bracket"].strip())
+    brackets = [b.name for b in municipality.contract.brackets]
+    bracket = _one_of(row, "price_bracket", brackets)
+    latitude = _number(row, "latitude", -90, 90)
+    longitude = _number(row, "longitude", -180, 180)
+    regime, texture = _one_of(row, "regime", REGIMES), _one_of(row, "texture", TEXTURES)
+    window = (_hhmm(row, "window_start", "08:30"), _hhmm(row, "window_end", "12:30"))
+    if window[0] >= window[1]:
+        raise CellError("column window_start is not before window_end")
+    service_s = int(_number(row, "service_min", 1, 60) * 60) if _cell(row, "service_min") else 300
+    try:
+        pattern = parse_pattern(row["pattern"])
+        if not pattern or any(m not in range(MAX_MEALS_PER_DAY + 1) for m in pattern.values()):
+            raise ValueError
+    except ValueError:
+        raise CellError(
+            f"column pattern is not like mon=1;wed=1;fri=2 (days mon to sun, "
+            f"0 to {MAX_MEALS_PER_DAY} meals)"
+        ) from None
+    first_day = None
+    if _cell(row, "start_date"):
+        try:
+            first_day = date.fromisoformat(_cell(row, "start_date"))
+        except ValueError:
+            raise CellError("column start_date is not a date like 2026-03-02") from None
     beneficiary = Beneficiary.register(
         municipality.insee_code,
         file_number,
         municipality.id,
-        {
-            k: (row.get(k) or "")
-            for k in ("name", "address", "phone", "contact_person", "access_notes")
-        },
-        _number(row, "latitude"),
-        _number(row, "longitude"),
-        row["price_bracket"].strip(),
-        window=(
-            (row.get("window_start") or "08:30").strip(),
-            (row.get("window_end") or "12:30").strip(),
-        ),
-        service_time_s=int(_number(row, "service_min") * 60)
-        if (row.get("service_min") or "").strip()
-        else 300,
+        {k: (row.get(k) or "") for k in PERSONAL_FIELDS},
+        latitude,
+        longitude,
+        bracket,
+        window=window,
+        service_time_s=service_s,
     )
     beneficiary.prescribe_diet(
-        row["regime"].strip(),
-        row["texture"].strip(),
+        regime,
+        texture,
         (row.get("allergens") or "").split(";"),
         (row.get("avoid") or "").split(";"),
     )
-    beneficiary.set_weekly_pattern(parse_pattern(row["pattern"]))
-    start = (row.get("start_date") or "").strip()
-    if start:
-        try:
-            first_day = date.fromisoformat(start)
-        except ValueError:
-            raise ValueError(f"start_date {start!r} is not a date like 2026-03-02") from None
+    beneficiary.set_weekly_pattern(pattern)
+    if first_day is not None:
         beneficiary.activate(first_day)
     assert beneficiary.id == beneficiary_id(municipality.insee_code, file_number)
     return beneficiary

@@ -18,6 +18,7 @@ from domain import clock
 from domain.aggregate import MaillageAggregate
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.meals.cold_chain import is_excursion
+from domain.personal import Personal
 
 OUTCOMES = ("put_in_fridge", "handed_over", "absent", "refused", "hospitalised", "other")
 DELIVERED = ("put_in_fridge", "handed_over")
@@ -227,13 +228,15 @@ class MealRound(MaillageAggregate):
             )
         if outcome == "other" and not reason.strip():
             raise InvalidInputError("outcome 'other' needs a reason")
+        # Free text about the person and the position at their door are theirs: sealed with
+        # their key (refused once they are erased).
         self._stop_recorded(
             beneficiary=beneficiary,
             outcome=outcome,
             at=at,
-            reason=reason.strip(),
+            reason=Personal(beneficiary, reason.strip()) if reason.strip() else "",
             handover_temperature_c=handover_temperature_c,
-            position=list(position) if position else None,
+            position=Personal(beneficiary, list(position)) if position else None,
             contact=contact,
         )
 
@@ -243,9 +246,9 @@ class MealRound(MaillageAggregate):
         beneficiary: UUID,
         outcome: str,
         at: datetime,
-        reason: str,
+        reason: str | Personal,
         handover_temperature_c: float | None,
-        position: list[float] | None,
+        position: Personal | list[float] | None,
         contact: dict[str, str] | None,
     ) -> None:
         stop = self.stops[self._stop_index(beneficiary)]

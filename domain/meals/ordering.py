@@ -102,7 +102,7 @@ def kitchen_counts(
         if not meals:
             continue
         diet = order_beneficiary.diet
-        if diet is None or diet.erased:
+        if diet is None or not diet.opened:
             key = ("unknown", "unknown")
         else:
             key = (str(diet.value["regime"]), str(diet.value["texture"]))
@@ -120,12 +120,11 @@ def round_manifest(
     """The postman's list for a round: (beneficiary, meals, box) in delivery order."""
     out: list[dict[str, object]] = []
     for position, (b, meals, box) in enumerate(stops, start=1):
-        personal = {} if b.personal.erased else b.personal.value
         out.append(
             {
                 "stop": position,
                 "file_number": b.file_number,
-                **{k: personal.get(k, "") for k in MANIFEST_FIELDS},
+                **{k: b.personal.field(k) for k in MANIFEST_FIELDS},
                 "window": f"{b.window_start}–{b.window_end}",
                 "meals": meals,
                 "box": box,

@@ -42,22 +42,36 @@ from domain.meals.planning import (
 )
 from domain.meals.views import alert_list, beneficiary_list, round_list
 from domain.meals.welfare_alert import WelfareAlert
+from domain.personal import Erasure
 from domain.views.projector import caught_up
 from domain.views.view import find_by_prefix
 
 
-def erase_beneficiary(app: Maillage, beneficiary_id: UUID, by: str) -> None:
-    """Crypto-shred a beneficiary: record who ordered it, then delete their key.
+def erase_beneficiary(app: Maillage, beneficiary_id: UUID, by: str) -> Erasure:
+    """Crypto-shred a beneficiary: record who ordered it, delete their key, purge the views
+    and scrub the store's files of every copy (see ``SubjectKeys.scrub``).
 
-    Counts, dates and amounts stay readable for billing and audit; every
-    personal field reads as erased from then on, in events, views and exports.
-    Running it again after an interruption finishes the job.
+    Counts, dates and amounts stay readable for billing and audit; every personal field
+    reads as erased from then on, in events, views and exports, and nothing personal can be
+    recorded about the person again. Refused before anything changes while the files could
+    not be scrubbed (another SQLite console pins the write-ahead log); running it again after
+    an interruption finishes the job.
     """
     beneficiary = app.get(beneficiary_id, Beneficiary)
+    app.subject_keys.check_scrubbable()
     if not getattr(beneficiary, "erased_by", None):
         beneficiary.record_erasure(by)
         app.save(beneficiary)
-    app.erase_subject(beneficiary_id)
+    erasure = app.subject_keys.erasure(beneficiary_id) or app.erasure_in_log(beneficiary_id)
+    assert erasure is not None  # recorded just above
+    app.erase_subject(erasure)
+    caught_up(app).close()  # the views purge the person's sealed values
+    app.subject_keys.scrub(tables=PERSONAL_VIEW_TABLES)
+    return erasure
+
+
+PERSONAL_VIEW_TABLES = ("beneficiaries_view",)
+"""View tables whose rows held a person's sealed values: rewritten after an erasure."""
 
 
 STOPS_PER_BOX = 8
@@ -116,7 +130,7 @@ def plan_round(
     if not orders:
         raise InvalidInputError(f"no meals are ordered in {town.name} for {day}")
     by_id = {b.id: b for b in people}
-    located = [by_id[o.beneficiary_id] for o in orders if not by_id[o.beneficiary_id].home.erased]
+    located = [by_id[o.beneficiary_id] for o in orders if by_id[o.beneficiary_id].home.opened]
     if not located:
         raise InvalidInputError(f"no beneficiary with an address has meals in {town.name} on {day}")
     depot = _depot(town, located)
@@ -148,7 +162,7 @@ def optimise_round(app: Maillage, round_id: UUID, travel: TravelModel | None = N
     rnd = app.get(round_id, MealRound)
     rnd.reorder([s["beneficiary"] for s in rnd.stops])  # guard: still planned
     people = [app.get(s["beneficiary"], Beneficiary) for s in rnd.stops]
-    if any(b.home.erased for b in people):
+    if any(not b.home.opened for b in people):
         raise RuleViolationError(
             f"the round of {rnd.day} visits an erased beneficiary: re-plan it instead"
         )
@@ -256,7 +270,7 @@ def beneficiary_rows(app: Maillage, insee: str | None = None) -> list[dict[str, 
     """Beneficiaries as the view holds them (names opened, erased ones marked)."""
     conn = caught_up(app)
     try:
-        found = beneficiary_list(conn, normalise_insee(insee) if insee else None)
+        found = beneficiary_list(conn, app.subject_keys, normalise_insee(insee) if insee else None)
     finally:
         conn.close()
     return [{k: str(r[k]) for k in LISTED_FIELDS} for r in found]

@@ -1,17 +1,18 @@
 """Read models of the meal service: beneficiaries, rounds and their stops, welfare alerts.
 
-Personal fields are opened while the rows are built (the view needs the
-application's mapper for that) and replaced by the erased marker when a
-beneficiary is erased; a rebuild after erasure finds them erased anyway,
-since the key is gone.
+No view keeps a personal value in clear: the beneficiaries view keeps the
+sealed values as the log stores them (opened on read with the person's key)
+and empties them when the person is erased.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
@@ -20,12 +21,12 @@ from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import DELIVERED, MealRound
 from domain.meals.municipality import DEFAULT_ACKNOWLEDGE_WITHIN_MIN, Municipality
 from domain.meals.welfare_alert import WelfareAlert
-from domain.personal import ERASED, Personal
+from domain.personal import ERASED, Personal, PersonalAsSealed, SubjectKeys, open_sealed
 from domain.store import ViewConnection
 from domain.views.view import View, event_state, stored_id, stored_time
 
 if TYPE_CHECKING:
-    from domain.application import Maillage
+    pass
 
 _TOPICS = {
     get_topic(Beneficiary.Registered): "registered",
@@ -37,66 +38,55 @@ _TOPICS = {
 }
 
 
-def _opened(value: Personal | None, field: str) -> str:
-    if value is None:
-        return ""
-    if value.erased:
-        return ERASED
-    return str(value.value.get(field, ""))
+def _sealed(value: Any) -> str:
+    """A sealed value as the view keeps it: its stored form, never opened ('' for none)."""
+    if isinstance(value, dict) and value.get("_type_") == PersonalAsSealed.name:
+        return json.dumps(value["_data_"], separators=(",", ":"), sort_keys=True)
+    return ""
 
 
 class BeneficiariesView(View):
-    """One row per beneficiary: file, status, name and address (opened), diet."""
+    """One row per beneficiary: file, status, price bracket, and the personal data (identity
+    and address, diet) as sealed in the log — opened on read (``beneficiary_list``), never
+    kept in clear; emptied once the person is erased."""
 
     name = "beneficiaries"
-    version = 1
+    version = 2
     tables = ("beneficiaries_view",)
     topics = tuple(_TOPICS)
-
-    def attach(self, app: Maillage) -> None:
-        self.decode = app.mapper.to_domain_event
 
     def create(self, conn: ViewConnection) -> None:
         conn.execute(
             "CREATE TABLE IF NOT EXISTS beneficiaries_view ("
             "id TEXT PRIMARY KEY, insee_code TEXT NOT NULL, file_number TEXT NOT NULL, "
-            "status TEXT NOT NULL, name TEXT NOT NULL, address TEXT NOT NULL, "
-            "phone TEXT NOT NULL, price_bracket TEXT NOT NULL, regime TEXT NOT NULL, "
-            "texture TEXT NOT NULL, UNIQUE (insee_code, file_number))"
+            "status TEXT NOT NULL, price_bracket TEXT NOT NULL, personal TEXT NOT NULL, "
+            "diet TEXT NOT NULL, erased INTEGER NOT NULL, UNIQUE (insee_code, file_number))"
         )
 
     def apply(self, conn: ViewConnection, notifications: Sequence[Notification]) -> None:
         for n in notifications:
             kind = _TOPICS[n.topic]
-            event: Any = self.decode(n)
+            s = event_state(n)
             key = str(n.originator_id)
             if kind == "registered":
                 conn.execute(
-                    "INSERT INTO beneficiaries_view "
-                    "VALUES (?, ?, ?, 'pending', ?, ?, ?, ?, '', '')",
-                    (
-                        key,
-                        event.insee_code,
-                        event.file_number,
-                        _opened(event.personal, "name"),
-                        _opened(event.personal, "address"),
-                        _opened(event.personal, "phone"),
-                        event.price_bracket,
-                    ),
-                )
+                    "INSERT INTO beneficiaries_view VALUES (?, ?, ?, 'pending', ?, ?, '', 0)",
+                    (key, s["insee_code"], s["file_number"], s["price_bracket"],
+                     _sealed(s["personal"])),
+                )  # fmt: skip
             elif kind in ("activated", "stopped", "deceased"):
                 status = {"activated": "active"}.get(kind, kind)
                 conn.execute("UPDATE beneficiaries_view SET status = ? WHERE id = ?", (status, key))
             elif kind == "diet":
                 conn.execute(
-                    "UPDATE beneficiaries_view SET regime = ?, texture = ? WHERE id = ?",
-                    (_opened(event.diet, "regime"), _opened(event.diet, "texture"), key),
+                    "UPDATE beneficiaries_view SET diet = ? WHERE id = ? AND erased = 0",
+                    (_sealed(s["diet"]), key),
                 )
-            else:  # erased: purge every personal field
+            else:  # erased: nothing personal is kept, not even sealed
                 conn.execute(
-                    "UPDATE beneficiaries_view SET name = ?, address = ?, phone = ?, "
-                    "regime = ?, texture = ? WHERE id = ?",
-                    (ERASED, ERASED, ERASED, ERASED, ERASED, key),
+                    "UPDATE beneficiaries_view SET personal = '', diet = '', erased = 1 "
+                    "WHERE id = ?",
+                    (key,),
                 )
 
 
@@ -310,15 +300,41 @@ ALERT_FIELDS = ("id", "raised_at", "category", "severity", "status", "outcome", 
                 "insee_code")  # fmt: skip
 
 
-def beneficiary_list(conn: ViewConnection, insee: str | None = None) -> list[dict[str, Any]]:
-    """Beneficiaries by municipality and file number (one municipality's with ``insee``)."""
+def beneficiary_list(
+    conn: ViewConnection, keys: SubjectKeys, insee: str | None = None
+) -> list[dict[str, Any]]:
+    """Beneficiaries by municipality and file number (one municipality's with ``insee``), their
+    personal data opened with ``keys`` for display (``ERASED`` once erased, ``SEALED`` without
+    the store's key-encryption key)."""
     where, params = ("WHERE insee_code = ?", (insee,)) if insee else ("", ())
     rows = conn.fetchall(
-        f"SELECT {', '.join(BENEFICIARY_FIELDS)} FROM beneficiaries_view {where} "
-        "ORDER BY insee_code, file_number",
+        "SELECT id, insee_code, file_number, status, price_bracket, personal, diet, erased "
+        f"FROM beneficiaries_view {where} ORDER BY insee_code, file_number",
         params,
     )
-    return [dict(zip(BENEFICIARY_FIELDS, r, strict=True)) for r in rows]
+    out = []
+    for bid, code, file_number, status, bracket, personal, diet, erased in rows:
+        who, food = _open(keys, personal, erased), _open(keys, diet, erased)
+        out.append(
+            {
+                "id": bid, "insee_code": code, "file_number": file_number, "status": status,
+                "name": who.field("name") if who else "",
+                "address": who.field("address") if who else "",
+                "price_bracket": bracket,
+                "regime": food.field("regime") if food else "",
+                "texture": food.field("texture") if food else "",
+            }
+        )  # fmt: skip
+    return out
+
+
+def _open(keys: SubjectKeys, sealed: str, erased: int) -> Personal | None:
+    """A sealed value the view keeps, opened (None when there is none)."""
+    if erased:
+        return Personal(UUID(int=0), ERASED)
+    if not sealed:
+        return None
+    return open_sealed(keys, json.loads(sealed))
 
 
 def round_list(

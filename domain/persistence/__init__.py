@@ -65,10 +65,17 @@ and under the chain; only the caller's ids are returned, so the library's
 bookkeeping of a ``save`` (one notification id per domain event) is unchanged.
 It is built after the write lock is taken, so records' times follow log order.
 
-On first open of a store that has no chain yet (made before the chain existed)
-every event already stored is linked, in the transaction that creates the chain
-tables, under the same lock; ``audit_chain_info`` records when and up to which
-position (``backfilled_through``), and ``maillage audit verify`` says so.
+A new store gets its chain tables in the transaction that creates its tables:
+every event it ever holds is linked as it is written. Only a store that has no
+chain table at all (made before the chain existed) is back-filled on first open:
+every event already stored is linked, under the same lock, and a
+``ChainStart.Started`` event is written right after them (``domain.audit.chain``),
+so that the log itself says where its chain starts and up to which position it
+was back-filled (``audit_chain_info`` repeats it for quick reading; the verifier
+trusts the log). That happens once: the log's key refuses a second
+``ChainStart``. A store whose chain table exists is never linked again: if its
+rows are missing, writes are refused and ``maillage audit verify`` names the
+first position not covered.
 """
 
 from __future__ import annotations
@@ -80,7 +87,7 @@ from uuid import uuid4
 from eventsourcing.persistence import StoredEvent
 
 from domain import clock
-from domain.audit.chain import GENESIS, ChainInput, chain_rows
+from domain.audit.chain import GENESIS, AuditChainError, ChainInput, chain_rows
 
 BACKFILL_BATCH = 10_000
 """Events read per statement when a chain is added to an existing store."""
@@ -102,10 +109,31 @@ def backfill(
     return prev_id
 
 
-def info_rows(backfilled_through: int) -> list[tuple[str, str]]:
+ChainPlan = str
+"""What opening a store does to its chain: ``ready`` (nothing), ``backfill`` (a store from
+before the chain), ``record_start`` (back-filled by an older version, whose log did not say
+so: the ``ChainStart`` is written now), ``leave`` (the chain's facts are gone: never linked
+again, the verifier reports it)."""
+
+
+def chain_plan(had_chain_table: bool, facts: dict[str, str], started_in_log: bool) -> ChainPlan:
+    """Decide what opening does to the chain from what the store holds (see ``ChainPlan``)."""
+    if not had_chain_table:
+        return "backfill"
+    if "store_id" not in facts:
+        return "leave"
+    backfilled = int(facts.get("backfilled_through", "0") or 0) > 0
+    return "record_start" if backfilled and not started_in_log else "ready"
+
+
+def new_store_id() -> str:
+    return uuid4().hex
+
+
+def info_rows(backfilled_through: int, store_id: str) -> list[tuple[str, str]]:
     """The chain's facts, written once when its tables are created."""
     return [
-        ("store_id", uuid4().hex),
+        ("store_id", store_id),
         ("created_at", clock.now().isoformat()),
         ("backfilled_through", str(backfilled_through)),
     ]
@@ -113,3 +141,12 @@ def info_rows(backfilled_through: int) -> list[tuple[str, str]]:
 
 def as_chain_input(rows: Sequence[Any]) -> list[ChainInput]:
     return [(r[0], r[1], r[2], r[3], bytes(r[4])) for r in rows]
+
+
+def unchained_write(first: int) -> AuditChainError:
+    """The error of a write to a store whose chain rows are gone (the log says it was chained)."""
+    return AuditChainError(
+        f"the audit chain has no link before position {first} although the store's log "
+        "holds events: its rows were removed. Writes are refused until the store is examined "
+        "(maillage audit verify)"
+    )

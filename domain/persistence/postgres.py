@@ -18,14 +18,25 @@ from psycopg import Connection
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from domain.audit.chain import CHAIN_TABLE, GENESIS, INFO_TABLE, ChainInput, chain_rows
+from domain.audit.chain import (
+    CHAIN_START_ID,
+    CHAIN_TABLE,
+    GENESIS,
+    INFO_TABLE,
+    ChainInput,
+    chain_rows,
+    chain_start_event,
+)
 from domain.persistence import (
     BACKFILL_BATCH,
     ChainRow,
     CommandRecordSource,
     as_chain_input,
     backfill,
+    chain_plan,
     info_rows,
+    new_store_id,
+    unchained_write,
 )
 
 
@@ -60,10 +71,19 @@ class BulkPostgresApplicationRecorder(PostgresApplicationRecorder):
             "INSERT INTO {0}.{1} (notification_id, prev_id, link) "
             "SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])"
         ).format(schema, chain)
-        self._select_info = SQL("SELECT 1 FROM {0}.{1} WHERE key = 'store_id'").format(schema, info)
-        self._select_any_link = SQL("SELECT 1 FROM {0}.{1} LIMIT 1").format(schema, chain)
         self._insert_info = SQL("INSERT INTO {0}.{1} (key, value) VALUES (%s, %s)").format(
             schema, info
+        )
+        events = Identifier(self.events_table_name)
+        self._select_start = SQL(
+            "SELECT 1 FROM {0}.{1} WHERE originator_id = %s AND originator_version = 1"
+        ).format(schema, events)
+        self._select_before = SQL(
+            "SELECT 1 FROM {0}.{1} WHERE notification_id < %s LIMIT 1"
+        ).format(schema, events)
+        self._select_facts = SQL("SELECT key, value FROM {0}.{1}").format(schema, info)
+        self._select_chain_table = SQL(
+            "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s"
         )
         self._select_events_after = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state "
@@ -71,32 +91,51 @@ class BulkPostgresApplicationRecorder(PostgresApplicationRecorder):
         ).format(schema, Identifier(self.events_table_name))
 
     def create_table(self) -> None:
-        """Create the tables and, on a store that has none yet, the chain (under the lock).
+        """Create the tables and, on a store from before the chain, back-fill it (under the
+        lock; see ``domain.persistence``).
 
-        A store whose chain exists is only read: opening it does not wait for writers.
+        A store whose chain is ready is only read: opening it does not wait for writers.
         """
-        super().create_table()
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as cur:
-            if cur.execute(self._select_info).fetchone() is not None:
+            had_chain_table = (
+                cur.execute(
+                    self._select_chain_table, (self.datastore.schema, CHAIN_TABLE)
+                ).fetchone()
+                is not None
+            )
+            if had_chain_table and self._plan(cur, True) in ("ready", "leave"):
                 return
+        super().create_table()
         with self.datastore.get_connection() as conn, conn.transaction():
             with conn.cursor() as curs:
                 self._lock_table(curs)
-            self._start_chain(conn)
+            self._start_chain(conn, had_chain_table)
 
-    def _start_chain(self, conn: Connection[Any]) -> None:
+    def _plan(self, cur: Any, had_chain_table: bool) -> str:
+        facts = {str(k): str(v) for k, v in cur.execute(self._select_facts).fetchall()}
+        started = cur.execute(self._select_start, (CHAIN_START_ID,)).fetchone() is not None
+        return chain_plan(had_chain_table, facts, started)
+
+    def _start_chain(self, conn: Connection[Any], had_chain_table: bool) -> None:
         with conn.cursor(row_factory=tuple_row) as cur:
-            if cur.execute(self._select_info).fetchone() is not None:
+            plan = self._plan(cur, had_chain_table)
+            if plan == "record_start":
+                facts = dict(cur.execute(self._select_facts).fetchall())
+                through = int(facts["backfilled_through"])
+                self._insert_and_chain(conn, [chain_start_event(facts["store_id"], through, True)])
                 return
-            through = 0
-            if cur.execute(self._select_any_link).fetchone() is None:
+            if plan != "backfill":
+                return
 
-                def fetch(after: int) -> Sequence[ChainInput]:
-                    cur.execute(self._select_events_after, (after, BACKFILL_BATCH))
-                    return as_chain_input(cur.fetchall())
+            def fetch(after: int) -> Sequence[ChainInput]:
+                cur.execute(self._select_events_after, (after, BACKFILL_BATCH))
+                return as_chain_input(cur.fetchall())
 
-                through = backfill(fetch, lambda rows: self._insert_rows(cur, rows))
-            for row in info_rows(through):
+            through = backfill(fetch, lambda rows: self._insert_rows(cur, rows))
+            store_id = new_store_id()
+            if through:
+                self._insert_and_chain(conn, [chain_start_event(store_id, through)])
+            for row in info_rows(through, store_id):
                 cur.execute(self._insert_info, row)
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
@@ -122,26 +161,37 @@ class BulkPostgresApplicationRecorder(PostgresApplicationRecorder):
             with conn.cursor() as curs:
                 self._lock_table(curs)
                 record = self.command_record(len(stored_events)) if self.command_record else None
-                if record is not None:
-                    stored_events = [record, *stored_events]
-                self._insert_events(curs, stored_events, **kwargs)
-                self._insert_stored_events(curs, stored_events, **kwargs)
-                ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
-            assert ids is not None and len(ids) == len(stored_events)
-            self._extend_chain(
-                conn,
-                [
-                    (n, s.originator_id, s.originator_version, s.topic, s.state)
-                    for n, s in zip(ids, stored_events, strict=True)
-                ],
-            )
+            if record is not None:
+                stored_events = [record, *stored_events]
+            ids = self._insert_and_chain(conn, stored_events, **kwargs)
         return ids if record is None else ids[1:]
+
+    def _insert_and_chain(
+        self, conn: Connection[Any], stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> list[int]:
+        """Insert events and link them, in the caller's transaction (the table locked)."""
+        with conn.cursor() as curs:
+            self._lock_table(curs)
+            self._insert_events(curs, stored_events, **kwargs)
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            ids = self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        assert ids is not None and len(ids) == len(stored_events)
+        self._extend_chain(
+            conn,
+            [
+                (n, s.originator_id, s.originator_version, s.topic, s.state)
+                for n, s in zip(ids, stored_events, strict=True)
+            ],
+        )
+        return list(ids)
 
     def _extend_chain(self, conn: Connection[Any], events: Sequence[ChainInput]) -> None:
         """Link a batch just inserted (the transaction holds the events table's lock)."""
         with conn.cursor(row_factory=tuple_row) as cur:
             head = cur.execute(self._select_head).fetchone()
             prev_id, prev_link = (head[0], bytes(head[1])) if head is not None else (0, GENESIS)
+            if head is None and cur.execute(self._select_before, (events[0][0],)).fetchone():
+                raise unchained_write(events[0][0])
             self._insert_rows(cur, chain_rows(prev_id, prev_link, events))
 
     def _insert_rows(self, cur: Any, rows: list[ChainRow]) -> None:

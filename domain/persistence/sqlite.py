@@ -21,11 +21,13 @@ from eventsourcing.sqlite import (
 )
 
 from domain.audit.chain import (
+    CHAIN_START_ID,
     CHAIN_TABLE,
     GENESIS,
     INFO_TABLE,
     ChainInput,
     chain_links,
+    chain_start_event,
     check_extends,
 )
 from domain.persistence import (
@@ -34,7 +36,10 @@ from domain.persistence import (
     CommandRecordSource,
     as_chain_input,
     backfill,
+    chain_plan,
     info_rows,
+    new_store_id,
+    unchained_write,
 )
 
 
@@ -80,49 +85,65 @@ class BulkSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         ]
 
     def create_table(self) -> None:
-        """Create the tables and, on a store that has none yet, the chain (one transaction).
+        """Create the tables and, on a store from before the chain, back-fill it (one
+        transaction; see ``domain.persistence``).
 
-        A store whose chain exists is only read: opening it does not wait for writers.
+        A store whose chain is ready is only read: opening it does not wait for writers.
         """
-        if self._chain_started():
-            return
+        try:
+            with self.datastore.transaction(commit=False) as c:
+                if self._plan(c, True) in ("ready", "leave"):
+                    return
+        except OperationalError:  # no such table: a new store, or one from before the chain
+            pass
         with (
             self.datastore.get_connection(commit=True) as conn,
             _ImmediateTransaction(conn) as c,
             c,
         ):
+            c.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (CHAIN_TABLE,)
+            )
+            had_chain_table = c.fetchone() is not None
             self._create_table(c)
-            self._start_chain(c)
+            self._start_chain(c, self._plan(c, had_chain_table))
 
-    def _chain_started(self) -> bool:
-        try:
-            with self.datastore.transaction(commit=False) as c:
-                c.execute(f"SELECT 1 FROM {INFO_TABLE} WHERE key = 'store_id'")
-                return c.fetchone() is not None
-        except OperationalError:  # no such table: a new store, or one from before the chain
-            return False
+    def _plan(self, c: SQLiteCursor, had_chain_table: bool) -> str:
+        c.execute(f"SELECT key, value FROM {INFO_TABLE}")
+        facts = {str(k): str(v) for k, v in c.fetchall()}
+        c.execute(
+            f"SELECT 1 FROM {self.events_table_name} "
+            "WHERE originator_id = ? AND originator_version = 1",
+            (CHAIN_START_ID.hex,),
+        )
+        return chain_plan(had_chain_table, facts, c.fetchone() is not None)
 
-    def _start_chain(self, c: SQLiteCursor) -> None:
-        c.execute(f"SELECT 1 FROM {INFO_TABLE} WHERE key = 'store_id'")
-        if c.fetchone() is not None:
+    def _start_chain(self, c: SQLiteCursor, plan: str) -> None:
+        if plan == "record_start":
+            c.execute(f"SELECT key, value FROM {INFO_TABLE}")
+            facts = dict(c.fetchall())
+            through = int(facts["backfilled_through"])
+            self._insert_events(c, [chain_start_event(facts["store_id"], through, True)])
             return
-        c.execute(f"SELECT 1 FROM {CHAIN_TABLE} LIMIT 1")
-        through = 0
-        if c.fetchone() is None:  # links left without facts are kept as they are
+        if plan != "backfill":
+            return
 
-            def fetch(after: int) -> Sequence[ChainInput]:
-                c.execute(
-                    f"SELECT rowid, originator_id, originator_version, topic, state "
-                    f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
-                    (after, BACKFILL_BATCH),
-                )
-                return as_chain_input(c.fetchall())
+        def fetch(after: int) -> Sequence[ChainInput]:
+            c.execute(
+                f"SELECT rowid, originator_id, originator_version, topic, state "
+                f"FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
+                (after, BACKFILL_BATCH),
+            )
+            return as_chain_input(c.fetchall())
 
-            def insert(rows: list[ChainRow]) -> None:
-                c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?)", rows)
+        def insert(rows: list[ChainRow]) -> None:
+            c.executemany(f"INSERT INTO {CHAIN_TABLE} VALUES (?, ?, ?)", rows)
 
-            through = backfill(fetch, insert)
-        c.executemany(f"INSERT INTO {INFO_TABLE} VALUES (?, ?)", info_rows(through))
+        through = backfill(fetch, insert)
+        store_id = new_store_id()
+        if through:
+            self._insert_events(c, [chain_start_event(store_id, through)])
+        c.executemany(f"INSERT INTO {INFO_TABLE} VALUES (?, ?)", info_rows(through, store_id))
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -179,6 +200,10 @@ class BulkSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         head = c.fetchone()
         prev_id, prev_link = (head[0], head[1]) if head is not None else (0, GENESIS)
         first = rows[0][0]
+        if head is None:
+            c.execute(f"SELECT 1 FROM {self.events_table_name} WHERE rowid < ? LIMIT 1", (first,))
+            if c.fetchone() is not None:
+                raise unchained_write(first)
         check_extends(prev_id, first)
         links = chain_links(prev_link, rows)
         c.execute(_INSERT_RUN, (first, prev_id, b"".join(links), _run_rows(len(links))))

@@ -423,6 +423,6 @@ def recommendation_context(conn: ViewConnection, app: Maillage, insee: str | Non
     homes = []
     for bid in ids:
         home = app.get(bid, Beneficiary).home
-        if not home.erased and isinstance(home.value, dict):
+        if home.opened and isinstance(home.value, dict):
             homes.append((float(home.value["lat"]), float(home.value["lon"])))
     return Context(reports, schools, homes)

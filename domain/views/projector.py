@@ -18,9 +18,11 @@ reads again. SQLite has no push subscription, so the console calls
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from uuid import UUID
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
+from uuid import UUID, uuid4
 
 from eventsourcing.persistence import Notification
 from eventsourcing.sqlite import SQLiteApplicationRecorder
@@ -224,13 +226,74 @@ class Projector:
         return {str(name): int(position) for name, position in rows}
 
     def rebuild(self, progress: Progress | None = None) -> int:
-        """Drop every view and build it again from the whole log; returns events applied."""
-        self.conn.begin_write()
-        self._locked_positions(sorted(view.name for view in self.views))
-        for view in self.views:
-            self._reset(view)
-        self.conn.commit()
-        return self.catch_up(progress)
+        """Build every view again from the whole log, then put it in place of the live one;
+        returns events applied.
+
+        The views are built into new tables beside the live ones (an SQLite file next to
+        the store, a new PostgreSQL schema) and swapped in with their positions in one
+        transaction at the end: a rebuild that fails leaves every view as it was.
+        """
+        upto = self.app.last_position()
+        with _scratch(self.app.location) as scratch:
+            with Projector(self.app, self.views, self.batch_size, target=scratch) as built:
+                applied = built.catch_up(progress, upto=upto)
+                positions = built._positions()
+            self._swap_in(scratch, positions)
+        return applied + self.catch_up(progress)
+
+    def _swap_in(self, scratch: StoreLocation, positions: dict[str, int]) -> None:
+        """Replace the live views by the ones built in ``scratch``, in one transaction."""
+        conn, names = self.conn, sorted(view.name for view in self.views)
+        if conn.kind == "sqlite":
+            conn.rollback()  # ATTACH cannot run inside a transaction
+            conn.execute("ATTACH DATABASE ? AS rebuilt", (str(scratch.path),))
+        try:
+            conn.begin_write()
+            self._locked_positions(names)
+            for view in self.views:
+                view.drop(conn)
+                if conn.kind == "sqlite":
+                    view.create(conn)
+                    for table in view.tables:
+                        conn.execute(f"INSERT INTO main.{table} SELECT * FROM rebuilt.{table}")
+                else:  # the tables move with their indexes
+                    for table in view.tables:
+                        conn.execute(f'ALTER TABLE "{scratch.schema}".{table} SET SCHEMA '
+                                     f'"{self.app.location.schema}"')  # fmt: skip
+            conn.executemany(
+                f"UPDATE {TRACKING_TABLE} SET version = ?, position = ? WHERE view = ?",
+                [(view.version, positions.get(view.name, 0), view.name) for view in self.views],
+            )
+            conn.commit()
+        finally:
+            conn.rollback()
+            if conn.kind == "sqlite":
+                conn.execute("DETACH DATABASE rebuilt")
+                conn.commit()
+
+
+@contextmanager
+def _scratch(location: StoreLocation) -> Iterator[StoreLocation]:
+    """An empty place beside the store to build views in, removed afterwards."""
+    tag = uuid4().hex[:10]
+    if location.kind == "sqlite":
+        assert location.path is not None
+        path = location.path.with_name(f"{location.path.name}.rebuild-{tag}")
+        scratch = StoreLocation(kind="sqlite", path=path)
+        try:
+            scratch.prepare()
+            yield scratch
+        finally:
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        return
+    scratch = replace(location, schema=f"{location.schema[:40]}_rebuild_{tag}")
+    try:
+        scratch.prepare()
+        yield scratch
+    finally:
+        with location.connect() as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{scratch.schema}" CASCADE')
 
 
 def _of_topics(batch: Sequence[Notification], topics: tuple[str, ...]) -> Sequence[Notification]:

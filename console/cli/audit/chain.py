@@ -16,10 +16,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
+from console.checkpoints import (
+    KEY_ENV,
+    KEY_FILE_ENV,
+    audit_key,
+    history,
+    latest,
+    take_quietly,
+)
 from console.cli.output import (
     EXIT_FAILURE,
     EXIT_OK,
@@ -29,7 +37,8 @@ from console.cli.tree import Level
 from console.opening import open_store
 from console.settings import Settings
 from domain import clock
-from domain.audit.checkpoint import Checkpoint, check_key, make_checkpoint
+from domain.application import Maillage
+from domain.audit.checkpoint import Checkpoint, History, make_checkpoint
 from domain.audit.verify import Report, Verifier
 from domain.errors import InvalidInputError, MaillageError
 from domain.store import one_line
@@ -48,7 +57,12 @@ def register(level: Level) -> None:
         "--against",
         type=Path,
         metavar="CHECKPOINT",
-        help="also check the chain at an exported checkpoint's position (catches a rewritten tail)",
+        help="check against this exported checkpoint (default: the newest automatic one)",
+    )
+    verify.add_argument(
+        "--no-checkpoint",
+        action="store_true",
+        help="check the chain alone, not against the newest automatic checkpoint",
     )
     verify.add_argument("--key-file", type=Path, metavar="FILE", help=key_help)
     checkpoint = level.command(
@@ -62,29 +76,8 @@ def register(level: Level) -> None:
     checkpoint.add_argument("--key-file", type=Path, metavar="FILE", help=key_help)
 
 
-KEY_ENV = "MAILLAGE_AUDIT_KEY"
-
-
-KEY_FILE_ENV = "MAILLAGE_AUDIT_KEY_FILE"
-
-
 class CheckpointRefusedError(MaillageError):
     """The checkpoint given to ``verify --against`` cannot be trusted (exit 1)."""
-
-
-def audit_key(key_file: Path | None) -> tuple[bytes | None, str]:
-    """The audit key and where it came from (``None, ""`` when none is configured)."""
-    if key_file is None and os.environ.get(KEY_ENV):
-        return check_key(os.environ[KEY_ENV].encode()), f"${KEY_ENV}"
-    if key_file is None and os.environ.get(KEY_FILE_ENV):
-        key_file = Path(os.environ[KEY_FILE_ENV]).expanduser()
-    if key_file is None:
-        return None, ""
-    try:
-        key = key_file.read_bytes().strip()
-    except OSError as e:
-        raise InvalidInputError(f"cannot read the audit key file {key_file}: {one_line(e)}") from e
-    return check_key(key), str(key_file)
 
 
 def _read_checkpoint(path: Path, key: bytes | None) -> Checkpoint:
@@ -115,21 +108,64 @@ def _read_checkpoint(path: Path, key: bytes | None) -> Checkpoint:
     return checkpoint
 
 
-def _verify(settings: Settings, checkpoint: Checkpoint | None) -> tuple[Report, str]:
-    """Run the verification with a progress bar on stderr (when it is a terminal)."""
-    app = open_store(settings)
+@dataclass(frozen=True)
+class Against:
+    """What a verification checks the store against: a checkpoint and its history, if any."""
+
+    checkpoint: Checkpoint | None = None
+    history: History | None = None
+    source: str = ""
+    """Which checkpoint, for people: the file given, or the automatic one used."""
+
+
+def _automatic(app: Maillage, key: bytes | None) -> Against:
+    """The newest automatic checkpoint of the store (nothing when there is none yet)."""
+    store_id = app.store_id()
+    found = latest(store_id) if store_id else None
+    if found is None:
+        return Against()
+    path, checkpoint = found
+    if checkpoint.signature(key) == "invalid":
+        raise CheckpointRefusedError(
+            f"the automatic checkpoint {path}: its signature is invalid (the file was altered, "
+            "or it was signed with another key)"
+        )
+    return Against(checkpoint, history(store_id, checkpoint), f"the automatic checkpoint {path}")
+
+
+def _verify(
+    settings: Settings, against: Against | None, key: bytes | None = None
+) -> tuple[Report, str, Against]:
+    """Run the verification with a progress bar on stderr (when it is a terminal); without
+    ``against``, against the newest automatic checkpoint, extended when the chain is intact."""
+    app = open_store(settings, checkpoint=False)
     try:
+        used = against if against is not None else _automatic(app, key)
         with (
-            Verifier.of(app, checkpoint=checkpoint) as verifier,
+            Verifier.of(app, checkpoint=used.checkpoint, history=used.history) as verifier,
             progress_bar() as bar,
         ):
             task = bar.add_task("verifying the audit chain", total=None)
             for position, total in verifier.steps():
                 bar.update(task, completed=position, total=total)
             assert verifier.report is not None
-            return verifier.report, app.location.label
+        if against is None and verifier.report.intact:
+            take_quietly(app)
+        return verifier.report, app.location.label, used
     finally:
         app.close()
+
+
+def _against_line(against: Against) -> str:
+    cp = against.checkpoint
+    if cp is None:
+        return "  no checkpoint yet: the first one is taken now"
+    signed = "signed" if cp.hmac is not None else "NOT signed"
+    kept = f", its history of {len(against.history.links):,} links" if against.history else ""
+    return (
+        f"  checked against {against.source} ({cp.created_at}, position {cp.position:,}"
+        f"{kept}, {signed})"
+    )
 
 
 def _intact_lines(report: Report) -> list[str]:
@@ -155,14 +191,22 @@ def _intact_lines(report: Report) -> list[str]:
 
 def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
     key, _ = audit_key(args.key_file)
-    checkpoint = _read_checkpoint(args.against, key) if args.against is not None else None
-    report, _ = _verify(settings, checkpoint)
+    against = None
+    if args.against is not None:
+        against = Against(_read_checkpoint(args.against, key), None, str(args.against))
+    elif args.no_checkpoint:
+        against = Against()
+    report, _, used = _verify(settings, against, key)
     if args.json:
-        print(json.dumps(report.as_json(), indent=2))
+        print(json.dumps({**report.as_json(), "checked_against": used.source or None}, indent=2))
     elif report.finding is not None:
         print(report.finding.line())
+        if used.checkpoint is not None:
+            print(_against_line(used))
     else:
         print("\n".join(_intact_lines(report)))
+        if args.against is None and not args.no_checkpoint:
+            print(_against_line(used))
     return EXIT_OK if report.intact else EXIT_FAILURE
 
 
@@ -173,7 +217,7 @@ def cmd_audit_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
     if not output.parent.is_dir():
         raise InvalidInputError(f"cannot write {output}: {output.parent} is not a folder")
     key, source = audit_key(args.key_file)
-    report, label = _verify(settings, None)
+    report, label, _ = _verify(settings, Against())
     if report.finding is not None:
         print(json.dumps(report.as_json(), indent=2) if args.json else report.finding.line())
         print("maillage: no checkpoint written: the chain is broken", file=sys.stderr)

@@ -21,6 +21,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from console.checkpoints import take_quietly
 from console.cli.tree import Level
 from console.opening import open_store
 from console.settings import Settings
@@ -127,10 +128,11 @@ def _check_arguments(args: argparse.Namespace) -> None:
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     _check_arguments(args)
-    app = open_store(settings)
+    app = open_store(settings, checkpoint=False)
     try:
         log = LogAsOf.capture(app, made_by=settings.user, role=settings.role)
         report = args.build(log, args, settings)
+        take_quietly(app)  # every report leaves a checkpoint of the chain it cites
     finally:
         app.close()
     text = render(report, args.format)

@@ -21,6 +21,7 @@ from domain.clock import PARIS
 from domain.meals import service as meals
 from domain.meals.billing import statement_markdown
 from domain.meals.views import alert_list, beneficiary_list, round_list
+from domain.personal import SubjectKeys
 from domain.store import ViewConnection
 
 if TYPE_CHECKING:
@@ -58,10 +59,14 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
 """The columns of each table; the rows come from the meal views' queries."""
 
 
-def table_rows(conn: ViewConnection, scope: str | None) -> dict[str, list[dict[str, Any]]]:
-    """The rows of the three tables (one municipality's for a scoped user), as they read."""
+def table_rows(
+    conn: ViewConnection, keys: SubjectKeys, scope: str | None
+) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the three tables (one municipality's for a scoped user), as they read
+    (personal data opened with ``keys``)."""
     people = [
-        {**b, "diet": f"{b['regime']} / {b['texture']}"} for b in beneficiary_list(conn, scope)
+        {**b, "diet": f"{b['regime']} / {b['texture']}"}
+        for b in beneficiary_list(conn, keys, scope)
     ]
     alerts = [
         {
@@ -109,7 +114,7 @@ class MealsScreen(ModeScreen):
         scope = self.console.settings.scope
         conn = ViewConnection.open(self.console.store.location)
         try:
-            rows = table_rows(conn, scope)
+            rows = table_rows(conn, self.console.store.subject_keys, scope)
         finally:
             conn.close()
         tables = {table_id: columnar(COLUMNS[table_id], rows[table_id]) for table_id in COLUMNS}

@@ -29,7 +29,6 @@ from domain.meals import service as meals
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.cold_chain import CHILLED_LIMIT_C
 from domain.meals.meal_round import OUTCOMES, MealRound
-from domain.personal import ERASED
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -276,7 +275,7 @@ def _stop_line(n: int, stop: dict[str, Any], person: Beneficiary, show_name: boo
         when = stop["at"].astimezone(PARIS).strftime("%H:%M")
     name = ""
     if show_name:
-        name = ERASED if person.personal.erased else str(person.personal.value.get("name", ""))
+        name = person.personal.field("name")
     pin = "◆" if stop["pinned"] else " "
     outcome = (stop["outcome"] or "—").replace("_", " ")
     return (

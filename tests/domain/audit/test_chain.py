@@ -13,9 +13,11 @@ from eventsourcing.application import Application
 from eventsourcing.domain import event
 from eventsourcing.persistence import IntegrityError
 
+from domain import clock
 from domain.aggregate import MaillageAggregate
 from domain.application import Maillage
 from domain.audit.chain import (
+    CHAIN_START_TOPIC,
     CHAIN_TABLE,
     GENESIS,
     INFO_TABLE,
@@ -25,7 +27,7 @@ from domain.audit.chain import (
     chain_links,
 )
 from domain.errors import ConcurrentEditError
-from domain.personal import ERASED, Personal
+from domain.personal import ERASED, Erasure, Personal
 from domain.store import StoreLocation
 
 OID = uuid.UUID("0f8fad5b-d9cb-469f-a165-70867728950e")
@@ -163,7 +165,7 @@ def test_erasing_a_person_keeps_the_chain_verifying(app: Maillage, raw, kit) -> 
     app.save(jeanne, louis)
     before = raw.event(29)
 
-    assert app.erase_subject(jeanne.name.subject) is True
+    assert app.erase_subject(Erasure(jeanne.name.subject, "the person", clock.now(), "DPO")) is True
 
     assert app.repository.get(jeanne.id).name.value == ERASED
     assert raw.event(29) == before  # the log is untouched: only the key is gone
@@ -199,14 +201,16 @@ def test_a_store_from_before_the_chain_is_linked_once_on_first_open(
     report = kit.verify(app)
     assert report.intact, report.finding
     assert report.facts.backfilled_through == 12 and report.facts.created_at
+    # The log itself says where the chain starts: right after the back-filled events.
+    assert raw.event(13)[2] == CHAIN_START_TOPIC and report.facts.started_at == 13
     app.save(kit.Parcel("new", 1))
     app.close()
 
     again = Maillage(location)  # not linked a second time
     report = kit.verify(again)
     assert report.intact, report.finding
-    assert (report.events, report.facts.backfilled_through) == (13, 12)
-    assert raw.count(CHAIN_TABLE) == 13
+    assert (report.events, report.facts.backfilled_through) == (14, 12)
+    assert raw.count(CHAIN_TABLE) == 14
     assert int(raw.fetchone(f"SELECT COUNT(*) FROM {INFO_TABLE}")[0]) == 3
     again.close()
 

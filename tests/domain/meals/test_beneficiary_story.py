@@ -6,11 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
+from domain import clock
 from domain.application import Maillage
 from domain.clock import FixedClock
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.municipality import Contract, Municipality, PriceBracket
+from domain.personal import Erasure
 from domain.store import StoreLocation
 
 TOURS = "37261"
@@ -104,7 +106,7 @@ def test_erasure_keeps_the_file_but_not_the_person(location: StoreLocation) -> N
     person.prescribe_diet("normal", "normal", [], [])
     app.save(person)
 
-    app.erase_subject(person.id)
+    app.erase_subject(Erasure(person.id, "the person", clock.now(), "DPO"))
     other = Maillage(location)
     erased = other.get(person.id, Beneficiary)
     assert erased.personal.erased and erased.home.erased

@@ -6,11 +6,13 @@ from datetime import timedelta
 
 import pytest
 
+from domain import clock
 from domain.application import Maillage
 from domain.clock import FixedClock
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.ids import beneficiary_id, municipality_id
 from domain.meals.welfare_alert import WelfareAlert
+from domain.personal import Erasure
 from domain.store import StoreLocation
 
 JEANNE = beneficiary_id("37261", "2026-0042")
@@ -55,7 +57,7 @@ def test_an_alert_is_raised_acknowledged_followed_and_closed(
     with pytest.raises(RuleViolationError, match="is already closed"):
         closed.acknowledge("someone")
 
-    reader.erase_subject(JEANNE)
+    reader.erase_subject(Erasure(JEANNE, "the person", clock.now(), "DPO"))
     again = Maillage(location).get(alert.id, WelfareAlert)
     assert again.note.erased and again.follow_ups[0]["action"].erased  # type: ignore[union-attr]
     assert again.category == "health" and again.outcome == "referred"

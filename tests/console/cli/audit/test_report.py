@@ -19,6 +19,7 @@ from domain.clock import FixedClock
 from domain.devices.custody import custody_chain
 from domain.meals.meal_round import DELIVERED, MealRound
 from domain.meals.municipality import Contract, Municipality, PriceBracket
+from domain.meals.views import beneficiary_list
 from domain.sensing.sensor_session import SensorSession
 from domain.store import StoreLocation, ViewConnection
 
@@ -270,10 +271,15 @@ def test_an_erased_beneficiary_appears_in_no_report_and_counts_stay(
     demo_store: Path, paris_clock: FixedClock, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # The demo's first alert is about file 2025-0103; their name is in the views until erased.
-    ((name, address),) = query(
-        demo_store,
-        "SELECT name, address FROM beneficiaries_view WHERE file_number = '2025-0103'",
-    )
+    app = Maillage(StoreLocation.parse(str(demo_store)))
+    conn = ViewConnection.open(app.location)
+    ((name, address),) = [
+        (r["name"], r["address"])
+        for r in beneficiary_list(conn, app.subject_keys, "37261")
+        if r["file_number"] == "2025-0103"
+    ]
+    conn.close()
+    app.close()
     fait = ("service-fait", "--municipality", "37261", "--month", "2026-03", "--format", "csv")
     before, _ = read_csv_table(report(capsys, demo_store, *fait))
     welfare = report(capsys, demo_store, "welfare", "--municipality", "37261", role="operator")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 
@@ -68,11 +69,46 @@ def test_bad_lines_are_listed_by_number_and_nothing_is_recorded(
     assert code == 2
     assert "beneficiaries.csv:3: column latitude is not a number" in captured.err
     assert "beneficiaries.csv:4: file number 2026-001 already on line 2" in captured.err
-    assert "beneficiaries.csv:5: no price bracket named 'platinum'" in captured.err
-    assert "beneficiaries.csv:6: pattern part 'monday-ish' is not like mon=1" in captured.err
+    assert "beneficiaries.csv:5: column price_bracket is not one of low, high" in captured.err
+    assert "beneficiaries.csv:6: column pattern is not like mon=1;wed=1;fri=2" in captured.err
+    assert "platinum" not in captured.err and "monday-ish" not in captured.err
     assert "beneficiaries.csv:7: empty required columns: name" in captured.err
     assert "nothing was recorded" in captured.err
     assert "Louis" not in captured.err and "Plumereau" not in captured.err  # no personal data
+    assert listing(store, capsys) == []
+
+
+# Each checked column, a value that breaks its rule (and would be personal data), the rule.
+BAD_CELLS = {
+    "price_bracket": ("revenu-modeste-Dupont", "column price_bracket is not one of low, high"),
+    "latitude": ("chez Mme Dupont", "column latitude is not a number"),
+    "longitude": ("999.5", "column longitude is not between -180 and 180"),
+    "regime": ("diabete-insulinodependant", "column regime is not one of normal, no_salt"),
+    "texture": ("mixee-dysphagie-Dupont", "column texture is not one of normal, minced, mixed"),
+    "pattern": ("dialyse-mardi", "column pattern is not like mon=1;wed=1;fri=2"),
+    "window_start": ("apres-dialyse", "column window_start is not a time like 09:30"),
+    "window_end": ("avant-infirmiere", "column window_end is not a time like 09:30"),
+    "service_min": ("lente-Dupont", "column service_min is not a number"),
+    "start_date": ("Mme Dupont", "column start_date is not a date like 2026-03-02"),
+}
+
+
+@pytest.mark.parametrize("column", sorted(BAD_CELLS))
+def test_import_errors_name_the_column_and_rule_never_the_value(
+    store: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], column: str
+) -> None:
+    value, rule = BAD_CELLS[column]
+    cells = dict(zip(HEADER.split(","), next(csv.reader([GOOD[0]])), strict=True))
+    cells[column] = value
+    line = ",".join(cells[c] for c in HEADER.split(","))
+    for args in ([], ["--json"]):
+        code = main(["meals", "beneficiaries", "import", str(write(tmp_path, [line])),
+                     "--municipality", "37261", "--store", store, *args])  # fmt: skip
+        captured = capsys.readouterr()
+        assert code == 2
+        assert rule in captured.err + captured.out
+        for shown in (captured.out, captured.err):
+            assert value not in shown and "Dupont" not in shown and "Jeanne" not in shown
     assert listing(store, capsys) == []
 
 

@@ -99,7 +99,7 @@ def test_a_round_from_plan_to_statement(store: str, capsys: pytest.CaptureFixtur
         for e in app.events.get(UUID(planned["round"]))
         if isinstance(e, MealRound.StopRecorded) and e.outcome == "put_in_fridge"
     ]
-    assert (event.position, event.handover_temperature_c) == ([47.3961, 0.6919], 2.8)
+    assert (event.position.value, event.handover_temperature_c) == ([47.3961, 0.6919], 2.8)
 
 
 @pytest.mark.parametrize(
