@@ -33,6 +33,7 @@ from console.cli import (
     sessions,
     simulate,
     store,
+    territory,
     views,
 )
 from console.cli.output import EXIT_FAILURE
@@ -44,7 +45,7 @@ from domain.errors import MaillageError
 from domain.store import one_line
 
 GROUPS = (demo, store, views, meals, devices, audit, record, sensors, simulate, sessions, geo,
-          reports)  # fmt: skip
+          reports, territory)  # fmt: skip
 """The top-level commands, in the order ``maillage --help`` lists them."""
 
 

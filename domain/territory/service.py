@@ -1,0 +1,116 @@
+"""The territory's application service: import a road network or a layer, and read them back.
+
+Commands receive values the console read from the user's files (the extract's ways as arrays,
+a layer's rows) with the file's name, date and SHA-256; they build what the domain keeps,
+write it beside the store by content (``<store folder>/territory/<sha256>.<kind>``) and record
+the import on the ``Territory`` aggregate. Queries load the network or a layer in force,
+checked against the SHA-256 its event recorded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from domain.application import Maillage
+from domain.errors import InvalidInputError, NotFoundError
+from domain.ids import TERRITORY_ID
+from domain.sensing.results_store import keep_bytes, store_folder
+from domain.store import StoreLocation
+from domain.territory.network import RoadNetwork, WaysInput, build_network
+from domain.territory.territory import Territory
+
+TERRITORY_DIRNAME = "territory"
+_cache: dict[tuple[str, str], RoadNetwork] = {}
+
+
+def territory_dir(location: StoreLocation) -> Path:
+    """Where a store keeps its network and layer files (the folder may not exist yet)."""
+    return store_folder(location, TERRITORY_DIRNAME)
+
+
+def network_file(location: StoreLocation, sha256: str) -> Path:
+    return territory_dir(location) / f"{sha256}.network"
+
+
+def territory(app: Maillage) -> Territory | None:
+    """The store's territory record, or None before any import."""
+    try:
+        return app.get(TERRITORY_ID, Territory)
+    except NotFoundError:
+        return None
+
+
+def _territory_for_change(app: Maillage) -> Territory:
+    return territory(app) or Territory()
+
+
+@dataclass(frozen=True)
+class NetworkImport:
+    """What ``import_network`` did: the network's figures, its file, whether it was recorded."""
+
+    figures: dict[str, Any]
+    network_sha256: str
+    path: Path
+    recorded: bool
+
+
+def import_network(
+    app: Maillage,
+    ways: WaysInput,
+    source_name: str,
+    source_sha256: str,
+    source_date: str,
+    by: str,
+) -> NetworkImport:
+    """Build the drivable network of an extract, keep it beside the store, put it in force.
+
+    The same extract imported again records nothing (the network's bytes have one SHA-256).
+    """
+    network = build_network(ways)
+    data = network.to_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    figures = network.figures()
+    terr = _territory_for_change(app)
+    if terr.network is not None and terr.network["network_sha256"] == sha:
+        return NetworkImport(figures, sha, network_file(app.location, sha), False)
+    path = keep_bytes(network_file(app.location, sha), sha, data)  # file first, then the event
+    terr.import_network(source_name, source_sha256, source_date, sha, figures, by)
+    app.save(terr)
+    _cache[(str(app.location.label), sha)] = network
+    return NetworkImport(figures, sha, path, True)
+
+
+def network_record(app: Maillage) -> dict[str, Any] | None:
+    """The import record of the network in force (source, date, SHA-256, figures), or None."""
+    terr = territory(app)
+    return None if terr is None else terr.network
+
+
+def current_network(app: Maillage) -> RoadNetwork | None:
+    """The network in force, read from its file and checked by SHA-256 (None: none imported)."""
+    record = network_record(app)
+    if record is None:
+        return None
+    sha = record["network_sha256"]
+    key = (str(app.location.label), sha)
+    if key in _cache:
+        return _cache[key]
+    path = network_file(app.location, sha)
+    try:
+        data = path.read_bytes()
+    except OSError:
+        raise NotFoundError(
+            f"the road network imported from {record['source_name']} is missing its file "
+            f"{path}: import the extract again"
+        ) from None
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise InvalidInputError(
+            f"the road network file {path} was modified since {record['source_name']} was "
+            "imported: import the extract again"
+        )
+    network = RoadNetwork.from_bytes(data)
+    _cache[key] = network
+    return network
