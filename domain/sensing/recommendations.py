@@ -58,9 +58,17 @@ class Recommendation:
     within_budget: bool | None = None
     rank: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    street: str | None = None
+    """The street section it is about (street, OSM way, offsets, direction), if on a street."""
+    osm_way: int | None = None
+
+    @property
+    def where(self) -> str:
+        """Where, as people read it: the street section, else the coordinates."""
+        return self.street or f"{self.lat_deg:.5f}, {self.lon_deg:.5f}"
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "where": self.where}
 
 
 @dataclass(frozen=True)
@@ -162,6 +170,17 @@ def recommend(
     return out
 
 
+def section_name(place: dict[str, Any]) -> str | None:
+    """A street section as people read it (None for a place off the road network)."""
+    if place.get("street") is None:
+        return None
+    way = "along" if place["direction"] > 0 else "against"
+    return (
+        f"{place['street']} (OSM way {place['way_id']}), {place['from_m']:.0f}–"
+        f"{place['to_m']:.0f} m {way} the way"
+    )
+
+
 def _mid(p: dict[str, Any]) -> tuple[float, float]:
     return (p["lat0"] + p["lat1"]) / 2, (p["lon0"] + p["lon1"]) / 2
 
@@ -206,6 +225,7 @@ def _roads(places, rule, peds, schools, homes, budget_eur) -> list[Recommendatio
             Recommendation(
                 "road_maintenance", rule["title"], round(lat, 7), round(lon, 7),
                 round(severity[cls] * usage, 4), reasons, round(cost, 2),
+                street=section_name(p), osm_way=p.get("way_id"),
             )
         )  # fmt: skip
     found.sort(key=lambda r: (-r.score, r.lat_deg, r.lon_deg))

@@ -10,9 +10,12 @@ checked against the SHA-256 its event recorded.
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from domain.application import Maillage
 from domain.errors import InvalidInputError, NotFoundError
@@ -114,3 +117,31 @@ def current_network(app: Maillage) -> RoadNetwork | None:
     network = RoadNetwork.from_bytes(data)
     _cache[key] = network
     return network
+
+
+BASE_MARGIN_M = 150.0
+
+
+def base_lines(
+    network: RoadNetwork, places: list[dict[str, Any]], margin_m: float = BASE_MARGIN_M
+) -> list[tuple[float, float, float, float]]:
+    """The network's street segments within ``margin_m`` of the places' bounding box, as
+    (lat0, lon0, lat1, lon1): the base a map draws the indicators on."""
+    if not places:
+        return []
+    lats = [p[k] for p in places for k in ("lat0", "lat1")]
+    lons = [p[k] for p in places for k in ("lon0", "lon1")]
+    dlat = margin_m / 111_195.0
+    dlon = dlat / max(math.cos(math.radians(max(abs(min(lats)), abs(max(lats))))), 1e-6)
+    lat, lon = network.node_lat_deg, network.node_lon_deg
+    a, b = network.seg_a, network.seg_b
+    inside = (
+        (np.minimum(lat[a], lat[b]) <= max(lats) + dlat)
+        & (np.maximum(lat[a], lat[b]) >= min(lats) - dlat)
+        & (np.minimum(lon[a], lon[b]) <= max(lons) + dlon)
+        & (np.maximum(lon[a], lon[b]) >= min(lons) - dlon)
+    )
+    return [
+        (float(lat[i]), float(lon[i]), float(lat[j]), float(lon[j]))
+        for i, j in zip(a[inside].tolist(), b[inside].tolist(), strict=True)
+    ]
