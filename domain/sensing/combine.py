@@ -30,6 +30,8 @@ INDICATORS = (
     "facade_right_delta_c",
     "potholes",
 )
+COUNTED = ("potholes",)
+"""Indicators that are counts: their latest value stays a whole number."""
 SECONDS_PER_YEAR = 365.25 * 86400
 
 
@@ -130,7 +132,8 @@ def _place(
     if (cols0.get("way_id") or [None] * (i0 + 1))[i0] is not None:
         for key in STREET_KEYS:
             place[key] = cols0[key][i0]
-        place["length_m"] = cols0["length_m"][i0]
+    if (cols0.get("length_m") or [None] * (i0 + 1))[i0] is not None:
+        place["length_m"] = cols0["length_m"][i0]  # a street section, or the track's last piece
     for name in INDICATORS:
         ts, vs = [], []
         for k, i in members:
@@ -141,7 +144,7 @@ def _place(
                 vs.append(float(col[i]))
         if vs:
             place[name] = {
-                "latest": vs[-1],
+                "latest": int(vs[-1]) if name in COUNTED else vs[-1],
                 "mean": round(sum(vs) / len(vs), 4),
                 "trend_per_year": _trend_per_year(ts, vs),
                 "passes": len(vs),

@@ -87,6 +87,18 @@ def geojson(places: Sequence[dict[str, Any]]) -> str:
     return json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=1) + "\n"
 
 
+def _cell(value: Any) -> str:
+    """A CSV cell: numbers as numbers (a negative RSRP or a western longitude stays a number);
+    text neutralised so a spreadsheet never runs it as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    return spreadsheet_safe(value)
+
+
 def csv_text(places: Sequence[dict[str, Any]]) -> str:
     """One row per place, header first; every cell spreadsheet-safe."""
     buffer = io.StringIO()
@@ -94,7 +106,7 @@ def csv_text(places: Sequence[dict[str, Any]]) -> str:
     writer.writerow(COLUMNS)
     for p in places:
         row = flat(p)
-        writer.writerow([spreadsheet_safe("" if row[c] is None else row[c]) for c in COLUMNS])
+        writer.writerow([_cell(row[c]) for c in COLUMNS])
     return buffer.getvalue()
 
 

@@ -25,7 +25,7 @@ from domain.territory.matching import MatchParameters
 from domain.territory.network import RoadNetwork
 from ext import frames, geodesy, potholes, roughness, segments
 
-PIPELINE_VERSION = "1.0"
+PIPELINE_VERSION = "1.1"
 """Changes whenever a change of code changes results for the same journal and parameters."""
 FloatArray = npt.NDArray[np.float64]
 
@@ -43,12 +43,13 @@ class Parameters:
     """Speed normalisation: index = RMS(high-passed a_z, m/s²) / speed^alpha."""
     min_speed_mps: float = 3.0
     """Below this the body's response says nothing of the road (roughness, potholes)."""
-    iri_per_index: float = 64.6
+    iri_per_index: float = 68.8
     """Calibration IRI = a·index + b (m/km). Default fitted on the simulator's van over
-    ISO 8608 sections (reference IRI by the Golden Car on the true profile); a real van
-    must be fitted on reference sections of known IRI (``ext.roughness.fit_calibration``)."""
-    iri_offset_m_per_km: float = 0.14
-    """Fitted on the simulator (r² = 0.92 over 100 m sections): a placeholder until fitted."""
+    ISO 8608 sections A–C (reference IRI by the Golden Car on the true profile, 100 m
+    sections of two runs, r² = 0.98); a real van must be fitted on reference sections of
+    known IRI (``ext.roughness.fit_calibration``)."""
+    iri_offset_m_per_km: float = -0.14
+    """Fitted with ``iri_per_index`` on the simulator: a placeholder until fitted on a van."""
     pothole_z_thresh_g: float = 1.0
     """Z-THRESH: |a_z − 1 g| above this at speed is a pothole hit. 0.4 g (the kernel's default)
     fires all along rough (ISO class C) sections; 1 g keeps the potholes only (simulator)."""
@@ -405,6 +406,11 @@ def process(
         long_cols[k] = [cols[k][i] for i in long_bounds[:-1]]
     long_cols["lat1"] = _col(track.boundary_lat[long_bounds[1:]], 7)
     long_cols["lon1"] = _col(track.boundary_lon[long_bounds[1:]], 7)
+    total_m = float(track.distance_m[-1])
+    cols["length_m"] = _col(np.minimum(seg, total_m - np.arange(n) * seg), 1)
+    long_cols["length_m"] = _col(
+        np.minimum(seg * p.rollup, total_m - long_bounds[:-1] * seg), 1
+    )  # the last piece of the track is as long as what is left, not a full segment
     pothole_list: list[dict[str, Any]] = []
 
     # roughness and potholes, from the IMU's vertical axis
