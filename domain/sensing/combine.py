@@ -134,6 +134,10 @@ def _place(
             place[key] = cols0[key][i0]
     if (cols0.get("length_m") or [None] * (i0 + 1))[i0] is not None:
         place["length_m"] = cols0["length_m"][i0]  # a street section, or the track's last piece
+    k_last, i_last = members[-1]
+    unsurveyed = ordered[k_last].results[level].get("facade_unsurveyed")
+    if unsurveyed is not None and unsurveyed[i_last] is not None:
+        place["facade_unsurveyed"] = unsurveyed[i_last]  # the latest pass says why
     for name in INDICATORS:
         ts, vs = [], []
         for k, i in members:

@@ -30,7 +30,7 @@ COLUMNS = (
     "place", "street", "osm_way", "direction", "from_m", "to_m",
     "lat0", "lon0", "lat1", "lon1", "length_m", "passes", "sessions",
     *(f"{name}{suffix}" for name in INDICATORS for suffix in ("", "_mean", "_trend_per_year")),
-    "iri_class", "iso8608_class", "air_class", "coverage_class",
+    "iri_class", "iso8608_class", "air_class", "coverage_class", "facade_unsurveyed",
 )  # fmt: skip
 
 
@@ -51,6 +51,7 @@ def flat(place: dict[str, Any]) -> dict[str, Any]:
         out[f"{name}_trend_per_year"] = v["trend_per_year"] if v else None
     for key, names in CLASS_NAMES.items():
         out[key] = ind.class_name(names, place.get(key, -1)) or None
+    out["facade_unsurveyed"] = place.get("facade_unsurveyed")
     return out
 
 

@@ -336,21 +336,22 @@ def _per_operator(
 def _facade_stats(
     obs: Observations, p: Parameters, d: FloatArray, v: FloatArray, inside: Any, seg: float, n: int
 ) -> Any:
-    """Façade minus air, left and right, per bin, from the readings taken cold and slow."""
+    """Façade minus air, left and right, per bin, from the readings taken cold and slow; sub
+    2 counts the readings left out because the air was too warm, sub 3 those too fast."""
     left, right = _half_means(obs.thermal_image_c, p.facade_first_row)
     left, right = left - obs.thermal_ambient_c, right - obs.thermal_ambient_c
-    valid = (
-        inside & (obs.thermal_ambient_c <= p.facade_max_ambient_c) & (v <= p.facade_max_speed_mps)
-    )
+    warm = obs.thermal_ambient_c > p.facade_max_ambient_c
+    fast = v > p.facade_max_speed_mps
+    valid = inside & ~warm & ~fast
     m = len(d)
     return segments.segment_stats(
-        np.concatenate([d, d]),
-        np.concatenate([left, right]),
+        np.concatenate([d, d, d, d]),
+        np.concatenate([left, right, np.zeros(m), np.zeros(m)]),
         seg,
         n,
-        sub=np.concatenate([np.zeros(m, np.int64), np.ones(m, np.int64)]),
-        n_sub=2,
-        mask=np.concatenate([valid, valid]),
+        sub=np.repeat(np.arange(4, dtype=np.int64), m),
+        n_sub=4,
+        mask=np.concatenate([valid, valid, inside & warm, inside & ~warm & fast]),
     )
 
 
@@ -360,6 +361,24 @@ def _facade_cols(c: dict[str, Any], st: Any, p: Parameters) -> None:
         c[f"facade_{side}_warm"] = [
             x is not None and x >= p.facade_warm_delta_c for x in c[f"facade_{side}_delta_c"]
         ]
+    c["facade_unsurveyed"] = [
+        _unsurveyed(int(ok), int(warm), int(fast), p)
+        for ok, warm, fast in zip(
+            st.count[:, 0].tolist(), st.count[:, 2].tolist(), st.count[:, 3].tolist(), strict=True
+        )
+    ]
+
+
+def _unsurveyed(valid: int, warm: int, fast: int, p: Parameters) -> str | None:
+    """Why a bin's façades were not surveyed although the camera took images there."""
+    if valid or not (warm or fast):
+        return None
+    reasons = []
+    if fast:
+        reasons.append(f"{fast} images faster than {p.facade_max_speed_mps:g} m/s")
+    if warm:
+        reasons.append(f"{warm} images with the air above {p.facade_max_ambient_c:g} °C")
+    return "not surveyed: " + ", ".join(reasons)
 
 
 def _public(cols: dict[str, Any]) -> dict[str, Any]:
@@ -634,4 +653,6 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         out["rsrp_min_dbm"] = min(values) if values else None
     if "facade_right_warm" in segs:
         out["warm_facade_segments"] = sum(segs["facade_left_warm"]) + sum(segs["facade_right_warm"])
+    if "facade_unsurveyed" in segs:
+        out["facade_unsurveyed_segments"] = sum(1 for x in segs["facade_unsurveyed"] if x)
     return out

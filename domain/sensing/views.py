@@ -52,10 +52,11 @@ FLAGS = ("facade_left_warm", "facade_right_warm")
 """Yes/no per segment, kept as 0/1."""
 STREET_NUMBERS = ("to_m", "length_m")
 STREET_WHOLE = ("way_id", "direction")
-STREET_TEXT = ("street",)
+STREET_TEXT = ("street", "facade_unsurveyed")
 """A map-matched session's rows are street sections: the OSM way, the direction of travel
 (1 along the way's nodes, -1 against), the offset range along the way and its length, the
-street's name. NULL for sessions processed without a road network."""
+street's name (NULL for sessions processed without a road network); and why the façades
+of a segment were not surveyed although the camera saw them (too fast, air too warm)."""
 COLUMNS = GEOMETRY + VALUES + COUNTS + FLAGS + STREET_NUMBERS + STREET_WHOLE + STREET_TEXT
 
 OK = "ok"
@@ -187,7 +188,7 @@ def _rows(sid: str, level: str, cols: dict[str, Any]) -> list[tuple[Any, ...]]:
     whole = [cols.get(c, missing) for c in COUNTS + FLAGS]
     street_numbers = [cols.get(c, missing) for c in STREET_NUMBERS]
     street_whole = [cols.get(c, missing) for c in STREET_WHOLE]
-    names = cols.get("street", missing)
+    texts = [cols.get(c, missing) for c in STREET_TEXT]
     return [
         (
             sid,
@@ -197,7 +198,7 @@ def _rows(sid: str, level: str, cols: dict[str, Any]) -> list[tuple[Any, ...]]:
             *(_int(col[i]) for col in whole),
             *(_float(col[i]) for col in street_numbers),
             *(_int(col[i]) for col in street_whole),
-            None if names[i] is None else str(names[i]),
+            *(None if col[i] is None else str(col[i]) for col in texts),
         )
         for i in range(n)
     ]

@@ -71,3 +71,29 @@ def test_pothole_counts_are_whole_numbers() -> None:
     assert feature["potholes"] == 2 and isinstance(feature["potholes"], int)
     rows = list(csv.DictReader(io.StringIO(csv_text(places))))
     assert rows[0]["potholes"] == "2"
+
+
+def test_facades_not_surveyed_are_reported_per_segment_with_why() -> None:
+    from pathlib import Path
+    from tempfile import TemporaryDirectory
+
+    from console.decode import decode_journal, write_field_journal
+    from domain.sensing.processing import summary
+    from drivers.simulator.scenario import Scenario, build_field
+
+    fast = Scenario(cruise_mps=12.0, stops=())  # above the 10 m/s façade limit
+    with TemporaryDirectory() as folder:
+        path = Path(folder) / "fast.journal"
+        write_field_journal(build_field(fast), path)
+        obs, _ = decode_journal(path)
+    results = process(obs)
+    segs = results["segments"]
+    why = segs["facade_unsurveyed"]
+    cruising = [i for i, x in enumerate(segs["speed_mps"]) if x is not None and x > 11]
+    assert cruising and all(segs["facade_left_delta_c"][i] is None for i in cruising)
+    assert all(why[i] and "faster than 10 m/s" in why[i] for i in cruising)
+    assert summary(results)["facade_unsurveyed_segments"] >= len(cruising)
+    places = combine([SessionResults("s", 0.0, results)], "segments")
+    rows = list(csv.DictReader(io.StringIO(csv_text(places))))
+    flagged = sum(1 for r in rows if r["facade_unsurveyed"].startswith("not surveyed"))
+    assert flagged >= len(cruising) - 2  # the loop closes on itself: its ends may merge
