@@ -243,28 +243,51 @@ def _roads(places, rule, peds, schools, homes, budget_eur) -> list[Recommendatio
 
 
 def _coverage(places, rule, lat0) -> list[Recommendation]:  # type: ignore[no-untyped-def]
+    """Districts where a share of the measured places has poor coverage.
+
+    On a road network a district is a street (its sections, both directions) and the share
+    is of its measured length: a weak zone that covers a fifth of a 500 m square may be a
+    third of the one street that crosses it. Off the network, a square of the local grid
+    and a share of its measured segments.
+    """
     cell = rule["district_cell_m"]
-    districts: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
+    districts: dict[tuple[Any, ...], list[tuple[float, float, int, float]]] = {}
     for p in places:
         if p.get("coverage_class", -1) < 0:
             continue
         lat, lon = _mid(p)
-        x, y = _xy([lat], [lon], lat0)
-        key = (int(x[0] // cell), int(y[0] // cell))
-        districts.setdefault(key, []).append((lat, lon, p["coverage_class"]))
+        if p.get("street") is not None:
+            key: tuple[Any, ...] = ("street", p["street"])
+        else:
+            x, y = _xy([lat], [lon], lat0)
+            key = ("grid", int(x[0] // cell), int(y[0] // cell))
+        districts.setdefault(key, []).append((lat, lon, p["coverage_class"], p["length_m"]))
     out = []
-    for key in sorted(districts):
+    for key in sorted(districts, key=str):
         segs = districts[key]
         poor = [s for s in segs if s[2] <= rule["max_coverage_class"]]
-        share = len(poor) / len(segs)
-        if len(poor) >= rule["min_segments"] and share >= rule["min_share"]:
+        if not poor:
+            continue
+        on_street = key[0] == "street"
+        if on_street:
+            poor_m = sum(s[3] for s in poor)
+            share = poor_m / sum(s[3] for s in segs)
+            enough = poor_m >= rule.get("min_poor_street_m", 50.0)
+            reason = (f"{poor_m:.0f} m of the {sum(s[3] for s in segs):.0f} m measured on the "
+                      "street have poor or no LTE coverage")  # fmt: skip
+        else:
+            share = len(poor) / len(segs)
+            enough = len(poor) >= rule["min_segments"]
+            reason = (f"{len(poor)} of {len(segs)} measured segments of the district have poor "
+                      "or no LTE coverage")  # fmt: skip
+        if enough and share >= rule["min_share"]:
             lat = sum(s[0] for s in poor) / len(poor)
             lon = sum(s[1] for s in poor) / len(poor)
             out.append(
                 Recommendation(
                     "poor_coverage", rule["title"], round(lat, 7), round(lon, 7), round(share, 4),
-                    [f"{len(poor)} of {len(segs)} measured segments of the district have poor "
-                     f"or no LTE coverage (RSRP below {ind.RSRP_BOUNDS_DBM[1]:.0f} dBm)"],
+                    [f"{reason} (RSRP below {ind.RSRP_BOUNDS_DBM[1]:.0f} dBm)"],
+                    street=key[1] if on_street else None,
                 )
             )  # fmt: skip
     return out
