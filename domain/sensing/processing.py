@@ -39,16 +39,18 @@ class Parameters:
     """Short segments per long one (10 m × 10 = 100 m)."""
     highpass_hz: float = 0.5
     """Corner of the 4th-order Butterworth high-pass applied to vertical acceleration."""
-    roughness_alpha: float = 1.0
-    """Speed normalisation: index = RMS(high-passed a_z, m/s²) / speed^alpha."""
+    roughness_alpha: float = 0.52
+    """Speed normalisation: index = RMS(high-passed a_z, m/s²) / speed^alpha. The van's body
+    response on one road grows as speed^0.52 (fitted on the simulator at 5–14 m/s, ISO 8608
+    waviness 2: ``calibration.fit_speed_exponent``); 1.0 left +28 % at 5 m/s, −20 % at 14."""
     min_speed_mps: float = 3.0
     """Below this the body's response says nothing of the road (roughness, potholes)."""
-    iri_per_index: float = 68.8
+    iri_per_index: float = 24.25
     """Calibration IRI = a·index + b (m/km). Default fitted on the simulator's van over
     ISO 8608 sections A–C (reference IRI by the Golden Car on the true profile, 100 m
-    sections of two runs, r² = 0.98); a real van must be fitted on reference sections of
-    known IRI (``ext.roughness.fit_calibration``)."""
-    iri_offset_m_per_km: float = -0.14
+    sections of two runs, r² = 0.99); a real van must be fitted on reference sections of
+    known IRI (``maillage sessions calibrate``)."""
+    iri_offset_m_per_km: float = -0.13
     """Fitted with ``iri_per_index`` on the simulator: a placeholder until fitted on a van."""
     pothole_z_thresh_g: float = 1.0
     """Z-THRESH: |a_z − 1 g| above this at speed is a pothole hit. 0.4 g (the kernel's default)

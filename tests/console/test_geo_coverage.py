@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from console.decode import decode_journal, write_field_journal
+from console.decoding.journal import decode_journal, write_field_journal
 from domain.sensing.combine import SessionResults, combine
 from domain.sensing.processing import process
 from domain.sensing.recommendations import Context, recommend

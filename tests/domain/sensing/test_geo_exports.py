@@ -77,7 +77,7 @@ def test_facades_not_surveyed_are_reported_per_segment_with_why() -> None:
     from pathlib import Path
     from tempfile import TemporaryDirectory
 
-    from console.decode import decode_journal, write_field_journal
+    from console.decoding.journal import decode_journal, write_field_journal
     from domain.sensing.processing import summary
     from drivers.simulator.scenario import Scenario, build_field
 
