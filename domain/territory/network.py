@@ -326,6 +326,43 @@ class RoadNetwork:
             path.append(p)
         return path[::-1]
 
+    def placements(
+        self, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike
+    ) -> tuple[list[list[tuple[int, float]]], npt.NDArray[np.float64]]:
+        """Each point on its nearest segment: the edges that drive it, each with the fraction
+        along the edge where the point lies; and the point's distance to the segment (m)."""
+        seg, frac, off = self.nearest_segment(lat_deg, lon_deg)
+        out = []
+        for s, f in zip(seg.tolist(), frac.tolist(), strict=True):
+            out.append(
+                [
+                    (int(e), f if fwd else 1.0 - f)
+                    for e, fwd in ((self.seg_fwd_edge[s], True), (self.seg_bwd_edge[s], False))
+                    if e >= 0
+                ]
+            )
+        return out, off
+
+    def leg_cost(
+        self,
+        a: list[tuple[int, float]],
+        b: list[tuple[int, float]],
+        from_node: Any,
+        edge_cost: npt.NDArray[np.float64],
+    ) -> float:
+        """Cheapest drive from placement ``a`` to placement ``b``: leave ``a``'s edge at its
+        end, shortest path (``from_node(node)`` → costs to every node), enter ``b``'s edge."""
+        best = math.inf
+        for ea, fa in a:
+            leave = (1.0 - fa) * edge_cost[ea]
+            row = from_node(int(self.edge_dst[ea]))
+            for eb, fb in b:
+                cost = leave + row[self.edge_src[eb]] + fb * edge_cost[eb]
+                if ea == eb and fb >= fa:
+                    cost = min(cost, (fb - fa) * edge_cost[ea])
+                best = min(best, float(cost))
+        return best
+
     def travel_times_s(
         self, lat_deg: npt.ArrayLike, lon_deg: npt.ArrayLike
     ) -> npt.NDArray[np.float64]:
@@ -334,36 +371,18 @@ class RoadNetwork:
         Each point is placed on its nearest segment; a trip leaves by either direction the
         segment may be driven in and arrives likewise (inf where no path exists).
         """
-        seg, frac, _ = self.nearest_segment(lat_deg, lon_deg)
-        n = len(seg)
-        ways: list[list[tuple[int, float]]] = []  # per point: (edge, fraction along the edge)
-        for s, f in zip(seg.tolist(), frac.tolist(), strict=True):
-            ways.append(
-                [
-                    (int(e), f if fwd else 1.0 - f)
-                    for e, fwd in ((self.seg_fwd_edge[s], True), (self.seg_bwd_edge[s], False))
-                    if e >= 0
-                ]
-            )
+        ways, _ = self.placements(lat_deg, lon_deg)
+        n = len(ways)
         exits = sorted({int(self.edge_dst[e]) for w in ways for e, _ in w})
         costs, _ = self.shortest_from(exits)
         row = {node: k for k, node in enumerate(exits)}
-        out = np.full((n, n), np.inf)
+        out = np.zeros((n, n))
         for i in range(n):
             for j in range(n):
-                if i == j:
-                    out[i, j] = 0.0
-                    continue
-                best = np.inf
-                for ei, fi in ways[i]:
-                    leave = (1.0 - fi) * self.edge_time_s[ei]
-                    r = costs[row[int(self.edge_dst[ei])]]
-                    for ej, fj in ways[j]:
-                        t = leave + r[self.edge_src[ej]] + fj * self.edge_time_s[ej]
-                        if ei == ej and fj >= fi:
-                            t = min(t, (fj - fi) * self.edge_time_s[ei])
-                        best = min(best, t)
-                out[i, j] = best
+                if i != j:
+                    out[i, j] = self.leg_cost(
+                        ways[i], ways[j], lambda node: costs[row[node]], self.edge_time_s
+                    )
         return out
 
     # ------------------------------------------------------------------ bytes

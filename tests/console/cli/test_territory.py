@@ -94,3 +94,22 @@ def test_a_modified_network_file_is_named(
             service.current_network(app)
     finally:
         app.close()
+
+
+def test_a_round_planned_with_a_network_reports_road_times(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = ["meals", "rounds", "plan", "--municipality", "37261", "--postman", "L. Petit",
+            "--vehicle", "VAN-12", "--optimise", "--json", "--store", store]  # fmt: skip
+    assert main([*plan, "--day", "2026-03-09"]) == 0
+    straight = json.loads(capsys.readouterr().out.split("\n  warning")[0])
+    assert straight["travel_times"].startswith("straight-line estimates (no road network")
+    assert main(["territory", "import-network", str(EXTRACT), "--store", store]) == 0
+    capsys.readouterr()
+    assert main([*plan, "--day", "2026-03-11"]) == 0
+    road = json.loads(capsys.readouterr().out.split("\n  warning")[0])
+    assert road["travel_times"] == "road times on the network from tours-centre.osm.pbf"
+    assert road["distance_km"] != straight["distance_km"]
+    text = [*plan[:-3], "--day", "2026-03-13", "--store", store]
+    assert main(text) == 0
+    assert "km (road times on the network from tours-centre.osm.pbf)" in capsys.readouterr().out
