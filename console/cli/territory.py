@@ -21,7 +21,15 @@ from console.settings import Settings
 from domain.clock import PARIS
 from domain.errors import InvalidInputError
 from domain.territory import service
+from domain.territory.layers import Layer, features_layer, permits_layer, population_layer
 from domain.territory.network import WaysInput
+from drivers.layers import (
+    LayerReadError,
+    read_geojson,
+    read_geopackage,
+    read_permits,
+    read_population_grid,
+)
 from drivers.osm import OsmReadError, OsmWays, read_ways
 
 
@@ -35,7 +43,21 @@ def register(level: Level) -> None:
         json=True,
     )
     imp.add_argument("file", type=Path, metavar="FILE.osm.pbf")
-    terr.command("show", cmd_show, "the network in force and its source", json=True)
+    terr.command("show", cmd_show, "the network and layers in force and their sources", json=True)
+    lay = terr.command(
+        "import-layer",
+        cmd_import_layer,
+        "import an open-data layer: INSEE 200 m population, Sitadel permits, any GeoJSON or "
+        "GeoPackage point/polygon layer",
+        json=True,
+    )
+    lay.add_argument("file", type=Path, metavar="FILE")
+    lay.add_argument("--kind", required=True, choices=LAYER_FILE_KINDS)
+    lay.add_argument("--name", required=True, help="the layer's name (a new import replaces it)")
+    lay.add_argument("--value", metavar="PROPERTY", help="features: the property that weighs each")
+    lay.add_argument(
+        "--date", metavar="TEXT", help="the data's date as published (default: the file's)"
+    )
 
 
 def file_sha256(path: Path) -> str:
@@ -70,6 +92,51 @@ def read_extract(path: Path) -> tuple[OsmWays, str]:
         raise InvalidInputError(str(e)) from None
     except OSError as e:
         raise InvalidInputError(f"{path}: {e.strerror or e}") from None
+
+
+LAYER_FILE_KINDS = ("population", "permits", "features")
+"""INSEE 200 m gridded population (CSV), Sitadel permits list (CSV), a GeoJSON or GeoPackage."""
+
+
+def read_layer(path: Path, kind: str, value: str | None) -> Layer:
+    """The layer in a user's file, or one line naming the file and what is wrong."""
+    if not path.is_file():
+        raise InvalidInputError(f"{path}: no such file")
+    try:
+        if kind == "population":
+            return population_layer(*read_population_grid(path))
+        if kind == "permits":
+            return permits_layer(*read_permits(path))
+        raw = read_geopackage(path) if path.suffix.lower() == ".gpkg" else read_geojson(path)
+        return features_layer(raw.geometries, raw.properties, raw.crs_epsg, value)
+    except LayerReadError as e:
+        raise InvalidInputError(str(e)) from None
+    except InvalidInputError as e:
+        raise InvalidInputError(f"{path.name}: {e}") from None
+
+
+@mutating
+def cmd_import_layer(args: argparse.Namespace, settings: Settings) -> int:
+    layer = read_layer(args.file, args.kind, args.value)  # before the store is opened
+    sha = file_sha256(args.file)
+    date = f"{args.date} (given)" if args.date else source_date(args.file, "")
+    app = open_store(settings)
+    try:
+        done = service.import_layer(app, args.name, layer, args.file.name, sha, date, settings.user)
+    finally:
+        app.close()
+    result = {"name": args.name, "kind": layer.kind, "source": args.file.name,
+              "source_sha256": sha, "source_date": date, "recorded": done.recorded,
+              **done.figures}  # fmt: skip
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    verb = "imported" if done.recorded else "already in force, nothing recorded"
+    print(
+        f"layer {args.name} {verb}: {layer.kind} from {args.file.name} ({date}), "
+        f"{done.figures['features']} features, {done.figures['total']:g} {layer.unit}"
+    )
+    return 0
 
 
 @mutating
@@ -112,26 +179,34 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     try:
         record = service.network_record(app)
+        terr = service.territory(app)
+        layers = dict(terr.layers) if terr is not None else {}
     finally:
         app.close()
-    if record is None:
-        if args.json:
-            print(json.dumps({"network": None}))
-        else:
-            print(
-                "no road network: travel times are straight-line estimates "
-                "(maillage territory import-network FILE.osm.pbf)"
-            )
-        return 0
-    at = record["at"]
-    shown = {**record, "at": at.isoformat()}
     if args.json:
-        print(json.dumps({"network": shown}))
+        shown = None if record is None else {**record, "at": record["at"].isoformat()}
+        print(json.dumps({"network": shown, "layers": [
+            {**v, "at": v["at"].isoformat()} for v in layers.values()]}))  # fmt: skip
         return 0
-    f = record["figures"]
-    print(
-        f"road network from {record['source_name']} ({record['source_date']}), imported "
-        f"{at.astimezone(PARIS).strftime('%Y-%m-%d %H:%M')} (Europe/Paris) by {record['by']}: "
-        f"{f['ways']} ways, {f['length_km']} km, SHA-256 {record['source_sha256'][:16]}…"
-    )
+    if record is None:
+        print(
+            "no road network: travel times are straight-line estimates "
+            "(maillage territory import-network FILE.osm.pbf)"
+        )
+    else:
+        f = record["figures"]
+        print(
+            f"road network from {record['source_name']} ({record['source_date']}), imported "
+            f"{_local(record['at'])} by {record['by']}: {f['ways']} ways, {f['length_km']} km, "
+            f"SHA-256 {record['source_sha256'][:16]}…"
+        )
+    for name, v in sorted(layers.items()):
+        print(
+            f"layer {name}: {v['kind']} from {v['source_name']} ({v['source_date']}), imported "
+            f"{_local(v['at'])} by {v['by']}: {v['figures']['features']} features"
+        )
     return 0
+
+
+def _local(moment: datetime) -> str:
+    return f"{moment.astimezone(PARIS).strftime('%Y-%m-%d %H:%M')} (Europe/Paris)"

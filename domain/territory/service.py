@@ -22,6 +22,7 @@ from domain.errors import InvalidInputError, NotFoundError
 from domain.ids import TERRITORY_ID
 from domain.sensing.results_store import keep_bytes, store_folder
 from domain.store import StoreLocation
+from domain.territory.layers import Layer
 from domain.territory.network import RoadNetwork, WaysInput, build_network
 from domain.territory.territory import Territory
 
@@ -145,3 +146,79 @@ def base_lines(
         (float(lat[i]), float(lon[i]), float(lat[j]), float(lon[j]))
         for i, j in zip(a[inside].tolist(), b[inside].tolist(), strict=True)
     ]
+
+
+# ---------------------------------------------------------------------- layers
+
+
+def layer_file(location: StoreLocation, sha256: str) -> Path:
+    return territory_dir(location) / f"{sha256}.layer.json"
+
+
+@dataclass(frozen=True)
+class LayerImport:
+    """What ``import_layer`` did: the layer's figures, its digest, whether it was recorded."""
+
+    figures: dict[str, Any]
+    layer_sha256: str
+    recorded: bool
+
+
+def import_layer(
+    app: Maillage,
+    name: str,
+    layer: Layer,
+    source_name: str,
+    source_sha256: str,
+    source_date: str,
+    by: str,
+) -> LayerImport:
+    """Keep a layer beside the store and put it in force under ``name`` (with its source)."""
+    if not layer.value:
+        raise InvalidInputError(f"{source_name}: the layer has no feature to cross")
+    data = layer.to_bytes()
+    sha = hashlib.sha256(data).hexdigest()
+    terr = _territory_for_change(app)
+    figures = layer.figures()
+    current = terr.layers.get(name.strip())
+    if current is not None and current["layer_sha256"] == sha:
+        return LayerImport(figures, sha, False)
+    keep_bytes(layer_file(app.location, sha), sha, data)
+    terr.import_layer(name, layer.kind, source_name, source_sha256, source_date, sha, figures, by)
+    app.save(terr)
+    return LayerImport(figures, sha, True)
+
+
+@dataclass(frozen=True)
+class LoadedLayer:
+    """A layer in force with its import record (source, date) — what a rule cites."""
+
+    name: str
+    record: dict[str, Any]
+    layer: Layer
+
+    @property
+    def source(self) -> str:
+        return f"{self.record['source_name']}, {self.record['source_date']}"
+
+
+def current_layers(app: Maillage) -> list[LoadedLayer]:
+    """Every layer in force, read back and checked by SHA-256 (a missing file is named)."""
+    terr = territory(app)
+    if terr is None:
+        return []
+    out = []
+    for name in sorted(terr.layers):
+        record = terr.layers[name]
+        path = layer_file(app.location, record["layer_sha256"])
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise NotFoundError(
+                f"layer {name} (from {record['source_name']}) is missing its file {path}: "
+                "import it again"
+            ) from None
+        if hashlib.sha256(data).hexdigest() != record["layer_sha256"]:
+            raise InvalidInputError(f"layer {name}: its file {path} was modified; import it again")
+        out.append(LoadedLayer(name, record, Layer.from_bytes(data)))
+    return out
