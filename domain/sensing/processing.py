@@ -350,11 +350,18 @@ def _per_operator(
 
 
 def _facade_stats(
-    obs: Observations, p: Parameters, d: FloatArray, v: FloatArray, inside: Any, seg: float, n: int
+    obs: Observations,
+    p: Parameters,
+    d: FloatArray,
+    v: FloatArray,
+    inside: Any,
+    seg: float,
+    n: int,
+    halves: tuple[FloatArray, FloatArray] | None = None,
 ) -> Any:
     """Façade minus air, left and right, per bin, from the readings taken cold and slow; sub
     2 counts the readings left out because the air was too warm, sub 3 those too fast."""
-    left, right = _half_means(obs.thermal_image_c, p.facade_first_row)
+    left, right = halves or _half_means(obs.thermal_image_c, p.facade_first_row)
     left, right = left - obs.thermal_ambient_c, right - obs.thermal_ambient_c
     warm = obs.thermal_ambient_c > p.facade_max_ambient_c
     fast = v > p.facade_max_speed_mps
@@ -544,39 +551,48 @@ def process_streets(
     networks: list[dict[str, Any]] = []
     pothole_list: list[dict[str, Any]] = []
     t_fix = obs.gps_t_s
+    streams = {  # each sensor's samples: their fix, inside the fixes, speed (computed once)
+        name: (*streets.fix_index(t_fix, t), segments.interp(t, t_fix, obs.gps_speed_mps))
+        for name, t in (("imu", obs.imu_t_s), ("pm", obs.pm_t_s), ("modem", obs.modem_t_s),
+                        ("thermal", obs.thermal_t_s)) if len(t)
+    }  # fmt: skip
+    events = None
+    if len(obs.imu_t_s) > 1:  # potholes once, on the matched distance, for both levels
+        idx, inside, v = streams["imu"]
+        dist = segments.interp(obs.imu_t_s, t_fix, m.distance_m)
+        events = find_potholes(obs, p, dist, v, inside & m.matched[idx])
+    halves = _half_means(obs.thermal_image_c, p.facade_first_row) if len(obs.thermal_t_s) else None
     for level, section_m in levels.items():
         passes = streets.section_passes(network, m, section_m)
         n = len(passes)
         cols = streets.geometry_columns(network, passes, _col)
 
-        def locate(t_s: FloatArray, passes: streets.Passes = passes) -> tuple[Any, Any, Any]:
-            which = streets.sample_pass(t_fix, passes.fix_pass, t_s)
-            v = segments.interp(t_s, t_fix, obs.gps_speed_mps)
+        def locate(name: str, passes: streets.Passes = passes) -> tuple[Any, Any, Any]:
+            idx, inside, v = streams[name]
+            which = streets.sample_pass(passes.fix_pass, idx, inside)
             return streets.pseudo_distance(which), v, which >= 0
 
-        if len(obs.imu_t_s) > 1:
-            d, v, inside = locate(obs.imu_t_s)
+        if events is not None:
+            d, v, inside = locate("imu")
             rough_cols, _ = _roughness(obs, p, d, v, inside, 1.0, n)
             cols.update(rough_cols)
-            dist = segments.interp(obs.imu_t_s, t_fix, m.distance_m)
-            events = find_potholes(obs, p, dist, v, inside)
             which = np.floor(d[events.peak]).astype(np.int64) if len(events) else np.zeros(0, int)
             cols["potholes"] = _ints(np.bincount(which[which >= 0], minlength=n)[:n])
             if level == "segments":
                 pothole_list = _street_potholes(obs, network, m, events, which, passes)
-        if len(obs.pm_t_s):
-            d, _, inside = locate(obs.pm_t_s)
+        if "pm" in streams:
+            d, _, inside = locate("pm")
             cols.update(_public(_particulates(obs, d, inside, 1.0, n)))
             _air_class(cols)
-        if len(obs.modem_t_s):
-            d, _, inside = locate(obs.modem_t_s)
+        if "modem" in streams:
+            d, _, inside = locate("modem")
             cols.update(_public(_modem(obs, d, inside, 1.0, n)))
             _coverage_class(cols)
             if level == "segments_long":
                 networks = _per_operator(obs, d, inside, 1.0, n, 1)
-        if len(obs.thermal_t_s):
-            d, v, inside = locate(obs.thermal_t_s)
-            fst = _facade_stats(obs, p, d, v, inside, 1.0, n)
+        if "thermal" in streams:
+            d, v, inside = locate("thermal")
+            fst = _facade_stats(obs, p, d, v, inside, 1.0, n, halves)
             _facade_cols(cols, fst, p)
             if level == "segments":
                 cols["facade_readings"] = _ints(fst.count[:, 0])

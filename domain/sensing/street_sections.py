@@ -132,12 +132,16 @@ def geometry_columns(network: RoadNetwork, p: Passes, col: Any) -> dict[str, Any
     }
 
 
-def sample_pass(t_fix_s: FloatArray, fix_pass: IntArray, t_s: FloatArray) -> IntArray:
-    """The pass of each sample: that of the latest fix at or before it (-1 outside)."""
+def fix_index(t_fix_s: FloatArray, t_s: FloatArray) -> tuple[IntArray, npt.NDArray[np.bool_]]:
+    """For each sample: the latest fix at or before it, and whether it lies within the fixes."""
     idx = np.searchsorted(t_fix_s, t_s, side="right") - 1
     inside = (idx >= 0) & (t_s <= t_fix_s[-1])
-    out = np.where(inside, fix_pass[np.clip(idx, 0, len(fix_pass) - 1)], -1)
-    return out.astype(np.int64)
+    return np.clip(idx, 0, len(t_fix_s) - 1), inside
+
+
+def sample_pass(fix_pass: IntArray, idx: IntArray, inside: npt.NDArray[np.bool_]) -> IntArray:
+    """The pass of each sample: that of its fix (``fix_index``), -1 outside the fixes."""
+    return np.where(inside, fix_pass[idx], -1).astype(np.int64)
 
 
 def pseudo_distance(pass_of: IntArray) -> FloatArray:
