@@ -219,7 +219,8 @@ cdef class RoughnessIndex:
 
 
 def accel_roughness(az_g, distance_m, speed_mps, sos, double segment_m=10.0,
-                    n_segments=None, double alpha=1.0, double min_speed_mps=3.0, mask=None):
+                    n_segments=None, double alpha=1.0, double min_speed_mps=3.0, mask=None,
+                    high_mps2=None):
     """Speed-normalised RMS of high-passed vertical acceleration per segment.
 
     ``az_g``: vertical acceleration, g (gravity included; converted to m/s² with
@@ -233,16 +234,16 @@ def accel_roughness(az_g, distance_m, speed_mps, sos, double segment_m=10.0,
     proportion to speed over the usual 20–70 km/h, so ``alpha = 1`` (default) makes the
     index comparable between passes at different speeds; ``alpha`` is a parameter so a
     calibration can choose another exponent.
+
+    ``high_mps2``: the high-passed acceleration already computed by ``highpass_mps2`` (the
+    same ``az_g`` and ``sos``), to bin one signal at several segmentations without filtering
+    it again.
     """
     az = np.ascontiguousarray(az_g, dtype=np.float64)
     v = np.ascontiguousarray(speed_mps, dtype=np.float64)
     if az.ndim != 1 or v.shape != az.shape:
         raise ValueError(f"az_g and speed_mps must be 1-D of one length: {az.shape}, {v.shape}")
-    accel = az * STANDARD_GRAVITY_MPS2
-    if accel.shape[0]:
-        high = sosfilt(sos, accel, sosfilt_zi(sos) * accel[0])[0]
-    else:
-        high = accel
+    high = highpass_mps2(az, sos) if high_mps2 is None else np.asarray(high_mps2, np.float64)
     valid = v >= min_speed_mps
     if mask is not None:
         valid &= np.asarray(mask, dtype=bool)
@@ -258,6 +259,15 @@ def accel_roughness(az_g, distance_m, speed_mps, sos, double segment_m=10.0,
     out.alpha = alpha
     out.segment_m = segment_m
     return out
+
+
+def highpass_mps2(az_g, sos):
+    """Vertical acceleration (g, gravity included) in m/s², high-passed by ``sos`` started in
+    steady state on the first sample (so the 1 g offset does not ring)."""
+    accel = np.ascontiguousarray(az_g, dtype=np.float64) * STANDARD_GRAVITY_MPS2
+    if not accel.shape[0]:
+        return accel
+    return sosfilt(sos, accel, sosfilt_zi(sos) * accel[0])[0]
 
 
 def fit_calibration(index, iri_m_per_km):

@@ -23,7 +23,7 @@ from domain.sensing import indicators as ind
 from domain.sensing import street_sections as streets
 from domain.territory.matching import MatchParameters
 from domain.territory.network import RoadNetwork
-from ext import filters, frames, geodesy, potholes, roughness, segments
+from ext import frames, geodesy, potholes, roughness, segments
 
 PIPELINE_VERSION = "1.1"
 """Changes whenever a change of code changes results for the same journal and parameters."""
@@ -256,13 +256,30 @@ def _half_means(images: npt.NDArray[np.float32], first_row: int) -> tuple[FloatA
 
 
 def _roughness(
-    obs: Observations, p: Parameters, d: FloatArray, v: FloatArray, inside: Any, seg: float, n: int
+    obs: Observations,
+    p: Parameters,
+    d: FloatArray,
+    v: FloatArray,
+    inside: Any,
+    seg: float,
+    n: int,
+    high_mps2: FloatArray | None = None,
 ) -> tuple[dict[str, Any], Any]:
-    """Speed, roughness index, estimated IRI and classes per bin, and the kernel's stats."""
+    """Speed, roughness index, estimated IRI and classes per bin, and the kernel's stats
+    (``high_mps2``: the high-passed signal when already computed for another level)."""
     fs_hz = 1.0 / float(np.median(np.diff(obs.imu_t_s)))
     sos = butter_highpass_sos(4, p.highpass_hz, fs_hz)
     rough = roughness.accel_roughness(
-        obs.imu_az_g, d, v, sos, seg, n, p.roughness_alpha, p.min_speed_mps, mask=inside
+        obs.imu_az_g,
+        d,
+        v,
+        sos,
+        seg,
+        n,
+        p.roughness_alpha,
+        p.min_speed_mps,
+        mask=inside,
+        high_mps2=high_mps2,
     )
     iri = roughness.calibrated_iri(rough.index, p.iri_per_index, p.iri_offset_m_per_km)
     cols = {
@@ -276,15 +293,23 @@ def _roughness(
 
 
 def find_potholes(
-    obs: Observations, p: Parameters, d: FloatArray, v: FloatArray, inside: Any
+    obs: Observations,
+    p: Parameters,
+    d: FloatArray,
+    v: FloatArray,
+    inside: Any,
+    high_mps2: FloatArray | None = None,
 ) -> Any:
     """Z-THRESH with a threshold relative to the local roughness: a hit must exceed both
     ``pothole_z_thresh_g`` and ``pothole_relative_k`` × the standard deviation of the
     high-passed vertical acceleration over the previous ``pothole_window_s``, so a rough
-    (ISO class D) road does not fire all along."""
+    (ISO class D) road does not fire all along. ``high_mps2``: that signal, if computed."""
     fs_hz = 1.0 / float(np.median(np.diff(obs.imu_t_s)))
     excess = obs.imu_az_g - 1.0
-    high = filters.sosfilt(butter_highpass_sos(4, p.highpass_hz, fs_hz), excess)
+    if high_mps2 is None:
+        sos = butter_highpass_sos(4, p.highpass_hz, fs_hz)
+        high_mps2 = roughness.highpass_mps2(obs.imu_az_g, sos)
+    high = high_mps2 / roughness.STANDARD_GRAVITY_MPS2
     local = potholes.moving_std(high, max(2, round(p.pothole_window_s * fs_hz)))
     local = np.where(np.isnan(local), np.nanmedian(local) if np.isfinite(local).any() else 0, local)
     threshold = np.maximum(p.pothole_z_thresh_g, p.pothole_relative_k * local)
@@ -556,11 +581,13 @@ def process_streets(
         for name, t in (("imu", obs.imu_t_s), ("pm", obs.pm_t_s), ("modem", obs.modem_t_s),
                         ("thermal", obs.thermal_t_s)) if len(t)
     }  # fmt: skip
-    events = None
-    if len(obs.imu_t_s) > 1:  # potholes once, on the matched distance, for both levels
+    events = high = None
+    if len(obs.imu_t_s) > 1:  # potholes and the high-pass once, for both levels
+        fs_hz = 1.0 / float(np.median(np.diff(obs.imu_t_s)))
+        high = roughness.highpass_mps2(obs.imu_az_g, butter_highpass_sos(4, p.highpass_hz, fs_hz))
         idx, inside, v = streams["imu"]
         dist = segments.interp(obs.imu_t_s, t_fix, m.distance_m)
-        events = find_potholes(obs, p, dist, v, inside & m.matched[idx])
+        events = find_potholes(obs, p, dist, v, inside & m.matched[idx], high)
     halves = _half_means(obs.thermal_image_c, p.facade_first_row) if len(obs.thermal_t_s) else None
     for level, section_m in levels.items():
         passes = streets.section_passes(network, m, section_m)
@@ -572,9 +599,9 @@ def process_streets(
             which = streets.sample_pass(passes.fix_pass, idx, inside)
             return streets.pseudo_distance(which), v, which >= 0
 
-        if events is not None:
+        if events is not None and high is not None:
             d, v, inside = locate("imu")
-            rough_cols, _ = _roughness(obs, p, d, v, inside, 1.0, n)
+            rough_cols, _ = _roughness(obs, p, d, v, inside, 1.0, n, high)
             cols.update(rough_cols)
             which = np.floor(d[events.peak]).astype(np.int64) if len(events) else np.zeros(0, int)
             cols["potholes"] = _ints(np.bincount(which[which >= 0], minlength=n)[:n])
