@@ -87,3 +87,7 @@ def municipality_id(insee_code: str) -> UUID:
 def beneficiary_id(insee_code: str, file_number: str) -> UUID:
     """Id of a beneficiary: their file number is unique within the municipality."""
     return uuid5(BENEFICIARY_NS, f"{insee_code.strip().upper()}/{file_number.strip()}")
+
+
+TERRITORY_ID = uuid5(NAMESPACE, "territory")
+"""The one territory of a store: its road network and open-data layers."""

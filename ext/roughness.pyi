@@ -58,7 +58,9 @@ def accel_roughness(
     alpha: float = 1.0,
     min_speed_mps: float = 3.0,
     mask: npt.ArrayLike | None = None,
+    high_mps2: npt.ArrayLike | None = None,
 ) -> RoughnessIndex: ...
+def highpass_mps2(az_g: npt.ArrayLike, sos: npt.ArrayLike) -> FloatArray: ...
 def fit_calibration(
     index: npt.ArrayLike, iri_m_per_km: npt.ArrayLike
 ) -> tuple[float, float, float]: ...

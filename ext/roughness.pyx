@@ -283,7 +283,8 @@ cdef class RoughnessIndex:
 
 
 def accel_roughness(az_g, distance_m, speed_mps, sos, double segment_m=10.0,
-                    n_segments=None, double alpha=1.0, double min_speed_mps=3.0, mask=None):
+                    n_segments=None, double alpha=1.0, double min_speed_mps=3.0, mask=None,
+                    high_mps2=None):
     """Speed-normalised RMS of high-passed vertical acceleration per segment.
 
     ``az_g``: vertical acceleration, g (gravity included; converted to m/s² with
@@ -300,6 +301,10 @@ def accel_roughness(az_g, distance_m, speed_mps, sos, double segment_m=10.0,
 
     A NaN acceleration is left out, and the high-pass restarts in steady state on the next
     finite sample: only the segment it falls in loses it.
+
+    ``high_mps2``: the high-passed acceleration already computed by ``highpass_mps2`` (the
+    same ``az_g`` and ``sos``), to bin one signal at several segmentations without filtering
+    it again.
     """
     try:
         az = np.require(np.asarray(az_g, dtype=np.float64), requirements="C")
@@ -310,11 +315,12 @@ def accel_roughness(az_g, distance_m, speed_mps, sos, double segment_m=10.0,
         raise ValueError(f"az_g and speed_mps must be 1-D of one length: {az.shape}, {v.shape}")
     if not -INFINITY < alpha < INFINITY or min_speed_mps != min_speed_mps:
         raise ValueError(f"alpha and min_speed_mps must be numbers, not {alpha}, {min_speed_mps}")
-    accel = az * STANDARD_GRAVITY_MPS2
-    high = np.full(accel.shape[0], np.nan)
-    zi = sosfilt_zi(sos)
-    for first, stop in _finite_runs(accel).tolist():
-        high[first:stop] = sosfilt(sos, accel[first:stop], zi * accel[first])[0]
+    if high_mps2 is None:
+        high = highpass_mps2(az, sos)
+    else:
+        high = np.asarray(high_mps2, dtype=np.float64)
+        if high.shape != az.shape:
+            raise ValueError(f"high_mps2 must have the shape of az_g: {high.shape}, {az.shape}")
     valid = v >= min_speed_mps
     if mask is not None:
         valid &= np.asarray(mask, dtype=bool)
@@ -330,6 +336,18 @@ def accel_roughness(az_g, distance_m, speed_mps, sos, double segment_m=10.0,
     out.alpha = alpha
     out.segment_m = segment_m
     return out
+
+
+def highpass_mps2(az_g, sos):
+    """Vertical acceleration (g, gravity included) in m/s², high-passed by ``sos`` started in
+    steady state on the first sample of each run of finite samples (so the 1 g offset does not
+    ring); a NaN stays NaN and the filter restarts after it."""
+    accel = np.ascontiguousarray(az_g, dtype=np.float64) * STANDARD_GRAVITY_MPS2
+    high = np.full(accel.shape[0], np.nan)
+    zi = sosfilt_zi(sos)
+    for first, stop in _finite_runs(accel).tolist():
+        high[first:stop] = sosfilt(sos, accel[first:stop], zi * accel[first])[0]
+    return high
 
 
 def fit_calibration(index, iri_m_per_km):

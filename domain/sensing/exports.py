@@ -18,7 +18,7 @@ from typing import Any
 from domain.meals.billing import spreadsheet_safe
 from domain.sensing import indicators as ind
 from domain.sensing.combine import INDICATORS
-from domain.sensing.recommendations import Recommendation
+from domain.sensing.recommendations import Recommendation, section_name
 
 CLASS_NAMES = {
     "iri_class": ind.IRI_CLASSES,
@@ -27,17 +27,22 @@ CLASS_NAMES = {
     "coverage_class": ind.COVERAGE_CLASSES,
 }
 COLUMNS = (
-    "place", "lat0", "lon0", "lat1", "lon1", "length_m", "passes", "sessions",
+    "place", "street", "osm_way", "direction", "from_m", "to_m",
+    "lat0", "lon0", "lat1", "lon1", "length_m", "passes", "sessions",
     *(f"{name}{suffix}" for name in INDICATORS for suffix in ("", "_mean", "_trend_per_year")),
-    "iri_class", "iso8608_class", "air_class", "coverage_class",
+    "iri_class", "iso8608_class", "air_class", "coverage_class", "facade_unsurveyed",
 )  # fmt: skip
 
 
 def flat(place: dict[str, Any]) -> dict[str, Any]:
     """One place as flat properties: latest value, mean, trend; classes by name."""
-    out: dict[str, Any] = {
-        k: place[k] for k in ("place", "lat0", "lon0", "lat1", "lon1", "length_m", "passes")
-    }
+    out: dict[str, Any] = {"place": place["place"]}
+    out["street"] = place.get("street")
+    out["osm_way"] = place.get("way_id")
+    out["direction"] = _direction(place.get("direction"))
+    out["from_m"] = place.get("from_m")
+    out["to_m"] = place.get("to_m")
+    out.update({k: place[k] for k in ("lat0", "lon0", "lat1", "lon1", "length_m", "passes")})
     out["sessions"] = len(place["sessions"])
     for name in INDICATORS:
         v = place.get(name)
@@ -46,14 +51,29 @@ def flat(place: dict[str, Any]) -> dict[str, Any]:
         out[f"{name}_trend_per_year"] = v["trend_per_year"] if v else None
     for key, names in CLASS_NAMES.items():
         out[key] = ind.class_name(names, place.get(key, -1)) or None
+    out["facade_unsurveyed"] = place.get("facade_unsurveyed")
     return out
+
+
+def _direction(direction: int | None) -> str | None:
+    """How people read a direction of travel on a way."""
+    if direction is None:
+        return None
+    return "along the way" if direction > 0 else "against the way"
+
+
+def place_name(place: dict[str, Any]) -> str:
+    """A place as people name it: street, OSM way and offsets, else its number."""
+    return section_name(place) or f"place {place['place']}"
 
 
 def geojson(places: Sequence[dict[str, Any]]) -> str:
     """A FeatureCollection of LineStrings ([lon, lat] order, WGS 84) with indicators and classes."""
     features = []
     for p in places:
-        props = flat(p)
+        props = {k: v for k, v in flat(p).items() if k not in ("lat0", "lon0", "lat1", "lon1")}
+        if props["pm25_ugm3"] is not None or props["pm10_ugm3"] is not None:
+            props["air_quality_note"] = ind.AIR_ESTIMATE_NOTE
         features.append(
             {
                 "type": "Feature",
@@ -61,17 +81,23 @@ def geojson(places: Sequence[dict[str, Any]]) -> str:
                     "type": "LineString",
                     "coordinates": [[p["lon0"], p["lat0"]], [p["lon1"], p["lat1"]]],
                 },
-                "properties": {
-                    k: v for k, v in props.items() if k not in ("lat0", "lon0", "lat1", "lon1")
-                },
+                "properties": props,
             }
         )
-    doc = {
-        "type": "FeatureCollection",
-        "features": features,
-        "properties": {"air_quality_note": ind.AIR_ESTIMATE_NOTE},
-    }
+    doc = {"type": "FeatureCollection", "features": features}
     return json.dumps(doc, ensure_ascii=False, allow_nan=False, indent=1) + "\n"
+
+
+def _cell(value: Any) -> str:
+    """A CSV cell: numbers as numbers (a negative RSRP or a western longitude stays a number);
+    text neutralised so a spreadsheet never runs it as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return repr(value) if isinstance(value, float) else str(value)
+    return spreadsheet_safe(value)
 
 
 def csv_text(places: Sequence[dict[str, Any]]) -> str:
@@ -81,7 +107,7 @@ def csv_text(places: Sequence[dict[str, Any]]) -> str:
     writer.writerow(COLUMNS)
     for p in places:
         row = flat(p)
-        writer.writerow([spreadsheet_safe("" if row[c] is None else row[c]) for c in COLUMNS])
+        writer.writerow([_cell(row[c]) for c in COLUMNS])
     return buffer.getvalue()
 
 
@@ -100,8 +126,18 @@ def _colour(place: dict[str, Any], key: str) -> str:
     return palette[cls] if 0 <= cls < len(palette) else NO_DATA
 
 
-def svg_map(places: Sequence[dict[str, Any]], key: str = "iri_class", width: int = 640) -> str:
-    """The segments as an inline SVG, projected on a local plane, coloured by a class."""
+Line = tuple[float, float, float, float]
+"""(lat0, lon0, lat1, lon1) of a street segment of the base map."""
+
+
+def svg_map(
+    places: Sequence[dict[str, Any]],
+    key: str = "iri_class",
+    width: int = 640,
+    base: Sequence[Line] = (),
+) -> str:
+    """The segments as an inline SVG, projected on a local plane, coloured by a class, over
+    the surrounding streets of the road network (``base``, in grey) when there is one."""
     if not places:
         return '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"></svg>'
     lats = [p[k] for p in places for k in ("lat0", "lat1")]
@@ -122,9 +158,13 @@ def svg_map(places: Sequence[dict[str, Any]], key: str = "iri_class", width: int
         f'width="{width}" height="{height}" role="img" aria-label="map by {html.escape(key)}">',
         f'<rect width="{width}" height="{height}" fill="#f7f7f7"/>',
     ]
+    if base:
+        lines.append('<g stroke="#cfcfcf" stroke-width="2" fill="none">')
+        lines.extend(f'<polyline points="{pt(a, b)} {pt(c, d)}"/>' for a, b, c, d in base)
+        lines.append("</g>")
     for p in places:
         title = html.escape(
-            f"place {p['place']}: "
+            f"{place_name(p)}: "
             + ", ".join(f"{n} {v}" for n, v in flat(p).items() if v is not None and n in INDICATORS)
         )
         lines.append(
@@ -166,11 +206,38 @@ def svg_bar_chart(counts: dict[str, int], width: int = 420) -> str:
     return "".join(parts)
 
 
+def _sections_table(places: Sequence[dict[str, Any]]) -> str:
+    """The street sections with their street, OSM way, direction and main indicators."""
+    named = [p for p in places if p.get("street") is not None]
+    if not named:
+        return ""
+    e = html.escape
+    rows = []
+    for p in named:
+        f = flat(p)
+        iri = "" if f["iri_m_per_km"] is None else f"{f['iri_m_per_km']:.2f}"
+        rows.append(
+            f"<tr><td>{e(str(f['street']))}</td><td>{f['osm_way']}</td>"
+            f"<td>{e(str(f['direction']))}</td><td>{f['from_m']:.0f}–{f['to_m']:.0f}</td>"
+            f"<td>{iri}</td><td>{e(f['iri_class'] or '')}</td>"
+            f"<td>{'' if f['potholes'] is None else int(f['potholes'])}</td>"
+            f"<td>{f['passes']}</td></tr>"
+        )
+    return (
+        "<section><h2>Street sections</h2><table><thead><tr><th>street</th><th>OSM way</th>"
+        "<th>direction</th><th>m along the way</th><th>IRI m/km</th><th>class</th>"
+        "<th>potholes</th><th>passes</th></tr></thead><tbody>"
+        + "".join(rows)
+        + "</tbody></table></section>"
+    )
+
+
 def html_report(
     places: Sequence[dict[str, Any]],
     recommendations: Sequence[Recommendation],
     title: str,
     generated: str,
+    base: Sequence[Line] = (),
 ) -> str:
     """A self-contained page: maps by roughness, air and coverage, a chart, the ranked list."""
     e = html.escape
@@ -184,12 +251,12 @@ def html_report(
         cost = "" if r.cost_eur is None else f"{r.cost_eur:,.0f}"
         budget = "" if r.within_budget is None else ("yes" if r.within_budget else "no")
         rows.append(
-            f"<tr><td>{r.rank}</td><td>{e(r.title)}</td><td>{r.lat_deg:.5f}, {r.lon_deg:.5f}</td>"
+            f"<tr><td>{r.rank}</td><td>{e(r.title)}</td><td>{e(r.where)}</td>"
             f"<td>{r.score:.2f}</td><td>{e(cost)}</td><td>{e(budget)}</td>"
             f"<td>{'<br>'.join(e(x) for x in r.reasons)}</td></tr>"
         )
     maps = "".join(
-        f"<section><h2>{e(label)}</h2>{svg_map(places, key)}{_legend(key)}</section>"
+        f"<section><h2>{e(label)}</h2>{svg_map(places, key, base=base)}{_legend(key)}</section>"
         for key, label in (
             ("iri_class", "Road roughness (estimated IRI)"),
             ("air_class", "Particulates (ATMO / EAQI class, estimate)"),
@@ -208,6 +275,7 @@ table {{ border-collapse: collapse; }} td, th {{ border: 1px solid #ccc; padding
 <p>Generated {e(generated)} from {len(places)} road sections. {e(ind.AIR_ESTIMATE_NOTE)}.</p>
 {maps}
 <section><h2>Road sections by roughness class</h2>{svg_bar_chart(iri_counts)}</section>
+{_sections_table(places)}
 <section><h2>Recommendations</h2>
 <table><thead><tr><th>#</th><th>action</th><th>where</th><th>score</th><th>cost EUR</th>
 <th>within budget</th><th>reasons</th></tr></thead><tbody>

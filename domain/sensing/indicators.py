@@ -15,10 +15,11 @@ IRI_BOUNDS_M_PER_KM = (1.50, 2.68)
 """US FHWA condition bands: good < 1.50 m/km, fair 1.50–2.68, poor above."""
 IRI_CLASSES = ("good", "fair", "poor")
 
-ISO8608_IRI_PER_SQRT_GD = 0.78
-"""IRI (m/km) ≈ 0.78·√(Gd(n0) / 10⁻⁶ m³) for ISO 8608 profiles of waviness 2: the Golden Car
-run on the simulator's class A, B and C profiles (3.0, 6.2, 12.5 m/km). An approximation to
-name a road class from an IRI; verify against measured profiles before relying on it."""
+ISO8608_IRI_PER_SQRT_GD = 0.54
+"""IRI (m/km) ≈ 0.54·√(Gd(n0) / 10⁻⁶ m³) for ISO 8608 profiles of waviness 2: the Golden Car
+run on the simulator's profiles, whose PSD matches the stated Gd (checked by Welch's method in
+tests/drivers/test_road_profile.py; fitted 0.529–0.548 over classes A–C and four seeds). An
+approximation to name a road class from an IRI; verify against measured profiles."""
 ISO8608_GD_BOUNDS_M3 = (32e-6, 128e-6, 512e-6, 2048e-6, 8192e-6, 32768e-6, 131072e-6)
 """Upper bounds of ISO 8608 classes A–G of the displacement PSD at n0 = 0.1 cycle/m."""
 ISO8608_IRI_BOUNDS_M_PER_KM = tuple(
@@ -43,8 +44,15 @@ RSRQ_CLASSES = ("poor", "fair", "good")
 
 
 def iri_class(iri_m_per_km: npt.ArrayLike) -> npt.NDArray[np.int64]:
-    """0 good, 1 fair, 2 poor (-1: no estimate)."""
-    return segments.classify(iri_m_per_km, IRI_BOUNDS_M_PER_KM)
+    """0 good (< 1.50), 1 fair (1.50–2.68, both included), 2 poor (> 2.68); -1: no estimate.
+
+    The FHWA bands are closed at both ends of fair: 1.50 m/km exactly is fair, not good.
+    """
+    values = np.asarray(iri_m_per_km, dtype=np.float64)
+    good, fair = IRI_BOUNDS_M_PER_KM
+    out = (values >= good).astype(np.int64) + (values > fair).astype(np.int64)
+    out[np.isnan(values)] = -1
+    return out
 
 
 def iso8608_class(iri_m_per_km: npt.ArrayLike) -> npt.NDArray[np.int64]:

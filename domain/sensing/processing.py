@@ -20,9 +20,12 @@ import numpy.typing as npt
 
 from domain.errors import InvalidInputError
 from domain.sensing import indicators as ind
+from domain.sensing import street_sections as streets
+from domain.territory.matching import MatchParameters
+from domain.territory.network import RoadNetwork
 from ext import frames, geodesy, potholes, roughness, segments
 
-PIPELINE_VERSION = "1.0"
+PIPELINE_VERSION = "1.1"
 """Changes whenever a change of code changes results for the same journal and parameters."""
 FloatArray = npt.NDArray[np.float64]
 
@@ -36,19 +39,27 @@ class Parameters:
     """Short segments per long one (10 m × 10 = 100 m)."""
     highpass_hz: float = 0.5
     """Corner of the 4th-order Butterworth high-pass applied to vertical acceleration."""
-    roughness_alpha: float = 1.0
-    """Speed normalisation: index = RMS(high-passed a_z, m/s²) / speed^alpha."""
+    roughness_alpha: float = 0.52
+    """Speed normalisation: index = RMS(high-passed a_z, m/s²) / speed^alpha. The van's body
+    response on one road grows as speed^0.52 (fitted on the simulator at 5–14 m/s, ISO 8608
+    waviness 2: ``calibration.fit_speed_exponent``); 1.0 left +28 % at 5 m/s, −20 % at 14."""
     min_speed_mps: float = 3.0
     """Below this the body's response says nothing of the road (roughness, potholes)."""
-    iri_per_index: float = 64.6
+    iri_per_index: float = 24.25
     """Calibration IRI = a·index + b (m/km). Default fitted on the simulator's van over
-    ISO 8608 sections (reference IRI by the Golden Car on the true profile); a real van
-    must be fitted on reference sections of known IRI (``ext.roughness.fit_calibration``)."""
-    iri_offset_m_per_km: float = 0.14
-    """Fitted on the simulator (r² = 0.92 over 100 m sections): a placeholder until fitted."""
+    ISO 8608 sections A–C (reference IRI by the Golden Car on the true profile, 100 m
+    sections of two runs, r² = 0.99); a real van must be fitted on reference sections of
+    known IRI (``maillage sessions calibrate``)."""
+    iri_offset_m_per_km: float = -0.13
+    """Fitted with ``iri_per_index`` on the simulator: a placeholder until fitted on a van."""
     pothole_z_thresh_g: float = 1.0
     """Z-THRESH: |a_z − 1 g| above this at speed is a pothole hit. 0.4 g (the kernel's default)
     fires all along rough (ISO class C) sections; 1 g keeps the potholes only (simulator)."""
+    pothole_relative_k: float = 4.0
+    """A hit must also exceed this × the local deviation of a_z (class D roads: precision
+    0.1 → ~0.75 on the simulator, recall kept; smooth roads keep the fixed threshold)."""
+    pothole_window_s: float = 2.0
+    """The local deviation is taken over this much time before each sample."""
     pothole_merge_m: float = 2.0
     facade_first_row: int = 8
     """Thermal image rows above this are sky/roofs: the façade is read below it."""
@@ -244,9 +255,207 @@ def _half_means(images: npt.NDArray[np.float32], first_row: int) -> tuple[FloatA
     return below[:, :, :half].mean(axis=(1, 2)), below[:, :, half:].mean(axis=(1, 2))
 
 
-def process(obs: Observations, params: Parameters | None = None) -> dict[str, Any]:
-    """Indicators per segment of the session's track, as JSON values (columns of equal length)."""
+def _roughness(
+    obs: Observations,
+    p: Parameters,
+    d: FloatArray,
+    v: FloatArray,
+    inside: Any,
+    seg: float,
+    n: int,
+    high_mps2: FloatArray | None = None,
+) -> tuple[dict[str, Any], Any]:
+    """Speed, roughness index, estimated IRI and classes per bin, and the kernel's stats
+    (``high_mps2``: the high-passed signal when already computed for another level)."""
+    fs_hz = 1.0 / float(np.median(np.diff(obs.imu_t_s)))
+    sos = butter_highpass_sos(4, p.highpass_hz, fs_hz)
+    rough = roughness.accel_roughness(
+        obs.imu_az_g,
+        d,
+        v,
+        sos,
+        seg,
+        n,
+        p.roughness_alpha,
+        p.min_speed_mps,
+        mask=inside,
+        high_mps2=high_mps2,
+    )
+    iri = roughness.calibrated_iri(rough.index, p.iri_per_index, p.iri_offset_m_per_km)
+    cols = {
+        "speed_mps": _col(rough.mean_speed_mps, 2),
+        "roughness_index": _col(rough.index, 5),
+        "iri_m_per_km": _col(iri, 3),
+        "iri_class": _ints(ind.iri_class(iri)),
+        "iso8608_class": _ints(ind.iso8608_class(iri)),
+    }
+    return cols, rough
+
+
+def find_potholes(
+    obs: Observations,
+    p: Parameters,
+    d: FloatArray,
+    v: FloatArray,
+    inside: Any,
+    high_mps2: FloatArray | None = None,
+) -> Any:
+    """Z-THRESH with a threshold relative to the local roughness: a hit must exceed both
+    ``pothole_z_thresh_g`` and ``pothole_relative_k`` × the standard deviation of the
+    high-passed vertical acceleration over the previous ``pothole_window_s``, so a rough
+    (ISO class D) road does not fire all along. ``high_mps2``: that signal, if computed."""
+    fs_hz = 1.0 / float(np.median(np.diff(obs.imu_t_s)))
+    excess = obs.imu_az_g - 1.0
+    if high_mps2 is None:
+        sos = butter_highpass_sos(4, p.highpass_hz, fs_hz)
+        high_mps2 = roughness.highpass_mps2(obs.imu_az_g, sos)
+    high = high_mps2 / roughness.STANDARD_GRAVITY_MPS2
+    local = potholes.moving_std(high, max(2, round(p.pothole_window_s * fs_hz)))
+    local = np.where(np.isnan(local), np.nanmedian(local) if np.isfinite(local).any() else 0, local)
+    threshold = np.maximum(p.pothole_z_thresh_g, p.pothole_relative_k * local)
+    scaled = 1.0 + excess * (p.pothole_z_thresh_g / threshold)  # hit ⟺ |a_z − 1| > threshold
+    flags = potholes.pothole_flags(
+        scaled, np.where(inside, v, 0.0), p.pothole_z_thresh_g, None, None, 10, p.min_speed_mps
+    )
+    return potholes.pothole_events(flags, obs.imu_az_g, d, p.pothole_merge_m)
+
+
+def _particulates(
+    obs: Observations, d: FloatArray, inside: Any, seg: float, n: int
+) -> dict[str, Any]:
+    """Mean PM2.5 and PM10 per bin (kernel stats under ``_stats``)."""
+    cols: dict[str, Any] = {"_stats": {}}
+    for name, values in (("pm25_ugm3", obs.pm25_ugm3), ("pm10_ugm3", obs.pm10_ugm3)):
+        st = segments.segment_stats(d, values, seg, n, mask=inside)
+        cols[name] = _col(st.mean, 2)
+        cols["_stats"][name] = st
+    return cols
+
+
+def _air_class(cols: dict[str, Any]) -> None:
+    cols["air_class"] = _ints(ind.air_class(cols["pm25_ugm3"], cols["pm10_ugm3"]))
+
+
+def _modem(obs: Observations, d: FloatArray, inside: Any, seg: float, n: int) -> dict[str, Any]:
+    """Mean RSRP and RSRQ per bin (kernel stats under ``_stats``)."""
+    cols: dict[str, Any] = {"_stats": {}}
+    for name, values in (("rsrp_dbm", obs.rsrp_dbm), ("rsrq_db", obs.rsrq_db)):
+        st = segments.segment_stats(d, values, seg, n, mask=inside & ~np.isnan(values))
+        cols[name] = _col(st.mean, 1)
+        cols["_stats"][name] = st
+    return cols
+
+
+def _coverage_class(cols: dict[str, Any]) -> None:
+    cols["coverage_class"] = _ints(ind.coverage_class(cols["rsrp_dbm"]))
+
+
+def _per_operator(
+    obs: Observations, d: FloatArray, inside: Any, seg: float, n: int, rollup: int
+) -> list[dict[str, Any]]:
+    """RSRP, RSRQ and coverage class per operator (MCC-MNC) per long bin."""
+    operators = sorted(set(obs.operator))
+    code = np.array([operators.index(o) for o in obs.operator], dtype=np.int64)
+    st = segments.segment_stats(
+        d, obs.rsrp_dbm, seg, n, sub=code, n_sub=len(operators), mask=inside
+    ).rollup(rollup)
+    sq = segments.segment_stats(
+        d, obs.rsrq_db, seg, n, sub=code, n_sub=len(operators),
+        mask=inside & ~np.isnan(obs.rsrq_db),
+    ).rollup(rollup)  # fmt: skip
+    return [
+        {
+            "operator": op,
+            "rsrp_dbm_100m": _col(st.mean[:, k], 1),
+            "rsrq_db_100m": _col(sq.mean[:, k], 1),
+            "coverage_class_100m": _ints(ind.coverage_class(st.mean[:, k])),
+        }
+        for k, op in enumerate(operators)
+    ]
+
+
+def _facade_stats(
+    obs: Observations,
+    p: Parameters,
+    d: FloatArray,
+    v: FloatArray,
+    inside: Any,
+    seg: float,
+    n: int,
+    halves: tuple[FloatArray, FloatArray] | None = None,
+) -> Any:
+    """Façade minus air, left and right, per bin, from the readings taken cold and slow; sub
+    2 counts the readings left out because the air was too warm, sub 3 those too fast."""
+    left, right = halves or _half_means(obs.thermal_image_c, p.facade_first_row)
+    left, right = left - obs.thermal_ambient_c, right - obs.thermal_ambient_c
+    warm = obs.thermal_ambient_c > p.facade_max_ambient_c
+    fast = v > p.facade_max_speed_mps
+    valid = inside & ~warm & ~fast
+    m = len(d)
+    return segments.segment_stats(
+        np.concatenate([d, d, d, d]),
+        np.concatenate([left, right, np.zeros(m), np.zeros(m)]),
+        seg,
+        n,
+        sub=np.repeat(np.arange(4, dtype=np.int64), m),
+        n_sub=4,
+        mask=np.concatenate([valid, valid, inside & warm, inside & ~warm & fast]),
+    )
+
+
+def _facade_cols(c: dict[str, Any], st: Any, p: Parameters) -> None:
+    for k, side in enumerate(("left", "right")):
+        c[f"facade_{side}_delta_c"] = _col(st.mean[:, k], 2)
+        c[f"facade_{side}_warm"] = [
+            x is not None and x >= p.facade_warm_delta_c for x in c[f"facade_{side}_delta_c"]
+        ]
+    c["facade_unsurveyed"] = [
+        _unsurveyed(int(ok), int(warm), int(fast), p)
+        for ok, warm, fast in zip(
+            st.count[:, 0].tolist(), st.count[:, 2].tolist(), st.count[:, 3].tolist(), strict=True
+        )
+    ]
+
+
+def _unsurveyed(valid: int, warm: int, fast: int, p: Parameters) -> str | None:
+    """Why a bin's façades were not surveyed although the camera took images there."""
+    if valid or not (warm or fast):
+        return None
+    reasons = []
+    if fast:
+        reasons.append(f"{fast} images faster than {p.facade_max_speed_mps:g} m/s")
+    if warm:
+        reasons.append(f"{warm} images with the air above {p.facade_max_ambient_c:g} °C")
+    return "not surveyed: " + ", ".join(reasons)
+
+
+def _public(cols: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in cols.items() if not k.startswith("_")}
+
+
+NOTES = {
+    "air": ind.AIR_ESTIMATE_NOTE,
+    "roughness": "IRI estimated from the accelerometer with the calibration in parameters",
+    "facades": "valid only with air ≤ facade_max_ambient_c and speed ≤ "
+    "facade_max_speed_mps; drive at night, dry and calm",
+}
+
+
+def process(
+    obs: Observations,
+    params: Parameters | None = None,
+    network: RoadNetwork | None = None,
+    network_sha256: str = "",
+    match_params: MatchParameters | None = None,
+) -> dict[str, Any]:
+    """Indicators per segment of the session's track, as JSON values (columns of equal length).
+
+    With a road ``network``: per street section and direction of travel, map-matched
+    (``process_streets``); without, per fixed-length piece of the GNSS track.
+    """
     p = params or Parameters()
+    if network is not None:
+        return process_streets(obs, p, network, network_sha256, match_params or MatchParameters())
     track = build_track(obs, p.segment_m)
     n, seg = track.n, p.segment_m
     cols: dict[str, Any] = {
@@ -264,22 +473,18 @@ def process(obs: Observations, params: Parameters | None = None) -> dict[str, An
         long_cols[k] = [cols[k][i] for i in long_bounds[:-1]]
     long_cols["lat1"] = _col(track.boundary_lat[long_bounds[1:]], 7)
     long_cols["lon1"] = _col(track.boundary_lon[long_bounds[1:]], 7)
+    total_m = float(track.distance_m[-1])
+    cols["length_m"] = _col(np.minimum(seg, total_m - np.arange(n) * seg), 1)
+    long_cols["length_m"] = _col(
+        np.minimum(seg * p.rollup, total_m - long_bounds[:-1] * seg), 1
+    )  # the last piece of the track is as long as what is left, not a full segment
     pothole_list: list[dict[str, Any]] = []
 
     # roughness and potholes, from the IMU's vertical axis
     if len(obs.imu_t_s) > 1:
         d, v, inside = track.at(obs.imu_t_s)
-        fs_hz = 1.0 / float(np.median(np.diff(obs.imu_t_s)))
-        sos = butter_highpass_sos(4, p.highpass_hz, fs_hz)
-        rough = roughness.accel_roughness(
-            obs.imu_az_g, d, v, sos, seg, n, p.roughness_alpha, p.min_speed_mps, mask=inside
-        )
-        iri = roughness.calibrated_iri(rough.index, p.iri_per_index, p.iri_offset_m_per_km)
-        cols["speed_mps"] = _col(rough.mean_speed_mps, 2)
-        cols["roughness_index"] = _col(rough.index, 5)
-        cols["iri_m_per_km"] = _col(iri, 3)
-        cols["iri_class"] = _ints(ind.iri_class(iri))
-        cols["iso8608_class"] = _ints(ind.iso8608_class(iri))
+        short, rough = _roughness(obs, p, d, v, inside, seg, n)
+        cols.update(short)
         rms_long = _rollup_rms(rough.count, rough.rms_mps2, p.rollup)
         speed_long = _rollup_rms(rough.count, rough.mean_speed_mps, p.rollup)  # ≈ mean speed
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -289,14 +494,7 @@ def process(obs: Observations, params: Parameters | None = None) -> dict[str, An
         long_cols["iri_m_per_km"] = _col(iri_long, 3)
         long_cols["iri_class"] = _ints(ind.iri_class(iri_long))
         long_cols["iso8608_class"] = _ints(ind.iso8608_class(iri_long))
-        events = potholes.detect_potholes(
-            obs.imu_az_g,
-            np.where(inside, v, 0.0),
-            d,
-            z_thresh_g=p.pothole_z_thresh_g,
-            min_speed_mps=p.min_speed_mps,
-            merge_m=p.pothole_merge_m,
-        )
+        events = find_potholes(obs, p, d, v, inside)
         lat, lon = track.position(events.position_m, seg)
         per_seg = np.zeros(n, dtype=np.int64)
         for i in range(len(events)):
@@ -319,74 +517,31 @@ def process(obs: Observations, params: Parameters | None = None) -> dict[str, An
     # particulates
     if len(obs.pm_t_s):
         d, _, inside = track.at(obs.pm_t_s)
-        for name, values in (("pm25_ugm3", obs.pm25_ugm3), ("pm10_ugm3", obs.pm10_ugm3)):
-            st = segments.segment_stats(d, values, seg, n, mask=inside)
-            cols[name] = _col(st.mean, 2)
+        short = _particulates(obs, d, inside, seg, n)
+        cols.update(_public(short))
+        for name, st in short["_stats"].items():
             long_cols[name] = _col(st.rollup(p.rollup).mean, 2)
         for c in (cols, long_cols):
-            c["air_class"] = _ints(ind.air_class(c["pm25_ugm3"], c["pm10_ugm3"]))
+            _air_class(c)
 
     # mobile network, pooled and per operator
     networks: list[dict[str, Any]] = []
     if len(obs.modem_t_s):
         d, _, inside = track.at(obs.modem_t_s)
-        for name, values in (("rsrp_dbm", obs.rsrp_dbm), ("rsrq_db", obs.rsrq_db)):
-            st = segments.segment_stats(d, values, seg, n, mask=inside & ~np.isnan(values))
-            cols[name] = _col(st.mean, 1)
+        short = _modem(obs, d, inside, seg, n)
+        cols.update(_public(short))
+        for name, st in short["_stats"].items():
             long_cols[name] = _col(st.rollup(p.rollup).mean, 1)
         for c in (cols, long_cols):
-            c["coverage_class"] = _ints(ind.coverage_class(c["rsrp_dbm"]))
-        operators = sorted(set(obs.operator))
-        code = np.array([operators.index(o) for o in obs.operator], dtype=np.int64)
-        st = segments.segment_stats(
-            d, obs.rsrp_dbm, seg, n, sub=code, n_sub=len(operators), mask=inside
-        ).rollup(p.rollup)
-        sq = segments.segment_stats(
-            d,
-            obs.rsrq_db,
-            seg,
-            n,
-            sub=code,
-            n_sub=len(operators),
-            mask=inside & ~np.isnan(obs.rsrq_db),
-        ).rollup(p.rollup)
-        for k, op in enumerate(operators):
-            networks.append(
-                {
-                    "operator": op,
-                    "rsrp_dbm_100m": _col(st.mean[:, k], 1),
-                    "rsrq_db_100m": _col(sq.mean[:, k], 1),
-                    "coverage_class_100m": _ints(ind.coverage_class(st.mean[:, k])),
-                }
-            )
+            _coverage_class(c)
+        networks = _per_operator(obs, d, inside, seg, n, p.rollup)
 
     # façades: mean of each half of the image below the skyline, minus the air temperature
     if len(obs.thermal_t_s):
         d, v, inside = track.at(obs.thermal_t_s)
-        left, right = _half_means(obs.thermal_image_c, p.facade_first_row)
-        left, right = left - obs.thermal_ambient_c, right - obs.thermal_ambient_c
-        valid = (
-            inside
-            & (obs.thermal_ambient_c <= p.facade_max_ambient_c)
-            & (v <= p.facade_max_speed_mps)
-        )
-        m = len(d)
-        st = segments.segment_stats(
-            np.concatenate([d, d]),
-            np.concatenate([left, right]),
-            seg,
-            n,
-            sub=np.concatenate([np.zeros(m, np.int64), np.ones(m, np.int64)]),
-            n_sub=2,
-            mask=np.concatenate([valid, valid]),
-        )
-        for c, s in ((cols, st), (long_cols, st.rollup(p.rollup))):
-            for k, side in enumerate(("left", "right")):
-                c[f"facade_{side}_delta_c"] = _col(s.mean[:, k], 2)
-                c[f"facade_{side}_warm"] = [
-                    x is not None and x >= p.facade_warm_delta_c
-                    for x in c[f"facade_{side}_delta_c"]
-                ]
+        st = _facade_stats(obs, p, d, v, inside, seg, n)
+        _facade_cols(cols, st, p)
+        _facade_cols(long_cols, st.rollup(p.rollup), p)
         cols["facade_readings"] = _ints(st.count[:, 0])
 
     return {
@@ -401,13 +556,130 @@ def process(obs: Observations, params: Parameters | None = None) -> dict[str, An
         "long_segment_m": seg * p.rollup,
         "potholes": pothole_list,
         "networks": networks,
+        "notes": NOTES,
+    }
+
+
+def process_streets(
+    obs: Observations,
+    p: Parameters,
+    network: RoadNetwork,
+    network_sha256: str,
+    mp: MatchParameters,
+) -> dict[str, Any]:
+    """Indicators per pass over each street section (10 m and 100 m levels), map-matched."""
+    if len(obs.gps_t_s) < 2:
+        raise InvalidInputError("the session has fewer than two GNSS fixes: nothing to match")
+    m = streets.match_session(network, obs.gps_t_s, obs.gps_lat_deg, obs.gps_lon_deg, mp)
+    levels = {"segments": p.segment_m, "segments_long": p.segment_m * p.rollup}
+    out_levels: dict[str, dict[str, Any]] = {}
+    networks: list[dict[str, Any]] = []
+    pothole_list: list[dict[str, Any]] = []
+    t_fix = obs.gps_t_s
+    streams = {  # each sensor's samples: their fix, inside the fixes, speed (computed once)
+        name: (*streets.fix_index(t_fix, t), segments.interp(t, t_fix, obs.gps_speed_mps))
+        for name, t in (("imu", obs.imu_t_s), ("pm", obs.pm_t_s), ("modem", obs.modem_t_s),
+                        ("thermal", obs.thermal_t_s)) if len(t)
+    }  # fmt: skip
+    events = high = None
+    if len(obs.imu_t_s) > 1:  # potholes and the high-pass once, for both levels
+        fs_hz = 1.0 / float(np.median(np.diff(obs.imu_t_s)))
+        high = roughness.highpass_mps2(obs.imu_az_g, butter_highpass_sos(4, p.highpass_hz, fs_hz))
+        idx, inside, v = streams["imu"]
+        dist = segments.interp(obs.imu_t_s, t_fix, m.distance_m)
+        events = find_potholes(obs, p, dist, v, inside & m.matched[idx], high)
+    halves = _half_means(obs.thermal_image_c, p.facade_first_row) if len(obs.thermal_t_s) else None
+    for level, section_m in levels.items():
+        passes = streets.section_passes(network, m, section_m)
+        n = len(passes)
+        cols = streets.geometry_columns(network, passes, _col)
+
+        def locate(name: str, passes: streets.Passes = passes) -> tuple[Any, Any, Any]:
+            idx, inside, v = streams[name]
+            which = streets.sample_pass(passes.fix_pass, idx, inside)
+            return streets.pseudo_distance(which), v, which >= 0
+
+        if events is not None and high is not None:
+            d, v, inside = locate("imu")
+            rough_cols, _ = _roughness(obs, p, d, v, inside, 1.0, n, high)
+            cols.update(rough_cols)
+            which = np.floor(d[events.peak]).astype(np.int64) if len(events) else np.zeros(0, int)
+            cols["potholes"] = _ints(np.bincount(which[which >= 0], minlength=n)[:n])
+            if level == "segments":
+                pothole_list = _street_potholes(obs, network, m, events, which, passes)
+        if "pm" in streams:
+            d, _, inside = locate("pm")
+            cols.update(_public(_particulates(obs, d, inside, 1.0, n)))
+            _air_class(cols)
+        if "modem" in streams:
+            d, _, inside = locate("modem")
+            cols.update(_public(_modem(obs, d, inside, 1.0, n)))
+            _coverage_class(cols)
+            if level == "segments_long":
+                networks = _per_operator(obs, d, inside, 1.0, n, 1)
+        if "thermal" in streams:
+            d, v, inside = locate("thermal")
+            fst = _facade_stats(obs, p, d, v, inside, 1.0, n, halves)
+            _facade_cols(cols, fst, p)
+            if level == "segments":
+                cols["facade_readings"] = _ints(fst.count[:, 0])
+        out_levels[level] = cols
+    unmatched = streets.unmatched_report(network, m, t_fix, obs.gps_lat_deg, obs.gps_lon_deg)
+    return {
+        "pipeline_version": PIPELINE_VERSION,
+        "parameters": p.as_dict(),
+        "start_utc_ns": int(obs.start_utc_ns),
+        "duration_s": round(float(t_fix[-1] - t_fix[0]), 3),
+        "length_m": round(float(m.distance_m[-1]), 2),
+        "segment_m": p.segment_m,
+        "segments": out_levels["segments"],
+        "segments_long": out_levels["segments_long"],
+        "long_segment_m": p.segment_m * p.rollup,
+        "potholes": pothole_list,
+        "networks": networks,
+        "matching": streets.matching_summary(m, network_sha256, mp, unmatched),
         "notes": {
-            "air": ind.AIR_ESTIMATE_NOTE,
-            "roughness": "IRI estimated from the accelerometer with the calibration in parameters",
-            "facades": "valid only with air ≤ facade_max_ambient_c and speed ≤ "
-            "facade_max_speed_mps; drive at night, dry and calm",
+            **NOTES,
+            "sections": "per street section and direction of travel, "
+            "map-matched on the road network (matching.network_sha256)",
         },
     }
+
+
+def _street_potholes(
+    obs: Observations,
+    network: RoadNetwork,
+    m: Any,
+    events: Any,
+    which: npt.NDArray[np.int64],
+    passes: Any,
+) -> list[dict[str, Any]]:
+    """Each detected pothole on its street: way, offset along it, position, the 10 m row."""
+    out = []
+    t = obs.imu_t_s[events.peak] if len(events) else np.zeros(0)
+    way_off = np.interp(t, obs.gps_t_s, np.nan_to_num(m.way_offset_m))
+    for i in range(len(events)):
+        row = int(which[i])
+        if row < 0:
+            continue
+        w = int(passes.way[row])
+        off = float(np.clip(way_off[i], passes.from_m[row], passes.to_m[row]))
+        lat, lon = streets.way_points(network, np.array([w]), np.array([off]))
+        out.append(
+            {
+                "position_m": round(float(events.position_m[i]), 2),
+                "way_id": int(network.way_id[w]),
+                "street": network.street(w),
+                "way_offset_m": round(off, 1),
+                "lat": round(float(lat[0]), 7),
+                "lon": round(float(lon[0]), 7),
+                "peak_g": round(float(events.peak_g[i]), 4),
+                "hits": int(events.hits[i]),
+                "segment": row,
+                "t_s": round(float(t[i]), 3),
+            }
+        )
+    return out
 
 
 def results_bytes(results: dict[str, Any]) -> bytes:
@@ -440,4 +712,6 @@ def summary(results: dict[str, Any]) -> dict[str, Any]:
         out["rsrp_min_dbm"] = min(values) if values else None
     if "facade_right_warm" in segs:
         out["warm_facade_segments"] = sum(segs["facade_left_warm"]) + sum(segs["facade_right_warm"])
+    if "facade_unsurveyed" in segs:
+        out["facade_unsurveyed_segments"] = sum(1 for x in segs["facade_unsurveyed"] if x)
     return out

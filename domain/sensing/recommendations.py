@@ -20,6 +20,7 @@ import numpy.typing as npt
 from domain.errors import InvalidInputError
 from domain.sensing import indicators as ind
 from domain.sensing.field_report import ReportPoint
+from domain.territory.service import LoadedLayer
 from ext.geodesy import EARTH_RADIUS_M
 
 KINDS = ("road_maintenance", "poor_coverage", "illegal_dumping", "failing_signage")
@@ -58,9 +59,17 @@ class Recommendation:
     within_budget: bool | None = None
     rank: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
+    street: str | None = None
+    """The street section it is about (street, OSM way, offsets, direction), if on a street."""
+    osm_way: int | None = None
+
+    @property
+    def where(self) -> str:
+        """Where, as people read it: the street section, else the coordinates."""
+        return self.street or f"{self.lat_deg:.5f}, {self.lon_deg:.5f}"
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return {**asdict(self), "where": self.where}
 
 
 @dataclass(frozen=True)
@@ -70,6 +79,23 @@ class Context:
     reports: Sequence[ReportPoint] = ()
     schools: Sequence[tuple[float, float]] = ()
     homes: Sequence[tuple[float, float]] = ()
+    layers: Sequence[LoadedLayer] = ()
+    """Open-data layers of the territory (population, permits, …), with their sources."""
+
+    def layer_near(
+        self, kind: str, lat: float, lon: float, radius_m: float
+    ) -> tuple[float, int, list[str]] | None:
+        """(sum of values, places, "name: source" of each layer) of the layers of ``kind``
+        within ``radius_m``; None when no layer of that kind is imported."""
+        found = [x for x in self.layers if x.layer.kind == kind]
+        if not found:
+            return None
+        total, count = 0.0, 0
+        for x in found:
+            value, n = x.layer.near(lat, lon, radius_m)
+            total += value
+            count += n
+        return total, count, [f"{x.name}: {x.source}" for x in found]
 
 
 REPORTS_MARGIN_M = 500.0
@@ -148,11 +174,11 @@ def recommend(
     for rule in rules:
         kind = rule["kind"]
         if kind == "road_maintenance":
-            out += _roads(places, rule, peds, schools, homes, budget_eur)
+            out += _roads(places, rule, peds, schools, homes, budget_eur, context)
         elif kind == "poor_coverage":
-            out += _coverage(places, rule, lat0)
+            out += _coverage(places, rule, lat0, context)
         elif kind == "illegal_dumping":
-            out += _dumping(context.reports, rule, peds, schools, homes, lat0)
+            out += _dumping(context.reports, rule, peds, schools, homes, lat0, context)
         elif kind == "failing_signage":
             out += _signage(context.reports, rule, peds)
     order = {k: i for i, k in enumerate(KINDS)}
@@ -162,11 +188,22 @@ def recommend(
     return out
 
 
+def section_name(place: dict[str, Any]) -> str | None:
+    """A street section as people read it (None for a place off the road network)."""
+    if place.get("street") is None:
+        return None
+    way = "along" if place["direction"] > 0 else "against"
+    return (
+        f"{place['street']} (OSM way {place['way_id']}), {place['from_m']:.0f}–"
+        f"{place['to_m']:.0f} m {way} the way"
+    )
+
+
 def _mid(p: dict[str, Any]) -> tuple[float, float]:
     return (p["lat0"] + p["lat1"]) / 2, (p["lon0"] + p["lon1"]) / 2
 
 
-def _roads(places, rule, peds, schools, homes, budget_eur) -> list[Recommendation]:  # type: ignore[no-untyped-def]
+def _roads(places, rule, peds, schools, homes, budget_eur, context) -> list[Recommendation]:  # type: ignore[no-untyped-def]
     severity = rule["severity_by_iri_class"]
     cost_per_m = rule["cost_eur_per_m_by_iri_class"]
     budget = rule["yearly_budget_eur"] if budget_eur is None else budget_eur
@@ -187,6 +224,9 @@ def _roads(places, rule, peds, schools, homes, budget_eur) -> list[Recommendatio
             + rule["schools_weight"] * n_schools
             + rule["homes_weight"] * n_homes
         )
+        people = context.layer_near("population", lat, lon, rule.get("population_radius_m", 200.0))
+        if people is not None:
+            usage += rule.get("population_weight", 0.0) * people[0]
         holes = int(p.get("potholes", {}).get("latest", 0) or 0)
         cost = cost_per_m[cls] * p["length_m"] + rule["pothole_repair_eur"] * holes
         iri = p["iri_m_per_km"]
@@ -200,12 +240,18 @@ def _roads(places, rule, peds, schools, homes, budget_eur) -> list[Recommendatio
             f"usage {usage:.2f}: {n_peds:.0f} pedestrians counted, {traffic} sessions passed, "
             f"{n_schools:.0f} schools and {n_homes:.0f} beneficiaries' homes nearby",
         ]
+        if people is not None:
+            reasons.append(
+                f"{people[0]:.0f} inhabitants within {rule.get('population_radius_m', 200.0):.0f}"
+                f" m ({'; '.join(people[2])})"
+            )
         if holes:
             reasons.append(f"{holes} pothole(s) detected")
         found.append(
             Recommendation(
                 "road_maintenance", rule["title"], round(lat, 7), round(lon, 7),
                 round(severity[cls] * usage, 4), reasons, round(cost, 2),
+                street=section_name(p), osm_way=p.get("way_id"),
             )
         )  # fmt: skip
     found.sort(key=lambda r: (-r.score, r.lat_deg, r.lon_deg))
@@ -222,29 +268,61 @@ def _roads(places, rule, peds, schools, homes, budget_eur) -> list[Recommendatio
     return found
 
 
-def _coverage(places, rule, lat0) -> list[Recommendation]:  # type: ignore[no-untyped-def]
+def _coverage(places, rule, lat0, context) -> list[Recommendation]:  # type: ignore[no-untyped-def]
+    """Districts where a share of the measured places has poor coverage.
+
+    On a road network a district is a street (its sections, both directions) and the share
+    is of its measured length: a weak zone that covers a fifth of a 500 m square may be a
+    third of the one street that crosses it. Off the network, a square of the local grid
+    and a share of its measured segments.
+    """
     cell = rule["district_cell_m"]
-    districts: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
+    districts: dict[tuple[Any, ...], list[tuple[float, float, int, float]]] = {}
     for p in places:
         if p.get("coverage_class", -1) < 0:
             continue
         lat, lon = _mid(p)
-        x, y = _xy([lat], [lon], lat0)
-        key = (int(x[0] // cell), int(y[0] // cell))
-        districts.setdefault(key, []).append((lat, lon, p["coverage_class"]))
+        if p.get("street") is not None:
+            key: tuple[Any, ...] = ("street", p["street"])
+        else:
+            x, y = _xy([lat], [lon], lat0)
+            key = ("grid", int(x[0] // cell), int(y[0] // cell))
+        districts.setdefault(key, []).append((lat, lon, p["coverage_class"], p["length_m"]))
     out = []
-    for key in sorted(districts):
+    for key in sorted(districts, key=str):
         segs = districts[key]
         poor = [s for s in segs if s[2] <= rule["max_coverage_class"]]
-        share = len(poor) / len(segs)
-        if len(poor) >= rule["min_segments"] and share >= rule["min_share"]:
+        if not poor:
+            continue
+        on_street = key[0] == "street"
+        if on_street:
+            poor_m = sum(s[3] for s in poor)
+            share = poor_m / sum(s[3] for s in segs)
+            enough = poor_m >= rule.get("min_poor_street_m", 50.0)
+            reason = (f"{poor_m:.0f} m of the {sum(s[3] for s in segs):.0f} m measured on the "
+                      "street have poor or no LTE coverage")  # fmt: skip
+        else:
+            share = len(poor) / len(segs)
+            enough = len(poor) >= rule["min_segments"]
+            reason = (f"{len(poor)} of {len(segs)} measured segments of the district have poor "
+                      "or no LTE coverage")  # fmt: skip
+        if enough and share >= rule["min_share"]:
             lat = sum(s[0] for s in poor) / len(poor)
             lon = sum(s[1] for s in poor) / len(poor)
+            reasons = [f"{reason} (RSRP below {ind.RSRP_BOUNDS_DBM[1]:.0f} dBm)"]
+            score = share
+            radius = rule.get("construction_radius_m", 300.0)
+            built = context.layer_near("permits", lat, lon, radius)
+            if built is not None and built[0] > 0:
+                score *= 1 + rule.get("dwellings_weight", 0.0) * built[0]
+                reasons.append(
+                    f"under construction: {built[0]:.0f} dwellings authorised within "
+                    f"{radius:.0f} m in {built[1]} permits ({'; '.join(built[2])})"
+                )
             out.append(
                 Recommendation(
-                    "poor_coverage", rule["title"], round(lat, 7), round(lon, 7), round(share, 4),
-                    [f"{len(poor)} of {len(segs)} measured segments of the district have poor "
-                     f"or no LTE coverage (RSRP below {ind.RSRP_BOUNDS_DBM[1]:.0f} dBm)"],
+                    "poor_coverage", rule["title"], round(lat, 7), round(lon, 7), round(score, 4),
+                    reasons, street=key[1] if on_street else None,
                 )
             )  # fmt: skip
     return out
@@ -270,7 +348,7 @@ def _clusters(points: list[ReportPoint], radius_m: float, lat0: float) -> list[l
     return groups
 
 
-def _dumping(reports, rule, peds, schools, homes, lat0) -> list[Recommendation]:  # type: ignore[no-untyped-def]
+def _dumping(reports, rule, peds, schools, homes, lat0, context) -> list[Recommendation]:  # type: ignore[no-untyped-def]
     dumps = [r for r in reports if r.kind == "illegal_dumping"]
     out = []
     for group in _clusters(dumps, rule["cluster_radius_m"], lat0):
@@ -279,19 +357,28 @@ def _dumping(reports, rule, peds, schools, homes, lat0) -> list[Recommendation]:
         lat = sum(r.lat_deg for r in group) / len(group)
         lon = sum(r.lon_deg for r in group) / len(group)
         radius = rule["dense_radius_m"]
-        density = (
-            peds.near(lat, lon, radius)
-            + homes.near(lat, lon, radius)
-            + 10 * schools.near(lat, lon, radius)
-        )
-        if density < rule["min_density"]:
-            continue
+        people = context.layer_near("population", lat, lon, radius)
+        if people is not None:  # the population layer is the density, not a proxy of it
+            if people[0] < rule.get("min_inhabitants", 300):
+                continue
+            dense = (f"densely populated: {people[0]:.0f} inhabitants within {radius:.0f} m "
+                     f"({'; '.join(people[2])})")  # fmt: skip
+            score = len(group) * (1 + people[0] / 1000)
+        else:
+            density = (
+                peds.near(lat, lon, radius)
+                + homes.near(lat, lon, radius)
+                + 10 * schools.near(lat, lon, radius)
+            )
+            if density < rule["min_density"]:
+                continue
+            dense = f"dense area: density score {density:.0f} within {radius:.0f} m"
+            score = float(len(group))
         out.append(
             Recommendation(
-                "illegal_dumping", rule["title"], round(lat, 7), round(lon, 7),
-                float(len(group)),
+                "illegal_dumping", rule["title"], round(lat, 7), round(lon, 7), round(score, 4),
                 [f"{len(group)} illegal-dumping reports within {rule['cluster_radius_m']:.0f} m",
-                 f"dense area: density score {density:.0f} within {radius:.0f} m"],
+                 dense],
             )
         )  # fmt: skip
     return out

@@ -26,11 +26,16 @@ RESULTS_DIRNAME = "results"
 Status = Literal["ok", "missing", "damaged"]
 
 
+def store_folder(location: StoreLocation, name: str) -> Path:
+    """A folder that belongs to a store: beside an SQLite file, else in the user data directory."""
+    if location.kind == "sqlite" and location.path is not None:
+        return location.path.parent / name
+    return user_data_path("maillage", appauthor=False) / name
+
+
 def results_dir(location: StoreLocation) -> Path:
     """Where a store keeps its results files (the folder may not exist yet)."""
-    if location.kind == "sqlite" and location.path is not None:
-        return location.path.parent / RESULTS_DIRNAME
-    return user_data_path("maillage", appauthor=False) / RESULTS_DIRNAME
+    return store_folder(location, RESULTS_DIRNAME)
 
 
 def results_file(location: StoreLocation, sha256: str) -> Path:
@@ -44,14 +49,18 @@ def keep_results(location: StoreLocation, data: bytes) -> tuple[str, Path]:
     Written to a temporary name and renamed, so a reader never sees half a file.
     """
     sha = hashlib.sha256(data).hexdigest()
-    target = results_file(location, sha)
+    return sha, keep_bytes(results_file(location, sha), sha, data)
+
+
+def keep_bytes(target: Path, sha: str, data: bytes) -> Path:
+    """Write ``data`` (whose SHA-256 is ``sha``) to ``target`` once, atomically; its path."""
     if target.is_file() and hashlib.sha256(target.read_bytes()).hexdigest() == sha:
-        return sha, target
+        return target
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{sha}.{os.getpid()}.tmp")
     tmp.write_bytes(data)
     tmp.replace(target)
-    return sha, target
+    return target
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from domain.sensing.field_report import iter_reports
 from domain.sensing.recommendations import Context
 from domain.sensing.sensor_session import SensorSession
 from domain.store import ViewConnection
+from domain.territory import service as territory_service
 
 SESSION_TOPIC = get_topic(SensorSession)
 STARTED_TOPIC = get_topic(SensorSession.Started)
@@ -425,4 +426,4 @@ def recommendation_context(conn: ViewConnection, app: Maillage, insee: str | Non
         home = app.get(bid, Beneficiary).home
         if home.opened and isinstance(home.value, dict):
             homes.append((float(home.value["lat"]), float(home.value["lon"])))
-    return Context(reports, schools, homes)
+    return Context(reports, schools, homes, territory_service.current_layers(app))

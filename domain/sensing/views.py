@@ -50,7 +50,14 @@ COUNTS = ("potholes", "iri_class", "iso8608_class", "air_class", "coverage_class
 """Whole numbers: potholes per segment and class indices (-1 no value, NULL no sensor)."""
 FLAGS = ("facade_left_warm", "facade_right_warm")
 """Yes/no per segment, kept as 0/1."""
-COLUMNS = GEOMETRY + VALUES + COUNTS + FLAGS
+STREET_NUMBERS = ("to_m", "length_m")
+STREET_WHOLE = ("way_id", "direction")
+STREET_TEXT = ("street", "facade_unsurveyed")
+"""A map-matched session's rows are street sections: the OSM way, the direction of travel
+(1 along the way's nodes, -1 against), the offset range along the way and its length, the
+street's name (NULL for sessions processed without a road network); and why the façades
+of a segment were not surveyed although the camera saw them (too fast, air too warm)."""
+COLUMNS = GEOMETRY + VALUES + COUNTS + FLAGS + STREET_NUMBERS + STREET_WHOLE + STREET_TEXT
 
 OK = "ok"
 NOT_PROCESSED = "not processed"
@@ -73,7 +80,7 @@ class SegmentsView(View):
     """Sessions (vehicle, start, municipality, results status) and their segments' values."""
 
     name = "segments"
-    version = 1
+    version = 2  # 2: street section columns (way, direction, offsets, name)
     tables = ("segment_sessions_view", "segments_view")
     topics = (_STARTED, _PROCESSED)
 
@@ -99,10 +106,15 @@ class SegmentsView(View):
         )
         numbers = ", ".join(f"{c} DOUBLE PRECISION" for c in GEOMETRY + VALUES)
         whole = ", ".join(f"{c} INTEGER" for c in COUNTS + FLAGS)
+        street = ", ".join(
+            [f"{c} DOUBLE PRECISION" for c in STREET_NUMBERS]
+            + [f"{c} BIGINT" for c in STREET_WHOLE]
+            + [f"{c} TEXT" for c in STREET_TEXT]
+        )
         conn.execute(
             "CREATE TABLE IF NOT EXISTS segments_view ("
             "session_id TEXT NOT NULL, level TEXT NOT NULL, idx INTEGER NOT NULL, "
-            f"{numbers}, {whole}, PRIMARY KEY (session_id, level, idx))"
+            f"{numbers}, {whole}, {street}, PRIMARY KEY (session_id, level, idx))"
         )
 
     def apply(self, conn: ViewConnection, notifications: Sequence[Notification]) -> None:
@@ -174,6 +186,9 @@ def _rows(sid: str, level: str, cols: dict[str, Any]) -> list[tuple[Any, ...]]:
     missing = [None] * n
     geometry_values = [cols.get(c, missing) for c in GEOMETRY + VALUES]
     whole = [cols.get(c, missing) for c in COUNTS + FLAGS]
+    street_numbers = [cols.get(c, missing) for c in STREET_NUMBERS]
+    street_whole = [cols.get(c, missing) for c in STREET_WHOLE]
+    texts = [cols.get(c, missing) for c in STREET_TEXT]
     return [
         (
             sid,
@@ -181,6 +196,9 @@ def _rows(sid: str, level: str, cols: dict[str, Any]) -> list[tuple[Any, ...]]:
             i,
             *(_float(col[i]) for col in geometry_values),
             *(_int(col[i]) for col in whole),
+            *(_float(col[i]) for col in street_numbers),
+            *(_int(col[i]) for col in street_whole),
+            *(None if col[i] is None else str(col[i]) for col in texts),
         )
         for i in range(n)
     ]

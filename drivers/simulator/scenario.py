@@ -237,7 +237,7 @@ def road_profile(s: Scenario, length_m: float) -> FloatArray:
             * (rng.standard_normal(len(freqs)) + 1j * rng.standard_normal(len(freqs)))
             / math.sqrt(2)
         )
-        section = np.fft.irfft(spectrum, n) * math.sqrt(2)
+        section = np.fft.irfft(spectrum, n)
         profile = np.where(gd == level, section, profile)
     for p in s.potholes:
         inside = np.abs(x - p.at_m) <= p.length_m / 2

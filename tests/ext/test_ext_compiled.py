@@ -8,7 +8,16 @@ from pathlib import Path
 
 import pytest
 
-MODULES = ["frames", "filters", "geodesy", "segments", "roughness", "potholes", "journal_walk"]
+MODULES = [
+    "frames",
+    "filters",
+    "geodesy",
+    "segments",
+    "roughness",
+    "potholes",
+    "journal_walk",
+    "mapmatch",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -23,6 +23,7 @@ from console.settings import Settings
 from domain.meals import service as meals
 from domain.meals.meal_round import OUTCOMES, MealRound
 from domain.meals.planning import Plan
+from domain.territory.travel import travel_model
 
 
 def register(level: Level) -> None:
@@ -83,9 +84,11 @@ def register(level: Level) -> None:
 
 @mutating
 def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    travel, travel_label = travel_model(app)
     rnd, plan = meals.plan_day(
-        open_store(settings), args.municipality, args.day, args.postman, args.vehicle,
-        optimise_order=args.optimise,
+        app, args.municipality, args.day, args.postman, args.vehicle,
+        optimise_order=args.optimise, travel=travel,
     )  # fmt: skip
     meal_count = sum(s["meals"] for s in rnd.stops)
     result = {
@@ -95,9 +98,10 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         "meals": meal_count,
         "optimised": plan is not None,
         **_plan_figures(plan),
+        "travel_times": travel_label if plan is not None else None,
     }
     text = f"round {rnd.id} planned: {len(rnd.stops)} stops, {meal_count} meals"
-    print_result(args, result, text + _plan_text(plan))
+    print_result(args, result, text + _plan_text(plan, travel_label))
     return 0
 
 
@@ -105,9 +109,10 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_optimise(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     rid = meals.find_round(app, args.round)
-    plan = meals.optimise_round(app, rid)
-    result = {"round": str(rid), **_plan_figures(plan)}
-    print_result(args, result, f"round {rid} optimised" + _plan_text(plan))
+    travel, travel_label = travel_model(app)
+    plan = meals.optimise_round(app, rid, travel)
+    result = {"round": str(rid), **_plan_figures(plan), "travel_times": travel_label}
+    print_result(args, result, f"round {rid} optimised" + _plan_text(plan, travel_label))
     return 0
 
 
@@ -121,11 +126,12 @@ def _plan_figures(plan: Plan | None) -> dict[str, Any]:
     }
 
 
-def _plan_text(plan: Plan | None) -> str:
-    """The solver's result in words: length, and every constraint it could not meet."""
+def _plan_text(plan: Plan | None, travel_label: str) -> str:
+    """The solver's result in words: length, the travel times it used, and every constraint
+    it could not meet."""
     if plan is None:
         return ""
-    text = f", {plan.distance_m / 1000:.1f} km"
+    text = f", {plan.distance_m / 1000:.1f} km ({travel_label})"
     if not plan.feasible:
         text += f", {len(plan.violations)} constraints not met"
     return text + "".join(f"\n  warning: {v}" for v in plan.violations)

@@ -69,8 +69,15 @@ def cmd_sessions_process(args: argparse.Namespace, settings: Settings) -> int:
         s = out["summary"]
         verb = "processed" if recorded else "already processed (same results)"
         town = f" for municipality {out['municipality']}" if out["municipality"] else ""
+        matching = results.get("matching")
+        how = "street sections" if matching else "track segments (no road network)"
         print(
             f"session {sid} {verb}{town}: {s['length_m'] / 1000:.2f} km, {s['segments']} "
-            f"segments, {s['potholes']} potholes → {target}"
+            f"{how}, {s['potholes']} potholes → {target}"
         )
+        for u in matching["unmatched"] if matching else []:
+            print(
+                f"  unmatched: {u['fixes']} fixes from {u['from_s']:.0f} s to {u['to_s']:.0f} s "
+                f"near {u['lat']:.5f},{u['lon']:.5f}: {u['why']}"
+            )
     return 0

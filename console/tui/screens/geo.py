@@ -34,11 +34,15 @@ RECORDING_ACTIONS = ("field_report",)
 """Actions that record events: disabled for read-only roles and without a selection."""
 
 
-def load_places(store: Maillage, directory: Path | None = None) -> tuple[list[dict[str, Any]], int]:
-    """Combined 100 m segments of every processed session the segments view holds, and how
-    many processed sessions were left out because their results are missing."""
+def load_places(
+    store: Maillage, directory: Path | None = None
+) -> tuple[list[dict[str, Any]], int, list[tuple[float, float, float, float]]]:
+    """Combined 100 m segments of every processed session the segments view holds, how
+    many processed sessions were left out because their results are missing, and the
+    streets of the road network around them (none without a network)."""
     from domain.sensing.combine import combine
     from domain.sensing.views import load_segments
+    from domain.territory import service as territory
     from domain.views.projector import caught_up
 
     conn = caught_up(store)
@@ -46,7 +50,10 @@ def load_places(store: Maillage, directory: Path | None = None) -> tuple[list[di
         found = load_segments(conn, None, ("segments_long",), directory)
     finally:
         conn.close()
-    return combine(found.sessions), len(found.missing)
+    places = combine(found.sessions)
+    network = territory.current_network(store)
+    base = territory.base_lines(network, places) if network is not None else []
+    return places, len(found.missing), base
 
 
 class MapScreen(Screen[None]):
@@ -91,14 +98,19 @@ class MapScreen(Screen[None]):
     def _load(self) -> None:
         console = self.console
         assert console is not None
-        places, missing = load_places(console.store, self.directory)
-        self.app.call_from_thread(self._mount_map, places, missing)
+        places, missing, base = load_places(console.store, self.directory)
+        self.app.call_from_thread(self._mount_map, places, missing, base)
 
-    def _mount_map(self, places: list[dict[str, Any]], missing: int) -> None:
+    def _mount_map(
+        self,
+        places: list[dict[str, Any]],
+        missing: int,
+        base: list[tuple[float, float, float, float]],
+    ) -> None:
         self.places = places
         self.missing = missing
         self.query_one("#map-box").mount(
-            SegmentMap(places, id="segment-map"), before="#map-selection"
+            SegmentMap(places, base, id="segment-map"), before="#map-selection"
         )
         self._loaded(places)
 

@@ -29,6 +29,7 @@ from domain.meals import service as meals
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.cold_chain import CHILLED_LIMIT_C
 from domain.meals.meal_round import OUTCOMES, MealRound
+from domain.territory.travel import travel_model
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -232,12 +233,13 @@ class RoundScreen(ModalScreen[None]):
     @work(thread=True, exclusive=True, group="round-edit")
     def _optimise(self) -> None:
         try:
-            plan = meals.optimise_round(self.console.store, self.round_id)
+            travel, label = travel_model(self.console.store)
+            plan = meals.optimise_round(self.console.store, self.round_id, travel)
         except MaillageError as e:
             self.app.call_from_thread(self.notify, str(e), severity="error", title="Not recorded")
             return
         broken = f", {len(plan.violations)} constraints not met" if plan.violations else ""
-        self._done(f"optimised: {plan.distance_m / 1000:.1f} km{broken}")
+        self._done(f"optimised: {plan.distance_m / 1000:.1f} km ({label}){broken}")
 
     @work(thread=True, exclusive=True, group="round-edit")
     def _edit(

@@ -22,6 +22,7 @@ from textual.widget import Widget
 
 from domain.sensing import indicators as ind
 from domain.sensing.exports import COVERAGE_PALETTE, NO_DATA, PALETTE
+from domain.sensing.recommendations import section_name
 
 INDICATORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("iri_class", "roughness (IRI)", ind.IRI_CLASSES),
@@ -31,7 +32,10 @@ INDICATORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
 )
 EMPTY = -2
 """Raster value of a pixel with no segment."""
+STREET = -4
+"""Raster value of a pixel on a street of the road network (the base map)."""
 BACKGROUND = "#202020"
+STREET_COLOUR = "#505050"
 SELECTED = "#ffffff"
 
 
@@ -73,7 +77,13 @@ class SegmentMap(Widget, can_focus=True):
             self.indicator = indicator
             super().__init__()
 
-    def __init__(self, places: Sequence[dict[str, Any]], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        places: Sequence[dict[str, Any]],
+        base: Sequence[tuple[float, float, float, float]] = (),
+        **kwargs: Any,
+    ) -> None:
+        """``base``: street segments (lat0, lon0, lat1, lon1) drawn in grey under the places."""
         super().__init__(**kwargs)
         self.places = list(places)
         lats = [p[k] for p in self.places for k in ("lat0", "lat1")] or [0.0]
@@ -91,6 +101,10 @@ class SegmentMap(Widget, can_focus=True):
                 for p in self.places
             ]
         ).reshape(-1, 4)
+        self._base = np.array(
+            [[lon0 * self._kx, lat0 * self._ky, lon1 * self._kx, lat1 * self._ky]
+             for lat0, lon0, lat1, lon1 in base]
+        ).reshape(-1, 4)  # fmt: skip
         xs, ys = self._xy[:, [0, 2]], self._xy[:, [1, 3]]
         self.center = (
             float((xs.min() + xs.max()) / 2) if len(xs) else 0.0,
@@ -161,15 +175,13 @@ class SegmentMap(Widget, can_focus=True):
         if self._raster is not None and key == self._raster_key:
             return self._raster
         grid = np.full((height_px, width), EMPTY, dtype=np.int64)
-        if len(self._xy):
-            cx, cy = self.center
-            m = self.metres_per_pixel
-            px = (self._xy[:, [0, 2]] - cx) / m + width / 2
-            py = height_px / 2 - (self._xy[:, [1, 3]] - cy) / m
-            key_name = self.indicator_key
-            order = [i for i in range(len(self.places)) if i != self.selected] + [self.selected]
-            for i in order:
-                value = -3 if i == self.selected else int(self.places[i].get(key_name, -1))
+        cx, cy = self.center
+        m = self.metres_per_pixel
+
+        def draw(xy: np.ndarray, values: Sequence[int]) -> None:
+            px = (xy[:, [0, 2]] - cx) / m + width / 2
+            py = height_px / 2 - (xy[:, [1, 3]] - cy) / m
+            for i, value in enumerate(values):
                 n = int(max(abs(px[i, 1] - px[i, 0]), abs(py[i, 1] - py[i, 0]), 1)) + 1
                 if n > 4 * (width + height_px):  # far off screen at this zoom: clip the work
                     n = 4 * (width + height_px)
@@ -177,12 +189,23 @@ class SegmentMap(Widget, can_focus=True):
                 ys = np.rint(np.linspace(py[i, 0], py[i, 1], n)).astype(np.int64)
                 inside = (xs >= 0) & (xs < width) & (ys >= 0) & (ys < height_px)
                 grid[ys[inside], xs[inside]] = value
+
+        if len(self._base):
+            draw(self._base, [STREET] * len(self._base))
+        if len(self._xy):
+            key_name = self.indicator_key
+            order = [i for i in range(len(self.places)) if i != self.selected] + [self.selected]
+            values = [int(p.get(key_name, -1)) for p in self.places]
+            values[self.selected] = -3
+            draw(self._xy[order], [values[i] for i in order])
         self._raster, self._raster_key = grid, key
         return grid
 
     def _colour(self, value: int) -> str:
         if value == EMPTY:
             return BACKGROUND
+        if value == STREET:
+            return STREET_COLOUR
         if value == -3:
             return SELECTED
         return class_colour(self.indicator_key, value)
@@ -224,7 +247,8 @@ def describe(place: dict[str, Any] | None, indicator: str) -> str:
     if place is None:
         return "no processed segment yet: run 'maillage sessions process SESSION'"
     lat, lon = midpoint(place)
-    parts = [f"segment {place['place']} at {lat:.5f}, {lon:.5f} · {place.get('passes', 0)} passes"]
+    where = section_name(place) or f"segment {place['place']} at {lat:.5f}, {lon:.5f}"
+    parts = [f"{where} · {place.get('passes', 0)} passes"]
     for name, unit in (
         ("iri_m_per_km", "m/km IRI"),
         ("pm25_ugm3", "µg/m³ PM2.5"),

@@ -208,3 +208,26 @@ async def test_an_auditor_sees_the_field_report_binding_disabled(
         await pilot.pause()
         assert app.screen is screen  # no form opened
         assert reports(app) == []
+
+
+async def test_the_map_draws_the_streets_around_and_names_the_section() -> None:
+    from console.tui.widgets.map import STREET_COLOUR
+
+    street = {**places()[0], "street": "Rue Nationale", "way_id": 7, "direction": -1,
+              "from_m": 100.0, "to_m": 200.0}  # fmt: skip
+
+    class One(App[None]):
+        def compose(self):
+            yield SegmentMap([street], [(47.3895, 0.6813, 47.3905, 0.6813)])
+
+    app = One()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        view = app.query_one(SegmentMap)
+        assert STREET_COLOUR in colours(view)
+        from console.tui.widgets.map import describe
+
+        text = describe(street, "iri_class")
+        assert "Rue Nationale (OSM way 7), 100–200 m against the way" in text
+    plain = SegmentMap([street])
+    assert not len(plain._base)

@@ -1,0 +1,212 @@
+"""``maillage territory import-network|show``: the road network (and layers) of the territory.
+
+The console reads the user's OSM extract with ``drivers.osm`` (libosmium) and hands its ways
+to ``domain.territory.service``, which builds the routable network, keeps it beside the store
+and records the import with the file's name, date and SHA-256.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from dataclasses import fields
+from datetime import UTC, datetime
+from pathlib import Path
+
+from console.cli.tree import Level
+from console.opening import open_store
+from console.roles import mutating
+from console.settings import Settings
+from domain.clock import PARIS
+from domain.errors import InvalidInputError
+from domain.territory import service
+from domain.territory.layers import Layer, features_layer, permits_layer, population_layer
+from domain.territory.network import WaysInput
+from drivers.layers import (
+    LayerReadError,
+    read_geojson,
+    read_geopackage,
+    read_permits,
+    read_population_grid,
+)
+from drivers.osm import OsmReadError, OsmWays, read_ways
+
+
+def register(level: Level) -> None:
+    """Register ``territory`` and its actions."""
+    terr = level.group("territory", "road network and open-data layers of the territory")
+    imp = terr.command(
+        "import-network",
+        cmd_import_network,
+        "build the routable street network from an OpenStreetMap extract (.osm.pbf)",
+        json=True,
+    )
+    imp.add_argument("file", type=Path, metavar="FILE.osm.pbf")
+    terr.command("show", cmd_show, "the network and layers in force and their sources", json=True)
+    lay = terr.command(
+        "import-layer",
+        cmd_import_layer,
+        "import an open-data layer: INSEE 200 m population, Sitadel permits, any GeoJSON or "
+        "GeoPackage point/polygon layer",
+        json=True,
+    )
+    lay.add_argument("file", type=Path, metavar="FILE")
+    lay.add_argument("--kind", required=True, choices=LAYER_FILE_KINDS)
+    lay.add_argument("--name", required=True, help="the layer's name (a new import replaces it)")
+    lay.add_argument("--value", metavar="PROPERTY", help="features: the property that weighs each")
+    lay.add_argument(
+        "--date", metavar="TEXT", help="the data's date as published (default: the file's)"
+    )
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def ways_input(ways: OsmWays) -> WaysInput:
+    """The reader's arrays as the domain's input (the same fields)."""
+    return WaysInput(**{f.name: getattr(ways, f.name) for f in fields(WaysInput)})
+
+
+def source_date(path: Path, timestamp: str) -> str:
+    """The extract's date: its header's replication timestamp, else the file's modification time."""
+    if timestamp:
+        return f"{timestamp} (extract header)"
+    moment = datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+    return f"{moment.strftime('%Y-%m-%dT%H:%M:%SZ')} (file modified)"
+
+
+def read_extract(path: Path) -> tuple[OsmWays, str]:
+    """The extract's highway ways and its SHA-256, or one line saying what is wrong."""
+    if not path.is_file():
+        raise InvalidInputError(f"{path}: no such file")
+    try:
+        sha = file_sha256(path)
+        return read_ways(path), sha
+    except OsmReadError as e:
+        raise InvalidInputError(str(e)) from None
+    except OSError as e:
+        raise InvalidInputError(f"{path}: {e.strerror or e}") from None
+
+
+LAYER_FILE_KINDS = ("population", "permits", "features")
+"""INSEE 200 m gridded population (CSV), Sitadel permits list (CSV), a GeoJSON or GeoPackage."""
+
+
+def read_layer(path: Path, kind: str, value: str | None) -> Layer:
+    """The layer in a user's file, or one line naming the file and what is wrong."""
+    if not path.is_file():
+        raise InvalidInputError(f"{path}: no such file")
+    try:
+        if kind == "population":
+            return population_layer(*read_population_grid(path))
+        if kind == "permits":
+            return permits_layer(*read_permits(path))
+        raw = read_geopackage(path) if path.suffix.lower() == ".gpkg" else read_geojson(path)
+        return features_layer(raw.geometries, raw.properties, raw.crs_epsg, value)
+    except LayerReadError as e:
+        raise InvalidInputError(str(e)) from None
+    except InvalidInputError as e:
+        raise InvalidInputError(f"{path.name}: {e}") from None
+
+
+@mutating
+def cmd_import_layer(args: argparse.Namespace, settings: Settings) -> int:
+    layer = read_layer(args.file, args.kind, args.value)  # before the store is opened
+    sha = file_sha256(args.file)
+    date = f"{args.date} (given)" if args.date else source_date(args.file, "")
+    app = open_store(settings)
+    try:
+        done = service.import_layer(app, args.name, layer, args.file.name, sha, date, settings.user)
+    finally:
+        app.close()
+    result = {"name": args.name, "kind": layer.kind, "source": args.file.name,
+              "source_sha256": sha, "source_date": date, "recorded": done.recorded,
+              **done.figures}  # fmt: skip
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    verb = "imported" if done.recorded else "already in force, nothing recorded"
+    print(
+        f"layer {args.name} {verb}: {layer.kind} from {args.file.name} ({date}), "
+        f"{done.figures['features']} features, {done.figures['total']:g} {layer.unit}"
+    )
+    return 0
+
+
+@mutating
+def cmd_import_network(args: argparse.Namespace, settings: Settings) -> int:
+    ways, sha = read_extract(args.file)  # before the store is opened: a bad file changes nothing
+    date = source_date(args.file, ways.timestamp)
+    app = open_store(settings)
+    try:
+        done = service.import_network(
+            app, ways_input(ways), args.file.name, sha, date, settings.user
+        )
+    finally:
+        app.close()
+    result = {
+        "source": args.file.name,
+        "source_sha256": sha,
+        "source_date": date,
+        "network_sha256": done.network_sha256,
+        "recorded": done.recorded,
+        "missing_nodes": ways.missing_nodes,
+        "network_file": str(done.path),
+        **done.figures,
+    }
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    f = done.figures
+    verb = "imported" if done.recorded else "already in force, nothing recorded"
+    print(
+        f"road network {verb}: {args.file.name} ({date}), {f['ways']} ways "
+        f"({f['named_ways']} named, {f['one_way_ways']} one-way), {f['length_km']} km, "
+        f"{f['nodes']} nodes, {f['edges']} directed edges"
+    )
+    if ways.missing_nodes:
+        print(f"{ways.missing_nodes} node references lie outside the extract: those ways are cut")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    try:
+        record = service.network_record(app)
+        terr = service.territory(app)
+        layers = dict(terr.layers) if terr is not None else {}
+    finally:
+        app.close()
+    if args.json:
+        shown = None if record is None else {**record, "at": record["at"].isoformat()}
+        print(json.dumps({"network": shown, "layers": [
+            {**v, "at": v["at"].isoformat()} for v in layers.values()]}))  # fmt: skip
+        return 0
+    if record is None:
+        print(
+            "no road network: travel times are straight-line estimates "
+            "(maillage territory import-network FILE.osm.pbf)"
+        )
+    else:
+        f = record["figures"]
+        print(
+            f"road network from {record['source_name']} ({record['source_date']}), imported "
+            f"{_local(record['at'])} by {record['by']}: {f['ways']} ways, {f['length_km']} km, "
+            f"SHA-256 {record['source_sha256'][:16]}…"
+        )
+    for name, v in sorted(layers.items()):
+        print(
+            f"layer {name}: {v['kind']} from {v['source_name']} ({v['source_date']}), imported "
+            f"{_local(v['at'])} by {v['by']}: {v['figures']['features']} features"
+        )
+    return 0
+
+
+def _local(moment: datetime) -> str:
+    return f"{moment.astimezone(PARIS).strftime('%Y-%m-%d %H:%M')} (Europe/Paris)"
