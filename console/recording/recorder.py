@@ -304,7 +304,12 @@ class Recorder:
                 )
             )
 
-        on_frames = self._probe_frames if spec.kind == "probe" and self.round_id else None
+        on_frames = None
+        if spec.kind == "probe" and self.round_id:
+
+            def on_frames(frames: list[Any], name: str = spec.name) -> None:
+                self._probe_frames(frames, self.readers[name].last_arrivals)
+
         return PortReader(
             spec.name,
             spec.url,
@@ -401,13 +406,16 @@ class Recorder:
         service.record_gap(app, self.session_id, name, gap.since, gap.until, gap.reason)
         self.events.gaps += 1
 
-    def _probe_frames(self, frames: list[Any]) -> None:
+    def _probe_frames(self, frames: list[Any], arrivals: list[datetime]) -> None:
+        """Readings to the round's box, each dated by the arrival of its frame's last byte
+        (``PortReader.last_arrivals``), never by when the codec released it."""
         now = time.monotonic()
-        for frame in frames:
+        for i, frame in enumerate(frames):
             if isinstance(frame, modbus.ProbeReading) and self.schedule.offer(
                 frame.temperature_c, now
             ):
-                at, t = clock.now(), frame.temperature_c
+                at = arrivals[i] if i < len(arrivals) else clock.now()
+                t = frame.temperature_c
                 self._ops.put(
                     StoreWrite(
                         f"probe reading {t:.1f} °C of box {self.box}",
