@@ -5,6 +5,7 @@ import numpy.typing as npt
 
 FloatArray = npt.NDArray[np.float64]
 Grid = tuple[float, float, float, int, int, npt.NDArray[np.int64], npt.NDArray[np.int32]]
+MAX_CELLS: int
 
 def build_grid(
     ax_m: npt.ArrayLike,

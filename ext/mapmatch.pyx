@@ -1,6 +1,10 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """HMM map-matching (Newson & Krumm 2009) on a directed street graph, in local metres.
 
+Every public function checks its arrays at the boundary (lengths, index ranges, CSR offsets,
+finite coordinates and lengths, sizes against ``MAX_CELLS``) and raises ``ValueError``: no
+input reads or writes outside an array. A NaN fix has no candidate (it is unmatched).
+
 Three kernels, all on plain arrays (the network's segments and edges, the fixes projected to
 local east/north metres):
 
@@ -23,15 +27,60 @@ from libc.stdlib cimport free, malloc
 import numpy as np
 
 
-def _f64(a, name):
-    arr = np.ascontiguousarray(a, dtype=np.float64)
+MAX_CELLS = 1 << 22
+"""Most grid cells (and, times 16, cell entries) an index may ask for: more means an absurd
+extent for the cell size."""
+
+
+def _f64(a, name, finite=False):
+    try:
+        arr = np.require(np.asarray(a, dtype=np.float64), requirements="C")
+    except (TypeError, ValueError):
+        raise ValueError(f"{name} must be an array of numbers") from None
     if arr.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional")
+    if finite and not np.isfinite(arr).all():
+        raise ValueError(f"{name} must be finite")
     return arr
 
 
-def _i32(a):
-    return np.ascontiguousarray(a, dtype=np.int32)
+def _index(a, name, upper=None, lowest=0):
+    """Whole numbers in ``lowest .. upper - 1`` as a C-contiguous int32 array, else ValueError."""
+    try:
+        arr = np.asarray(a)
+        if arr.size and not np.issubdtype(arr.dtype, np.integer):
+            raise TypeError
+        arr = np.require(arr.astype(np.int64), requirements="C")
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be an array of whole numbers") from None
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional")
+    if arr.size and (arr.min() < lowest or (upper is not None and arr.max() >= upper)):
+        raise ValueError(f"{name} holds an index outside {lowest}..{upper}")
+    if arr.size and arr.max() >= 2**31:
+        raise ValueError(f"{name} holds an index beyond int32")
+    return arr.astype(np.int32)
+
+
+def _offsets(a, name, total):
+    """CSR offsets: int64, non-decreasing from 0 to ``total``, else ValueError."""
+    try:
+        arr = np.asarray(a)
+        if arr.size and not np.issubdtype(arr.dtype, np.integer):
+            raise TypeError
+        arr = np.require(arr.astype(np.int64), requirements="C")
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"{name} must be an array of whole numbers") from None
+    if arr.ndim != 1 or arr.shape[0] == 0:
+        raise ValueError(f"{name} must be a non-empty one-dimensional array")
+    if arr[0] != 0 or arr[arr.shape[0] - 1] != total or (np.diff(arr) < 0).any():
+        raise ValueError(f"{name} must rise from 0 to {total}")
+    return arr
+
+
+def _positive(double value, name):
+    if not 0.0 < value < INFINITY:
+        raise ValueError(f"{name} must be positive and finite, not {value}")
 
 
 # ---------------------------------------------------------------------- spatial index
@@ -43,12 +92,24 @@ def build_grid(ax_m, ay_m, bx_m, by_m, double cell_m):
     Cell (i, j) covers x0 + [i, i+1)·cell_m, y0 + [j, j+1)·cell_m; its segments are
     ``items[cell_ptr[j*nx+i]:cell_ptr[j*nx+i+1]]``.
     """
-    cdef double[::1] ax = _f64(ax_m, "ax_m"), ay = _f64(ay_m, "ay_m")
-    cdef double[::1] bx = _f64(bx_m, "bx_m"), by = _f64(by_m, "by_m")
-    cdef Py_ssize_t n = ax.shape[0], s
-    if n == 0 or cell_m <= 0:
+    ax_a, ay_a = _f64(ax_m, "ax_m", True), _f64(ay_m, "ay_m", True)
+    bx_a, by_a = _f64(bx_m, "bx_m", True), _f64(by_m, "by_m", True)
+    if not ax_a.shape[0] == ay_a.shape[0] == bx_a.shape[0] == by_a.shape[0]:
+        raise ValueError("ax_m, ay_m, bx_m and by_m must have one length")
+    if ax_a.shape[0] == 0 or not 0.0 < cell_m < INFINITY:
         raise ValueError("a grid needs segments and a positive cell size")
-    cdef double x0 = min(np.min(ax), np.min(bx)), y0 = min(np.min(ay), np.min(by))
+    x0_, y0_ = min(ax_a.min(), bx_a.min()), min(ay_a.min(), by_a.min())
+    cells_x = np.floor((np.maximum(ax_a, bx_a) - x0_) / cell_m) - np.floor(
+        (np.minimum(ax_a, bx_a) - x0_) / cell_m) + 1
+    cells_y = np.floor((np.maximum(ay_a, by_a) - y0_) / cell_m) - np.floor(
+        (np.minimum(ay_a, by_a) - y0_) / cell_m) + 1
+    span_x = (max(ax_a.max(), bx_a.max()) - x0_) / cell_m + 1
+    span_y = (max(ay_a.max(), by_a.max()) - y0_) / cell_m + 1
+    if not span_x * span_y <= MAX_CELLS or not float(np.sum(cells_x * cells_y)) <= 16 * MAX_CELLS:
+        raise ValueError(f"a grid of {span_x:.3g} × {span_y:.3g} cells of {cell_m} m is absurd")
+    cdef double[::1] ax = ax_a, ay = ay_a, bx = bx_a, by = by_a
+    cdef Py_ssize_t n = ax.shape[0], s
+    cdef double x0 = x0_, y0 = y0_
     cdef double x1 = max(np.max(ax), np.max(bx)), y1 = max(np.max(ay), np.max(by))
     cdef int64_t nx = <int64_t>floor((x1 - x0) / cell_m) + 1
     cdef int64_t ny = <int64_t>floor((y1 - y0) / cell_m) + 1
@@ -128,10 +189,20 @@ def ubodt(indptr, edge_dst, edge_length_m, sources, double delta_m):
     Returns (row_ptr int64[len(sources)+1], target int32, dist_m float64, first_edge int32),
     each row sorted by target; the source itself is in its row at 0 m (first_edge -1).
     """
-    cdef int64_t[::1] ptr = np.ascontiguousarray(indptr, dtype=np.int64)
-    cdef int32_t[::1] dst = _i32(edge_dst)
-    cdef double[::1] length = _f64(edge_length_m, "edge_length_m")
-    cdef int32_t[::1] src = _i32(sources)
+    length_a = _f64(edge_length_m, "edge_length_m", True)
+    if (length_a < 0).any():
+        raise ValueError("edge_length_m must not be negative")
+    ptr_a = _offsets(indptr, "indptr", length_a.shape[0])
+    nodes = ptr_a.shape[0] - 1
+    dst_a = _index(edge_dst, "edge_dst", nodes)
+    if dst_a.shape[0] != length_a.shape[0]:
+        raise ValueError("edge_dst and edge_length_m must have one length")
+    if delta_m != delta_m:
+        raise ValueError("delta_m must be a number")
+    cdef int64_t[::1] ptr = ptr_a
+    cdef int32_t[::1] dst = dst_a
+    cdef double[::1] length = length_a
+    cdef int32_t[::1] src = _index(sources, "sources", nodes)
     cdef Py_ssize_t n_nodes = ptr.shape[0] - 1, n_src = src.shape[0], n_edges = dst.shape[0]
     dist_arr = np.full(n_nodes, INFINITY)
     first_arr = np.full(n_nodes, -1, dtype=np.int32)
@@ -224,16 +295,32 @@ def candidates(px_m, py_m, ax_m, ay_m, bx_m, by_m, grid, double radius_m, int ma
     Returns (ptr int64[n+1], seg int32, fraction float64 along the segment, dist_m float64).
     """
     cdef double[::1] px = _f64(px_m, "px_m"), py = _f64(py_m, "py_m")
-    cdef double[::1] ax = _f64(ax_m, "ax_m"), ay = _f64(ay_m, "ay_m")
-    cdef double[::1] bx = _f64(bx_m, "bx_m"), by = _f64(by_m, "by_m")
-    x0_, y0_, cell_m_, nx_, ny_, cell_ptr_, items_ = grid
+    cdef double[::1] ax = _f64(ax_m, "ax_m", True), ay = _f64(ay_m, "ay_m", True)
+    cdef double[::1] bx = _f64(bx_m, "bx_m", True), by = _f64(by_m, "by_m", True)
+    if px.shape[0] != py.shape[0]:
+        raise ValueError("px_m and py_m must have one length")
+    if not ax.shape[0] == ay.shape[0] == bx.shape[0] == by.shape[0]:
+        raise ValueError("ax_m, ay_m, bx_m and by_m must have one length")
+    try:
+        x0_, y0_, cell_m_, nx_, ny_, cell_ptr_, items_ = grid
+        x0_, y0_, cell_m_, nx_, ny_ = float(x0_), float(y0_), float(cell_m_), int(nx_), int(ny_)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError("grid must be what build_grid returned") from None
+    if not (0 < nx_ and 0 < ny_ and nx_ * ny_ <= MAX_CELLS and 0.0 < cell_m_ < INFINITY
+            and np.isfinite(x0_) and np.isfinite(y0_)):
+        raise ValueError("grid must be what build_grid returned")
+    items_a = _index(items_, "the grid's items", ax.shape[0])
     cdef double x0 = x0_, y0 = y0_, cell_m = cell_m_
     cdef int64_t nx = nx_, ny = ny_
-    cdef int64_t[::1] cell_ptr = cell_ptr_
-    cdef int32_t[::1] items = items_
+    cdef int64_t[::1] cell_ptr = _offsets(cell_ptr_, "the grid's cell_ptr", items_a.shape[0])
+    if cell_ptr.shape[0] != nx * ny + 1:
+        raise ValueError("grid must be what build_grid returned")
+    cdef int32_t[::1] items = items_a
     cdef Py_ssize_t n = px.shape[0], n_seg = ax.shape[0]
-    if max_segments < 1:
-        raise ValueError("max_segments must be at least 1")
+    if max_segments < 1 or max_segments > 4096:
+        raise ValueError("max_segments must be in 1..4096")
+    if not 0.0 <= radius_m < INFINITY:
+        raise ValueError(f"radius_m must be finite and not negative, not {radius_m}")
     ptr_arr = np.zeros(n + 1, dtype=np.int64)
     seg_arr = np.empty(n * max_segments, dtype=np.int32)
     frac_arr = np.empty(n * max_segments)
@@ -248,6 +335,9 @@ def candidates(px_m, py_m, ax_m, ay_m, bx_m, by_m, grid, double radius_m, int ma
     with nogil:
         for t in range(n):
             m = 0
+            if not (fabs(px[t] - x0) < 1e15 and fabs(py[t] - y0) < 1e15):  # NaN, or off the map
+                ptr[t + 1] = out
+                continue
             i0 = <int64_t>floor((px[t] - radius_m - x0) / cell_m)
             i1 = <int64_t>floor((px[t] + radius_m - x0) / cell_m)
             j0 = <int64_t>floor((py[t] - radius_m - y0) / cell_m)
@@ -316,18 +406,48 @@ def match(px_m, py_m, cand_ptr, cand_edge, cand_offset_m, cand_dist_m,
     fix of the same chain (0 at a chain's start; signed along one edge, so a stopped van's
     jitter cancels out instead of adding up), and whether a chain starts there.
     """
+    _positive(sigma_m, "sigma_m")
+    _positive(beta_m, "beta_m")
+    if reverse_tol_m != reverse_tol_m:
+        raise ValueError("reverse_tol_m must be a number")
     cdef double[::1] px = _f64(px_m, "px_m"), py = _f64(py_m, "py_m")
-    cdef int64_t[::1] cptr = np.ascontiguousarray(cand_ptr, dtype=np.int64)
-    cdef int32_t[::1] cedge = _i32(cand_edge)
-    cdef double[::1] coff = _f64(cand_offset_m, "cand_offset_m")
-    cdef double[::1] cdist = _f64(cand_dist_m, "cand_dist_m")
-    cdef int32_t[::1] esrc = _i32(edge_src), edst = _i32(edge_dst)
-    cdef double[::1] elen = _f64(edge_length_m, "edge_length_m")
-    row_of_, rptr_, target_, tdist_ = table
-    cdef int64_t[::1] row_of = np.ascontiguousarray(row_of_, dtype=np.int64)
-    cdef int64_t[::1] rptr = np.ascontiguousarray(rptr_, dtype=np.int64)
-    cdef int32_t[::1] target = _i32(target_)
-    cdef double[::1] tdist = _f64(tdist_, "dist_m")
+    if px.shape[0] != py.shape[0]:
+        raise ValueError("px_m and py_m must have one length")
+    elen_a = _f64(edge_length_m, "edge_length_m")
+    n_edges = elen_a.shape[0]
+    try:
+        row_of_, rptr_, target_, tdist_ = table
+    except (TypeError, ValueError):
+        raise ValueError("table must be (row_of, row_ptr, target, dist_m)") from None
+    tdist_a = _f64(tdist_, "the table's dist_m")
+    rptr_a = _offsets(rptr_, "the table's row_ptr", tdist_a.shape[0])
+    row_of_a = _index(row_of_, "the table's row_of", rptr_a.shape[0] - 1, lowest=-1)
+    n_nodes = row_of_a.shape[0]
+    target_a = _index(target_, "the table's target", max(n_nodes, 1))
+    if target_a.shape[0] != tdist_a.shape[0]:
+        raise ValueError("the table's target and dist_m must have one length")
+    esrc_a = _index(edge_src, "edge_src", n_nodes)
+    edst_a = _index(edge_dst, "edge_dst", n_nodes)
+    if not esrc_a.shape[0] == edst_a.shape[0] == n_edges:
+        raise ValueError("edge_src, edge_dst and edge_length_m must have one length")
+    coff_a = _f64(cand_offset_m, "cand_offset_m")
+    cedge_a = _index(cand_edge, "cand_edge", n_edges)
+    cdist_a = _f64(cand_dist_m, "cand_dist_m")
+    if not cedge_a.shape[0] == coff_a.shape[0] == cdist_a.shape[0]:
+        raise ValueError("cand_edge, cand_offset_m and cand_dist_m must have one length")
+    cptr_a = _offsets(cand_ptr, "cand_ptr", coff_a.shape[0])
+    if cptr_a.shape[0] != px.shape[0] + 1:
+        raise ValueError("cand_ptr must have one offset per fix and one more")
+    cdef int64_t[::1] cptr = cptr_a
+    cdef int32_t[::1] cedge = cedge_a
+    cdef double[::1] coff = coff_a
+    cdef double[::1] cdist = cdist_a
+    cdef int32_t[::1] esrc = esrc_a, edst = edst_a
+    cdef double[::1] elen = elen_a
+    cdef int64_t[::1] row_of = row_of_a.astype(np.int64)
+    cdef int64_t[::1] rptr = rptr_a
+    cdef int32_t[::1] target = target_a
+    cdef double[::1] tdist = tdist_a
     cdef Py_ssize_t n = px.shape[0], total = coff.shape[0]
     score_arr = np.full(total, -INFINITY)
     back_arr = np.full(total, -1, dtype=np.int64)

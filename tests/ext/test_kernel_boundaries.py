@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ext import filters, frames, geodesy, journal_walk, potholes, roughness, segments
+from ext import filters, frames, geodesy, journal_walk, mapmatch, potholes, roughness, segments
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # NumPy on hostile floats
 
@@ -179,6 +179,78 @@ def test_fuzz_journal_walk(data: bytes, start: int, first: int, draw: Any) -> No
             survives(lambda c=ch, o=out, s=size: journal_walk.gather_block(data, c, first, o, 0, s))
     with pytest.raises(TypeError):  # a typed argument: None is refused, never dereferenced
         journal_walk.gather_block(data, None, 0, np.empty(10, np.uint8), 0, 10)  # type: ignore[arg-type]
+
+
+@st.composite
+def networks(draw: st.DrawFn) -> dict[str, Any]:
+    """A small directed street graph, its segments, fixes near it, and the arrays
+    ``mapmatch`` passes from one kernel to the next (as domain.territory.matching does)."""
+    n_nodes = draw(st.integers(1, 6))
+    xy = np.array(draw(st.lists(st.tuples(st.integers(-50, 50), st.integers(-50, 50)),
+                                min_size=n_nodes, max_size=n_nodes)), dtype=np.float64)  # fmt: skip
+    pairs = draw(st.lists(st.tuples(st.integers(0, n_nodes - 1), st.integers(0, n_nodes - 1)),
+                          max_size=10))  # fmt: skip
+    pairs = sorted(pairs) or [(0, 0)]
+    src = np.array([a for a, _ in pairs], dtype=np.int32)
+    dst = np.array([b for _, b in pairs], dtype=np.int32)
+    length = np.hypot(*(xy[dst] - xy[src]).T) + 1.0
+    indptr = np.searchsorted(src, np.arange(n_nodes + 1)).astype(np.int64)
+    n_fix = draw(st.integers(0, 8))
+    near = st.one_of(floats, st.floats(-60, 60))  # most fixes near the streets
+    fixes = np.array(draw(st.lists(st.tuples(near, near), min_size=n_fix, max_size=n_fix)))
+    fixes = fixes.reshape(-1, 2)
+    return {"xy": xy, "src": src, "dst": dst, "length": length, "indptr": indptr,
+            "px": fixes[:, 0].copy(), "py": fixes[:, 1].copy()}  # fmt: skip
+
+
+def match_pipeline(net: dict[str, Any], swap: dict[str, Any]) -> None:
+    """build_grid, candidates, ubodt, match on ``net``, with arguments replaced by ``swap``."""
+    ax, ay = net["xy"][net["src"]].T.copy()
+    bx, by = net["xy"][net["dst"]].T.copy()
+    args = {"ax": ax, "ay": ay, "bx": bx, "by": by, "cell": 10.0, "radius": 30.0,
+            "max_segments": 4, "px": net["px"], "py": net["py"]}  # fmt: skip
+    args.update(swap)
+    grid = survives(lambda: mapmatch.build_grid(args["ax"], args["ay"], args["bx"], args["by"],
+                                                args["cell"]))  # fmt: skip
+    grid = swap.get("grid", grid)
+    if grid is None:
+        return
+    got = survives(lambda: mapmatch.candidates(args["px"], args["py"], args["ax"], args["ay"],
+                                               args["bx"], args["by"], grid, args["radius"],
+                                               args["max_segments"]))  # fmt: skip
+    if got is None:
+        return
+    cptr, cedge, frac, cdist = got
+    coff = frac * net["length"][cedge]
+    sources = np.unique(net["dst"][cedge]).astype(np.int32)
+    table = survives(lambda: mapmatch.ubodt(swap.get("indptr", net["indptr"]),
+                                            swap.get("dst", net["dst"]), net["length"],
+                                            swap.get("sources", sources), 200.0))  # fmt: skip
+    if table is None:
+        return
+    rptr, target, tdist, _ = table
+    row_of = np.full(len(net["indptr"]) - 1, -1, dtype=np.int64)
+    row_of[sources] = np.arange(len(sources))
+    pieces = {"cptr": cptr, "cedge": cedge, "coff": coff, "cdist": cdist,
+              "table": (row_of, rptr, target, tdist), "sigma": 4.0}  # fmt: skip
+    pieces.update({k: v for k, v in swap.items() if k in pieces})
+    edges = (net["src"], net["dst"], net["length"])
+    survives(lambda: mapmatch.match(args["px"], args["py"], pieces["cptr"], pieces["cedge"],
+                                    pieces["coff"], pieces["cdist"], *edges, pieces["table"],
+                                    pieces["sigma"], 5.0))  # fmt: skip
+
+
+@FUZZ
+@given(networks(),
+       st.sampled_from(["ax", "bx", "cell", "radius", "max_segments", "px", "grid", "indptr",
+                        "dst", "sources", "cptr", "cedge", "coff", "table", "sigma", None]),
+       arrays(), floats, small_ints)  # fmt: skip
+def test_fuzz_mapmatch(net: dict[str, Any], name: str | None, junk: Any, number: float,
+                       whole: int) -> None:  # fmt: skip
+    value = {"cell": number, "radius": number, "sigma": number, "max_segments": whole,
+             "grid": (0.0, 0.0, 10.0, 2, 2, junk, junk),
+             "table": (junk, junk, junk, junk)}.get(name, junk)  # fmt: skip
+    match_pipeline(net, {} if name is None else {name: value})
 
 
 # --- the regressions of issue #15 ----------------------------------------------------------
