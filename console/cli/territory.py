@@ -14,6 +14,7 @@ from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
+from console.cli.args import lat_lon
 from console.cli.tree import Level
 from console.opening import open_store
 from console.roles import mutating
@@ -23,6 +24,7 @@ from domain.errors import InvalidInputError
 from domain.territory import service
 from domain.territory.layers import Layer, features_layer, permits_layer, population_layer
 from domain.territory.network import WaysInput
+from domain.territory.routes import loop_through
 from drivers.layers import (
     LayerReadError,
     read_geojson,
@@ -44,6 +46,20 @@ def register(level: Level) -> None:
     )
     imp.add_argument("file", type=Path, metavar="FILE.osm.pbf")
     terr.command("show", cmd_show, "the network and layers in force and their sources", json=True)
+    route = terr.command(
+        "route",
+        cmd_route,
+        "a simulator scenario whose van drives the quickest loop on the network's streets",
+        description="Write a scenario JSON (for 'maillage simulate --scenario FILE') whose "
+        "route is the quickest drive on the road network in force through the places given "
+        "in order and back to the first: its ground truth lies on real streets.",
+        json=True,
+    )
+    route.add_argument(
+        "--via", action="append", type=lat_lon, required=True, metavar="LAT,LON",
+        help="a place the van passes (at least two, in order)",
+    )  # fmt: skip
+    route.add_argument("--output", type=Path, required=True, metavar="FILE.json")
     lay = terr.command(
         "import-layer",
         cmd_import_layer,
@@ -135,6 +151,35 @@ def cmd_import_layer(args: argparse.Namespace, settings: Settings) -> int:
     print(
         f"layer {args.name} {verb}: {layer.kind} from {args.file.name} ({date}), "
         f"{done.figures['features']} features, {done.figures['total']:g} {layer.unit}"
+    )
+    return 0
+
+
+def cmd_route(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    try:
+        network = service.current_network(app)
+    finally:
+        app.close()
+    if network is None:
+        raise InvalidInputError(
+            "no road network: import one first (maillage territory import-network FILE.osm.pbf)"
+        )
+    points = loop_through(network, args.via)
+    length_m = float(network.route_length_m(points))
+    try:
+        args.output.write_text(
+            json.dumps({"route": [list(p) for p in points], "stops": []}, indent=1) + "\n",
+            encoding="utf-8",
+        )
+    except OSError as e:
+        raise InvalidInputError(f"cannot write {args.output}: {e.strerror or e}") from None
+    result = {"output": str(args.output), "points": len(points), "length_m": round(length_m, 1)}
+    print(
+        json.dumps(result)
+        if args.json
+        else f"route of {length_m / 1000:.2f} km on the network's streets written to "
+        f"{args.output} (maillage simulate --scenario {args.output})"
     )
     return 0
 

@@ -153,6 +153,8 @@ def _place(
                 "trend_per_year": _trend_per_year(ts, vs),
                 "passes": len(vs),
             }
+            if name in COUNTED:  # Pothole Patrol: a detection repeated over passes is trusted
+                place[name]["seen_passes"] = sum(1 for v in vs if v > 0)
     return place
 
 

@@ -30,6 +30,7 @@ COLUMNS = (
     "place", "street", "osm_way", "direction", "from_m", "to_m",
     "lat0", "lon0", "lat1", "lon1", "length_m", "passes", "sessions",
     *(f"{name}{suffix}" for name in INDICATORS for suffix in ("", "_mean", "_trend_per_year")),
+    "potholes_seen_passes",
     "iri_class", "iso8608_class", "air_class", "coverage_class", "facade_unsurveyed",
 )  # fmt: skip
 
@@ -52,6 +53,8 @@ def flat(place: dict[str, Any]) -> dict[str, Any]:
     for key, names in CLASS_NAMES.items():
         out[key] = ind.class_name(names, place.get(key, -1)) or None
     out["facade_unsurveyed"] = place.get("facade_unsurveyed")
+    holes = place.get("potholes")
+    out["potholes_seen_passes"] = holes.get("seen_passes") if holes else None
     return out
 
 

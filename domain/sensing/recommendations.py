@@ -246,7 +246,11 @@ def _roads(places, rule, peds, schools, homes, budget_eur, context) -> list[Reco
                 f" m ({'; '.join(people[2])})"
             )
         if holes:
-            reasons.append(f"{holes} pothole(s) detected")
+            seen = p["potholes"].get("seen_passes", 1)
+            reasons.append(
+                f"{holes} pothole(s) detected"
+                + (f", seen on {seen} of {p['potholes']['passes']} passes" if seen > 1 else "")
+            )
         found.append(
             Recommendation(
                 "road_maintenance", rule["title"], round(lat, 7), round(lon, 7),

@@ -271,6 +271,12 @@ class RoadNetwork:
             out_s[i], out_f[i], out_d[i] = s, f[s], math.sqrt(d2[s])
         return out_s, out_f, out_d
 
+    def route_length_m(self, points: Sequence[tuple[float, float]]) -> float:
+        """Length of a closed polyline through ``points`` (back to the first), great circle."""
+        lat = np.array([p[0] for p in points] + [points[0][0]])
+        lon = np.array([p[1] for p in points] + [points[0][1]])
+        return float(haversine_m(lat[:-1], lon[:-1], lat[1:], lon[1:]).sum())
+
     def segment_point(
         self, seg: npt.NDArray[np.int64], fraction: npt.NDArray[np.float64]
     ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:

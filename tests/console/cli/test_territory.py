@@ -113,3 +113,30 @@ def test_a_round_planned_with_a_network_reports_road_times(
     text = [*plan[:-3], "--day", "2026-03-13", "--store", store]
     assert main(text) == 0
     assert "km (road times on the network from tours-centre.osm.pbf)" in capsys.readouterr().out
+
+
+def test_a_route_on_the_network_is_a_scenario_the_simulator_drives(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import numpy as np
+
+    from drivers.simulator.scenario import Scenario, Track, drive
+    from tests.conftest import network_of
+
+    store = str(tmp_path / "store.sqlite")
+    out = tmp_path / "scenario.json"
+    via = ["--via", "47.3964,0.68815", "--via", "47.3895,0.6952", "--via", "47.3900,0.6798"]
+    assert main(["store", "init", "--store", store]) == 0
+    code, _, err = run(capsys, "territory", "route", *via, "--output", str(out), "--store", store)
+    assert code == 2 and "no road network: import one first" in err
+    assert main(["territory", "import-network", str(EXTRACT), "--store", store]) == 0
+    capsys.readouterr()
+    code, text, _ = run(capsys, "territory", "route", *via, "--output", str(out),
+                        "--store", store, "--json")  # fmt: skip
+    assert code == 0 and json.loads(text)["length_m"] > 2000
+    scenario = Scenario.load(out)
+    track = Track.of(scenario.route, scenario.laps)
+    _, d, _ = drive(scenario, track)
+    lat, lon = track.position(d[::100])
+    _, _, off = network_of(EXTRACT).nearest_segment(lat, lon)
+    assert float(np.max(off)) < 0.5  # the van's ground truth lies on the extract's streets

@@ -97,3 +97,22 @@ def test_facades_not_surveyed_are_reported_per_segment_with_why() -> None:
     rows = list(csv.DictReader(io.StringIO(csv_text(places))))
     flagged = sum(1 for r in rows if r["facade_unsurveyed"].startswith("not surveyed"))
     assert flagged >= len(cruising) - 2  # the loop closes on itself: its ends may merge
+
+
+def test_potholes_repeated_over_passes_are_counted_as_such() -> None:
+    first = process(straight_session(120.0))
+    second = process(straight_session(120.0))
+    third = process(straight_session(120.0))
+    first["segments_long"]["potholes"] = [1, 0]
+    second["segments_long"]["potholes"] = [0, 0]
+    third["segments_long"]["potholes"] = [2, 1]
+    sessions = [SessionResults(str(k), float(k), r) for k, r in enumerate((first, second, third))]
+    places = combine(sessions)
+    assert [p["potholes"]["seen_passes"] for p in places] == [2, 1]
+    rows = list(csv.DictReader(io.StringIO(csv_text(places))))
+    assert [r["potholes_seen_passes"] for r in rows] == ["2", "1"]
+    for p in places:
+        p["iri_class"] = 2
+        p["iri_m_per_km"] = {"latest": 4.0, "mean": 4.0, "trend_per_year": None, "passes": 3}
+    reasons = [r.reasons for r in recommend(places, _context()) if r.rule == "road_maintenance"]
+    assert any("2 pothole(s) detected, seen on 2 of 3 passes" in x for rs in reasons for x in rs)
