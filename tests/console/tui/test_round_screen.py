@@ -13,13 +13,14 @@ from textual.widgets import OptionList
 from console.tui.app import MaillageApp
 from console.tui.screens.form import FormScreen
 from console.tui.screens.round import RoundScreen
+from domain.application import Maillage
 from domain.clock import FixedClock
 from domain.ids import municipality_id
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import MealRound
 from domain.meals.municipality import Municipality
 from domain.meals.service import plan_round
-from domain.store import ViewConnection
+from domain.store import StoreLocation, ViewConnection
 
 from ..helpers import make_app, wait_for
 
@@ -175,6 +176,10 @@ async def test_an_auditor_reads_a_round_but_records_nothing(
         await settle(app, pilot)
         assert app.screen is screen  # no form opened
         first = app.store.get(app.store.get(rid, MealRound).stops[0]["beneficiary"], Beneficiary)
+        assert first.personal.sealed  # the auditor was not handed the key file
+        operator = Maillage(StoreLocation.parse(str(demo_store)))
+        name = operator.get(first.id, Beneficiary).personal.value["name"]
+        operator.close()
         prompt = str(screen.query_one("#round-stops", OptionList).get_option_at_index(0).prompt)
         assert first.file_number in prompt
-        assert first.personal.value["name"] not in prompt  # the depot's list, without names
+        assert name not in prompt  # the depot's list, without names
