@@ -36,7 +36,7 @@ def demo_store(demo_template: Path, tmp_path: Path) -> Path:
     results folders beside it, as the console keeps them)."""
     target = tmp_path / "demo.sqlite"
     shutil.copy(demo_template, target)
-    for folder in ("journals", "results"):
+    for folder in ("journals", "results", "territory"):
         if (demo_template.parent / folder).is_dir():
             shutil.copytree(demo_template.parent / folder, tmp_path / folder)
     return target
