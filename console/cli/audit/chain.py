@@ -38,8 +38,9 @@ from console.opening import open_store
 from console.settings import Settings
 from domain import clock
 from domain.application import Maillage
+from domain.audit import service as audit
 from domain.audit.checkpoint import Checkpoint, History, make_checkpoint
-from domain.audit.verify import Report, Verifier
+from domain.audit.verify import Report
 from domain.errors import InvalidInputError, MaillageError
 from domain.store import one_line
 
@@ -141,17 +142,16 @@ def _verify(
     app = open_store(settings, checkpoint=False)
     try:
         used = against if against is not None else _automatic(app, key)
-        with (
-            Verifier.of(app, checkpoint=used.checkpoint, history=used.history) as verifier,
-            progress_bar() as bar,
-        ):
+        with progress_bar() as bar:
             task = bar.add_task("verifying the audit chain", total=None)
-            for position, total in verifier.steps():
+
+            def progress(position: int, total: int | None) -> None:
                 bar.update(task, completed=position, total=total)
-            assert verifier.report is not None
-        if against is None and verifier.report.intact:
+
+            report = audit.verify_chain(app, used.checkpoint, progress, used.history)
+        if against is None and report.intact:
             take_quietly(app)
-        return verifier.report, app.location.label, used
+        return report, app.location.label, used
     finally:
         app.close()
 

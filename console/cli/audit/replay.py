@@ -14,7 +14,7 @@ from console.cli.output import (
 from console.cli.tree import Level
 from console.opening import open_store
 from console.settings import Settings
-from domain.audit.replay import replay
+from domain.audit import service as audit
 from domain.errors import InvalidInputError
 
 
@@ -40,7 +40,7 @@ def cmd_audit_replay(args: argparse.Namespace, settings: Settings) -> int:
             def progress(view: str, position: int, target: int) -> None:
                 bar.update(task, description=f"replaying {view}", completed=position, total=target)
 
-            report = replay(app, args.scratch, progress)
+            report = audit.replay_views(app, args.scratch, progress)
     finally:
         app.close()
     if args.json:

@@ -19,21 +19,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import Any
 
 from console.checkpoints import take_quietly
 from console.cli.tree import Level
 from console.opening import open_store
 from console.settings import Settings
 from console.texts.alerts import WITHHELD
-from domain.audit.reports.asof import LogAsOf
-from domain.audit.reports.cold_chain import build_cold_chain
-from domain.audit.reports.custody import build_device_custody, build_establishment_custody
-from domain.audit.reports.model import Report
-from domain.audit.reports.provenance import build_provenance
+from domain.audit import service as audit
 from domain.audit.reports.render import FORMATS, render
-from domain.audit.reports.service_fait import build_service_fait
-from domain.audit.reports.welfare import build_welfare
 from domain.errors import InvalidInputError
 from domain.store import one_line
 
@@ -51,71 +44,43 @@ def register(level: Level) -> None:
         metavar="KIND",
     )
 
-    def kind(name: str, build: Any, text: str) -> argparse.ArgumentParser:
+    def kind(name: str, text: str) -> argparse.ArgumentParser:
         parser = kinds.command(name, cmd_report, text, parents=(output,))
-        parser.set_defaults(build=build)
+        parser.set_defaults(kind=name)
         return parser
 
     fait = kind(
         "service-fait",
-        _service_fait,
         "a municipality's meals of a month: planned, delivered, not delivered, billed",
     )
     fait.add_argument("--municipality", required=True, metavar="INSEE")
     fait.add_argument("--month", required=True, metavar="YYYY-MM")
     cold = kind(
         "cold-chain",
-        _cold_chain,
         "a round's readings, excursions (duration, peak) and decisions, in time order",
     )
     cold.add_argument("round", metavar="ROUND", help="the round's id or its first 6+ characters")
     welfare = kind(
         "welfare",
-        _welfare,
         "a municipality's welfare alerts from raised to closed, with delays and overdue ones",
     )
     welfare.add_argument("--municipality", required=True, metavar="INSEE")
     welfare.add_argument("--month", metavar="YYYY-MM", help="only alerts raised in this month")
     custody = kind(
-        "custody", _custody, "the custody chain of a device, or of every device of an establishment"
+        "custody", "the custody chain of a device, or of every device of an establishment"
     )
     custody.add_argument("serial", nargs="?", metavar="SERIAL", help="a device's serial")
     custody.add_argument("--establishment", metavar="UAI", help="every device allocated to it")
     prov = kind(
         "provenance",
-        _provenance,
         "a sensor session's channels, journal chunk hashes, gaps, counters and processings",
     )
     prov.add_argument("session", metavar="SESSION", help="the id or its first 6+ characters")
 
 
-def _service_fait(log: LogAsOf, args: argparse.Namespace, settings: Settings) -> Report:
-    return build_service_fait(log, args.municipality, args.month)
-
-
-def _cold_chain(log: LogAsOf, args: argparse.Namespace, settings: Settings) -> Report:
-    return build_cold_chain(log, args.round)
-
-
-def _welfare(log: LogAsOf, args: argparse.Namespace, settings: Settings) -> Report:
-    return build_welfare(
-        log, args.municipality, args.month, show_texts=not settings.read_only, withheld=WITHHELD
-    )
-
-
-def _custody(log: LogAsOf, args: argparse.Namespace, settings: Settings) -> Report:
-    if args.establishment is not None:
-        return build_establishment_custody(log, args.establishment)
-    return build_device_custody(log, args.serial)
-
-
-def _provenance(log: LogAsOf, args: argparse.Namespace, settings: Settings) -> Report:
-    return build_provenance(log, args.session)
-
-
 def _check_arguments(args: argparse.Namespace) -> None:
     """Refuse what argparse cannot express, before the store is opened (one line, exit 2)."""
-    if args.build is _custody and (args.serial is None) == (args.establishment is None):
+    if args.kind == "custody" and (args.serial is None) == (args.establishment is None):
         raise InvalidInputError(
             "audit report custody: give a SERIAL or --establishment UAI (one of the two)"
         )
@@ -126,12 +91,19 @@ def _check_arguments(args: argparse.Namespace) -> None:
         raise InvalidInputError(f"cannot write {output}: it is a folder")
 
 
+REPORT_VALUES = ("municipality", "month", "round", "serial", "establishment", "session")
+"""What the report kinds' arguments may give."""
+
+
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
     _check_arguments(args)
     app = open_store(settings, checkpoint=False)
     try:
-        log = LogAsOf.capture(app, made_by=settings.user, role=settings.role)
-        report = args.build(log, args, settings)
+        values = {k: getattr(args, k, None) for k in REPORT_VALUES}
+        report = audit.make_report(
+            app, args.kind, settings.user, settings.role, show_texts=not settings.read_only,
+            withheld=WITHHELD, **values,
+        )  # fmt: skip
         take_quietly(app)  # every report leaves a checkpoint of the chain it cites
     finally:
         app.close()

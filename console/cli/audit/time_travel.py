@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Iterable, Iterator
 from typing import Any
 
 from console.cli.tree import Level
 from console.opening import open_store
 from console.settings import Settings
 from console.texts.audit import by_text, paris, state_lines
-from domain.application import Maillage
-from domain.audit.command_record import CommandInfo, commands_at
+from domain.audit import service as audit
+from domain.audit.command_record import CommandInfo
 from domain.audit.time_travel import (
     LogEntry,
     LogFilter,
@@ -75,10 +74,6 @@ def register(level: Level) -> None:
     events.add_argument("--limit", metavar="N", help="at most N events")
 
 
-AUTHOR_PAGE = 2_000
-"""Log entries whose command records are looked up together (one query per page)."""
-
-
 DATE_HELP = "YYYY-MM-DD or YYYY-MM-DD HH:MM, Paris time unless an offset is given"
 
 
@@ -120,27 +115,6 @@ def _by_json(by: CommandInfo | None) -> dict[str, Any] | None:
             "at": by.at.isoformat(), "record_position": by.position}  # fmt: skip
 
 
-def _with_authors(
-    app: Maillage, entries: Iterable[LogEntry]
-) -> Iterator[tuple[LogEntry, CommandInfo | None]]:
-    """Each entry with the command record that covers it, resolved a page at a time."""
-    page: list[LogEntry] = []
-    for entry in entries:
-        page.append(entry)
-        if len(page) == AUTHOR_PAGE:
-            yield from _page_authors(app, page)
-            page = []
-    yield from _page_authors(app, page)
-
-
-def _page_authors(
-    app: Maillage, page: list[LogEntry]
-) -> Iterator[tuple[LogEntry, CommandInfo | None]]:
-    found = commands_at(app, [e.position for e in page])
-    for entry in page:
-        yield entry, found.get(entry.position)
-
-
 def cmd_audit_state(args: argparse.Namespace, settings: Settings) -> int:
     position = None if args.position is None else _whole(args.position, "--position", 0)
     at = None if args.at is None else parse_moment(args.at, PARIS, end_of_day=True, what="--at")
@@ -174,7 +148,7 @@ def cmd_audit_events(args: argparse.Namespace, settings: Settings) -> int:
             aggregate_id = None if args.aggregate is None else reader.resolve_id(args.aggregate)
             chosen = LogFilter(types, aggregate_id, since, until)
             facts = _log_facts(reader)
-            listed = _with_authors(app, reader.entries(chosen, limit))
+            listed = audit.with_authors(app, reader.entries(chosen, limit))
             if args.json:
                 rows = [{**e.as_json(), "by": _by_json(by)} for e, by in listed]
                 print(json.dumps({"events": rows, "log": facts}, indent=2, ensure_ascii=False))
