@@ -19,10 +19,11 @@ totally ordered log: one audit chain, one replay. It adds to the library's
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -168,19 +169,37 @@ class Maillage(Application[UUID]):
         The command is a guard-then-trigger method call on the aggregate, so applying
         it to the fresh state re-checks every rule against what the other user did.
         """
-        for attempt in (1, 2):
+
+        def apply() -> list[Aggregate]:
             aggregate = self.get(aggregate_id, kind)
             command(aggregate)
+            return [aggregate]
+
+        (edited,) = self.save_together(apply, f"this {_spoken(kind.__name__)}")
+        return cast(A, edited)
+
+    def save_together(
+        self, command: Callable[[], Sequence[Aggregate]], what: str = "one of these records"
+    ) -> list[Aggregate]:
+        """Run a command over one or more aggregates and record all their events in one
+        transaction; if someone else changed one of them meanwhile, run it once more on
+        fresh state (the one retry loop of every edit).
+
+        ``command`` loads the aggregates and applies every guard-then-trigger method; if any
+        guard refuses, it raises before anything is saved.
+        """
+        for attempt in (1, 2):
+            aggregates = list(command())
             try:
-                self.save(aggregate)
+                self.save_batch(aggregates)
             except IntegrityError:
                 if attempt == 2:
                     raise ConcurrentEditError(
-                        f"{kind.__name__} {aggregate_id} was changed by someone else twice "
-                        "while saving; reload and try again"
+                        f"{what} was changed by someone else twice while saving; "
+                        "reload and try again"
                     ) from None
                 continue
-            return aggregate
+            return aggregates
         raise AssertionError("unreachable")
 
     def save_batch(self, aggregates: Iterable[Aggregate]) -> list[int]:
@@ -218,3 +237,8 @@ class Maillage(Application[UUID]):
     def last_position(self) -> int:
         """Notification id of the newest event (0 for an empty store)."""
         return int(self.recorder.max_notification_id() or 0)
+
+
+def _spoken(class_name: str) -> str:
+    """A class name as people say it: ``MealRound`` → ``meal round``."""
+    return re.sub(r"(?<!^)(?=[A-Z])", " ", class_name).lower()

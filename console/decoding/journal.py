@@ -346,7 +346,6 @@ def _decode_thermal(ch: ChannelBytes, t0: int, obs: Observations) -> None:
 _PMS_SYNC = re.compile(rb"\x42\x4d\x00\x1c")
 _PMS_LEN = 32
 _QENG = re.compile(rb"\+QENG: \"servingcell\"[^\r\n]*")
-_COPS = re.compile(rb"\+COPS: [^\r\n]*")
 
 
 def _decode_pm(ch: ChannelBytes, t0: int, obs: Observations) -> None:

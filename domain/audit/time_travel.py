@@ -699,23 +699,3 @@ def state_at(
     """An aggregate's state at a position or a date (see ``TimeTravel.state_at``)."""
     with TimeTravel(app) as reader:
         return reader.state_at(aggregate_id, position=position, at=at)
-
-
-def aggregate_events(app: Maillage, aggregate_id: UUID) -> list[AggregateEvent]:
-    """An aggregate's events, oldest first, personal values masked."""
-    with TimeTravel(app) as reader:
-        return reader.aggregate_events(aggregate_id)
-
-
-def position_at(app: Maillage, moment: datetime) -> int:
-    """The last log position stamped at or before ``moment`` (0 if none)."""
-    with TimeTravel(app) as reader:
-        return reader.position_at(moment)
-
-
-def log_entries(
-    app: Maillage, chosen: LogFilter | None = None, limit: int | None = None
-) -> list[LogEntry]:
-    """The log filtered by ``chosen``, oldest first, at most ``limit`` entries."""
-    with TimeTravel(app) as reader:
-        return list(reader.entries(chosen, limit))

@@ -17,7 +17,6 @@ lost or stolen.
 
 from __future__ import annotations
 
-from typing import Literal
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -28,7 +27,6 @@ from domain.devices.uai import normalise_uai
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.ids import device_id
 
-DeviceKind = Literal["laptop", "tablet"]
 DEVICE_KINDS: tuple[str, ...] = ("laptop", "tablet")
 HOLDER_ROLES: tuple[str, ...] = ("pupil", "teacher")
 CHARTER_SIGNERS: tuple[str, ...] = ("self", "parent")

@@ -17,7 +17,6 @@ from typing import cast
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
 from domain import clock
 from domain.application import Maillage
@@ -31,7 +30,7 @@ from domain.devices.mobile_classroom_kit import MobileClassroomKit
 from domain.devices.purchase_order import OrderLine, PurchaseOrder
 from domain.devices.shipment import Shipment
 from domain.devices.uai import normalise_uai
-from domain.errors import ConcurrentEditError, InvalidInputError, NotFoundError, RuleViolationError
+from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from domain.ids import (
     device_id,
     device_id_hex,
@@ -107,25 +106,9 @@ def announce_devices(
 
 
 def save_together(app: Maillage, command: Callable[[], Sequence[Aggregate]]) -> list[Aggregate]:
-    """Run a command over several aggregates and record all their events in one transaction.
-
-    ``command`` loads the aggregates and applies every guard-then-trigger method;
-    if any guard refuses, it raises before anything is saved. If someone else
-    changed one of them meanwhile, the command runs once more on fresh state.
-    """
-    for attempt in (1, 2):
-        aggregates = list(command())
-        try:
-            app.save_batch(aggregates)
-        except IntegrityError:
-            if attempt == 2:
-                raise ConcurrentEditError(
-                    "these records were changed by someone else twice while saving; "
-                    "reload and try again"
-                ) from None
-            continue
-        return aggregates
-    raise AssertionError("unreachable")
+    """Run a command over several aggregates and record all their events in one transaction
+    (``Maillage.save_together``: retried once on fresh state after a concurrent edit)."""
+    return app.save_together(command)
 
 
 def load_devices(app: Maillage, serials: Sequence[str]) -> list[Device]:

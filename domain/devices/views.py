@@ -252,9 +252,6 @@ class DevicesView(View):
             conn.executemany(f"UPDATE devices_view SET {assignments} WHERE id = ?", params)
 
 
-DEVICE_COLUMNS = ("serial", "model", "kind", "status", "order_reference", "establishment")
-
-
 def device_rows(conn: ViewConnection) -> list[tuple[str, ...]]:
     """Every device as display values, with its school's name when allocated (by serial)."""
     rows = conn.fetchall(

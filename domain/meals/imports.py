@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -193,8 +192,3 @@ def _beneficiary(
         beneficiary.activate(first_day)
     assert beneficiary.id == beneficiary_id(municipality.insee_code, file_number)
     return beneficiary
-
-
-def sample_rows() -> Sequence[str]:
-    """The header line, for users who need a template."""
-    return [",".join(COLUMNS)]

@@ -39,8 +39,6 @@ AIR_ESTIMATE_NOTE = (
 RSRP_BOUNDS_DBM = (-110.0, -100.0, -90.0, -80.0)
 """Common LTE RSRP bands; -105 dBm is the usual outdoor coverage limit."""
 COVERAGE_CLASSES = ("very poor", "poor", "fair", "good", "excellent")
-RSRQ_BOUNDS_DB = (-15.0, -10.0)
-RSRQ_CLASSES = ("poor", "fair", "good")
 
 
 def iri_class(iri_m_per_km: npt.ArrayLike) -> npt.NDArray[np.int64]:
@@ -77,14 +75,6 @@ def coverage_class(rsrp_dbm: npt.ArrayLike) -> npt.NDArray[np.int64]:
     """
     values = np.asarray(rsrp_dbm, dtype=np.float64)
     out = np.searchsorted(np.asarray(RSRP_BOUNDS_DBM), values, side="right").astype(np.int64)
-    out[np.isnan(values)] = -1
-    return out
-
-
-def rsrq_class(rsrq_db: npt.ArrayLike) -> npt.NDArray[np.int64]:
-    """0 poor (< -15 dB), 1 fair, 2 good (≥ -10 dB); -1: no reading."""
-    values = np.asarray(rsrq_db, dtype=np.float64)
-    out = np.searchsorted(np.asarray(RSRQ_BOUNDS_DB), values, side="right").astype(np.int64)
     out[np.isnan(values)] = -1
     return out
 

@@ -346,7 +346,3 @@ class DeviceEventsScreen(ReadingScreen):
             if refs:
                 lines.append(f"    {refs}")
         return "\n".join(lines)
-
-
-CustodyScreen = DeviceEventsScreen
-"""The custody chain screen under its plain name."""

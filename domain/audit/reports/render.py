@@ -30,13 +30,12 @@ import io
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
-from typing import Final, Literal
+from typing import Final
 
 from domain.audit.reports.model import Cell, Euros, Report
 from domain.clock import PARIS
 from domain.meals.billing import euros, spreadsheet_safe
 
-Format = Literal["md", "html", "csv"]
 FORMATS: Final = ("md", "html", "csv")
 
 
