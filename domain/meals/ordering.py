@@ -1,4 +1,4 @@
-"""The field's ordering rules for chilled meals (../shared/reference/THRESHOLDS.md).
+"""The field's ordering rules for chilled meals (docs/THRESHOLDS.md).
 
 - Orders close two days before delivery.
 - Meals for Friday, Saturday and Sunday are delivered on Friday: the common practice and the

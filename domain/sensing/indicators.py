@@ -1,4 +1,4 @@
-"""Bands and classes of the géointelligence indicators (reference/THRESHOLDS.md), in one place.
+"""Bands and classes of the géointelligence indicators (docs/THRESHOLDS.md), in one place.
 
 Each band list holds the upper bounds of the classes, in the indicator's unit, so
 ``ext.segments.classify`` gives the class index; ``-1`` means no value.

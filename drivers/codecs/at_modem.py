@@ -1,6 +1,6 @@
 """Cellular modem AT command replies (3GPP TS 27.007, Quectel extensions) and commands.
 
-Facts from /work/shared/reference/PROTOCOLS.md (mobile network), 3GPP TS 27.007 and the
+Facts from docs/PROTOCOLS.md (mobile network), 3GPP TS 27.007 and the
 Zephyr cellular modem driver: replies are text lines ended by CR LF, a command's reply ends
 with ``OK``, ``ERROR`` or ``+CME ERROR: n``, and unsolicited lines (``RING``, ``+CREG: stat``...)
 can arrive at any time. ``+CSQ: rssi,ber``: dBm = −113 + 2·rssi (99 unknown). ``+CESQ:

@@ -1,6 +1,6 @@
 """Modbus RTU temperature/humidity probes (SHT20 class, e.g. XY-MD02) on RS-485.
 
-Facts from /work/shared/reference/PROTOCOLS.md (cold-chain probe) and the Modbus application
+Facts from docs/PROTOCOLS.md (cold-chain probe) and the Modbus application
 protocol / serial line specifications: a request is ``ADDR FUNC START(u16 BE) COUNT(u16 BE)
 CRC``, a response ``ADDR FUNC BYTECOUNT DATA CRC``, an exception ``ADDR FUNC|0x80 CODE CRC``;
 CRC-16/MODBUS (reflected polynomial 0xA001, initial 0xFFFF) is sent low byte first.

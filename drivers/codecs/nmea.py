@@ -1,6 +1,6 @@
 """NMEA 0183 sentences from GNSS receivers: GGA, RMC, VTG and GSA, any talker.
 
-Facts from /work/shared/reference/PROTOCOLS.md (GNSS) and gpsd's "NMEA Revealed":
+Facts from docs/PROTOCOLS.md (GNSS) and gpsd's "NMEA Revealed":
 ``$<talker><type>,f1,...*HH`` ended by CR LF; ``HH`` is the XOR of every byte between ``$``
 and ``*`` in hex.
 

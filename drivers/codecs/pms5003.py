@@ -1,6 +1,6 @@
 """Plantower PMS5003 particulate sensor: 32-byte data frames and 7-byte commands.
 
-Facts from /work/shared/reference/PROTOCOLS.md (particulate matter), the Linux kernel's
+Facts from docs/PROTOCOLS.md (particulate matter), the Linux kernel's
 ``pms7003.c`` and Pimoroni's pms5003-python: a frame is ``42 4D``, a length word (28), thirteen
 big-endian words — PM1.0/PM2.5/PM10 "CF=1", the same "atmospheric" (µg/m³), six particle counts
 per 0.1 L (> 0.3, 0.5, 1.0, 2.5, 5.0, 10 µm), a reserved word — and a checksum word, the 16-bit

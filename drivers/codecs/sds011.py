@@ -1,6 +1,6 @@
 """Nova Fitness SDS011 particulate sensor: 10-byte data and reply frames, 19-byte commands.
 
-Facts from /work/shared/reference/PROTOCOLS.md (particulate matter), ESPHome's ``sds011``
+Facts from docs/PROTOCOLS.md (particulate matter), ESPHome's ``sds011``
 component and the Nova "Laser Dust Sensor Control Protocol V1.3": a data frame is
 ``AA C0 PM25L PM25H PM10L PM10H ID1 ID2 CHK AB`` (values / 10 µg/m³, CHK the low byte of the sum
 of bytes 2..7); a reply to a command is ``AA C5 CMD D1 D2 D3 ID1 ID2 CHK AB``; a command is

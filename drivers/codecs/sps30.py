@@ -1,6 +1,6 @@
 """Sensirion SPS30 particulate sensor over UART: SHDLC framing, requests and replies.
 
-Facts from /work/shared/reference/PROTOCOLS.md (particulate matter), the Linux kernel's
+Facts from docs/PROTOCOLS.md (particulate matter), the Linux kernel's
 ``sps30_serial.c`` and the SPS30 datasheet: a request is ``7E ADR CMD LEN DATA.. CHK 7E``, a
 reply ``7E ADR CMD STATE LEN DATA.. CHK 7E``; CHK is the bitwise NOT of the low byte of the sum
 of ADR through the last data byte; between the flags ``7E 7D 11 13`` are sent as ``7D`` and the

@@ -1,6 +1,6 @@
 """GY-MCU90640 thermal camera (MLX90640 32×24 behind an STM32): 1544-byte UART frames, commands.
 
-Facts from /work/shared/reference/PROTOCOLS.md (thermal camera): a frame is 16-bit
+Facts from docs/PROTOCOLS.md (thermal camera): a frame is 16-bit
 little-endian words — ``5A 5A``, a size word, 768 pixel temperatures (int16 / 100 °C,
 row-major, 24 rows × 32 columns), the ambient temperature (int16 / 100 °C), a checksum word.
 Commands are ``A5 CMD DATA SUM`` with SUM the low byte of the sum of the first three:

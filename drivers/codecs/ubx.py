@@ -1,6 +1,6 @@
 """u-blox UBX binary protocol: framing, Fletcher checksum, NAV-PVT and ACK decoding, encoders.
 
-Facts from /work/shared/reference/PROTOCOLS.md (GNSS) and PX4-GPSDrivers ``ubx.h``: a frame is
+Facts from docs/PROTOCOLS.md (GNSS) and PX4-GPSDrivers ``ubx.h``: a frame is
 ``B5 62 CLASS ID LEN(u16 LE) PAYLOAD CK_A CK_B`` with the 8-bit Fletcher checksum over CLASS
 to the end of the payload. NAV-PVT (01 07) has a 92-byte payload (u-blox 8 and later; the
 84-byte u-blox 7 variant is not accepted): fixType at 20, flags at 21 (bit 0 gnssFixOK),

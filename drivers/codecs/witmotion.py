@@ -1,6 +1,6 @@
 """WitMotion WT901 / JY901 IMUs, "Wit standard protocol": 11-byte frames and config commands.
 
-Facts from /work/shared/reference/PROTOCOLS.md (IMU) and the WitMotion protocol documents:
+Facts from docs/PROTOCOLS.md (IMU) and the WitMotion protocol documents:
 a frame is ``55 TYPE D0..D7 SUM`` with SUM the low byte of the sum of the first ten bytes and
 four int16 little-endian values. 0x51 acceleration (raw / 32768 × 16 g, fourth value
 temperature raw / 100 °C), 0x52 angular rate (raw / 32768 × 2000 °/s), 0x53 angle

@@ -1,4 +1,4 @@
-"""UAI check letters (../shared/reference/THRESHOLDS.md)."""
+"""UAI check letters (docs/THRESHOLDS.md)."""
 
 from __future__ import annotations
 

@@ -21,7 +21,7 @@ from ext import roughness
 V = 80 / 3.6
 
 # World Bank Technical Paper 46 (Sayers, Gillespie, Queiroz 1986), as quoted in
-# shared/reference/THRESHOLDS.md.
+# docs/THRESHOLDS.md.
 TP46_ST_ROW1_025 = [0.9966071, 1.091514e-2, -2.083274e-3, 3.190145e-4]
 TP46_PR_025 = [5.476107e-3, 1.388776, 0.2275968, 35.79262]
 TP46_PR_005 = [4.858894e-5, 6.427258e-2, 1.067582e-2, 9.331372]
