@@ -28,24 +28,21 @@ from typing import ClassVar, Final
 from uuid import UUID
 
 import numpy as np
-from rich.segment import Segment
-from rich.text import Text
-from textual import events, on, work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.message import Message
-from textual.screen import ModalScreen
-from textual.strip import Strip
-from textual.widget import Widget
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 from textual.worker import get_current_worker
 
 from console.texts.audit import by_text, paris, state_lines
 from console.tui.messages import ViewsUpdated
+from console.tui.screens.go_to import GoToScreen
 from console.tui.screens.mode import ModeScreen
-from console.tui.widgets.rows import Column, ColumnarRows, IndexArray, RowView
-from console.tui.widgets.virtual_table import TableBody, VirtualTable
+from console.tui.widgets.audit_table import AuditTable
+from console.tui.widgets.rows import Column, ColumnarRows, IndexArray
+from console.tui.widgets.scrubber import Scrubber
+from console.tui.widgets.virtual_table import VirtualTable
 from domain.audit.command_record import CommandInfo, commands_at
 from domain.audit.time_travel import (
     AggregateEvent,
@@ -191,166 +188,6 @@ def event_rows(
 
 
 # ----------------------------------------------------------------------------- widgets
-
-
-class DimmedBody(TableBody):
-    """A table body that dims the rows after the as-of point (``later(row_index)``)."""
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {*TableBody.COMPONENT_CLASSES, "audit-table--later"}
-
-    def __init__(self, table: VirtualTable, view: RowView, later: Callable[[int], bool]) -> None:
-        super().__init__(table, view)
-        self._later = later
-
-    def _render_row(self, row_index: int, is_cursor: bool, width: int, scroll_x: int) -> Strip:
-        strip = super()._render_row(row_index, is_cursor, width, scroll_x)
-        if is_cursor or not self._later(row_index):
-            return strip
-        style = self.get_component_rich_style("audit-table--later", partial=True)
-        return Strip(Segment.apply_style(list(strip), post_style=style), strip.cell_length)
-
-    def scroll_cursor_visible(self) -> None:
-        """As the table's, with ``force``: right after new rows the scrollbars are not laid out
-        yet, and an unforced scroll to the cursor would be dropped (the view stays at the top)."""
-        top, page = self.scroll_offset.y, self.page_rows
-        if self.cursor < top:
-            self.scroll_to(y=self.cursor, animate=False, force=True)
-        elif self.cursor >= top + page:
-            self.scroll_to(y=self.cursor - page + 1, animate=False, force=True)
-
-    def redim(self) -> None:
-        """The as-of point moved: draw every row again."""
-        self.clear_line_cache()
-        self.refresh()
-
-
-class AuditTable(VirtualTable):
-    """A virtual table whose rows after the as-of point are dimmed; ``fixed`` ones keep the
-    log's order (no sort, no text filter: the filter bar filters the log)."""
-
-    def __init__(self, later: Callable[[int], bool], *, fixed: bool, id: str) -> None:
-        super().__init__(id=id)
-        self.fixed = fixed
-        self.body = DimmedBody(self, RowView.build(self.rows), later)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.fixed and action in {
-            "cycle_sort",
-            "toggle_descending",
-            "start_filter",
-            "clear_filter",
-        }:
-            return False
-        return super().check_action(action, parameters)
-
-    def redim(self) -> None:
-        body = self.body
-        assert isinstance(body, DimmedBody)
-        body.redim()
-
-    def follow(self, row_index: int | None) -> None:
-        """Put the cursor on a source row (the table shows them in source order)."""
-        if row_index is None:
-            return
-        position = self.view.position_of(row_index) if self.view.filter_text else row_index
-        if position is not None:
-            self.body.move_cursor(position)
-
-
-class Scrubber(Widget):
-    """The as-of point on a track over the log's positions; a click moves it there."""
-
-    COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "scrubber--done",
-        "scrubber--track",
-        "scrubber--knob",
-        "scrubber--end",
-    }
-
-    class Moved(Message):
-        """A click on the track asks for another as-of position."""
-
-        def __init__(self, position: int) -> None:
-            super().__init__()
-            self.position = position
-
-    def __init__(self, *, id: str) -> None:
-        super().__init__(id=id)
-        self.first, self.last, self.position = 0, 0, 0
-        self.first_time: datetime | None = None
-        self.last_time: datetime | None = None
-
-    def show(
-        self,
-        first: int,
-        last: int,
-        position: int,
-        first_time: datetime | None = None,
-        last_time: datetime | None = None,
-    ) -> None:
-        self.first, self.last, self.position = first, last, position
-        self.first_time, self.last_time = first_time, last_time
-        self.refresh()
-
-    def _ends(self) -> tuple[str, str]:
-        left = self.first_time.astimezone(PARIS).strftime("%Y-%m-%d") if self.first_time else ""
-        right = self.last_time.astimezone(PARIS).strftime("%Y-%m-%d") if self.last_time else ""
-        return f"{left} ", f" {right}"
-
-    def _track(self) -> tuple[int, int]:
-        """(start column, width) of the track."""
-        left, right = self._ends()
-        return len(left), max(1, self.size.width - len(left) - len(right))
-
-    def render(self) -> Text:
-        left, right = self._ends()
-        _, width = self._track()
-        share = (self.position - self.first) / max(1, self.last - self.first)
-        knob = max(0, min(width - 1, round(share * (width - 1))))
-        text = Text(left, style=self.get_component_rich_style("scrubber--end", partial=True))
-        text.append("━" * knob, style=self.get_component_rich_style("scrubber--done", partial=True))
-        text.append("●", style=self.get_component_rich_style("scrubber--knob", partial=True))
-        text.append(
-            "─" * (width - knob - 1),
-            style=self.get_component_rich_style("scrubber--track", partial=True),
-        )
-        text.append(right, style=self.get_component_rich_style("scrubber--end", partial=True))
-        return text
-
-    def on_click(self, event: events.Click) -> None:
-        offset = event.get_content_offset(self)
-        if offset is None or self.last <= 0:
-            return
-        start, width = self._track()
-        share = min(1.0, max(0.0, (offset.x - start) / max(1, width - 1)))
-        self.post_message(self.Moved(self.first + round(share * (self.last - self.first))))
-
-
-class GoToScreen(ModalScreen[str | None]):
-    """Asks for a log position or a date; Enter goes there, Escape stays."""
-
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="audit.go_to.cancel"),
-    ]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="reading-box audit-go-to"):
-            yield Label("[b]Go to[/b]")
-            yield Static(
-                "A log position (12345), or a date in Paris time:\n"
-                "YYYY-MM-DD (the end of that day) or YYYY-MM-DD HH:MM.\n"
-                "Enter goes there, Escape stays.",
-                classes="form-hint",
-                markup=False,
-            )
-            yield Input(placeholder="position or date", id="go-to-input", compact=True)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-    @on(Input.Submitted)
-    def _entered(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value.strip() or None)
 
 
 # ----------------------------------------------------------------------------- the mode

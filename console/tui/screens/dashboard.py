@@ -8,11 +8,12 @@ from datetime import timedelta
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
-from textual.widgets import Label, Sparkline, Static
+from textual.widgets import Sparkline, Static
 from textual.worker import get_current_worker
 
 from console.tui.messages import ViewsUpdated
 from console.tui.screens.mode import ModeScreen
+from console.tui.widgets.tile import Tile
 from domain import clock
 from domain.clock import PARIS
 from domain.devices.views import device_counts, establishment_count
@@ -47,24 +48,6 @@ DEVICE_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("given for good", ("handed_over_for_good",)),
 )
 """Device statuses as the depot thinks of them, for the dashboard tile."""
-
-
-class Tile(Vertical):
-    """A titled box with a big figure and a line of detail."""
-
-    def __init__(self, title: str, tile_id: str) -> None:
-        super().__init__(id=tile_id, classes="tile")
-        self.border_title = title
-        self.figure = Label("…", classes="figure")
-        self.detail = Static("", classes="detail")
-
-    def compose(self) -> ComposeResult:
-        yield self.figure
-        yield self.detail
-
-    def show(self, figure: str, detail: str) -> None:
-        self.figure.update(figure)
-        self.detail.update(detail)
 
 
 class DashboardScreen(ModeScreen):

@@ -18,13 +18,12 @@ from textual.widgets import Static, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from console.tui.messages import ViewsUpdated
+from console.tui.screens.device_events import DeviceEventsScreen
 from console.tui.screens.mode import ModeScreen
-from console.tui.screens.reading import ReadingScreen
 from console.tui.widgets.rows import Column, ColumnarRows
 from console.tui.widgets.virtual_table import VirtualTable
 from domain import clock
 from domain.clock import PARIS
-from domain.devices.custody import custody_chain
 from domain.devices.views import (
     device_rows,
     establishments_progress,
@@ -33,7 +32,6 @@ from domain.devices.views import (
     reservations,
     shipments,
 )
-from domain.errors import MaillageError
 from domain.store import ViewConnection
 
 if TYPE_CHECKING:
@@ -321,28 +319,3 @@ class DevicesScreen(ModeScreen):
         from console.tui.screens.packing import PackingScreen
 
         self.app.push_screen(PackingScreen(reference))
-
-
-class DeviceEventsScreen(ReadingScreen):
-    """The chain of custody of one serial: every step with when, who and where (Paris time)."""
-
-    heading = "Chain of custody"
-
-    def __init__(self, serial: str) -> None:
-        super().__init__()
-        self.serial = serial
-
-    def read(self, app: MaillageApp) -> str:
-        try:
-            steps = custody_chain(app.store, self.serial)
-        except MaillageError as e:
-            return str(e)
-        lines = [f"Device {self.serial}: {len(steps)} step(s)"]
-        for step in steps:
-            local = step.when.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
-            refs = ", ".join(f"{k} {v}" for k, v in step.references.items())
-            lines.append(f"{local}  {step.event}  {step.what}")
-            lines.append(f"    by {step.by} · at {step.where} · {step.status.replace('_', ' ')}")
-            if refs:
-                lines.append(f"    {refs}")
-        return "\n".join(lines)

@@ -10,9 +10,9 @@ from textual.widgets import OptionList, TabbedContent
 from console.opening import open_store
 from console.settings import resolve
 from console.tui.app import MaillageApp
-from console.tui.screens.dashboard import Tile
-from console.tui.screens.devices import DeviceEventsScreen
+from console.tui.screens.device_events import DeviceEventsScreen
 from console.tui.screens.store_info import StoreInfoScreen
+from console.tui.widgets.tile import Tile
 from console.tui.widgets.virtual_table import VirtualTable
 from domain.clock import FixedClock
 from domain.devices.device import Device
@@ -169,7 +169,7 @@ async def test_question_mark_toggles_the_help_with_binding_descriptions(demo_sto
 
 def test_every_binding_has_an_id_and_a_description() -> None:
     from console.tui.screens.alert import AlertScreen
-    from console.tui.screens.devices import DeviceEventsScreen as Events
+    from console.tui.screens.device_events import DeviceEventsScreen as Events
     from console.tui.screens.meals import StatementPane
     from console.tui.screens.reading import ReadingScreen
     from console.tui.screens.store_info import StoreInfoScreen as Info

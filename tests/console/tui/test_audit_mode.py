@@ -15,7 +15,9 @@ from textual.pilot import Pilot
 from console.opening import open_store
 from console.settings import resolve
 from console.tui.app import MaillageApp
-from console.tui.screens.audit import AuditScreen, AuditTable, GoToScreen
+from console.tui.screens.audit import AuditScreen
+from console.tui.screens.go_to import GoToScreen
+from console.tui.widgets.audit_table import AuditTable
 from domain import clock
 from domain.application import Maillage
 from domain.audit.command_record import Actor

@@ -9,7 +9,8 @@ from textual.widgets import ProgressBar, TabbedContent
 from console.opening import open_store
 from console.settings import resolve
 from console.tui.app import MaillageApp
-from console.tui.screens.devices import DeviceEventsScreen, DevicesScreen
+from console.tui.screens.device_events import DeviceEventsScreen
+from console.tui.screens.devices import DevicesScreen
 from console.tui.screens.establishment import EstablishmentScreen
 from console.tui.screens.packing import PackingScreen
 from console.tui.widgets.virtual_table import VirtualTable
