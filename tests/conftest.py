@@ -12,6 +12,7 @@ import pytest
 
 from console.checkpoints import CHECKPOINT_DIR_ENV
 from domain import clock
+from domain.application import Maillage
 from domain.kek import KEY_DIR_ENV, KEY_ENV, KEY_FILE_ENV
 from domain.store import StoreLocation
 
@@ -176,3 +177,15 @@ def tours():
     from drivers.simulator.town import EXTRACT
 
     return network_of(EXTRACT)
+
+
+@pytest.fixture
+def device_app(location: StoreLocation, fixed_clock: clock.FixedClock) -> Iterator[Maillage]:
+    """A store with two schools and an order of 8 laptops and 4 tablets, all announced
+    (``tests/stores.py``), on each backend."""
+    from .stores import fill_device_store
+
+    app = Maillage(location)
+    fill_device_store(app)
+    yield app
+    app.close()

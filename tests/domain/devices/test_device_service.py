@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -15,49 +14,19 @@ from domain.devices.establishment import Establishment
 from domain.devices.loading import load_many
 from domain.devices.mobile_classroom_kit import MobileClassroomKit
 from domain.devices.purchase_order import OrderLine, PurchaseOrder
-from domain.devices.service import ManifestLine, SchoolRecord
+from domain.devices.service import ManifestLine
 from domain.devices.shipment import Shipment
 from domain.errors import ConcurrentEditError, InvalidInputError, NotFoundError, RuleViolationError
 from domain.ids import device_id, establishment_id, purchase_order_id, shipment_id
 from domain.store import StoreLocation
 
-LYCEE = "0450001G"  # Lycée Voltaire, Orléans
-COLLEGE = "0451442Y"  # Collège Jean Rostand, Orléans
-DEPOT = "PPDC Orléans"
-ORDER = "CVL-2026-01"
-LAPTOPS = [f"LP{i:03d}" for i in range(8)]
-TABLETS = [f"TB{i:03d}" for i in range(4)]
-OP = "A. Morel"
+from ...stores import COLLEGE, DEPOT, LAPTOPS, LYCEE, OP, ORDER, TABLETS
 
 
 @pytest.fixture
-def app(location: StoreLocation, fixed_clock: FixedClock) -> Iterator[Maillage]:
-    """A store with two schools, an order of 8 laptops and 4 tablets, all announced."""
-    store = Maillage(location)
-    service.register_schools(
-        store,
-        [
-            SchoolRecord(LYCEE, "Lycée Voltaire", "Lycée", "", "45000", "Orléans", None, None),
-            SchoolRecord(
-                COLLEGE, "Collège J. Rostand", "Collège", "", "45000", "Orléans", None, None
-            ),
-        ],
-    )
-    service.record_purchase_order(
-        store,
-        ORDER,
-        "Centre-Val de Loire",
-        "Direction de l'éducation",
-        [OrderLine("Lenovo 300w", "laptop", 8), OrderLine("iPad 10.2", "tablet", 4)],
-        "S. Blanc",
-    )
-    service.announce_devices(
-        store,
-        [ManifestLine(s, "Lenovo 300w", "laptop", ORDER) for s in LAPTOPS]
-        + [ManifestLine(s, "iPad 10.2", "tablet", ORDER) for s in TABLETS],
-    )
-    yield store
-    store.close()
+def app(device_app: Maillage) -> Maillage:
+    """The shared device store (``tests/stores.py``)."""
+    return device_app
 
 
 def device(app: Maillage, serial: str) -> Device:

@@ -16,7 +16,6 @@ from domain.devices import service
 from domain.devices.custody import custody_chain
 from domain.devices.device import COMMAND_EVENTS, COMMANDS, EVENT_STATUS, TRANSITIONS, Device
 from domain.devices.purchase_order import OrderLine
-from domain.devices.service import ManifestLine, SchoolRecord
 from domain.devices.views import (
     DELIVERED_OR_BEYOND,
     DevicesView,
@@ -36,42 +35,15 @@ from domain.store import StoreLocation, ViewConnection
 from domain.views.catalogue import all_views
 from domain.views.projector import Projector
 
-LYCEE = "0450001G"
-COLLEGE = "0451442Y"
-DEPOT = "PPDC Orléans"
-ORDER = "CVL-2026-01"
-LAPTOPS = [f"LP{i:03d}" for i in range(8)]
-TABLETS = [f"TB{i:03d}" for i in range(4)]
-OP = "A. Morel"
+from ...stores import COLLEGE, DEPOT, LAPTOPS, LYCEE, OP, ORDER, TABLETS
+
 CPE = "CPE B. Roux"
 
 
 @pytest.fixture
-def app(location: StoreLocation, fixed_clock: FixedClock) -> Iterator[Maillage]:
-    """Two schools, an order of 8 laptops and 4 tablets, all announced."""
-    store = Maillage(location)
-    service.register_schools(
-        store,
-        [
-            SchoolRecord(LYCEE, "Lycée Voltaire", "Lycée", "", "45000", "Orléans", None, None),
-            SchoolRecord(COLLEGE, "Collège Rostand", "Collège", "", "45000", "Orléans", None, None),
-        ],
-    )
-    service.record_purchase_order(
-        store,
-        ORDER,
-        "Centre-Val de Loire",
-        "Direction de l'éducation",
-        [OrderLine("Lenovo 300w", "laptop", 8), OrderLine("iPad 10.2", "tablet", 4)],
-        "S. Blanc",
-    )
-    service.announce_devices(
-        store,
-        [ManifestLine(s, "Lenovo 300w", "laptop", ORDER) for s in LAPTOPS]
-        + [ManifestLine(s, "iPad 10.2", "tablet", ORDER) for s in TABLETS],
-    )
-    yield store
-    store.close()
+def app(device_app: Maillage) -> Maillage:
+    """The shared device store (``tests/stores.py``)."""
+    return device_app
 
 
 @pytest.fixture

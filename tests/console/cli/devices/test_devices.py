@@ -12,13 +12,10 @@ import pytest
 from console.cli import build_parser, main
 from domain.application import Maillage
 from domain.clock import FixedClock
-from domain.devices import service
-from domain.devices.service import ManifestLine, SchoolRecord
 from domain.store import StoreLocation
 
-LYCEE = "0450001G"
-COLLEGE = "0451442Y"
-DEPOT = "PPDC Orléans"
+from ....stores import COLLEGE, DEPOT, LYCEE, fill_device_store
+
 LAPTOPS = [f"LP{i:03d}" for i in range(5)]
 TABLETS = [f"TB{i:03d}" for i in range(3)]
 USER = "A. Morel"
@@ -26,20 +23,10 @@ USER = "A. Morel"
 
 @pytest.fixture
 def store(location: StoreLocation, fixed_clock: FixedClock) -> Iterator[str]:
-    """A store with two schools and 5 laptops and 3 tablets announced on order CVL-1."""
+    """The shared device store with 5 laptops and 3 tablets announced on order CVL-1 (the
+    order itself is recorded by the test)."""
     app = Maillage(location)
-    service.register_schools(
-        app,
-        [
-            SchoolRecord(LYCEE, "Lycée Voltaire", "Lycée", "", "45000", "Orléans", None, None),
-            SchoolRecord(COLLEGE, "Collège Rostand", "Collège", "", "45000", "Orléans", None, None),
-        ],
-    )
-    service.announce_devices(
-        app,
-        [ManifestLine(s, "Lenovo 300w", "laptop", "CVL-1") for s in LAPTOPS]
-        + [ManifestLine(s, "iPad 10.2", "tablet", "CVL-1") for s in TABLETS],
-    )
+    fill_device_store(app, LAPTOPS, TABLETS, order="CVL-1", record_order=False)
     app.close()
     yield str(location.path) if location.kind == "sqlite" else location.label
 
