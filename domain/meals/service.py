@@ -363,6 +363,19 @@ def day_orders(app: Maillage, insee: str, day: date) -> DayOrders:
     )
 
 
+def round_with_people(app: Maillage, round_id: UUID) -> tuple[MealRound, dict[UUID, Beneficiary]]:
+    """A round and the beneficiary of each of its stops (the round dialog's reading)."""
+    rnd = app.get(round_id, MealRound)
+    return rnd, {s["beneficiary"]: app.get(s["beneficiary"], Beneficiary) for s in rnd.stops}
+
+
+def alert_trail(app: Maillage, alert_id: UUID, with_notes: bool) -> tuple[str, dict[str, Any]]:
+    """An alert's status and its trail (who did what when); the notes and follow-up texts
+    only ``with_notes`` (they are health data read-only roles do not see)."""
+    alert = app.get(alert_id, WelfareAlert)
+    return alert.status, alert.trail(with_notes=with_notes)
+
+
 def manifest(app: Maillage, round_id: UUID) -> tuple[MealRound, list[dict[str, Any]]]:
     """The postman's list of a round: only what is needed at each door."""
     rnd = app.get(round_id, MealRound)

@@ -19,7 +19,6 @@ from domain.meals import service as meals
 from domain.meals.welfare_alert import (
     CATEGORIES,
     SEVERITIES,
-    WelfareAlert,
 )
 from domain.meals.welfare_alert import (
     OUTCOMES as ALERT_OUTCOMES,
@@ -84,7 +83,7 @@ def cmd_alert_list(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_alert_show(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     aid = meals.find_alert(app, args.alert, settings.scope)
-    trail = app.get(aid, WelfareAlert).trail(with_notes=not settings.read_only)
+    _, trail = meals.alert_trail(app, aid, with_notes=not settings.read_only)
     print_result(args, {"id": str(aid), **trail}, "\n".join(trail_lines(trail)))
     return 0
 

@@ -57,9 +57,10 @@ class AlertScreen(ModalScreen[None]):
         from console.tui.app import MaillageApp
 
         assert isinstance(self.app, MaillageApp)
-        alert = self.app.store.get(self.alert_id, WelfareAlert)
-        lines = trail_lines(alert.trail(with_notes=not self.app.settings.read_only))
-        self.app.call_from_thread(self._show, alert.status, "\n".join(lines))
+        status, trail = meals.alert_trail(
+            self.app.store, self.alert_id, with_notes=not self.app.settings.read_only
+        )
+        self.app.call_from_thread(self._show, status, "\n".join(trail_lines(trail)))
 
     def _show(self, status: str, text: str) -> None:
         self.status = status

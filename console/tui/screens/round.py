@@ -95,10 +95,8 @@ class RoundScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="round-read")
     def load(self) -> None:
-        store = self.console.store
-        rnd = store.get(self.round_id, MealRound)
+        rnd, people = meals.round_with_people(self.console.store, self.round_id)
         show_names = not self.console.settings.read_only
-        people = {s["beneficiary"]: store.get(s["beneficiary"], Beneficiary) for s in rnd.stops}
         prompts = [
             _stop_line(n, s, people[s["beneficiary"]], show_names)
             for n, s in enumerate(rnd.stops, 1)
