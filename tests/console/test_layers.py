@@ -68,7 +68,13 @@ def test_no_command_module_imports_the_textual_app() -> None:
 
 
 def test_the_integration_packages_import_neither_front_end() -> None:
-    for package in ("console.recording", "console.decoding", "console.demo", "console.texts"):
+    for package in (
+        "console.recording",
+        "console.decoding",
+        "console.importing",
+        "console.demo",
+        "console.texts",
+    ):
         assert crossings(package, CLI) == [], package
         assert crossings(package, TUI) == [], package
 

@@ -9,29 +9,29 @@ says where the report is, so a script notices.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
-
-from rich.progress import (
-    Progress,
-    TaskID,
-)
+from typing import Any
 
 from console.cli.output import (
     progress_bar,
 )
 from console.cli.tree import Level
+from console.importing.devices import (
+    Progress,
+    bad_lines_report,
+    import_manifest_file,
+    import_schools_file,
+    manifest_format,
+    write_bad_lines,
+)
 from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
-from domain.devices.directory import directory_layout, import_directory
-from domain.devices.manifest import BadLine, ManifestFormat, csv_columns, import_manifest
-from domain.errors import InvalidInputError, MaillageError
-from domain.meals.billing import spreadsheet_safe
+from domain.devices.manifest import BadLine
+from domain.errors import MaillageError
 
 
 def register(level: Level) -> None:
@@ -59,10 +59,15 @@ def register(level: Level) -> None:
 
 
 @contextmanager
-def _progress(total_bytes: int, what: str) -> Iterator[tuple[Progress, TaskID]]:
+def _progress(path: Path, what: str) -> Iterator[Progress]:
     """A progress bar in bytes read, kept on the terminal once done."""
-    with progress_bar(in_bytes=True, transient=False) as progress:
-        yield progress, progress.add_task(what, total=total_bytes)
+    with progress_bar(in_bytes=True, transient=False) as bar:
+        task = bar.add_task(f"{what} {path.name}", total=None)
+
+        def advance(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield advance
 
 
 class BadLinesError(MaillageError):
@@ -71,48 +76,12 @@ class BadLinesError(MaillageError):
     exit_code = 2
 
 
-def _open(path: Path) -> IO[bytes]:
-    try:
-        return path.open("rb")
-    except OSError as e:
-        raise InvalidInputError(f"cannot read {path}: {e.strerror}") from None
-
-
-def _lines(
-    f: IO[bytes], progress: Progress, task: TaskID, first: int
-) -> Iterator[tuple[int, bytes]]:
-    """Numbered lines without their line ending, advancing the bar every 20,000 lines."""
-    pending = 0
-    for number, raw in enumerate(f, first):
-        pending += len(raw)
-        if number % 20_000 == 0:
-            progress.advance(task, pending)
-            pending = 0
-        yield number, raw.rstrip(b"\r\n")
-    progress.advance(task, pending)
-
-
-def _write_report(path: Path, bad: list[BadLine]) -> None:
-    """Bad lines as CSV, safe to open in a spreadsheet."""
-    try:
-        with path.open("w", newline="", encoding="utf-8") as out:
-            writer = csv.writer(out)
-            writer.writerow(("line", "serial", "problem", "text"))
-            for b in bad:
-                writer.writerow(
-                    (b.line, spreadsheet_safe(b.serial), spreadsheet_safe(b.problem),
-                     spreadsheet_safe(b.text))
-                )  # fmt: skip
-    except OSError as e:
-        raise InvalidInputError(f"cannot write the bad-lines report {path}: {e.strerror}") from None
-
-
 def _finish(
     args: argparse.Namespace, summary: dict[str, Any], bad: list[BadLine], text: str
 ) -> int:
-    report = args.report or args.file.with_name(args.file.name + ".bad-lines.csv")
+    report = bad_lines_report(args.file, args.report)
     if bad:
-        _write_report(report, bad)
+        write_bad_lines(report, bad)
         summary["report"] = str(report)
     print(json.dumps(summary, indent=2) if args.json else text)
     if bad:
@@ -126,23 +95,10 @@ def _finish(
 
 @mutating
 def cmd_import_manifest(args: argparse.Namespace, settings: Settings) -> int:
-    fmt: ManifestFormat = args.format or (
-        "jsonl" if args.file.suffix in (".jsonl", ".ndjson") else "csv"
-    )
-    if args.batch_size < 1:
-        raise InvalidInputError("--batch-size must be at least 1")
+    fmt = manifest_format(args.file, args.format)
     app = open_store(settings)
-    with _open(args.file) as f:
-        total = args.file.stat().st_size
-        columns = None
-        first = 1
-        if fmt == "csv":
-            columns = csv_columns(f.readline())
-            first = 2
-        with _progress(total, f"manifest {args.file.name}") as (progress, task):
-            report = import_manifest(
-                app, _lines(f, progress, task, first), fmt, columns, batch_size=args.batch_size
-            )
+    with _progress(args.file, "manifest") as progress:
+        report = import_manifest_file(app, args.file, fmt, args.batch_size, progress)
     summary = {
         "file": str(args.file),
         "read": report.read,
@@ -160,14 +116,8 @@ def cmd_import_manifest(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_import_schools(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    with _open(args.file) as f:
-        try:
-            header = f.readline().decode("utf-8-sig")
-        except UnicodeDecodeError:
-            raise InvalidInputError(f"{args.file}: the header is not UTF-8 text") from None
-        layout = directory_layout(header)
-        with _progress(args.file.stat().st_size, f"schools {args.file.name}") as (progress, task):
-            report = import_directory(app, _lines(f, progress, task, 2), layout)
+    with _progress(args.file, "schools") as progress:
+        report = import_schools_file(app, args.file, progress)
     summary = {
         "file": str(args.file),
         "read": report.read,

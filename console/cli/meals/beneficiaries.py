@@ -9,12 +9,11 @@ from pathlib import Path
 
 from console.cli.output import print_result
 from console.cli.tree import Level
+from console.importing.meals import import_beneficiaries_text, read_beneficiaries_file
 from console.opening import open_store
 from console.roles import for_ccas, mutating, scoped
 from console.settings import Settings
-from domain.errors import InvalidInputError
 from domain.meals import service as meals
-from domain.meals.imports import import_beneficiaries
 from domain.meals.municipality import normalise_insee
 from domain.views.projector import caught_up
 
@@ -47,14 +46,8 @@ def add_erase_arguments(parser: argparse.ArgumentParser) -> None:
 
 @mutating
 def cmd_beneficiaries_import(args: argparse.Namespace, settings: Settings) -> int:
-    try:
-        text = args.file.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise InvalidInputError(f"{args.file} is not UTF-8 text (byte {e.start})") from None
-    except OSError as e:
-        raise InvalidInputError(f"cannot read {args.file}: {e.strerror}") from None
-    app = open_store(settings)
-    report = import_beneficiaries(app, meals.find_municipality(app, args.municipality), text)
+    text = read_beneficiaries_file(args.file)
+    report = import_beneficiaries_text(open_store(settings), args.municipality, text)
     summary = {
         "file": str(args.file),
         "read": report.read,
