@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +26,13 @@ from domain.meals.municipality import Municipality
 from domain.meals.service import find_municipality
 from domain.sensing import service
 from domain.sensing import views as segments
-from domain.sensing.combine import combine
 from domain.sensing.exports import csv_text, geojson, html_report
 from domain.sensing.recommendations import (
     Recommendation,
-    default_rules,
     parse_rules,
-    recommend,
-    reports_near,
 )
 from domain.sensing.results_store import results_dir
-from domain.sensing.views import load_segments
 from domain.territory import service as territory_service
-from domain.views.projector import caught_up
 
 
 def register(level: Level) -> None:
@@ -98,7 +92,7 @@ class GeoSelection:
 def _places_and_recommendations(
     args: argparse.Namespace, settings: Settings, level: str
 ) -> GeoSelection:
-    rules = default_rules()
+    rules = None
     if args.rules is not None:
         try:
             rules = parse_rules(args.rules.read_text(encoding="utf-8"))
@@ -107,22 +101,11 @@ def _places_and_recommendations(
     insee = scoped(settings, args.municipality)
     app = open_store(settings)
     town = find_municipality(app, insee) if insee else None
-    conn = caught_up(app)
-    try:
-        levels = tuple(sorted({level, "segments_long"}))
-        found = load_segments(conn, insee, levels, args.journal_dir)
-        context = service.recommendation_context(conn, app, insee)
-    finally:
-        conn.close()
+    found = service.places(app, insee, level, args.journal_dir, rules, args.budget)
     warn_missing(app, found.missing)
-    places = combine(found.sessions, level)
-    long_places = places if level == "segments_long" else combine(found.sessions, "segments_long")
-    if insee:
-        context = replace(context, reports=reports_near(context.reports, long_places))
-    recs = recommend(long_places, context, rules, args.budget)
     network = territory_service.current_network(app)
-    base = territory_service.base_lines(network, places) if network is not None else []
-    return GeoSelection(places, recs, town, base)
+    base = territory_service.base_lines(network, found.places) if network is not None else []
+    return GeoSelection(found.places, found.recommendations, town, base)
 
 
 def cmd_geo_recommend(args: argparse.Namespace, settings: Settings) -> int:

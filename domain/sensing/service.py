@@ -11,8 +11,9 @@ console checks them against ``chunk_hashes`` before it imports anything.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -25,11 +26,20 @@ from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import MealRound
 from domain.meals.service import find_municipality
+from domain.sensing.combine import combine
 from domain.sensing.field_report import iter_reports
-from domain.sensing.recommendations import Context
+from domain.sensing.recommendations import (
+    Context,
+    Recommendation,
+    default_rules,
+    recommend,
+    reports_near,
+)
 from domain.sensing.sensor_session import SensorSession
+from domain.sensing.views import ProcessedSession, load_segments
 from domain.store import ViewConnection
 from domain.territory import service as territory_service
+from domain.views.projector import caught_up
 
 SESSION_TOPIC = get_topic(SensorSession)
 STARTED_TOPIC = get_topic(SensorSession.Started)
@@ -427,3 +437,45 @@ def recommendation_context(conn: ViewConnection, app: Maillage, insee: str | Non
         if home.opened and isinstance(home.value, dict):
             homes.append((float(home.value["lat"]), float(home.value["lon"])))
     return Context(reports, schools, homes, territory_service.current_layers(app))
+
+
+@dataclass(frozen=True)
+class Places:
+    """Segments combined over sessions at one level, the ranked recommendations, and the
+    processed sessions left out because their results are missing."""
+
+    places: list[dict[str, Any]]
+    recommendations: list[Recommendation]
+    missing: list[ProcessedSession]
+
+
+def places(
+    app: Maillage,
+    insee: str | None = None,
+    level: str = "segments_long",
+    fallback: Path | None = None,
+    rules: Sequence[dict[str, Any]] | None = None,
+    budget_eur: float | None = None,
+    with_recommendations: bool = True,
+) -> Places:
+    """Every processed session's segments (one municipality's with ``insee``) combined into
+    places of ``level``, and, unless told otherwise, the recommendations ranked from the 100 m
+    places crossed with field reports, schools and homes. ``fallback``: a folder where results
+    the store's results folder lacks may be found."""
+    conn = caught_up(app)
+    try:
+        levels = tuple(sorted({level, "segments_long"}))
+        found = load_segments(conn, insee, levels, fallback)
+        context = recommendation_context(conn, app, insee) if with_recommendations else None
+    finally:
+        conn.close()
+    combined = combine(found.sessions, level)
+    if context is None:
+        return Places(combined, [], found.missing)
+    long_places = combined if level == "segments_long" else combine(found.sessions, "segments_long")
+    if insee:
+        context = replace(context, reports=reports_near(context.reports, long_places))
+    ranked = recommend(
+        long_places, context, rules if rules is not None else default_rules(), budget_eur
+    )
+    return Places(combined, ranked, found.missing)

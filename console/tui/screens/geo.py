@@ -40,20 +40,13 @@ def load_places(
     """Combined 100 m segments of every processed session the segments view holds, how
     many processed sessions were left out because their results are missing, and the
     streets of the road network around them (none without a network)."""
-    from domain.sensing.combine import combine
-    from domain.sensing.views import load_segments
+    from domain.sensing import service
     from domain.territory import service as territory
-    from domain.views.projector import caught_up
 
-    conn = caught_up(store)
-    try:
-        found = load_segments(conn, None, ("segments_long",), directory)
-    finally:
-        conn.close()
-    places = combine(found.sessions)
+    found = service.places(store, fallback=directory, with_recommendations=False)
     network = territory.current_network(store)
-    base = territory.base_lines(network, places) if network is not None else []
-    return places, len(found.missing), base
+    base = territory.base_lines(network, found.places) if network is not None else []
+    return found.places, len(found.missing), base
 
 
 class MapScreen(Screen[None]):
