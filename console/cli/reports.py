@@ -13,7 +13,7 @@ from console.cli.tree import Level
 from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
-from domain.sensing.field_report import REPORT_KINDS, FieldReport
+from domain.sensing.field_report import REPORT_KINDS, check_report, record_report
 
 
 def register(level: Level) -> None:
@@ -30,11 +30,10 @@ def register(level: Level) -> None:
 @mutating
 def cmd_reports_add(args: argparse.Namespace, settings: Settings) -> int:
     lat, lon = args.at
-    # Checked before the store is opened: a refused report leaves no trace, not even a new store.
-    report = FieldReport.report(args.kind, lat, lon, args.by, args.count, args.note)
+    check_report(args.kind, lat, lon, args.by, args.count, args.note)
     app = open_store(settings)
     try:
-        app.save(report)
+        report = record_report(app, args.kind, lat, lon, args.by, args.count, args.note)
     finally:
         app.close()
     out = {"id": str(report.id), "kind": report.kind, "lat": lat, "lon": lon, "count": report.count}

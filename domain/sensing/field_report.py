@@ -99,6 +99,19 @@ def record_report(
     return report
 
 
+def check_report(
+    kind: str,
+    lat_deg: float,
+    lon_deg: float,
+    by: str,
+    count: float | None = None,
+    note: str = "",
+) -> None:
+    """Refuse a report exactly as ``record_report`` would, before any store is opened (so a
+    refused report leaves no trace, not even a new store)."""
+    FieldReport.report(kind, lat_deg, lon_deg, by, count, note)
+
+
 REPORTED_TOPIC = get_topic(FieldReport.Reported)
 
 

@@ -268,6 +268,11 @@ def find_session(app: Maillage, text: str) -> UUID:
     return found[0]
 
 
+def session_named(app: Maillage, text: str) -> SensorSession:
+    """The session named by its id or its first 6+ characters."""
+    return app.get(find_session(app, text), SensorSession)
+
+
 def chunk_hashes(session: SensorSession) -> dict[int, str]:
     """``seq → SHA-256`` of every journal chunk the session recorded."""
     return {int(c["seq"]): str(c["sha256"]) for c in session.chunks}

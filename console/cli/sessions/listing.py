@@ -91,7 +91,7 @@ def _row(s: SensorSession) -> dict[str, Any]:
 
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    s = app.get(service.find_session(app, args.session), SensorSession)
+    s = service.session_named(app, args.session)
     if args.json:
         print(json.dumps(summary(s), indent=2))
         return 0

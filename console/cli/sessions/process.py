@@ -20,7 +20,6 @@ from domain.sensing.processing import (
     PIPELINE_VERSION,
     summary,
 )
-from domain.sensing.sensor_session import SensorSession
 
 
 def register(level: Level) -> None:
@@ -46,8 +45,8 @@ def register(level: Level) -> None:
 @mutating
 def cmd_sessions_process(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
-    sid = service.find_session(app, args.session)
-    session = app.get(sid, SensorSession)
+    session = service.session_named(app, args.session)
+    sid = session.id
     journal = args.journal or journal_dir(settings, args.journal_dir) / session.journal_name
     session, results, target, recorded = process_session(
         app, sid, journal, settings.user, municipality=args.municipality
