@@ -1,10 +1,10 @@
-"""What the ``maillage devices …`` commands share: who acts, serials given, finding what a
-reference names (an error names the reference as typed), Paris times."""
+"""What the ``maillage devices …`` commands share: who acts (``--by``), the serials given as
+arguments or in a file, Paris times, the views brought up to date. Finding an order, a
+shipment, a kit or a school is the device service's (``domain.devices.service.find_*``)."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
@@ -15,8 +15,6 @@ from domain.clock import PARIS
 from domain.errors import InvalidInputError, NotFoundError
 from domain.store import ViewConnection
 from domain.views.projector import caught_up
-
-Handler = Callable[[argparse.Namespace, Settings], int]
 
 
 def read_lines(path: Path) -> list[str]:
