@@ -15,6 +15,7 @@ from eventsourcing.domain import event
 
 from domain import clock
 from domain.aggregate import MaillageAggregate
+from domain.clock import PARIS
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.personal import Personal
 
@@ -84,10 +85,16 @@ class WelfareAlert(MaillageAggregate):
             raised_by=raised_by.strip(),
         )
 
+    @property
+    def label(self) -> str:
+        """The alert as people name it: its category and when it was raised (Paris time)."""
+        raised = self.created_on.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+        return f"the {self.category.replace('_', ' ')} alert raised {raised}"
+
     def acknowledge(self, coordinator: str) -> None:
         """A CCAS coordinator takes the alert in hand."""
         if self.status != "raised":
-            raise RuleViolationError(f"welfare alert {self.id} is already {self.status}")
+            raise RuleViolationError(f"{self.label} is already {self.status}")
         if not coordinator.strip():
             raise InvalidInputError("acknowledging needs the coordinator's name")
         self._acknowledged(coordinator=coordinator.strip(), at=clock.now())
@@ -102,7 +109,7 @@ class WelfareAlert(MaillageAggregate):
         """Something the CCAS did about it (a call, a visit, a referral)."""
         if self.status != "acknowledged":
             raise RuleViolationError(
-                f"welfare alert {self.id} is {self.status}: follow-ups come after acknowledgement"
+                f"{self.label} is {self.status}: follow-ups come after acknowledgement"
             )
         if not action.strip():
             raise InvalidInputError("a follow-up needs a description of the action")
@@ -116,7 +123,7 @@ class WelfareAlert(MaillageAggregate):
         """The alert is settled with an outcome."""
         if self.status != "acknowledged":
             raise RuleViolationError(
-                f"welfare alert {self.id} is {self.status}: only an acknowledged alert can close"
+                f"{self.label} is {self.status}: only an acknowledged alert can close"
             )
         self._closed(outcome=_choice(outcome, OUTCOMES, "outcome"), by=by.strip())
 
