@@ -140,7 +140,8 @@ class MaillageApp(App[int]):
     ) -> bool:
         """Run an action with its name as the command recorded with what it writes.
 
-        Writes made later from a worker are named by the worker (``console.cli.tui.worker_command``).
+        Writes made later from a worker are named by the worker
+        (``console.cli.tui.worker_command``).
         """
         name = action if isinstance(action, str) else action[0]
         with self.store.command(f"console {type(self.screen).__name__}.{name.split('(')[0]}"):
