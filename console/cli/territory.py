@@ -14,7 +14,7 @@ from pathlib import Path
 
 from console.cli.args import lat_lon
 from console.cli.tree import Level
-from console.decoding.extracts import (
+from console.importing.territory import (
     LAYER_FILE_KINDS,
     file_sha256,
     read_extract,

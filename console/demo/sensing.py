@@ -12,9 +12,9 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
-from console.decoding.extracts import read_extract, source_date, ways_input
 from console.decoding.journal import write_field_journal
 from console.decoding.process import process_session
+from console.importing.territory import read_extract, source_date, ways_input
 from domain import clock
 from domain.application import Maillage
 from domain.clock import PARIS
