@@ -2,9 +2,11 @@
 
 The journal is the simulator's ground truth written as the recorder writes it (no ports
 needed), dated this morning (or yesterday's, before 10:00 Paris time); the session is
-recorded chunk by chunk, stopped and processed for Tours on the streets of the town's
-centre (the simulator's OpenStreetMap extract, imported as the road network first), so the
-Sensors mode, the map, ``geo recommend`` and the exports have data named by street.
+recorded chunk by chunk, stopped and processed for Tours, so the Sensors mode, the map,
+``geo recommend`` and the exports have data. No road network is put in force: the
+simulator's extract covers only the van's loop, not the beneficiaries' homes, and round
+planning refuses stops off the network (``maillage territory import-network`` with a real
+extract of the town gives street names and road times).
 """
 
 from __future__ import annotations
@@ -14,14 +16,11 @@ from pathlib import Path
 
 from console.decoding.journal import write_field_journal
 from console.decoding.process import process_session
-from console.importing.territory import read_extract, source_date, ways_input
 from domain import clock
 from domain.application import Maillage
 from domain.clock import PARIS
 from domain.sensing import service
-from domain.territory import service as territory
 from drivers.simulator.scenario import Scenario, build_field
-from drivers.simulator.town import EXTRACT
 
 VEHICLE = "VAN-12"
 TECHNICIAN = "A. Roux (technicien)"
@@ -50,12 +49,8 @@ def build_sensing_demo(app: Maillage, now: datetime, journals: Path) -> None:
     journal = journals / f"demo-{VEHICLE}-{start:%Y%m%d-%H%M}.journal"
     journal.unlink(missing_ok=True)  # a demo built again today writes it again
     chunks = write_field_journal(field, journal, start=start)
-    demo_clock = clock.FixedClock(start - timedelta(days=1))
+    demo_clock = clock.FixedClock(start)
     with clock.using_clock(demo_clock):
-        ways, sha = read_extract(EXTRACT)
-        date = source_date(EXTRACT, ways.timestamp)
-        territory.import_network(app, ways_input(ways), EXTRACT.name, sha, date, TECHNICIAN)
-        demo_clock.set(start)
         session = service.start_session(app, VEHICLE, dict(_PORTS), journal.name, by=TECHNICIAN)
         for c in chunks:
             first = datetime.fromtimestamp(c.first_utc_ns / 1e9, PARIS)
