@@ -1,7 +1,7 @@
 """Install time: the kernels compiled one per core against one after another, and a wheel.
 
-In a copy of the tracked files (``git ls-files``): ``pip install -e . --no-deps
---no-build-isolation`` into a fresh virtual environment with ``MAILLAGE_BUILD_JOBS=1``
+In a copy of the tracked files (``git ls-files``): ``pip install -e . --no-deps`` (its build
+in an isolated environment, as users run it) into a fresh virtual environment with ``MAILLAGE_BUILD_JOBS=1``
 (the anchor: one kernel after another, as before) and with the default (one per core);
 then ``python -m build --wheel`` and ``pip install`` of that wheel into a fresh
 environment with no compiler on the PATH, the field laptop's case.
@@ -47,7 +47,7 @@ def _timed(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
 
 
 def editable_install_s(jobs: int | None) -> float:
-    """``pip install -e . --no-deps --no-build-isolation`` in a fresh copy and venv."""
+    """``pip install -e . --no-deps`` in a fresh copy and venv (build isolated, as users run it)."""
     with tempfile.TemporaryDirectory(prefix="maillage-install-") as tmp:
         src = Path(tmp) / "src"
         _copy_tree(src)
@@ -55,7 +55,7 @@ def editable_install_s(jobs: int | None) -> float:
         env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
         if jobs:
             env["MAILLAGE_BUILD_JOBS"] = str(jobs)
-        argv = [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation"]
+        argv = [str(python), "-m", "pip", "install", "-q", "--no-deps"]
         return _timed([*argv, "-e", "."], src, env)
 
 
@@ -65,7 +65,7 @@ def wheel_s() -> tuple[float, float]:
         src, dist, nocc = Path(tmp) / "src", Path(tmp) / "dist", Path(tmp) / "nocc"
         _copy_tree(src)
         env = {**os.environ, "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
-        build = [sys.executable, "-m", "build", "--wheel", "--no-isolation", "-o", str(dist)]
+        build = [sys.executable, "-m", "build", "--wheel", "-o", str(dist)]
         built = _timed(build, src, env)
         nocc.mkdir()
         for tool in ("cc", "gcc", "c++", "g++"):
