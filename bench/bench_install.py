@@ -1,10 +1,10 @@
 """Install time: the kernels compiled one per core against one after another, and a wheel.
 
-In a copy of the tracked files (``git ls-files``): ``pip install -e . --no-deps`` (its build
-in an isolated environment, as users run it) into a fresh virtual environment with ``MAILLAGE_BUILD_JOBS=1``
-(the anchor: one kernel after another, as before) and with the default (one per core);
-then ``python -m build --wheel`` and ``pip install`` of that wheel into a fresh
-environment with no compiler on the PATH, the field laptop's case.
+In a copy of the tracked files (``git ls-files``): ``pip install -e . --no-deps`` (built in
+an isolated environment, as users run it) into a fresh virtual environment with
+``MAILLAGE_BUILD_JOBS=1`` (the anchor: one kernel after another, as before) and with the
+default (one per core); then ``python -m build --wheel`` and ``pip install`` of that wheel
+into a fresh environment with no compiler on the PATH, the field laptop's case.
 Dependencies are not installed (``--no-deps``): the figures are maillage's own build.
 """
 
