@@ -40,8 +40,10 @@ class MealRound(MaillageAggregate):
         postman: str,
         vehicle: str,
         stops: list[dict[str, Any]],
+        van: str = "",
     ) -> None:
         self.day = day
+        self.van = van
         self.depot = depot
         self.postman = postman
         self.vehicle = vehicle
@@ -59,35 +61,17 @@ class MealRound(MaillageAggregate):
         postman: str,
         vehicle: str,
         stops: list[tuple[UUID, int, str]],
+        van: str = "",
     ) -> MealRound:
-        """Plan a round: ``stops`` are (beneficiary id, meals, box) in delivery order."""
-        if not stops:
-            raise InvalidInputError("a round needs at least one stop")
-        seen: set[UUID] = set()
-        rows = []
-        for beneficiary, meals, box in stops:
-            if beneficiary in seen:
-                raise InvalidInputError(f"beneficiary {beneficiary} is twice in the round")
-            if meals < 1:
-                raise InvalidInputError(f"a stop carries at least one meal, not {meals}")
-            if not box.strip():
-                raise InvalidInputError("every stop needs the box its meals travel in")
-            seen.add(beneficiary)
-            rows.append(
-                {
-                    "beneficiary": beneficiary,
-                    "meals": meals,
-                    "box": box.strip(),
-                    "pinned": False,
-                    "outcome": None,
-                }
-            )
+        """Plan a round: ``stops`` are (beneficiary id, meals, box) in delivery order; ``van``
+        is its letter among the day's vans (A, B…), empty for a lone round."""
         return cls(
             day=day.isoformat(),
             depot=depot.strip(),
             postman=postman.strip(),
             vehicle=vehicle.strip(),
-            stops=rows,
+            stops=_stop_rows(stops),
+            van=van.strip(),
         )
 
     # ------------------------------------------------------------------ guards
@@ -133,6 +117,26 @@ class MealRound(MaillageAggregate):
     @event("Pinned")
     def _pinned(self, beneficiary: UUID, pinned: bool) -> None:
         self.stops[self._stop_index(beneficiary)]["pinned"] = pinned
+
+    def replan(self, stops: list[tuple[UUID, int, str]]) -> None:
+        """Give a planned round another set of stops (a day re-planned over its vans)."""
+        self._require("planned")
+        self._replanned(stops=_stop_rows(stops))
+
+    @event("Replanned")
+    def _replanned(self, stops: list[dict[str, Any]]) -> None:
+        self.stops = stops
+
+    def cancel(self, reason: str, by: str) -> None:
+        """A planned round is not driven (its orders went to other vans); the reason stays."""
+        self._require("planned")
+        if not reason.strip() or not by.strip():
+            raise InvalidInputError("cancelling a round needs who decides and a reason")
+        self._cancelled(reason=reason.strip(), by=by.strip())
+
+    @event("Cancelled")
+    def _cancelled(self, reason: str, by: str) -> None:
+        self.status = "cancelled"
 
     # ------------------------------------------------------------------ execution
 
@@ -288,3 +292,24 @@ class MealRound(MaillageAggregate):
         curve = [(self.loaded_at, float(state["loading_temperature_c"]))]
         curve += [(r["at"], float(r["temperature_c"])) for r in self.readings if r["box"] == box]
         return curve
+
+
+def _stop_rows(stops: list[tuple[UUID, int, str]]) -> list[dict[str, Any]]:
+    """Checked stop rows of a plan: each beneficiary once, at least one meal, a box each."""
+    if not stops:
+        raise InvalidInputError("a round needs at least one stop")
+    seen: set[UUID] = set()
+    rows = []
+    for beneficiary, meals, box in stops:
+        if beneficiary in seen:
+            raise InvalidInputError("a beneficiary is twice in the round")
+        if meals < 1:
+            raise InvalidInputError(f"a stop carries at least one meal, not {meals}")
+        if not box.strip():
+            raise InvalidInputError("every stop needs the box its meals travel in")
+        seen.add(beneficiary)
+        rows.append(
+            {"beneficiary": beneficiary, "meals": meals, "box": box.strip(), "pinned": False,
+             "outcome": None}
+        )  # fmt: skip
+    return rows

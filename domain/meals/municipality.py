@@ -219,3 +219,18 @@ class Municipality(MaillageAggregate):
         self.acknowledge_within_min = acknowledge_within_min
         self.max_round_min = max_round_min
         self.depot_lat_lon = (depot_lat_lon[0], depot_lat_lon[1]) if depot_lat_lon else None
+
+    def accept_unserved(self, day: date, files: list[str], reason: str, by: str) -> None:
+        """The operator accepts that these orders of ``day`` go undelivered (no van could
+        serve them within the limits), naming who decides and why."""
+        if not files:
+            raise InvalidInputError("no unserved order to accept")
+        if not reason.strip() or not by.strip():
+            raise InvalidInputError("accepting unserved orders needs who decides and a reason")
+        self._unserved_accepted(
+            day=day.isoformat(), files=sorted(files), reason=reason.strip(), by=by.strip()
+        )
+
+    @event("UnservedOrdersAccepted")
+    def _unserved_accepted(self, day: str, files: list[str], reason: str, by: str) -> None:
+        self.unserved_accepted = {**getattr(self, "unserved_accepted", {}), day: files}

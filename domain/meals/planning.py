@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Final, Protocol
+from typing import Any, Final, Protocol
 
 import pyvrp
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
@@ -295,6 +295,11 @@ def _span(d_s: int) -> str:
     return " ".join(parts)
 
 
+def span(d_s: int) -> str:
+    """A duration for people: '2 h 05 min', '7 min 30 s'."""
+    return _span(d_s)
+
+
 def evaluate(
     order: Sequence[str],
     depot: Point,
@@ -383,6 +388,36 @@ def _pin_loads(inst: _Instance) -> tuple[list[list[int]], list[list[int]], list[
     return deliveries, pickups, capacities
 
 
+def _locations(
+    model: pyvrp.Model, inst: _Instance, depot: Point, stops: Sequence[int]
+) -> list[Any]:
+    """The depot then ``stops`` as PyVRP locations. Planar coordinates (metres,
+    equirectangular around the depot) are only for display: the edges are what it optimises."""
+    cos_lat = math.cos(math.radians(depot.lat_deg))
+    locations = [model.add_location(x=0.0, y=0.0, name="depot")]
+    for i in stops:
+        point = inst.points[i]
+        x_m = math.radians(point.lon_deg - depot.lon_deg) * cos_lat * EARTH_RADIUS_M
+        y_m = math.radians(point.lat_deg - depot.lat_deg) * EARTH_RADIUS_M
+        locations.append(model.add_location(x=x_m, y=y_m, name=inst.keys[i]))
+    return locations
+
+
+def _edges(
+    model: pyvrp.Model, inst: _Instance, locations: Sequence[Any], stops: Sequence[int]
+) -> None:
+    """Every leg between the locations: real distance; duration zero back to the depot (the
+    cold chain ends with the last delivery)."""
+    index = [0, *(i + 1 for i in stops)]
+    for a, frm in enumerate(locations):
+        for b, to in enumerate(locations):
+            if a != b:
+                duration_s = 0 if b == 0 else inst.dur_s[index[a]][index[b]]
+                model.add_edge(
+                    frm, to, distance=inst.dist_m[index[a]][index[b]], duration=duration_s
+                )
+
+
 def _solve(
     inst: _Instance,
     depot: Point,
@@ -402,16 +437,8 @@ def _solve(
     """
     deliveries, pickups, capacities = _pin_loads(inst)
     model = pyvrp.Model()
-    origin = model.add_location(x=0.0, y=0.0, name="depot")
-    cos_lat = math.cos(math.radians(depot.lat_deg))
-    locations = [origin]
-    for key, point in zip(inst.keys, inst.points, strict=True):
-        # Planar coordinates (metres, equirectangular around the depot): PyVRP
-        # only uses them for display; the matrices below are what it optimises.
-        x_m = math.radians(point.lon_deg - depot.lon_deg) * cos_lat * EARTH_RADIUS_M
-        y_m = math.radians(point.lat_deg - depot.lat_deg) * EARTH_RADIUS_M
-        locations.append(model.add_location(x=x_m, y=y_m, name=key))
-    model.add_depot(origin, tw_early=inst.start_s)
+    locations = _locations(model, inst, depot, range(len(inst.keys)))
+    model.add_depot(locations[0], tw_early=inst.start_s)
     model.add_vehicle_type(
         num_available=1,
         capacity=capacities,
@@ -429,11 +456,7 @@ def _solve(
             tw_late=inst.late_s[i],
             name=inst.keys[i],
         )
-    for a, frm in enumerate(locations):
-        for b, to in enumerate(locations):
-            if a != b:
-                duration_s = 0 if b == 0 else inst.dur_s[a][b]
-                model.add_edge(frm, to, distance=inst.dist_m[a][b], duration=duration_s)
+    _edges(model, inst, locations, range(len(inst.keys)))
     data = model.data()
     initial = pyvrp.Solution(data, [list(warm_start)])
     return pyvrp.solve(
@@ -521,3 +544,145 @@ def optimise(
         seq = _repair(inst, seq)
     best = seq if _score(inst, seq) < _score(inst, default_seq) else default_seq
     return _plan(inst, best)
+
+
+# ---------------------------------------------------------------------- a day over several vans
+
+
+UNSERVED_PRIZE: Final = 10_000_000
+"""What serving an order is worth to the solver, in metres: far more than any detour, so an
+order is left out only when no van can take it within the limits."""
+
+
+@dataclass(frozen=True)
+class DayPlan:
+    """A day's orders over several vans: one route per van used, and what no van can serve.
+
+    ``routes`` holds one ``Plan`` per van, in van order (a van with nothing to do has an empty
+    order); ``unserved`` maps each key no van can serve to the reason, in words.
+    """
+
+    routes: list[Plan]
+    unserved: dict[str, str]
+
+    @property
+    def feasible(self) -> bool:
+        return all(r.feasible for r in self.routes)
+
+
+def _alone(inst: _Instance, i: int, demand: int, capacity: int) -> str | None:
+    """Why stop ``i`` cannot be served even by a van that visits only it (None: it can)."""
+    if demand > capacity:
+        return f"{demand} meals, more than a van carries ({capacity})"
+    arrival_s = max(inst.start_s + inst.dur_s[0][i + 1], inst.early_s[i])
+    if arrival_s > inst.late_s[i]:
+        return (
+            f"the earliest arrival, {_clock(arrival_s)} after loading at {_clock(inst.start_s)}, "
+            f"is after its window {_clock(inst.early_s[i])}–{_clock(inst.late_s[i])}"
+        )
+    end_s = arrival_s + inst.service_s[i]
+    if end_s - inst.start_s > inst.max_route_s:
+        return (
+            f"even alone it ends {_span(end_s - inst.start_s)} after loading, over the "
+            f"cold-chain limit of {_span(inst.max_route_s)}"
+        )
+    return None
+
+
+def _day_model(
+    inst: _Instance, depot: Point, served: Sequence[int], demands: Sequence[int],
+    vans: int, capacity: int,
+) -> pyvrp.ProblemData:  # fmt: skip
+    """PyVRP's multi-vehicle model of the stops ``served``: ``vans`` identical vans carrying
+    ``capacity`` meals, each leaving at ``start_s``, its duration capped by the cold chain
+    (the return leg does not count, as in ``_solve``); every order optional with a prize far
+    above any detour, so only an order no van can fit is left out."""
+    model = pyvrp.Model()
+    locations = _locations(model, inst, depot, served)
+    model.add_depot(locations[0], tw_early=inst.start_s)
+    model.add_vehicle_type(
+        num_available=vans,
+        capacity=[capacity],
+        tw_early=inst.start_s,
+        start_late=inst.start_s,
+        shift_duration=inst.max_route_s,
+    )
+    for loc, i in zip(locations[1:], served, strict=True):
+        model.add_client(
+            loc,
+            delivery=[demands[i]],
+            service_duration=inst.service_s[i],
+            tw_early=inst.early_s[i],
+            tw_late=inst.late_s[i],
+            prize=UNSERVED_PRIZE,
+            required=False,
+            name=inst.keys[i],
+        )
+    _edges(model, inst, locations, served)
+    return model.data()
+
+
+def plan_vans(
+    depot: Point,
+    stops: Sequence[StopRequest],
+    meals: Sequence[int],
+    vans: int,
+    capacity_meals: int,
+    travel: TravelModel,
+    start_s: int,
+    max_route_s: int,
+    seed: int = 1,
+    time_limit_s: float = 5.0,
+    max_iterations: int | None = DEFAULT_MAX_ITERATIONS,
+) -> DayPlan:
+    """Assign every stop to at most one of ``vans`` vans and order each van's stops.
+
+    Each van carries at most ``capacity_meals`` meals (``meals[i]`` for stop i), leaves at
+    ``start_s`` and must end its last delivery within ``max_route_s`` (the cold chain); every
+    delivery starts within its window. Stops no van can serve within those limits are left out
+    and named with the reason: first those that no van could serve even alone, then those the
+    solver could not fit. Each route is reported by ``evaluate``'s rules (nothing hidden).
+    """
+    if vans < 1:
+        raise InvalidInputError(f"a day needs at least one van, not {vans}")
+    if capacity_meals < 1:
+        raise InvalidInputError(f"a van carries at least one meal, not {capacity_meals}")
+    if len(meals) != len(stops):
+        raise InvalidInputError("every stop needs its number of meals")
+    if any(s.pinned_position is not None for s in stops):
+        raise InvalidInputError("a day over several vans has no pinned stops: pin within a round")
+    inst = _instance(depot, stops, travel, start_s, max_route_s)
+    unserved: dict[str, str] = {}
+    served = []
+    for i in range(len(stops)):
+        why = _alone(inst, i, meals[i], capacity_meals)
+        if why is None:
+            served.append(i)
+        else:
+            unserved[inst.keys[i]] = why
+    routes: list[list[int]] = [[] for _ in range(vans)]
+    if served:
+        data = _day_model(inst, depot, served, meals, vans, capacity_meals)
+        criteria: list[StoppingCriterion] = [MaxRuntime(time_limit_s)]
+        if max_iterations is not None:
+            criteria.append(MaxIterations(max_iterations))
+        result = pyvrp.solve(
+            data, MultipleCriteria(criteria), seed=seed, collect_stats=False, display=False
+        )
+        visited: set[int] = set()
+        if result.best.is_feasible():
+            solved = [
+                [served[a.idx - 1] for a in route if a.is_client()]
+                for route in result.best.routes()
+            ]
+            solved.sort(key=lambda seq: (_timeline(inst, seq)[0][:1], seq))
+            for van, seq in enumerate(solved):
+                routes[van] = seq
+                visited.update(seq)
+        for i in served:
+            if i not in visited:
+                unserved[inst.keys[i]] = (
+                    f"no van has room for it within the windows, the cold-chain limit of "
+                    f"{_span(max_route_s)} and {capacity_meals} meals a van ({vans} vans)"
+                )
+    return DayPlan([_plan(inst, seq) for seq in routes], unserved)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -38,11 +38,13 @@ from domain.meals.planning import (
     StopRequest,
     TravelModel,
     default_order,
+    evaluate,
     optimise,
+    plan_vans,
 )
 from domain.meals.views import alert_list, beneficiary_list, round_list
 from domain.meals.welfare_alert import WelfareAlert
-from domain.personal import Erasure
+from domain.personal import ERASED, Erasure
 from domain.views.projector import caught_up
 from domain.views.view import find_by_prefix
 
@@ -74,10 +76,12 @@ PERSONAL_VIEW_TABLES = ("beneficiaries_view",)
 """View tables whose rows held a person's sealed values: rewritten after an erasure."""
 
 
-STOPS_PER_BOX = 8
-"""Stops whose meals share one insulated box (a box holds about a dozen meals)."""
+MEALS_PER_BOX = 12
+"""Meals one insulated box holds (a van's capacity is counted in boxes)."""
 ROUND_START_S = 8 * 3600
 """Loading time assumed by the planner, seconds after local midnight."""
+VAN_LETTERS = "ABCDEFGHJKLMNPRSTUVWXYZ"
+"""Letters naming a day's vans (round "2026-03-09 Tours A · L. Petit"); no I, O or Q."""
 
 
 def _seconds(hhmm: str) -> int:
@@ -94,11 +98,36 @@ def _depot(town: Municipality, located: Sequence[Beneficiary]) -> Point:
     )
 
 
+def travel_for(app: Maillage) -> tuple[TravelModel, str]:
+    """The planner's travel times and how people read them: on the road network when one is
+    imported (the territory context), else straight-line estimates, said so."""
+    try:
+        from domain.territory.travel import travel_model
+    except ImportError:  # a store without the territory context: straight lines only
+        straight = HaversineTravel()
+        return straight, (
+            f"straight-line estimates (no road network): great circle × "
+            f"{straight.detour_factor:g} at {straight.speed_mps:g} m/s"
+        )
+    return travel_model(app)
+
+
+def local_clock(day: date, t_s: int) -> str:
+    """Seconds after local midnight of ``day`` as people read them: ``09:40 CET``."""
+    moment = datetime.combine(day, time(0), clock.PARIS) + timedelta(seconds=t_s)
+    return f"{moment:%H:%M} {moment:%Z}"
+
+
+def _key(b: Beneficiary) -> str:
+    """A stop's key for the planner, as its sentences name it: ``file 2026-002``."""
+    return f"file {b.file_number}"
+
+
 def _requests(people: Sequence[Beneficiary], pins: dict[UUID, int]) -> list[StopRequest]:
     """What the planner needs of each stop: where, its window, its time at the door, its pin."""
     return [
         StopRequest(
-            str(b.id),
+            _key(b),
             Point(b.home.value["lat"], b.home.value["lon"]),
             _seconds(b.window_start),
             _seconds(b.window_end),
@@ -107,6 +136,43 @@ def _requests(people: Sequence[Beneficiary], pins: dict[UUID, int]) -> list[Stop
         )
         for b in people
     ]
+
+
+def _boxes(meals: Sequence[int]) -> list[str]:
+    """The box of each stop, in delivery order: box-1 filled first (at most ``MEALS_PER_BOX``
+    meals a box, a stop's meals never split), so the postman empties one box after the other."""
+    boxes, box, used = [], 1, 0
+    for m in meals:
+        if used and used + m > MEALS_PER_BOX:
+            box, used = box + 1, 0
+        used += m
+        boxes.append(f"box-{box}")
+    return boxes
+
+
+def _day_rounds(app: Maillage, town: Municipality, day: date) -> list[MealRound]:
+    """The rounds of ``day`` with a stop in ``town`` (cancelled ones left out), by van."""
+    conn = caught_up(app)
+    try:
+        rows = round_list(conn, day.isoformat(), town.insee_code)
+    finally:
+        conn.close()
+    rounds = [app.get(UUID(r["id"]), MealRound) for r in rows if r["status"] != "cancelled"]
+    return sorted(rounds, key=lambda r: (getattr(r, "van", ""), r.postman))
+
+
+def round_name(app: Maillage, rnd: MealRound) -> str:
+    """A round as people name it: ``2026-03-09 Tours A · L. Petit``."""
+    town = ""
+    if rnd.stops:
+        who = app.get(rnd.stops[0]["beneficiary"], Beneficiary)
+        town = " " + app.get(who.municipality_id, Municipality).name
+    van = f" {rnd.van}" if getattr(rnd, "van", "") else ""
+    return f"{rnd.day}{town}{van} · {rnd.postman}"
+
+
+def _limits_text(plan: Plan) -> str:
+    return "; ".join(plan.violations)
 
 
 def plan_round(
@@ -122,35 +188,195 @@ def plan_round(
 ) -> tuple[MealRound, Plan | None]:
     """Plan and record ``day``'s round of ``town`` from the orders of ``people``.
 
-    Stops come in the stable default order unless ``optimise_order`` asks the
-    solver, within the municipality's longest-round limit. Erased people have
-    no address any more and cannot be visited.
+    Orders already in a round of the day are not planned again. Stops come in the stable
+    default order unless ``optimise_order`` asks the solver; either way the order is timed
+    and a round that breaks a window or the cold-chain limit is refused (nothing recorded):
+    a day too long for one van is planned over several (``plan_delivery_day``). Erased people
+    have no address any more and cannot be visited.
     """
     orders = orders_for(people, day, town.delivery_weekdays)
     if not orders:
         raise InvalidInputError(f"no meals are ordered in {town.name} for {day}")
+    planned = {s["beneficiary"] for r in _day_rounds(app, town, day) for s in r.stops}
+    orders = [o for o in orders if o.beneficiary_id not in planned]
+    if not orders:
+        raise RuleViolationError(
+            f"every order of {day} in {town.name} is already in a round: nothing to plan "
+            "(re-plan the day over its vans to move them)"
+        )
     by_id = {b.id: b for b in people}
     located = [by_id[o.beneficiary_id] for o in orders if by_id[o.beneficiary_id].home.opened]
     if not located:
         raise InvalidInputError(f"no beneficiary with an address has meals in {town.name} on {day}")
     depot = _depot(town, located)
     requests = _requests(located, {})
-    plan = None
-    order = default_order(depot, requests)
+    route = dict(
+        depot=depot, stops=requests, travel=travel or HaversineTravel(), start_s=ROUND_START_S,
+        max_route_s=town.max_round_min * 60,
+    )  # fmt: skip
     if optimise_order:
-        plan = optimise(
-            depot,
-            requests,
-            travel or HaversineTravel(),
-            start_s=ROUND_START_S,
-            max_route_s=town.max_round_min * 60,
+        plan = optimise(**route)  # type: ignore[arg-type]
+    else:
+        plan = evaluate(default_order(depot, requests), **route)  # type: ignore[arg-type]
+    if not plan.feasible:
+        raise RuleViolationError(
+            f"the round of {day} in {town.name} breaks its limits, nothing recorded: "
+            f"{_limits_text(plan)} — plan the day over several vans"
         )
-        order = plan.order
-    meals = {str(o.beneficiary_id): o.meals for o in orders}
-    stops = [(UUID(k), meals[k], f"box-{1 + i // STOPS_PER_BOX}") for i, k in enumerate(order)]
-    rnd = MealRound.plan(day, town.depot, postman, vehicle, stops)
+    ids = {_key(b): b.id for b in located}
+    meals = {o.beneficiary_id: o.meals for o in orders}
+    order = [ids[k] for k in plan.order]
+    boxes = _boxes([meals[b] for b in order])
+    rnd = MealRound.plan(
+        day,
+        town.depot,
+        postman,
+        vehicle,
+        list(zip(order, [meals[b] for b in order], boxes, strict=True)),
+    )
     app.save(rnd)
-    return rnd, plan
+    return rnd, plan if optimise_order else None
+
+
+@dataclass(frozen=True)
+class Unserved:
+    """An order of the day that no van can serve, as people name it, and why."""
+
+    file_number: str
+    name: str
+    why: str
+
+    def __str__(self) -> str:
+        return f"file {self.file_number} ({self.name}): {self.why}"
+
+
+@dataclass(frozen=True)
+class DayPlanned:
+    """What ``plan_delivery_day`` did: the day's rounds (kept as loaded, re-planned or new),
+    each with its timetable, and the orders left unserved (accepted with a reason)."""
+
+    rounds: list[tuple[MealRound, Plan | None]]
+    cancelled: list[MealRound]
+    unserved: list[Unserved]
+    travel: str
+
+
+def plan_delivery_day(
+    app: Maillage,
+    insee: str,
+    day: date,
+    vans: int,
+    boxes_per_van: int,
+    by: str,
+    crews: Sequence[tuple[str, str]] = (),
+    accept_unserved: str | None = None,
+    travel: TravelModel | None = None,
+    travel_label: str = "straight-line estimates",
+    time_limit_s: float = 5.0,
+) -> DayPlanned:
+    """Plan ``day`` of ``town`` over ``vans`` vans of ``boxes_per_van`` boxes: every order in
+    exactly one round, each round within the windows and the cold-chain limit.
+
+    Re-planning moves only what is not loaded yet: loaded and completed rounds keep their
+    stops (and their van); the other orders are planned again over the remaining vans,
+    re-using the day's planned rounds (``Replanned``) and cancelling those left without a
+    stop. Orders no van can serve are named with why; unless ``accept_unserved`` gives the
+    reason (recorded on the municipality with ``by``), nothing is recorded. ``crews`` are
+    (postman, vehicle) of the vans, in van order; vans without one are "to assign".
+    """
+    town = find_municipality(app, insee)
+    if not 1 <= vans <= len(VAN_LETTERS):
+        raise InvalidInputError(f"a day has 1 to {len(VAN_LETTERS)} vans, not {vans}")
+    if not 1 <= boxes_per_van <= 50:
+        raise InvalidInputError(f"a van carries 1 to 50 boxes, not {boxes_per_van}")
+    if len(crews) > vans:
+        raise InvalidInputError(f"{len(crews)} crews for {vans} vans")
+    if not by.strip():
+        raise InvalidInputError("planning a day needs the name of who does it")
+    people = beneficiaries(app, town.insee_code)
+    orders = orders_for(people, day, town.delivery_weekdays)
+    if not orders:
+        raise InvalidInputError(f"no meals are ordered in {town.name} for {day}")
+    existing = _day_rounds(app, town, day)
+    kept = [r for r in existing if r.status != "planned"]
+    movable = [r for r in existing if r.status == "planned"]
+    fixed = {s["beneficiary"] for r in kept for s in r.stops}
+    by_id = {b.id: b for b in people}
+    meals = {o.beneficiary_id: o.meals for o in orders}
+    to_plan = [by_id[o.beneficiary_id] for o in orders if o.beneficiary_id not in fixed]
+    unserved = [
+        Unserved(b.file_number, ERASED, "erased: no address to deliver to")
+        for b in to_plan
+        if b.home.erased
+    ]
+    located = [b for b in to_plan if not b.home.erased]
+    free_vans = vans - len(kept)
+    letters = [x for x in VAN_LETTERS if x not in {getattr(r, "van", "") for r in kept}]
+    routes: list[Plan] = []
+    travel = travel or HaversineTravel()
+    if located and free_vans < 1:
+        unserved += [
+            Unserved(b.file_number, _name(b), f"the {vans} vans are already loaded")
+            for b in located
+        ]
+    elif located:
+        day_plan = plan_vans(
+            _depot(town, located), _requests(located, {}), [meals[b.id] for b in located],
+            free_vans, boxes_per_van * MEALS_PER_BOX, travel, ROUND_START_S,
+            town.max_round_min * 60, time_limit_s=time_limit_s,
+        )  # fmt: skip
+        keys = {_key(b): b for b in located}
+        unserved += [Unserved(keys[k].file_number, _name(keys[k]), why)
+                     for k, why in day_plan.unserved.items()]  # fmt: skip
+        broken = [v for r in day_plan.routes for v in r.violations]
+        if broken:
+            raise RuleViolationError(
+                f"the plan of {day} in {town.name} breaks its limits, nothing recorded: "
+                + "; ".join(broken)
+            )
+        routes = [r for r in day_plan.routes if r.order]
+        ids = {k: b.id for k, b in keys.items()}
+    if unserved and not (accept_unserved and accept_unserved.strip()):
+        listed = "; ".join(str(u) for u in sorted(unserved, key=lambda u: u.file_number))
+        raise RuleViolationError(
+            f"{len(unserved)} of the {len(orders)} orders of {day} in {town.name} cannot be "
+            f"served: {listed}. Nothing recorded: add vans or boxes, or accept with a reason"
+        )
+    planned: list[tuple[MealRound, Plan | None]] = [(r, None) for r in kept]
+    changed: list[MealRound] = []
+    for n, plan in enumerate(routes):
+        order = [ids[k] for k in plan.order]
+        stops = list(
+            zip(order, [meals[b] for b in order], _boxes([meals[b] for b in order]), strict=True)
+        )
+        if n < len(movable):
+            rnd = movable[n]
+            if [(s["beneficiary"], s["meals"], s["box"]) for s in rnd.stops] != stops:
+                rnd.replan(stops)
+                changed.append(rnd)
+        else:
+            postman, vehicle = (
+                crews[len(kept) + n] if len(kept) + n < len(crews) else ("to assign", "")
+            )
+            letter = letters[n]
+            rnd = MealRound.plan(
+                day, town.depot, postman, vehicle or f"van {letter}", stops, van=letter
+            )
+            changed.append(rnd)
+        planned.append((rnd, plan))
+    cancelled = movable[len(routes) :]
+    for rnd in cancelled:
+        rnd.cancel("the day was re-planned: its orders went to other vans", by)
+    if unserved:
+        town.accept_unserved(day, [u.file_number for u in unserved], accept_unserved or "", by)
+        changed.append(town)  # type: ignore[arg-type]
+    app.save(*changed, *cancelled)
+    return DayPlanned(planned, cancelled, unserved, travel_label)
+
+
+def _name(b: Beneficiary) -> str:
+    """A beneficiary's name for the operator (the erased marker once erased)."""
+    return ERASED if b.personal.erased else str(b.personal.value.get("name", ""))
 
 
 def optimise_round(app: Maillage, round_id: UUID, travel: TravelModel | None = None) -> Plan:
@@ -167,7 +393,7 @@ def optimise_round(app: Maillage, round_id: UUID, travel: TravelModel | None = N
             f"the round of {rnd.day} visits an erased beneficiary: re-plan it instead"
         )
     town = app.get(people[0].municipality_id, Municipality)
-    pins = {s["beneficiary"]: i for i, s in enumerate(rnd.stops) if s["pinned"]}
+    pins = {b.id: i for i, (s, b) in enumerate(zip(rnd.stops, people, strict=True)) if s["pinned"]}
     plan = optimise(
         _depot(town, people),
         _requests(people, pins),
@@ -175,7 +401,8 @@ def optimise_round(app: Maillage, round_id: UUID, travel: TravelModel | None = N
         start_s=ROUND_START_S,
         max_route_s=town.max_round_min * 60,
     )
-    order = [UUID(k) for k in plan.order]
+    ids = {_key(b): b.id for b in people}
+    order = [ids[k] for k in plan.order]
 
     def reorder(r: MealRound) -> None:
         if order != [s["beneficiary"] for s in r.stops]:

@@ -94,13 +94,14 @@ class RoundsView(View):
     """Rounds and their stops: status, meals planned and delivered, open excursions."""
 
     name = "rounds"
-    version = 1
+    version = 2
     tables = ("rounds_view", "round_stops_view")
     topics = tuple(
         get_topic(e)
         for e in (
             MealRound.Planned, MealRound.Reordered, MealRound.Loaded, MealRound.StopRecorded,
             MealRound.ExcursionOpened, MealRound.BoxReleased, MealRound.Completed,
+            MealRound.Replanned, MealRound.Cancelled,
         )
     )  # fmt: skip
 
@@ -110,7 +111,7 @@ class RoundsView(View):
             "id TEXT PRIMARY KEY, day TEXT NOT NULL, depot TEXT NOT NULL, postman TEXT NOT NULL, "
             "vehicle TEXT NOT NULL, status TEXT NOT NULL, stops INTEGER NOT NULL, "
             "meals INTEGER NOT NULL, meals_delivered INTEGER NOT NULL, "
-            "stops_recorded INTEGER NOT NULL, open_excursions INTEGER NOT NULL)"
+            "stops_recorded INTEGER NOT NULL, open_excursions INTEGER NOT NULL, van TEXT NOT NULL)"
         )
         conn.execute("CREATE INDEX IF NOT EXISTS rounds_view_day ON rounds_view (day)")
         conn.execute(
@@ -126,17 +127,16 @@ class RoundsView(View):
             s = event_state(n)
             rid = str(n.originator_id)
             if kind == "Planned":
-                stops = s["stops"]
                 conn.execute(
-                    "INSERT INTO rounds_view VALUES (?, ?, ?, ?, ?, 'planned', ?, ?, 0, 0, 0)",
-                    (rid, s["day"], s["depot"], s["postman"], s["vehicle"], len(stops),
-                     sum(int(x["meals"]) for x in stops)),
-                )  # fmt: skip
-                conn.executemany(
-                    "INSERT INTO round_stops_view VALUES (?, ?, ?, ?, ?, NULL)",
-                    [(rid, stored_id(x["beneficiary"]), i, int(x["meals"]), x["box"])
-                     for i, x in enumerate(stops)],
-                )  # fmt: skip
+                    "INSERT INTO rounds_view VALUES (?, ?, ?, ?, ?, 'planned', 0, 0, 0, 0, 0, ?)",
+                    (rid, s["day"], s["depot"], s["postman"], s["vehicle"], s.get("van", "")),
+                )
+                _set_stops(conn, rid, s["stops"])
+            elif kind == "Replanned":
+                _set_stops(conn, rid, s["stops"])
+            elif kind == "Cancelled":
+                _set_stops(conn, rid, [])
+                conn.execute("UPDATE rounds_view SET status = 'cancelled' WHERE id = ?", (rid,))
             elif kind == "Reordered":
                 conn.executemany(
                     "UPDATE round_stops_view SET position = ? "
@@ -169,6 +169,20 @@ class RoundsView(View):
                     "UPDATE rounds_view SET open_excursions = open_excursions - 1 WHERE id = ?",
                     (rid,),
                 )
+
+
+def _set_stops(conn: ViewConnection, rid: str, stops: list[dict[str, Any]]) -> None:
+    """A planned round's stops (replacing any it had) and its counts."""
+    conn.execute("DELETE FROM round_stops_view WHERE round_id = ?", (rid,))
+    conn.executemany(
+        "INSERT INTO round_stops_view VALUES (?, ?, ?, ?, ?, NULL)",
+        [(rid, stored_id(x["beneficiary"]), i, int(x["meals"]), x["box"])
+         for i, x in enumerate(stops)],
+    )  # fmt: skip
+    conn.execute(
+        "UPDATE rounds_view SET stops = ?, meals = ? WHERE id = ?",
+        (len(stops), sum(int(x["meals"]) for x in stops), rid),
+    )
 
 
 class WelfareAlertsView(View):
@@ -295,7 +309,7 @@ def meals_today(conn: ViewConnection, day: str, now: datetime) -> MealsToday:
 BENEFICIARY_FIELDS = ("id", "insee_code", "file_number", "status", "name", "address",
                       "price_bracket", "regime", "texture")  # fmt: skip
 ROUND_FIELDS = ("id", "day", "postman", "vehicle", "status", "stops", "meals",
-                "meals_delivered", "open_excursions")  # fmt: skip
+                "meals_delivered", "open_excursions", "van")  # fmt: skip
 ALERT_FIELDS = ("id", "raised_at", "category", "severity", "status", "outcome", "file_number",
                 "insee_code")  # fmt: skip
 

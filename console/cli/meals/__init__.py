@@ -3,12 +3,12 @@ the monthly statement, one module per group of commands."""
 
 from __future__ import annotations
 
-from console.cli.meals import alerts, beneficiaries, municipality, orders, rounds, statement
+from console.cli.meals import alerts, beneficiaries, day, municipality, orders, rounds, statement
 from console.cli.tree import Level
 
 
 def register(level: Level) -> None:
     """Register ``meals`` and its areas."""
     meals = level.group("meals", "meal rounds: municipalities, beneficiaries", metavar="AREA")
-    for area in (municipality, beneficiaries, rounds, orders, alerts, statement):
+    for area in (municipality, beneficiaries, rounds, day, orders, alerts, statement):
         area.register(meals)
