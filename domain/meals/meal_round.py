@@ -17,7 +17,7 @@ from eventsourcing.domain import event
 from domain import clock
 from domain.aggregate import MaillageAggregate
 from domain.errors import InvalidInputError, RuleViolationError
-from domain.meals.cold_chain import is_excursion
+from domain.meals.cold_chain import CHILLED_LIMIT_C, is_excursion
 from domain.personal import Personal
 
 OUTCOMES = ("put_in_fridge", "handed_over", "absent", "refused", "hospitalised", "other")
@@ -87,7 +87,7 @@ class MealRound(MaillageAggregate):
         for i, stop in enumerate(self.stops):
             if stop["beneficiary"] == beneficiary:
                 return i
-        raise InvalidInputError(f"beneficiary {beneficiary} has no stop in the round of {self.day}")
+        raise InvalidInputError(f"no such stop in the round of {self.day}")
 
     def _box(self, box: str) -> dict[str, Any]:
         if box not in self.boxes:
@@ -208,18 +208,23 @@ class MealRound(MaillageAggregate):
         handover_temperature_c: float | None = None,
         position: tuple[float, float] | None = None,
         contact: dict[str, str] | None = None,
+        released_by: str = "",
+        release_reason: str = "",
     ) -> None:
         """What happened at a stop. Delivering from a blocked box is refused.
 
         ``contact`` records the procedure when nobody answers: whom was called
-        (contact person, CCAS) and the result.
+        (contact person, CCAS) and the result. A hand-over temperature above +3 °C
+        is a reading of the box like a probe's: it opens an excursion on the box,
+        and delivering these meals needs a named person to release them with a
+        reason (``released_by``, ``release_reason``), recorded before the stop.
         """
         self._require("loaded")
         if outcome not in OUTCOMES:
             raise InvalidInputError(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
         stop = self.stops[self._stop_index(beneficiary)]
         if stop["outcome"] is not None:
-            raise RuleViolationError(f"the stop of {beneficiary} is already recorded")
+            raise RuleViolationError("its outcome is already recorded")
         if outcome in DELIVERED and self._box(stop["box"])["blocked"]:
             raise RuleViolationError(
                 f"box {stop['box']!r} is blocked by a cold-chain excursion: its meals cannot "
@@ -232,6 +237,19 @@ class MealRound(MaillageAggregate):
             )
         if outcome == "other" and not reason.strip():
             raise InvalidInputError("outcome 'other' needs a reason")
+        warm = handover_temperature_c is not None and is_excursion(handover_temperature_c)
+        if warm and outcome in DELIVERED and not (released_by.strip() and release_reason.strip()):
+            raise RuleViolationError(
+                f"hand-over at {handover_temperature_c:g} °C is above +{CHILLED_LIMIT_C:g} °C: "
+                "these meals cannot be delivered unless a named person releases them with a "
+                "reason"
+            )
+        if warm:
+            self._excursion_opened(box=stop["box"], temperature_c=handover_temperature_c, at=at)
+            if outcome in DELIVERED:
+                self._released(
+                    box=stop["box"], by=released_by.strip(), reason=release_reason.strip()
+                )
         # Free text about the person and the position at their door are theirs: sealed with
         # their key (refused once they are erased).
         self._stop_recorded(
@@ -287,11 +305,17 @@ class MealRound(MaillageAggregate):
         return sum(s["meals"] for s in self.stops if s["outcome"] in DELIVERED)
 
     def box_curve(self, box: str) -> list[tuple[datetime, float]]:
-        """A box's temperatures over the round, loading first (°C)."""
+        """A box's temperatures over the round in time order (°C): loading, probe readings and
+        the temperatures taken at hand-over of its stops (one curve, whatever took it)."""
         state = self._box(box)
         curve = [(self.loaded_at, float(state["loading_temperature_c"]))]
         curve += [(r["at"], float(r["temperature_c"])) for r in self.readings if r["box"] == box]
-        return curve
+        curve += [
+            (s["at"], float(s["handover_temperature_c"]))
+            for s in self.stops
+            if s["box"] == box and s.get("handover_temperature_c") is not None
+        ]
+        return sorted(curve, key=lambda point: point[0])
 
 
 def _stop_rows(stops: list[tuple[UUID, int, str]]) -> list[dict[str, Any]]:

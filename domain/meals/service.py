@@ -21,7 +21,7 @@ from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from domain.ids import beneficiary_id, municipality_id
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.billing import Statement, monthly_statement
-from domain.meals.meal_round import OUTCOMES, MealRound
+from domain.meals.meal_round import MealRound
 from domain.meals.municipality import Contract, Municipality, PriceBracket, normalise_insee
 from domain.meals.ordering import (
     Order,
@@ -754,28 +754,33 @@ def record_stop(
     handover_temperature_c: float | None = None,
     position: tuple[float, float] | None = None,
     contact: dict[str, str] | None = None,
+    released_by: str = "",
+    release_reason: str = "",
 ) -> MealRound:
-    """What happened at a stop; a refusal names the stop (``stop 3 (file 2026-002)``)."""
+    """What happened at a stop; a refusal names the stop (``stop 3 (file 2026-002)``). A
+    hand-over above +3 °C needs ``released_by`` and ``release_reason`` to deliver."""
     rnd = app.get(round_id, MealRound)
     if all(s["beneficiary"] != beneficiary for s in rnd.stops):
         file_number = app.get(beneficiary, Beneficiary).file_number
         raise InvalidInputError(f"file {file_number} has no stop in the round of {rnd.day}")
-    recorded = any(s["beneficiary"] == beneficiary and s["outcome"] for s in rnd.stops)
-    if recorded and rnd.status == "loaded" and outcome in OUTCOMES:  # the round's own order
-        raise RuleViolationError(f"{stop_label(app, rnd, beneficiary)} is already recorded")
-    return edit_round(
-        app,
-        round_id,
-        lambda r: r.record_stop(
-            beneficiary,
-            outcome,
-            at or clock.now(),
-            reason=reason,
-            handover_temperature_c=handover_temperature_c,
-            position=position,
-            contact=contact,
-        ),
-    )
+    try:
+        return edit_round(
+            app,
+            round_id,
+            lambda r: r.record_stop(
+                beneficiary,
+                outcome,
+                at or clock.now(),
+                reason=reason,
+                handover_temperature_c=handover_temperature_c,
+                position=position,
+                contact=contact,
+                released_by=released_by,
+                release_reason=release_reason,
+            ),
+        )
+    except (InvalidInputError, RuleViolationError) as refused:
+        raise type(refused)(f"{stop_label(app, rnd, beneficiary)}: {refused}") from None
 
 
 def record_stop_of_file(

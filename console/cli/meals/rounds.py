@@ -70,6 +70,11 @@ def register(level: Level) -> None:
     stop.add_argument("--outcome", required=True, choices=OUTCOMES)
     stop.add_argument("--reason", default="")
     stop.add_argument("--temperature", type=float, metavar="°C", help="at hand-over")
+    stop.add_argument(
+        "--released-by", default="", metavar="NAME",
+        help="who releases meals handed over above +3 °C (with --release-reason)",
+    )  # fmt: skip
+    stop.add_argument("--release-reason", default="", metavar="TEXT")
     stop.add_argument("--called", choices=("contact_person", "ccas", "both"))
     stop.add_argument("--result", choices=("reached", "not_reached"))
     stop.add_argument("--at", type=moment)
@@ -191,7 +196,8 @@ def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
     _round(
         settings, args.round, meals.record_stop_of_file, args.municipality, args.file_number,
         args.outcome, at=args.at, reason=args.reason, handover_temperature_c=args.temperature,
-        position=args.gps, contact=contact,
+        position=args.gps, contact=contact, released_by=args.released_by,
+        release_reason=args.release_reason,
     )  # fmt: skip
     print(f"stop of file {args.file_number}: {args.outcome}")
     return 0

@@ -34,7 +34,7 @@ from domain.devices import service as devices
 from domain.devices.custody import custody_chain
 from domain.devices.purchase_order import OrderLine
 from domain.devices.service import ManifestLine, SchoolRecord
-from domain.errors import InvalidInputError, NotFoundError
+from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import MealRound
 from domain.meals.municipality import Contract, Municipality, PriceBracket
@@ -115,7 +115,7 @@ def record_round(app: Maillage, clock: FixedClock, people: dict[str, Beneficiary
     rnd.record_stop(
         louis.id, "absent", at(9, 0), contact={"called": "contact_person", "result": "reached"}
     )
-    rnd.record_stop(odette.id, "handed_over", at(9, 5), handover_temperature_c=3.4)
+    rnd.record_stop(odette.id, "handed_over", at(9, 5), handover_temperature_c=2.9)
     clock.set(at(9, 30))
     rnd.complete()
     app.save(rnd)
@@ -370,7 +370,7 @@ def test_the_cold_chain_lists_every_reading_excursion_and_decision_in_time_order
         (at(8, 0), "B1", 2.0, "loading"), (at(8, 0), "B2", 2.5, "loading"),
         (at(8, 30), "B1", 4.2, "probe"), (at(8, 40), "B1", 5.1, "probe"),
         (at(8, 50), "B1", 2.6, "probe"),
-        (at(8, 55), "B1", 2.8, "hand-over"), (at(9, 5), "B1", 3.4, "hand-over"),
+        (at(8, 55), "B1", 2.8, "hand-over"), (at(9, 5), "B1", 2.9, "hand-over"),
     ]  # fmt: skip
     entries = [r["entry"] for r in timeline]
     assert entries.index("excursion: box blocked") < entries.index("box released")
@@ -382,7 +382,7 @@ def test_the_cold_chain_lists_every_reading_excursion_and_decision_in_time_order
     assert released["time"] == at(8, 45)
     stops = [(r["stop"], r["entry"]) for r in timeline if r["stop"] is not None]
     assert stops == [(1, "stop: put in fridge"), (2, "stop: absent"), (3, "stop: handed over")]
-    assert timeline[entries.index("stop: handed over")]["detail"] == "delivered; above +3 °C"
+    assert timeline[entries.index("stop: handed over")]["detail"] == "delivered"
 
     (excursion,) = rows(report, "Excursions")
     assert excursion["box"] == "B1" and excursion["opened"] == at(8, 30)
@@ -422,6 +422,48 @@ def test_an_excursion_never_back_in_range_lasts_until_the_box_is_emptied(
     (excursion,) = rows(build_cold_chain(capture_app(app), str(rnd.id)), "Excursions")
     assert excursion["ended"] == "box emptied (its last stop recorded)"
     assert excursion["duration_min"] == 45.0
+
+
+def test_a_warm_hand_over_is_refused_unless_released_and_joins_the_box_curve(
+    app: Maillage, fixed_clock: FixedClock
+) -> None:
+    _, people = record_meals(app, fixed_clock)
+    jeanne = people["2026-0001"]
+    rnd = MealRound.plan(MONDAY, "D", "P", "VAN-3", [(jeanne.id, 1, "B1")])
+    fixed_clock.set(at(8, 0))
+    rnd.load({"B1": ("probe-1", 2.0)})
+    rnd.record_probe_reading("B1", 2.5, at(8, 20))
+    app.save(rnd)
+    version = app.get(rnd.id, MealRound).version
+    with pytest.raises(RuleViolationError, match=r"hand-over at 4.2 °C is above \+3 °C"):
+        app.edit(
+            rnd.id, MealRound,
+            lambda r: r.record_stop(jeanne.id, "put_in_fridge", at(8, 40),
+                                    handover_temperature_c=4.2),
+        )  # fmt: skip
+    assert app.get(rnd.id, MealRound).version == version  # nothing recorded
+
+    app.edit(
+        rnd.id, MealRound,
+        lambda r: r.record_stop(
+            jeanne.id, "put_in_fridge", at(8, 40), handover_temperature_c=4.2,
+            released_by="M. Martin", release_reason="core 2.9 °C, door left open 1 min",
+        ),
+    )  # fmt: skip
+    done = app.get(rnd.id, MealRound)
+    assert done.box_curve("B1") == [(at(8, 0), 2.0), (at(8, 20), 2.5), (at(8, 40), 4.2)]
+    report = build_cold_chain(capture_app(app), str(rnd.id))
+    timeline = rows(report, "Timeline")
+    assert [(r["entry"], r["temperature_c"], r["source"]) for r in timeline if r["box"]] == [
+        ("reading", 2.0, "loading"),
+        ("reading", 2.5, "probe"),
+        ("excursion: box blocked", 4.2, None),
+        ("box released", None, None),
+        ("stop: put in fridge", 4.2, "hand-over"),
+    ]
+    (excursion,) = rows(report, "Excursions")
+    assert (excursion["decision"], excursion["decided_by"]) == ("released", "M. Martin")
+    assert excursion["peak_c"] == 4.2 and report.figure("highest_reading_c") == 4.2
 
 
 def capture_app(app: Maillage) -> LogAsOf:

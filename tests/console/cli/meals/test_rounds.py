@@ -342,3 +342,18 @@ def test_auditor_is_refused_every_change_and_nothing_is_recorded(
     assert f"the auditor role is read-only: 'maillage {' '.join(argv[:words])}' would" in err
     assert Maillage(StoreLocation.parse(store)).last_position() == before
     assert run(store, "meals", "beneficiaries", "list", "--role", "auditor") == 0  # reading is fine
+
+
+def test_a_warm_hand_over_needs_a_named_release(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    plan = ["meals", "rounds", "plan", "--municipality", "37261", "--day", "2026-03-09"]
+    assert run(store, *plan, "--postman", "L. Petit", "--vehicle", "VAN-12", "--json") == 0
+    rid = json.loads(capsys.readouterr().out)["round"][:8]
+    assert run(store, "meals", "rounds", "load", rid, "--box", "box-1=probe-7:2.1") == 0
+    stop = ["meals", "rounds", "stop", rid, "2026-001", "--municipality", "37261"]
+    stop += ["--outcome", "put_in_fridge", "--temperature", "4.2"]
+    assert run(store, *stop) == 2
+    err = capsys.readouterr().err
+    assert re.search(r"stop \d \(file 2026-001\): hand-over at 4.2 °C is above \+3 °C", err)
+    assert run(store, *stop, "--released-by", "M. Martin", "--release-reason", "core 2.9 °C") == 0
