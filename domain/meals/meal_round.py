@@ -8,6 +8,7 @@ releases them with a reason. Both the excursion and the decision are events.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID, uuid4
@@ -23,6 +24,8 @@ from domain.personal import Personal
 OUTCOMES = ("put_in_fridge", "handed_over", "absent", "refused", "hospitalised", "other")
 DELIVERED = ("put_in_fridge", "handed_over")
 CONTACT_RESULTS = ("reached", "not_reached")
+SIGNALS = ("previous_meal_not_eaten", "fridge_not_used", "mail_piling_up", "person_confused")
+"""What the postman may notice at the door (welfare watch); sealed with the person's key."""
 
 
 class MealRound(MaillageAggregate):
@@ -210,6 +213,8 @@ class MealRound(MaillageAggregate):
         contact: dict[str, str] | None = None,
         released_by: str = "",
         release_reason: str = "",
+        signals: Sequence[str] = (),
+        signals_note: str = "",
     ) -> None:
         """What happened at a stop. Delivering from a blocked box is refused.
 
@@ -218,6 +223,8 @@ class MealRound(MaillageAggregate):
         is a reading of the box like a probe's: it opens an excursion on the box,
         and delivering these meals needs a named person to release them with a
         reason (``released_by``, ``release_reason``), recorded before the stop.
+        ``signals`` (of ``SIGNALS``) and ``signals_note`` are what the postman noticed at the
+        door, sealed with the beneficiary's key.
         """
         self._require("loaded")
         if outcome not in OUTCOMES:
@@ -237,6 +244,15 @@ class MealRound(MaillageAggregate):
             )
         if outcome == "other" and not reason.strip():
             raise InvalidInputError("outcome 'other' needs a reason")
+        unknown = sorted(set(signals) - set(SIGNALS))
+        if unknown:
+            raise InvalidInputError(f"signal {unknown[0]!r} is not one of {', '.join(SIGNALS)}")
+        door = None
+        if signals or signals_note.strip():
+            door = Personal(
+                beneficiary,
+                {"signals": sorted(set(signals)), "note": signals_note.strip()},
+            )
         warm = handover_temperature_c is not None and is_excursion(handover_temperature_c)
         if warm and outcome in DELIVERED and not (released_by.strip() and release_reason.strip()):
             raise RuleViolationError(
@@ -260,6 +276,7 @@ class MealRound(MaillageAggregate):
             handover_temperature_c=handover_temperature_c,
             position=Personal(beneficiary, list(position)) if position else None,
             contact=contact,
+            door=door,
         )
 
     @event("StopRecorded")
@@ -272,6 +289,7 @@ class MealRound(MaillageAggregate):
         handover_temperature_c: float | None,
         position: Personal | list[float] | None,
         contact: dict[str, str] | None,
+        door: Personal | None = None,
     ) -> None:
         stop = self.stops[self._stop_index(beneficiary)]
         stop.update(
@@ -281,6 +299,7 @@ class MealRound(MaillageAggregate):
             handover_temperature_c=handover_temperature_c,
             position=position,
             contact=contact,
+            door=door,
         )
 
     def complete(self) -> None:

@@ -16,11 +16,71 @@ from domain.aggregate import MaillageAggregate
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.ids import municipality_id
 from domain.meals.ordering import WEEKDAYS
+from domain.meals.welfare_alert import CATEGORIES, SEVERITIES
 
 DEFAULT_ACKNOWLEDGE_WITHIN_MIN = 240
 """Minutes the CCAS has to acknowledge a welfare alert before it shows as overdue (default)."""
 DEFAULT_MAX_ROUND_MIN = 240
 """Longest time from loading to the last delivery, minutes (default cold-chain route limit)."""
+
+
+@dataclass(frozen=True)
+class WelfareRules:
+    """What the welfare watch raises by itself, as the municipality agreed it.
+
+    An absent beneficiary whom nobody could reach raises an alert of
+    ``absent_category``/``absent_severity``; across days, ``uneaten_count`` stops with the
+    previous meal not eaten within ``uneaten_days`` days, or ``absences_count`` absences
+    within ``absences_days`` days, raise one of ``pattern_category``/``pattern_severity``.
+    """
+
+    absent_category: str = "self_care_safety"
+    absent_severity: str = "high"
+    uneaten_count: int = 2
+    uneaten_days: int = 7
+    absences_count: int = 3
+    absences_days: int = 30
+    pattern_category: str = "health"
+    pattern_severity: str = "medium"
+
+    def __post_init__(self) -> None:
+        for category in (self.absent_category, self.pattern_category):
+            if category not in CATEGORIES:
+                raise InvalidInputError(
+                    f"category {category!r} is not one of {', '.join(CATEGORIES)}"
+                )
+        for severity in (self.absent_severity, self.pattern_severity):
+            if severity not in SEVERITIES:
+                raise InvalidInputError(
+                    f"severity {severity!r} is not one of {', '.join(SEVERITIES)}"
+                )
+        counts = (
+            (self.uneaten_count, self.uneaten_days, "uneaten meals"),
+            (self.absences_count, self.absences_days, "absences"),
+        )
+        for count, days, what in counts:
+            if not (1 <= count <= 20 and 1 <= days <= 90):
+                raise InvalidInputError(
+                    f"{what}: {count} within {days} days — 1 to 20 within 1 to 90 days"
+                )
+
+
+@dataclass(frozen=True)
+class CcasMail:
+    """Where the CCAS's alert mails go: an SMTP server (host, port), sender and recipient."""
+
+    host: str
+    port: int
+    sender: str
+    recipient: str
+
+    def __post_init__(self) -> None:
+        if not self.host.strip() or not 1 <= self.port <= 65535:
+            raise InvalidInputError(f"SMTP server {self.host}:{self.port} is not HOST:PORT")
+        for address in (self.sender, self.recipient):
+            if "@" not in address or any(c.isspace() for c in address.strip()):
+                raise InvalidInputError(f"{address!r} is not an e-mail address")
+
 
 _INSEE_RE = re.compile(r"^(\d{5}|2[AB]\d{3})$")
 
@@ -230,6 +290,38 @@ class Municipality(MaillageAggregate):
         self._unserved_accepted(
             day=day.isoformat(), files=sorted(files), reason=reason.strip(), by=by.strip()
         )
+
+    @property
+    def welfare_rules(self) -> WelfareRules:
+        """The welfare watch's rules (the default practice until configured)."""
+        return WelfareRules(**getattr(self, "_welfare_rules", {}))
+
+    def set_welfare_rules(self, rules: WelfareRules, by: str) -> None:
+        """Agree what the welfare watch raises by itself (checked when ``rules`` was made)."""
+        if not by.strip():
+            raise InvalidInputError("configuring a municipality needs the name of who does it")
+        if rules != self.welfare_rules:
+            self._welfare_rules_set(rules=asdict(rules), by=by.strip())
+
+    @event("WelfareRulesSet")
+    def _welfare_rules_set(self, rules: dict[str, Any], by: str) -> None:
+        self._welfare_rules = rules
+
+    @property
+    def ccas_mail(self) -> CcasMail | None:
+        """Where alert mails go, or None when the municipality has not configured it."""
+        mail = getattr(self, "_ccas_mail", None)
+        return CcasMail(**mail) if mail else None
+
+    def set_ccas_mail(self, mail: CcasMail, by: str) -> None:
+        """The CCAS's SMTP server and addresses for alert mails."""
+        if not by.strip():
+            raise InvalidInputError("configuring a municipality needs the name of who does it")
+        self._ccas_mail_set(mail=asdict(mail), by=by.strip())
+
+    @event("CcasMailSet")
+    def _ccas_mail_set(self, mail: dict[str, Any], by: str) -> None:
+        self._ccas_mail = mail
 
     @event("UnservedOrdersAccepted")
     def _unserved_accepted(self, day: str, files: list[str], reason: str, by: str) -> None:

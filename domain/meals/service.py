@@ -22,7 +22,14 @@ from domain.ids import beneficiary_id, municipality_id
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.billing import Statement, monthly_statement
 from domain.meals.meal_round import MealRound
-from domain.meals.municipality import Contract, Municipality, PriceBracket, normalise_insee
+from domain.meals.municipality import (
+    CcasMail,
+    Contract,
+    Municipality,
+    PriceBracket,
+    WelfareRules,
+    normalise_insee,
+)
 from domain.meals.ordering import (
     Order,
     kitchen_counts,
@@ -449,9 +456,12 @@ def find_round(app: Maillage, text: str) -> UUID:
 def find_alert(app: Maillage, text: str, scope: str | None = None) -> UUID:
     """A welfare alert by its id or first 6+ characters; a user scoped to one municipality
     finds only its alerts (another's is "not found", saying nothing of it)."""
+    prefix = text.strip()
+    if prefix.upper().startswith("W-"):  # a reference: W- and the id's first hex digits
+        prefix = prefix[2:].lower()
     conn = caught_up(app)
     try:
-        aid = find_by_prefix(conn, "welfare_alerts_view", text, "welfare alert")
+        aid = find_by_prefix(conn, "welfare_alerts_view", prefix, "welfare alert")
     finally:
         conn.close()
     if scope is not None:
@@ -513,20 +523,41 @@ def round_rows(app: Maillage, day: date | None = None) -> list[dict[str, Any]]:
 
 
 def alert_rows(
-    app: Maillage, insee: str | None = None, open_only: bool = False, overdue_only: bool = False
+    app: Maillage,
+    insee: str | None = None,
+    open_only: bool = False,
+    overdue_only: bool = False,
+    with_names: bool = True,
 ) -> list[dict[str, Any]]:
     """The welfare inbox, oldest first, each alert marked overdue when it was not acknowledged
-    within its municipality's delay."""
+    within its municipality's delay; with its reference, the raising time in Paris time (zone
+    shown) and whom it concerns (the name only ``with_names``: not for auditors)."""
     conn = caught_up(app)
     try:
         found = alert_list(conn, clock.now(), insee)
     finally:
         conn.close()
     return [
-        a
+        {**a, **_alert_labels(app, a, with_names)}
         for a in found
         if (not open_only or a["status"] != "closed") and (not overdue_only or a["overdue"])
     ]
+
+
+def _alert_labels(app: Maillage, row: dict[str, Any], with_names: bool) -> dict[str, str]:
+    """What people read of an alert row: reference, local time, the person concerned."""
+    alert = app.get(UUID(row["id"]), WelfareAlert)
+    return {
+        "reference": alert.reference,
+        "raised": local_time(datetime.fromisoformat(row["raised_at"])),
+        "concerns": concerns(app, alert.beneficiary_id, with_names),
+    }
+
+
+def concerns(app: Maillage, who: UUID, with_name: bool) -> str:
+    """Whom an alert concerns: ``file 2026-002 Louis Girard`` (the file only without name)."""
+    person = app.get(who, Beneficiary)
+    return f"file {person.file_number}" + (f" {_name(person)}" if with_name else "")
 
 
 def statement(app: Maillage, insee: str, month: str, today: date | None = None) -> Statement:
@@ -597,10 +628,16 @@ def round_with_people(app: Maillage, round_id: UUID) -> tuple[MealRound, dict[UU
 
 
 def alert_trail(app: Maillage, alert_id: UUID, with_notes: bool) -> tuple[str, dict[str, Any]]:
-    """An alert's status and its trail (who did what when); the notes and follow-up texts
-    only ``with_notes`` (they are health data read-only roles do not see)."""
+    """An alert's status and its trail (who did what when), with its reference and whom it
+    concerns; the name, notes and follow-up texts only ``with_notes`` (health data read-only
+    roles do not see)."""
     alert = app.get(alert_id, WelfareAlert)
-    return alert.status, alert.trail(with_notes=with_notes)
+    return alert.status, {
+        "reference": alert.reference,
+        "concerns": concerns(app, alert.beneficiary_id, with_notes),
+        "mailed": local_time(alert.notified["at"]) if getattr(alert, "notified", None) else None,
+        **alert.trail(with_notes=with_notes),
+    }
 
 
 def manifest(app: Maillage, round_id: UUID) -> tuple[MealRound, list[dict[str, Any]]]:
@@ -756,15 +793,19 @@ def record_stop(
     contact: dict[str, str] | None = None,
     released_by: str = "",
     release_reason: str = "",
-) -> MealRound:
+    signals: Sequence[str] = (),
+    signals_note: str = "",
+) -> StopRecorded:
     """What happened at a stop; a refusal names the stop (``stop 3 (file 2026-002)``). A
-    hand-over above +3 °C needs ``released_by`` and ``release_reason`` to deliver."""
+    hand-over above +3 °C needs ``released_by`` and ``release_reason`` to deliver;
+    ``signals`` are what the postman noticed at the door. The welfare watch then raises
+    what the municipality's rules ask for (``welfare_watch``)."""
     rnd = app.get(round_id, MealRound)
     if all(s["beneficiary"] != beneficiary for s in rnd.stops):
         file_number = app.get(beneficiary, Beneficiary).file_number
         raise InvalidInputError(f"file {file_number} has no stop in the round of {rnd.day}")
     try:
-        return edit_round(
+        done = edit_round(
             app,
             round_id,
             lambda r: r.record_stop(
@@ -777,15 +818,26 @@ def record_stop(
                 contact=contact,
                 released_by=released_by,
                 release_reason=release_reason,
+                signals=signals,
+                signals_note=signals_note,
             ),
         )
     except (InvalidInputError, RuleViolationError) as refused:
         raise type(refused)(f"{stop_label(app, rnd, beneficiary)}: {refused}") from None
+    return StopRecorded(done, welfare_watch(app, done, beneficiary))
+
+
+@dataclass(frozen=True)
+class StopRecorded:
+    """A recorded stop: its round as it now stands, and the alerts the watch raised."""
+
+    round: MealRound
+    alerts: list[WelfareAlert]
 
 
 def record_stop_of_file(
     app: Maillage, round_id: UUID, insee: str, file_number: str, outcome: str, **details: Any
-) -> MealRound:
+) -> StopRecorded:
     """``record_stop`` for a stop named by municipality and file number."""
     who = _stop_of(app, app.get(round_id, MealRound), insee, file_number)
     return record_stop(app, round_id, who, outcome, **details)
@@ -823,3 +875,160 @@ def follow_up_alert(app: Maillage, alert_id: UUID, by: str, action: str) -> Welf
 def close_alert(app: Maillage, alert_id: UUID, outcome: str, by: str) -> WelfareAlert:
     """The alert is settled with an outcome."""
     return app.edit(alert_id, WelfareAlert, lambda a: a.close(outcome, by))
+
+
+# ----------------------------------------------------------------------------- welfare watch
+
+WATCH = "welfare watch"
+"""Who raises the alerts the watch raises by itself (recorded as ``raised_by``)."""
+
+
+@dataclass(frozen=True)
+class _Visit:
+    """One of a beneficiary's recorded stops, as the watch reads it."""
+
+    day: str
+    label: str
+    outcome: str
+    signals: tuple[str, ...]
+
+
+def _visits(app: Maillage, who: UUID, first: date, last: date) -> list[_Visit]:
+    """The beneficiary's recorded stops of rounds from ``first`` to ``last`` (days, included)."""
+    conn = caught_up(app)
+    try:
+        rows = conn.fetchall(
+            "SELECT r.id FROM rounds_view r JOIN round_stops_view s ON s.round_id = r.id "
+            "WHERE s.beneficiary_id = ? AND r.day >= ? AND r.day <= ? AND s.outcome IS NOT NULL "
+            "ORDER BY r.day",
+            (str(who), first.isoformat(), last.isoformat()),
+        )
+    finally:
+        conn.close()
+    visits = []
+    for (rid,) in rows:
+        rnd = app.get(UUID(rid), MealRound)
+        stop = next(s for s in rnd.stops if s["beneficiary"] == who)
+        door = stop.get("door")
+        signals = () if door is None or door.erased else tuple(door.value["signals"])
+        label = f"{stop_label(app, rnd, who)} of {round_name(app, rnd)}"
+        visits.append(_Visit(rnd.day, label, str(stop["outcome"]), signals))
+    return visits
+
+
+def _open_rules(app: Maillage, who: UUID) -> set[str]:
+    """The watch's rules that already have an alert open about this beneficiary."""
+    conn = caught_up(app)
+    try:
+        ids = conn.fetchall(
+            "SELECT id FROM welfare_alerts_view WHERE beneficiary_id = ? AND status != 'closed'",
+            (str(who),),
+        )
+    finally:
+        conn.close()
+    return {getattr(app.get(UUID(i), WelfareAlert), "rule", "") for (i,) in ids}
+
+
+def welfare_watch(app: Maillage, rnd: MealRound, who: UUID) -> list[WelfareAlert]:
+    """Alerts the watch raises by itself after a stop of ``who`` was recorded on ``rnd``.
+
+    An absence with nobody reached raises one at once; across days, the municipality's
+    thresholds of uneaten meals and of absences raise one with the evidence (each stop, its
+    day), unless one for the same rule is still open. Notes are sealed with the person's key.
+    """
+    person = app.get(who, Beneficiary)
+    if person.personal.erased:
+        return []
+    town = app.get(person.municipality_id, Municipality)
+    rules = town.welfare_rules
+    stop = next(s for s in rnd.stops if s["beneficiary"] == who)
+    label = f"{stop_label(app, rnd, who)} of {round_name(app, rnd)}"
+    raised = []
+    contact = stop.get("contact") or {}
+    if stop["outcome"] == "absent" and contact.get("result") == "not_reached":
+        at = local_time(stop["at"])
+        note = f"absent at {label}, {at}; nobody reached (called: {contact.get('called') or '—'})"
+        raised.append(WelfareAlert.raise_alert(
+            who, town.id, rules.absent_category, rules.absent_severity, note, WATCH,
+            round_id=rnd.id, rule="absent_unreached",
+        ))  # fmt: skip
+    day = date.fromisoformat(rnd.day)
+    span_days = max(rules.uneaten_days, rules.absences_days)
+    visits = _visits(app, who, day - timedelta(days=span_days - 1), day)
+    open_rules = _open_rules(app, who)
+    patterns = (
+        ("uneaten_meals", "previous meal not eaten", rules.uneaten_count, rules.uneaten_days,
+         lambda v: "previous_meal_not_eaten" in v.signals),
+        ("absences", "absent", rules.absences_count, rules.absences_days,
+         lambda v: v.outcome == "absent"),
+    )  # fmt: skip
+    for rule, what, count, days, seen in patterns:
+        since = (day - timedelta(days=days - 1)).isoformat()
+        evidence = [v for v in visits if v.day >= since and seen(v)]
+        if len(evidence) >= count and rule not in open_rules:
+            note = (f"{what} {len(evidence)} times within {days} days (rule: {count}): "
+                    + "; ".join(v.label for v in evidence))  # fmt: skip
+            raised.append(WelfareAlert.raise_alert(
+                who, town.id, rules.pattern_category, rules.pattern_severity, note, WATCH,
+                round_id=rnd.id, rule=rule,
+            ))  # fmt: skip
+    if raised:
+        app.save(*raised)
+    return raised
+
+
+def local_time(moment: datetime) -> str:
+    """A moment as people read it: ``2026-03-09 09:40 CET`` (Paris time, zone shown)."""
+    return f"{moment.astimezone(clock.PARIS):%Y-%m-%d %H:%M %Z}"
+
+
+def set_welfare_rules(app: Maillage, insee: str, rules: WelfareRules, by: str) -> Municipality:
+    """The municipality's welfare-watch rules (recorded as configuration)."""
+    town = find_municipality(app, insee)
+    return app.edit(town.id, Municipality, lambda t: t.set_welfare_rules(rules, by))
+
+
+def set_ccas_mail(app: Maillage, insee: str, mail: CcasMail, by: str) -> Municipality:
+    """Where the municipality's CCAS gets alert mails (SMTP server, sender, recipient)."""
+    town = find_municipality(app, insee)
+    return app.edit(town.id, Municipality, lambda t: t.set_ccas_mail(mail, by))
+
+
+@dataclass(frozen=True)
+class MailDue:
+    """An alert the CCAS has not been mailed about yet, and where the mail goes."""
+
+    alert_id: UUID
+    reference: str
+    municipality: str
+    severity: str
+    raised_at: str
+    mail: CcasMail
+
+
+def mails_due(app: Maillage, insee: str | None = None) -> list[MailDue]:
+    """Alerts not yet mailed to their CCAS, for municipalities with a mail configured: what
+    the console's mailer needs and nothing more (no name, no category, no note)."""
+    conn = caught_up(app)
+    try:
+        found = alert_list(conn, clock.now(), insee)
+    finally:
+        conn.close()
+    due = []
+    towns: dict[str, Municipality] = {}
+    for row in found:
+        if row["status"] == "closed" or not row["insee_code"]:
+            continue
+        town = towns.get(row["insee_code"]) or find_municipality(app, row["insee_code"])
+        towns[row["insee_code"]] = town
+        alert = app.get(UUID(row["id"]), WelfareAlert)
+        if town.ccas_mail is None or getattr(alert, "notified", None):
+            continue
+        due.append(MailDue(alert.id, alert.reference, town.name, alert.severity,
+                           local_time(alert.created_on), town.ccas_mail))  # fmt: skip
+    return due
+
+
+def record_mailed(app: Maillage, alert_id: UUID, recipient: str) -> WelfareAlert:
+    """The CCAS was mailed about the alert (after the SMTP server accepted the mail)."""
+    return app.edit(alert_id, WelfareAlert, lambda a: a.record_notified(recipient, clock.now()))

@@ -7,9 +7,10 @@ beneficiary's own.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
-from uuid import UUID, uuid4
+from uuid import UUID, uuid5
 
 from eventsourcing.domain import event
 
@@ -19,9 +20,16 @@ from domain.clock import PARIS
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.personal import Personal
 
+ALERT_NAMESPACE = UUID("7d0c8a4e-3f5b-5c59-9a51-6f1d2b9e0a17")
+"""Namespace of welfare alert ids (uuid5 of what the alert says and when)."""
 CATEGORIES = ("health", "self_care_safety", "mobility", "home", "other")
 SEVERITIES = ("low", "medium", "high", "urgent")
 OUTCOMES = ("resolved", "referred", "hospitalised", "no_action_needed", "deceased", "other")
+
+
+def reference_of(alert_id: UUID) -> str:
+    """An alert's reference: ``W-`` and the first 8 hex digits of its id, upper case."""
+    return f"W-{alert_id.hex[:8].upper()}"
 
 
 def _choice(value: str, allowed: tuple[str, ...], what: str) -> str:
@@ -34,8 +42,14 @@ class WelfareAlert(MaillageAggregate):
     """One welfare alert and its trail."""
 
     @staticmethod
-    def create_id() -> UUID:
-        return uuid4()
+    def create_id(
+        beneficiary_id: UUID, category: str, severity: str, note: Personal, raised_by: str
+    ) -> UUID:
+        """An id from what the alert says and when it is raised (UTC): the same alert raised
+        twice at the same instant is one alert, and a replayed demo gives the same references."""
+        text = note.value if isinstance(note.value, str) else ""
+        name = f"{beneficiary_id}|{clock.now().isoformat()}|{category}|{severity}|{raised_by}|"
+        return uuid5(ALERT_NAMESPACE, name + hashlib.sha256(text.encode()).hexdigest())
 
     @event("Raised")
     def __init__(
@@ -47,6 +61,7 @@ class WelfareAlert(MaillageAggregate):
         severity: str,
         note: Personal,
         raised_by: str,
+        rule: str = "",
     ) -> None:
         self.beneficiary_id = beneficiary_id
         self.municipality_id = municipality_id
@@ -55,6 +70,8 @@ class WelfareAlert(MaillageAggregate):
         self.severity = severity
         self.note = note
         self.raised_by = raised_by
+        self.rule = rule
+        self.notified: dict[str, Any] | None = None
         self.status = "raised"
         self.acknowledged_by: str | None = None
         self.acknowledged_on: datetime | None = None
@@ -71,8 +88,10 @@ class WelfareAlert(MaillageAggregate):
         note: str,
         raised_by: str,
         round_id: UUID | None = None,
+        rule: str = "",
     ) -> WelfareAlert:
-        """The postman reports a concern; the note is sealed with the beneficiary's key."""
+        """The postman reports a concern (or the welfare watch, naming its ``rule``); the note
+        is sealed with the beneficiary's key."""
         if not raised_by.strip():
             raise InvalidInputError("a welfare alert needs the name of who raised it")
         return cls(
@@ -83,6 +102,7 @@ class WelfareAlert(MaillageAggregate):
             severity=_choice(severity, SEVERITIES, "severity"),
             note=Personal(beneficiary_id, note.strip()),
             raised_by=raised_by.strip(),
+            rule=rule,
         )
 
     @property
@@ -90,6 +110,21 @@ class WelfareAlert(MaillageAggregate):
         """The alert as people name it: its category and when it was raised (Paris time)."""
         raised = self.created_on.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
         return f"the {self.category.replace('_', ' ')} alert raised {raised}"
+
+    @property
+    def reference(self) -> str:
+        """How people and mails name the alert: ``W-1A2B3C4D`` (no id, nothing personal)."""
+        return reference_of(self.id)
+
+    def record_notified(self, recipient: str, at: datetime) -> None:
+        """The CCAS was told by mail (reference only) at ``at``."""
+        if self.notified is not None:
+            raise RuleViolationError(f"welfare alert {self.reference} was already notified")
+        self._notified(recipient=recipient, at=at)
+
+    @event("CcasNotified")
+    def _notified(self, recipient: str, at: datetime) -> None:
+        self.notified = {"recipient": recipient, "at": at}
 
     def acknowledge(self, coordinator: str) -> None:
         """A CCAS coordinator takes the alert in hand."""

@@ -11,6 +11,7 @@ from console.cli.output import (
     print_result,
 )
 from console.cli.tree import Level
+from console.mailing.ccas import mail_due_alerts
 from console.opening import open_store
 from console.roles import for_ccas, mutating, scoped
 from console.settings import Settings
@@ -19,6 +20,7 @@ from domain.meals import service as meals
 from domain.meals.welfare_alert import (
     CATEGORIES,
     SEVERITIES,
+    reference_of,
 )
 from domain.meals.welfare_alert import (
     OUTCOMES as ALERT_OUTCOMES,
@@ -50,6 +52,8 @@ def register(level: Level) -> None:
     follow.add_argument("alert")
     follow.add_argument("--by", required=True)
     follow.add_argument("--action", required=True)
+    notify = alerts.command("notify", cmd_alert_notify, "mail the CCAS the alerts still due")
+    notify.add_argument("--municipality", metavar="INSEE")
     close = alerts.command("close", cmd_alert_close, "settle an alert")
     close.add_argument("alert")
     close.add_argument("--by", required=True)
@@ -58,21 +62,26 @@ def register(level: Level) -> None:
 
 @mutating
 def cmd_alert_raise(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
     alert = meals.raise_alert(
-        open_store(settings), args.municipality, args.file_number, args.category,
+        app, args.municipality, args.file_number, args.category,
         args.severity, args.note, args.by,
     )  # fmt: skip
-    print(f"welfare alert {alert.id} raised ({args.category}, {args.severity})")
+    print(f"welfare alert {alert.reference} raised ({args.category}, {args.severity})")
+    for line in mail_due_alerts(app):
+        print(line)
     return 0
 
 
 @for_ccas
 def cmd_alert_list(args: argparse.Namespace, settings: Settings) -> int:
     insee = scoped(settings, args.municipality)
-    records = meals.alert_rows(open_store(settings), insee, args.open, args.overdue)
+    records = meals.alert_rows(
+        open_store(settings), insee, args.open, args.overdue, with_names=not settings.read_only
+    )
     lines = [
-        f"{r['id'][:8]}  {r['raised_at'][:16]}  {r['category']:<16} {r['severity']:<7} "
-        f"{r['status']:<12} file {r['file_number']}" + ("  OVERDUE" if r["overdue"] else "")
+        f"{r['reference']}  {r['raised']}  {r['category']:<16} {r['severity']:<7} "
+        f"{r['status']:<12} {r['concerns']}" + ("  OVERDUE" if r["overdue"] else "")
         for r in records
     ]
     print_result(args, records, "\n".join(lines) or "no alerts")
@@ -92,7 +101,7 @@ def cmd_alert_show(args: argparse.Namespace, settings: Settings) -> int:
 @for_ccas
 def cmd_alert_ack(args: argparse.Namespace, settings: Settings) -> int:
     aid = _alert(settings, args.alert, meals.acknowledge_alert, args.by)
-    print(f"welfare alert {aid} acknowledged by {args.by}")
+    print(f"welfare alert {reference_of(aid)} acknowledged by {args.by}")
     return 0
 
 
@@ -100,7 +109,7 @@ def cmd_alert_ack(args: argparse.Namespace, settings: Settings) -> int:
 @for_ccas
 def cmd_alert_follow_up(args: argparse.Namespace, settings: Settings) -> int:
     aid = _alert(settings, args.alert, meals.follow_up_alert, args.by, args.action)
-    print(f"follow-up recorded on welfare alert {aid}")
+    print(f"follow-up recorded on welfare alert {reference_of(aid)}")
     return 0
 
 
@@ -108,8 +117,15 @@ def cmd_alert_follow_up(args: argparse.Namespace, settings: Settings) -> int:
 @for_ccas
 def cmd_alert_close(args: argparse.Namespace, settings: Settings) -> int:
     aid = _alert(settings, args.alert, meals.close_alert, args.outcome, args.by)
-    print(f"welfare alert {aid} closed: {args.outcome}")
+    print(f"welfare alert {reference_of(aid)} closed: {args.outcome}")
     return 0
+
+
+@mutating
+def cmd_alert_notify(args: argparse.Namespace, settings: Settings) -> int:
+    lines = mail_due_alerts(open_store(settings), args.municipality)
+    print("\n".join(lines) or "no alert mail due")
+    return 1 if any(line.startswith("warning:") for line in lines) else 0
 
 
 def _alert(settings: Settings, text: str, command: Callable[..., Any], *values: str) -> UUID:

@@ -4,6 +4,7 @@ levels."""
 from __future__ import annotations
 
 import argparse
+from dataclasses import asdict, replace
 
 from console.cli.args import lat_lon, minutes, weekdays
 from console.cli.output import print_result
@@ -12,7 +13,7 @@ from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
 from domain.meals import service as meals
-from domain.meals.municipality import PriceBracket
+from domain.meals.municipality import CcasMail, PriceBracket
 from domain.meals.ordering import DAY_NAMES
 
 
@@ -61,6 +62,81 @@ def register(level: Level) -> None:
         help="days meals are delivered, each bringing the meals until the next one: "
         "mon-fri (default: Friday brings the weekend), mon-sat, every-day, or mon,wed,fri",
     )
+
+    rules = town.command(
+        "welfare-rules", cmd_welfare_rules, "what the welfare watch raises by itself", json=True
+    )
+    rules.add_argument("insee", metavar="INSEE")
+    rules.add_argument("--absent", type=_alert_kind, metavar="CATEGORY:SEVERITY",
+                       help="alert for an absence with nobody reached")  # fmt: skip
+    rules.add_argument("--pattern", type=_alert_kind, metavar="CATEGORY:SEVERITY",
+                       help="alert for a pattern across days")  # fmt: skip
+    rules.add_argument("--uneaten", type=_within, metavar="COUNT/DAYS",
+                       help="meal not eaten COUNT times in DAYS days, e.g. 2/7")  # fmt: skip
+    rules.add_argument("--absences", type=_within, metavar="COUNT/DAYS",
+                       help="absent COUNT times within DAYS days, e.g. 3/30")  # fmt: skip
+    mail = town.command("ccas-mail", cmd_ccas_mail, "where the CCAS gets alert mails (SMTP)")
+    mail.add_argument("insee", metavar="INSEE")
+    mail.add_argument("--smtp", required=True, type=_host_port, metavar="HOST:PORT")
+    mail.add_argument("--from", dest="sender", required=True, metavar="ADDRESS")
+    mail.add_argument("--to", dest="recipient", required=True, metavar="ADDRESS")
+
+
+def _alert_kind(text: str) -> tuple[str, str]:
+    category, _, severity = text.partition(":")
+    if not severity:
+        raise argparse.ArgumentTypeError(f"{text!r} is not CATEGORY:SEVERITY")
+    return category.strip(), severity.strip()
+
+
+def _within(text: str) -> tuple[int, int]:
+    try:
+        count, days = (int(x) for x in text.split("/"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not COUNT/DAYS, e.g. 2/7") from None
+    return count, days
+
+
+def _host_port(text: str) -> tuple[str, int]:
+    host, _, port = text.rpartition(":")
+    if not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not HOST:PORT")
+    return host, int(port)
+
+
+@mutating
+def cmd_welfare_rules(args: argparse.Namespace, settings: Settings) -> int:
+    app = open_store(settings)
+    now = meals.find_municipality(app, args.insee).welfare_rules
+    changes: dict[str, object] = {}
+    if args.absent:
+        changes |= dict(zip(("absent_category", "absent_severity"), args.absent, strict=True))
+    if args.pattern:
+        changes |= dict(zip(("pattern_category", "pattern_severity"), args.pattern, strict=True))
+    if args.uneaten:
+        changes |= dict(zip(("uneaten_count", "uneaten_days"), args.uneaten, strict=True))
+    if args.absences:
+        changes |= dict(zip(("absences_count", "absences_days"), args.absences, strict=True))
+    town = meals.set_welfare_rules(app, args.insee, replace(now, **changes), settings.user)
+    r = town.welfare_rules
+    text = (
+        f"{town.name}: absent and nobody reached → {r.absent_category}/{r.absent_severity}; "
+        f"previous meal not eaten {r.uneaten_count}× in {r.uneaten_days} days or absent "
+        f"{r.absences_count}× in {r.absences_days} days → {r.pattern_category}/{r.pattern_severity}"
+    )
+    print_result(args, asdict(r), text)
+    return 0
+
+
+@mutating
+def cmd_ccas_mail(args: argparse.Namespace, settings: Settings) -> int:
+    host, port = args.smtp
+    town = meals.set_ccas_mail(
+        open_store(settings), args.insee, CcasMail(host, port, args.sender, args.recipient),
+        settings.user,
+    )  # fmt: skip
+    print(f"{town.name}: welfare alerts mailed to {args.recipient} through {host}:{port}")
+    return 0
 
 
 def bracket(text: str) -> PriceBracket:

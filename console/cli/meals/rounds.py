@@ -17,11 +17,12 @@ from console.cli.output import (
     print_result,
 )
 from console.cli.tree import Level
+from console.mailing.ccas import mail_due_alerts
 from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
 from domain.meals import service as meals
-from domain.meals.meal_round import OUTCOMES, MealRound
+from domain.meals.meal_round import OUTCOMES, SIGNALS, MealRound
 from domain.meals.planning import Plan
 from domain.territory.travel import travel_model
 
@@ -75,6 +76,11 @@ def register(level: Level) -> None:
         help="who releases meals handed over above +3 °C (with --release-reason)",
     )  # fmt: skip
     stop.add_argument("--release-reason", default="", metavar="TEXT")
+    stop.add_argument(
+        "--signal", action="append", default=[], choices=SIGNALS,
+        help="what was noticed at the door (repeat); sealed with the person's key",
+    )  # fmt: skip
+    stop.add_argument("--signal-note", default="", metavar="TEXT", help="sealed, like signals")
     stop.add_argument("--called", choices=("contact_person", "ccas", "both"))
     stop.add_argument("--result", choices=("reached", "not_reached"))
     stop.add_argument("--at", type=moment)
@@ -193,13 +199,22 @@ def cmd_release(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
     contact = {"called": args.called or "", "result": args.result} if args.result else None
-    _round(
-        settings, args.round, meals.record_stop_of_file, args.municipality, args.file_number,
+    app = open_store(settings)
+    done = meals.record_stop_of_file(
+        app, meals.find_round(app, args.round), args.municipality, args.file_number,
         args.outcome, at=args.at, reason=args.reason, handover_temperature_c=args.temperature,
         position=args.gps, contact=contact, released_by=args.released_by,
-        release_reason=args.release_reason,
+        release_reason=args.release_reason, signals=args.signal, signals_note=args.signal_note,
     )  # fmt: skip
     print(f"stop of file {args.file_number}: {args.outcome}")
+    for alert in done.alerts:
+        print(
+            f"welfare alert {alert.reference} raised by the welfare watch "
+            f"({alert.category}, {alert.severity})"
+        )
+    if done.alerts:
+        for line in mail_due_alerts(app):
+            print(line)
     return 0
 
 

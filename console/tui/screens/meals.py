@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
@@ -20,7 +21,9 @@ from domain import clock
 from domain.clock import PARIS
 from domain.meals import service as meals
 from domain.meals.billing import statement_markdown
+from domain.meals.service import local_time
 from domain.meals.views import alert_list, beneficiary_list, round_list
+from domain.meals.welfare_alert import reference_of
 from domain.personal import SubjectKeys
 from domain.store import ViewConnection
 
@@ -48,12 +51,13 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("open_excursions", "Excursions", 10, "right", numeric=True),
     ),
     "alerts-table": (
-        Column("raised", "Raised (UTC)", 16),
+        Column("reference", "Alert", 10),
+        Column("raised", "Raised", 20),
         Column("category", "Category", 16),
         Column("severity", "Severity", 8),
         Column("status", "Status", 12),
         Column("outcome", "Outcome", 16),
-        Column("file_number", "File", 11),
+        Column("concerns", "Concerns", 30),
     ),
 }
 """The columns of each table; the rows come from the meal views' queries."""
@@ -71,10 +75,11 @@ def table_rows(
     alerts = [
         {
             **a,
-            "raised": str(a["raised_at"])[:16],
+            "reference": reference_of(UUID(a["id"])),
+            "raised": local_time(datetime.fromisoformat(a["raised_at"])),
+            "concerns": f"file {a['file_number']} {a['name']}" if a["file_number"] else "",
             "status": "OVERDUE" if a["overdue"] else a["status"],  # says which are late
             "outcome": a["outcome"] or "",
-            "file_number": a["file_number"] or "",
         }
         for a in alert_list(conn, clock.now(), scope, newest_first=True)
     ]

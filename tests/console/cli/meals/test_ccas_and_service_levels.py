@@ -28,11 +28,12 @@ def test_each_municipality_has_its_own_delay_to_acknowledge(
     assert "alerts acknowledged within 90 min" in capsys.readouterr().out
 
     fixed_clock.advance(timedelta(hours=2))  # past Saint-Cyr's 90 min, within Tours' 4 h
-    assert [a["id"] for a in alerts(store, capsys, "--overdue")] == [saint_cyr_alert]
+    assert [a["reference"] for a in alerts(store, capsys, "--overdue")] == [saint_cyr_alert]
     fixed_clock.advance(timedelta(hours=2, minutes=1))  # now past Tours' default too
-    assert {a["id"] for a in alerts(store, capsys, "--overdue")} == {tours_alert, saint_cyr_alert}
+    overdue = {a["reference"] for a in alerts(store, capsys, "--overdue")}
+    assert overdue == {tours_alert, saint_cyr_alert}
     assert run(store, "meals", "alerts", "ack", saint_cyr_alert[:8], "--by", "Mme Roy") == 0
-    assert [a["id"] for a in alerts(store, capsys, "--overdue")] == [tours_alert]
+    assert [a["reference"] for a in alerts(store, capsys, "--overdue")] == [tours_alert]
 
 
 @pytest.mark.parametrize(
@@ -95,14 +96,14 @@ def test_a_ccas_user_sees_and_acts_only_in_its_municipality(
 ) -> None:
     store, tours_alert, saint_cyr_alert = two_towns
     ccas = ["--role", "ccas", "--scope", SAINT_CYR, "--user", "Mme Roy"]
-    assert [a["id"] for a in alerts(store, capsys, *ccas)] == [saint_cyr_alert]
+    assert [a["reference"] for a in alerts(store, capsys, *ccas)] == [saint_cyr_alert]
     assert run(store, "meals", "alerts", "list", "--municipality", "37261", *ccas) == 2
     assert "works for municipality 37214, not 37261" in capsys.readouterr().err
 
     assert run(store, "meals", "alerts", "ack", tours_alert[:8], "--by", "Mme Roy", *ccas) == 2
     assert f"no welfare alert with id '{tours_alert[:8]}' in 37214" in capsys.readouterr().err
     assert run(store, "meals", "alerts", "ack", saint_cyr_alert[:8], "--by", "Mme Roy", *ccas) == 0
-    statuses = {a["id"]: a["status"] for a in alerts(store, capsys)}
+    statuses = {a["reference"]: a["status"] for a in alerts(store, capsys)}
     assert statuses == {tours_alert: "raised", saint_cyr_alert: "acknowledged"}
 
     capsys.readouterr()

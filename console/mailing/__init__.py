@@ -1,0 +1,1 @@
+"""Mail to the municipalities' social centres (CCAS): the welfare alerts they must know of."""
