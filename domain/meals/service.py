@@ -105,20 +105,6 @@ def _depot(town: Municipality, located: Sequence[Beneficiary]) -> Point:
     )
 
 
-def travel_for(app: Maillage) -> tuple[TravelModel, str]:
-    """The planner's travel times and how people read them: on the road network when one is
-    imported (the territory context), else straight-line estimates, said so."""
-    try:
-        from domain.territory.travel import travel_model
-    except ImportError:  # a store without the territory context: straight lines only
-        straight = HaversineTravel()
-        return straight, (
-            f"straight-line estimates (no road network): great circle × "
-            f"{straight.detour_factor:g} at {straight.speed_mps:g} m/s"
-        )
-    return travel_model(app)
-
-
 def local_clock(day: date, t_s: int) -> str:
     """Seconds after local midnight of ``day`` as people read them: ``09:40 CET``."""
     moment = datetime.combine(day, time(0), clock.PARIS) + timedelta(seconds=t_s)

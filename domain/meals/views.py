@@ -311,7 +311,7 @@ BENEFICIARY_FIELDS = ("id", "insee_code", "file_number", "status", "name", "addr
 ROUND_FIELDS = ("id", "day", "postman", "vehicle", "status", "stops", "meals",
                 "meals_delivered", "open_excursions", "van")  # fmt: skip
 ALERT_FIELDS = ("id", "raised_at", "category", "severity", "status", "outcome", "file_number",
-                "insee_code", "name")  # fmt: skip
+                "insee_code", "beneficiary_id")  # fmt: skip
 
 
 def beneficiary_list(
@@ -385,7 +385,7 @@ def alert_list(
     when it was not acknowledged within its municipality's delay at ``now``."""
     rows = conn.fetchall(
         "SELECT a.id, a.raised_at, a.category, a.severity, a.status, a.outcome, "
-        "b.file_number, m.insee_code, b.name FROM welfare_alerts_view a "
+        "b.file_number, m.insee_code, a.beneficiary_id FROM welfare_alerts_view a "
         "LEFT JOIN beneficiaries_view b ON b.id = a.beneficiary_id "
         "LEFT JOIN welfare_service_levels m ON m.municipality_id = a.municipality_id "
         + ("WHERE m.insee_code = ? " if insee else "")

@@ -14,6 +14,7 @@ from console.settings import Settings
 from domain.errors import InvalidInputError
 from domain.meals import service as meals
 from domain.meals.planning import span
+from domain.territory.travel import travel_model
 
 
 def register(level: Level) -> None:
@@ -52,7 +53,7 @@ def cmd_day_plan(args: argparse.Namespace, settings: Settings) -> int:
     if args.accept_unserved and not args.reason.strip():
         raise InvalidInputError("--accept-unserved needs --reason: why these orders go undelivered")
     app = open_store(settings)
-    travel, label = meals.travel_for(app)
+    travel, label = travel_model(app)
     done = meals.plan_delivery_day(
         app, args.municipality, args.day, args.vans, args.boxes, settings.user,
         crews=[_crew(c) for c in args.crew],

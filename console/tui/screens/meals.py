@@ -72,12 +72,15 @@ def table_rows(
         {**b, "diet": f"{b['regime']} / {b['texture']}"}
         for b in beneficiary_list(conn, keys, scope)
     ]
+    names = {b["id"]: b["name"] for b in people}
     alerts = [
         {
             **a,
             "reference": reference_of(UUID(a["id"])),
             "raised": local_time(datetime.fromisoformat(a["raised_at"])),
-            "concerns": f"file {a['file_number']} {a['name']}" if a["file_number"] else "",
+            "concerns": f"file {a['file_number']} {names.get(a['beneficiary_id'], '')}".strip()
+            if a["file_number"]
+            else "",
             "status": "OVERDUE" if a["overdue"] else a["status"],  # says which are late
             "outcome": a["outcome"] or "",
         }
