@@ -28,7 +28,7 @@ from domain.errors import MaillageError
 from domain.meals import service as meals
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.cold_chain import CHILLED_LIMIT_C
-from domain.meals.meal_round import OUTCOMES, MealRound
+from domain.meals.meal_round import OUTCOMES, SIGNALS, MealRound
 from domain.territory.travel import travel_model
 
 if TYPE_CHECKING:
@@ -143,6 +143,15 @@ class RoundScreen(ModalScreen[None]):
             return None
         return UUID(str(stops.get_option_at_index(stops.highlighted).id))
 
+    def _boxes_highlighted_first(self, boxes: list[str]) -> tuple[str, ...]:
+        """``boxes`` with the highlighted stop's box first: the form's default (a probe or a
+        release is about the box of the stop the operator is on, not box-1)."""
+        who = self._highlighted_stop()
+        if self.round is None or who is None:
+            return tuple(boxes)
+        box = next((s["box"] for s in self.round.stops if s["beneficiary"] == who), None)
+        return tuple(sorted(boxes, key=lambda b: b != box))
+
     # ------------------------------------------------------------------ actions
 
     def action_outcome(self) -> None:
@@ -155,6 +164,10 @@ class RoundScreen(ModalScreen[None]):
             Field("temperature", "Temperature at hand-over (°C, optional)", number=True),
             Choice("called", "If absent: who was called", ("", "contact_person", "ccas", "both")),
             Choice("result", "If absent: result", ("", "reached", "not_reached")),
+            Field("released_by", "Above +3 °C at hand-over: released by (name)"),
+            Field("release_reason", "Above +3 °C at hand-over: reason"),
+            Field("signals", f"Noticed at the door (comma-separated: {', '.join(SIGNALS)})"),
+            Field("signals_note", "Note about what was noticed (sealed)"),
         ]
 
         def record(values: FormValues | None) -> None:
@@ -166,6 +179,7 @@ class RoundScreen(ModalScreen[None]):
                 else None
             )
             temperature = values["temperature"]
+            signals = [x.strip() for x in str(values["signals"] or "").split(",") if x.strip()]
             self._edit(
                 f"stop recorded: {values['outcome']}",
                 meals.record_stop,
@@ -174,13 +188,17 @@ class RoundScreen(ModalScreen[None]):
                 reason=str(values["reason"] or ""),
                 handover_temperature_c=float(temperature) if temperature is not None else None,
                 contact=contact,
+                released_by=str(values["released_by"] or ""),
+                release_reason=str(values["release_reason"] or ""),
+                signals=signals,
+                signals_note=str(values["signals_note"] or ""),
             )
 
         self.app.push_screen(FormScreen("What happened at this stop", fields), record)
 
     def action_probe(self) -> None:
         assert self.round is not None
-        boxes = tuple(sorted(self.round.boxes))
+        boxes = self._boxes_highlighted_first(sorted(self.round.boxes))
         fields: list[Choice | Field] = [
             Choice("box", "Box", boxes),
             Field("temperature", "Probe temperature (°C)", required=True, number=True),
@@ -196,7 +214,9 @@ class RoundScreen(ModalScreen[None]):
 
     def action_release(self) -> None:
         assert self.round is not None
-        blocked = tuple(sorted(b for b, s in self.round.boxes.items() if s["blocked"]))
+        blocked = self._boxes_highlighted_first(
+            sorted(b for b, s in self.round.boxes.items() if s["blocked"])
+        )
         if not blocked:
             self.notify("no box is blocked on this round", title="Nothing to release")
             return

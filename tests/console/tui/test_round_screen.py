@@ -184,3 +184,43 @@ async def test_an_auditor_reads_a_round_but_records_nothing(
         prompt = str(screen.query_one("#round-stops", OptionList).get_option_at_index(0).prompt)
         assert first.file_number in prompt
         assert name not in prompt  # the depot's list, without names
+
+
+async def test_forms_default_to_the_highlighted_stops_box_and_a_warm_hand_over_needs_a_release(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    rid = a_loaded_round(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_round(app, pilot, rid)
+        rnd = app.store.get(rid, MealRound)
+        waiting = [s for s in rnd.stops if s["outcome"] is None]
+        last = waiting[-1]
+        assert last["box"] != sorted(rnd.boxes)[0], "the demo's round has stops in two boxes"
+        await highlight(pilot, screen, last["beneficiary"])
+        await pilot.press("t")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the probe form")
+        assert app.screen.query_one("#form-box").value == last["box"]
+        await pilot.press("escape")
+
+        version = app.store.get(rid, MealRound).version
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the stop form")
+        app.screen.query_one("#form-temperature").focus()
+        await pilot.press(*"4.2", "ctrl+s")
+        await settle(app, pilot)
+        assert app.store.get(rid, MealRound).version == version
+        assert any("hand-over at 4.2 °C is above +3 °C" in n.message for n in app._notifications)
+
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the stop form")
+        app.screen.query_one("#form-temperature").focus()
+        await pilot.press(*"4.2")
+        app.screen.query_one("#form-released_by").focus()
+        await pilot.press(*"M. Martin", "tab", *"core 2.9", "ctrl+s")
+        await settle(app, pilot)
+        stop = next(
+            s for s in app.store.get(rid, MealRound).stops
+            if s["beneficiary"] == last["beneficiary"]
+        )  # fmt: skip
+        assert (stop["outcome"], stop["handover_temperature_c"]) == ("put_in_fridge", 4.2)
