@@ -22,6 +22,9 @@ def read_beneficiaries_file(path: Path) -> str:
         raise InvalidInputError(f"cannot read {path}: {e.strerror}") from None
 
 
-def import_beneficiaries_text(app: Maillage, insee: str, text: str) -> ImportReport:
-    """Import a municipality's beneficiaries from a file's text: all lines or none."""
-    return import_beneficiaries(app, find_municipality(app, insee), text)
+def import_beneficiaries_text(
+    app: Maillage, insee: str, text: str, dry_run: bool = False
+) -> ImportReport:
+    """Import a municipality's beneficiaries from a file's text: all lines or none, changes to
+    registered files included (``dry_run``: listed, nothing recorded)."""
+    return import_beneficiaries(app, find_municipality(app, insee), text, dry_run=dry_run)

@@ -162,6 +162,75 @@ class Beneficiary(MaillageAggregate):
     def _pattern_set(self, pattern: dict[str, int]) -> None:
         self.pattern = pattern
 
+    def correct(
+        self,
+        personal: dict[str, str] | None = None,
+        position: tuple[float, float] | None = None,
+        window: tuple[str, str] | None = None,
+        service_time_s: int | None = None,
+    ) -> list[str]:
+        """Correct the file's details (the earlier values stay in the log); returns the names
+        of the fields that changed (never their values), nothing recorded when none did."""
+        self._require("pending", "active", "stopped")
+        changed: list[str] = []
+        new_personal = None
+        if personal:
+            unknown = set(personal) - set(PERSONAL_FIELDS)
+            if unknown:
+                raise InvalidInputError(f"unknown personal fields: {', '.join(sorted(unknown))}")
+            now = dict(self.personal.value) if not self.personal.erased else {}
+            merged = {**now, **{k: v.strip() for k, v in personal.items()}}
+            if not merged.get("name"):
+                raise InvalidInputError(f"beneficiary file {self.file_number} needs a name")
+            changed += [k for k in PERSONAL_FIELDS if merged.get(k, "") != now.get(k, "")]
+            if changed:
+                new_personal = Personal(self.id, merged)
+        new_home = None
+        if position is not None:
+            lat, lon = position
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise InvalidInputError(f"beneficiary file {self.file_number}: impossible position")
+            if self.home.erased or (self.home.value["lat"], self.home.value["lon"]) != (lat, lon):
+                new_home = Personal(self.id, {"lat": lat, "lon": lon})
+                changed.append("position")
+        new_window = None
+        if window is not None and tuple(window) != (self.window_start, self.window_end):
+            start, end = window
+            if not (_is_hhmm(start) and _is_hhmm(end) and start < end):
+                raise InvalidInputError(f"delivery window {start}-{end} is not HH:MM-HH:MM")
+            new_window = [start, end]
+            changed.append("window")
+        new_service = None
+        if service_time_s is not None and service_time_s != self.service_time_s:
+            if not 0 < service_time_s <= 3600:
+                raise InvalidInputError("service time at the stop must be 1 s to 1 h")
+            new_service = service_time_s
+            changed.append("service time")
+        if changed:
+            self._details_corrected(
+                personal=new_personal, home=new_home, window=new_window,
+                service_time_s=new_service, fields=changed,
+            )  # fmt: skip
+        return changed
+
+    @event("DetailsCorrected")
+    def _details_corrected(
+        self,
+        personal: Personal | None,
+        home: Personal | None,
+        window: list[str] | None,
+        service_time_s: int | None,
+        fields: list[str],
+    ) -> None:
+        if personal is not None:
+            self.personal = personal
+        if home is not None:
+            self.home = home
+        if window is not None:
+            self.window_start, self.window_end = window
+        if service_time_s is not None:
+            self.service_time_s = service_time_s
+
     def activate(self, first_day: date) -> None:
         """Deliveries start on ``first_day``; a diet and a weekly pattern are needed first."""
         self._require("pending")

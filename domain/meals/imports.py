@@ -41,6 +41,8 @@ class ImportReport:
     read: int = 0
     recorded: int = 0
     already_registered: int = 0
+    changes: list[tuple[str, list[str]]] = field(default_factory=list)
+    """(file number, names of the fields that differ) of registered files the file changes."""
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
@@ -55,8 +57,12 @@ def parse_pattern(text: str) -> dict[int, int]:
     return pattern
 
 
-def import_beneficiaries(app: Maillage, municipality: Municipality, text: str) -> ImportReport:
-    """Check every line of a CSV text, then record all its new beneficiaries in one transaction."""
+def import_beneficiaries(
+    app: Maillage, municipality: Municipality, text: str, dry_run: bool = False
+) -> ImportReport:
+    """Check every line of a CSV text, then record all its new beneficiaries and the changes to
+    registered ones (as corrections: the earlier values stay in the log) in one transaction;
+    ``dry_run`` lists what would change and records nothing."""
     report = ImportReport()
     reader = csv.DictReader(io.StringIO(text))
     try:
@@ -86,14 +92,45 @@ def import_beneficiaries(app: Maillage, municipality: Municipality, text: str) -
         except (MaillageError, ValueError) as e:
             report.errors.append((line, str(e)))
             continue
-        if built is None or _exists(app, built.id):
+        if built is None:
             report.already_registered += 1
+        elif _exists(app, built.id):
+            report.already_registered += 1
+            current = app.get(built.id, Beneficiary)
+            changed = _corrections(current, built)
+            if changed:
+                report.changes.append((current.file_number, changed))
+                ready.append(current)
         else:
             ready.append(built)
-    if not report.errors and ready:
+    if not report.errors and ready and not dry_run:
         app.save_batch(ready)
-        report.recorded = len(ready)
+        report.recorded = len(ready) - len(report.changes)
     return report
+
+
+def _corrections(current: Beneficiary, built: Beneficiary) -> list[str]:
+    """Apply to ``current`` what the file says differently (``built``); the changed fields."""
+    if current.status not in ("pending", "active", "stopped") or current.personal.erased:
+        return []
+    changed = current.correct(
+        personal=dict(built.personal.value),
+        position=(built.home.value["lat"], built.home.value["lon"]),
+        window=(built.window_start, built.window_end),
+        service_time_s=built.service_time_s,
+    )
+    diet = built.diet.value if built.diet is not None else None
+    if diet is not None and current.status != "stopped":
+        now = current.diet.value if current.diet is not None and not current.diet.erased else None
+        if now != diet:
+            current.prescribe_diet(
+                diet["regime"], diet["texture"], diet["allergens"], diet["avoid"]
+            )
+            changed.append("diet")
+    if built.pattern and built.pattern != current.pattern and current.status != "stopped":
+        current.set_weekly_pattern({int(d): m for d, m in built.pattern.items()})
+        changed.append("pattern")
+    return changed
 
 
 def _exists(app: Maillage, aggregate_id: object) -> bool:

@@ -143,13 +143,14 @@ class MealRound(MaillageAggregate):
 
     # ------------------------------------------------------------------ execution
 
-    def load(self, boxes: dict[str, tuple[str, float]]) -> None:
-        """Boxes go in the van: box → (probe id, temperature at loading °C)."""
+    def load(self, boxes: dict[str, tuple[str, float]], at: datetime | None = None) -> None:
+        """Boxes go in the van: box → (probe id, temperature at loading °C); ``at`` is when it
+        happened (a paper round entered afterwards), now by default — the event keeps both."""
         self._require("planned")
         missing = {s["box"] for s in self.stops} - set(boxes)
         if missing:
             raise InvalidInputError(f"boxes not loaded: {', '.join(sorted(missing))}")
-        at = clock.now()
+        at = _when(at)
         self._loaded(
             boxes={b: {"probe": p, "loading_temperature_c": t} for b, (p, t) in boxes.items()},
             at=at,
@@ -167,6 +168,7 @@ class MealRound(MaillageAggregate):
     def record_probe_reading(self, box: str, temperature_c: float, at: datetime) -> None:
         """A probe reading of a box; above +3 °C opens an excursion unless one is open."""
         self._require("loaded")
+        _after_loading(self, _when(at), "a probe reading")
         state = self._box(box)
         self._probe_read(box=box, temperature_c=temperature_c, at=at)
         if is_excursion(temperature_c) and not state["blocked"]:
@@ -229,6 +231,7 @@ class MealRound(MaillageAggregate):
         self._require("loaded")
         if outcome not in OUTCOMES:
             raise InvalidInputError(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
+        _after_loading(self, _when(at), "a stop")
         stop = self.stops[self._stop_index(beneficiary)]
         if stop["outcome"] is not None:
             raise RuleViolationError("its outcome is already recorded")
@@ -302,8 +305,9 @@ class MealRound(MaillageAggregate):
             door=door,
         )
 
-    def complete(self) -> None:
-        """The round is over; every stop must have its outcome."""
+    def complete(self, at: datetime | None = None) -> None:
+        """The round is over (``at``: when, now by default); every stop must have its outcome,
+        and the round cannot end before its last stop."""
         self._require("loaded")
         open_stops = [s for s in self.stops if s["outcome"] is None]
         if open_stops:
@@ -311,7 +315,40 @@ class MealRound(MaillageAggregate):
             raise RuleViolationError(
                 f"{count} {'stop has' if count == 1 else 'stops have'} no outcome yet"
             )
-        self._completed(at=clock.now())
+        at = _when(at)
+        last = max(s["at"] for s in self.stops)
+        if at < last:
+            raise RuleViolationError(
+                f"the round cannot end at {_local(at)}, before its last stop at {_local(last)}"
+            )
+        self._completed(at=at)
+
+    def amend_stop(self, beneficiary: UUID, outcome: str, reason: str, by: str) -> None:
+        """Correct a stop's recorded outcome: the original stays in the log and in the stop's
+        amendments; who and why are recorded (the reason is about the person: sealed)."""
+        self._require("loaded", "completed")
+        if outcome not in OUTCOMES:
+            raise InvalidInputError(f"outcome {outcome!r} is not one of {', '.join(OUTCOMES)}")
+        stop = self.stops[self._stop_index(beneficiary)]
+        if stop["outcome"] is None:
+            raise RuleViolationError("no outcome is recorded yet: record the stop instead")
+        if stop["outcome"] == outcome:
+            raise InvalidInputError(f"the stop is already recorded as {outcome}")
+        if not reason.strip() or not by.strip():
+            raise InvalidInputError("amending a stop needs who decides and a reason")
+        self._stop_amended(
+            beneficiary=beneficiary, previous=stop["outcome"], outcome=outcome,
+            reason=Personal(beneficiary, reason.strip()), by=by.strip(),
+        )  # fmt: skip
+
+    @event("StopAmended")
+    def _stop_amended(
+        self, beneficiary: UUID, previous: str, outcome: str, reason: Personal, by: str
+    ) -> None:
+        stop = self.stops[self._stop_index(beneficiary)]
+        amendments = [*stop.get("amendments", []), {"from": previous, "to": outcome, "by": by,
+                                                     "reason": reason}]  # fmt: skip
+        stop.update(outcome=outcome, amendments=amendments)
 
     @event("Completed")
     def _completed(self, at: datetime) -> None:
@@ -356,3 +393,22 @@ def _stop_rows(stops: list[tuple[UUID, int, str]]) -> list[dict[str, Any]]:
              "outcome": None}
         )  # fmt: skip
     return rows
+
+
+def _when(at: datetime | None) -> datetime:
+    """When something happened: given (a paper round entered afterwards), else now."""
+    return clock.now() if at is None else at
+
+
+def _after_loading(rnd: MealRound, at: datetime, what: str) -> None:
+    """A round's events come after its loading (a paper round entered with its real times)."""
+    loaded = getattr(rnd, "loaded_at", None)
+    if loaded is not None and at < loaded:
+        raise RuleViolationError(
+            f"{what} at {_local(at)} cannot come before the loading at {_local(loaded)}"
+        )
+
+
+def _local(at: datetime) -> str:
+    """A moment as people read it: ``2026-03-09 09:40 CET``."""
+    return f"{at.astimezone(clock.PARIS):%Y-%m-%d %H:%M %Z}"

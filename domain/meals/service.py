@@ -749,9 +749,12 @@ def pin_stop_of_file(
     return pin_stop(app, round_id, who, pinned)
 
 
-def load_boxes(app: Maillage, round_id: UUID, boxes: dict[str, tuple[str, float]]) -> MealRound:
-    """Boxes loaded with their probe and temperature; a box above +3 °C is blocked."""
-    return edit_round(app, round_id, lambda r: r.load(boxes))
+def load_boxes(
+    app: Maillage, round_id: UUID, boxes: dict[str, tuple[str, float]], at: datetime | None = None
+) -> MealRound:
+    """Boxes loaded with their probe and temperature (``at``: when, for a paper round); a box
+    above +3 °C is blocked."""
+    return edit_round(app, round_id, lambda r: r.load(boxes, at))
 
 
 def record_probe(
@@ -829,9 +832,62 @@ def record_stop_of_file(
     return record_stop(app, round_id, who, outcome, **details)
 
 
-def complete_round(app: Maillage, round_id: UUID) -> MealRound:
-    """Close the round once every stop has its outcome."""
-    return edit_round(app, round_id, lambda r: r.complete())
+def complete_round(app: Maillage, round_id: UUID, at: datetime | None = None) -> MealRound:
+    """Close the round once every stop has its outcome (``at``: when, for a paper round)."""
+    return edit_round(app, round_id, lambda r: r.complete(at))
+
+
+def amend_stop_of_file(
+    app: Maillage, round_id: UUID, insee: str, file_number: str, outcome: str, reason: str,
+    by: str,
+) -> MealRound:  # fmt: skip
+    """Correct a recorded stop's outcome with who and why; the original stays in the log."""
+    rnd = app.get(round_id, MealRound)
+    who = _stop_of(app, rnd, insee, file_number)
+    try:
+        return edit_round(app, round_id, lambda r: r.amend_stop(who, outcome, reason, by))
+    except (InvalidInputError, RuleViolationError) as refused:
+        raise type(refused)(f"{stop_label(app, rnd, who)}: {refused}") from None
+
+
+def correct_beneficiary(
+    app: Maillage,
+    insee: str,
+    file_number: str,
+    personal: dict[str, str] | None = None,
+    position: tuple[float, float] | None = None,
+    window: tuple[str, str] | None = None,
+    diet: tuple[str, str] | None = None,
+    pattern: dict[int, int] | None = None,
+) -> list[str]:
+    """Correct a beneficiary's file as events (address, phone, contact, access notes, position,
+    window, diet, weekly pattern); the names of the fields that changed, never their values."""
+    who = find_beneficiary(app, insee, file_number)
+    changed: list[str] = []
+
+    def correct(b: Beneficiary) -> None:
+        changed[:] = b.correct(personal=personal, position=position, window=window)
+        if diet is not None:
+            now = b.diet.value if b.diet is not None and not b.diet.erased else {}
+            if (now.get("regime"), now.get("texture")) != diet:
+                b.prescribe_diet(*diet, now.get("allergens", []), now.get("avoid", []))
+                changed.append("diet")
+        if pattern is not None and {str(d): m for d, m in pattern.items() if m} != b.pattern:
+            b.set_weekly_pattern(pattern)
+            changed.append("pattern")
+
+    app.edit(who.id, Beneficiary, correct)
+    return changed
+
+
+def end_service(
+    app: Maillage, insee: str, file_number: str, last_day: date, reason: str
+) -> Beneficiary:
+    """The service ends after ``last_day`` for a reason (sealed: it is about the person)."""
+    who = find_beneficiary(app, insee, file_number)
+    if not reason.strip():
+        raise InvalidInputError("ending a service needs a reason")
+    return app.edit(who.id, Beneficiary, lambda b: b.stop(last_day, reason))
 
 
 # ----------------------------------------------------------------------------- alerts

@@ -35,6 +35,7 @@ _TOPICS = {
     get_topic(Beneficiary.Deceased): "deceased",
     get_topic(Beneficiary.DietPrescribed): "diet",
     get_topic(Beneficiary.Erased): "erased",
+    get_topic(Beneficiary.DetailsCorrected): "corrected",
 }
 
 
@@ -51,7 +52,7 @@ class BeneficiariesView(View):
     kept in clear; emptied once the person is erased."""
 
     name = "beneficiaries"
-    version = 2
+    version = 3
     tables = ("beneficiaries_view",)
     topics = tuple(_TOPICS)
 
@@ -82,6 +83,12 @@ class BeneficiariesView(View):
                     "UPDATE beneficiaries_view SET diet = ? WHERE id = ? AND erased = 0",
                     (_sealed(s["diet"]), key),
                 )
+            elif kind == "corrected":
+                if s.get("personal"):
+                    conn.execute(
+                        "UPDATE beneficiaries_view SET personal = ? WHERE id = ? AND erased = 0",
+                        (_sealed(s["personal"]), key),
+                    )
             else:  # erased: nothing personal is kept, not even sealed
                 conn.execute(
                     "UPDATE beneficiaries_view SET personal = '', diet = '', erased = 1 "
@@ -94,14 +101,14 @@ class RoundsView(View):
     """Rounds and their stops: status, meals planned and delivered, open excursions."""
 
     name = "rounds"
-    version = 2
+    version = 3
     tables = ("rounds_view", "round_stops_view")
     topics = tuple(
         get_topic(e)
         for e in (
             MealRound.Planned, MealRound.Reordered, MealRound.Loaded, MealRound.StopRecorded,
             MealRound.ExcursionOpened, MealRound.BoxReleased, MealRound.Completed,
-            MealRound.Replanned, MealRound.Cancelled,
+            MealRound.Replanned, MealRound.Cancelled, MealRound.StopAmended,
         )
     )  # fmt: skip
 
@@ -134,6 +141,19 @@ class RoundsView(View):
                 _set_stops(conn, rid, s["stops"])
             elif kind == "Replanned":
                 _set_stops(conn, rid, s["stops"])
+            elif kind == "StopAmended":
+                who = stored_id(s["beneficiary"])
+                change = (s["outcome"] in DELIVERED) - (s["previous"] in DELIVERED)
+                conn.execute(
+                    "UPDATE round_stops_view SET outcome = ? "
+                    "WHERE round_id = ? AND beneficiary_id = ?",
+                    (s["outcome"], rid, who),
+                )
+                conn.execute(
+                    "UPDATE rounds_view SET meals_delivered = meals_delivered + ? * (SELECT meals "
+                    "FROM round_stops_view WHERE round_id = ? AND beneficiary_id = ?) WHERE id = ?",
+                    (change, rid, who, rid),
+                )
             elif kind == "Cancelled":
                 _set_stops(conn, rid, [])
                 conn.execute("UPDATE rounds_view SET status = 'cancelled' WHERE id = ?", (rid,))

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from console.cli.args import day, lat_lon
 from console.cli.output import print_result
 from console.cli.tree import Level
 from console.importing.meals import import_beneficiaries_text, read_beneficiaries_file
@@ -14,6 +15,7 @@ from console.opening import open_store
 from console.roles import for_ccas, mutating, scoped
 from console.settings import Settings
 from domain.meals import service as meals
+from domain.meals.imports import parse_pattern
 from domain.meals.municipality import normalise_insee
 from domain.views.projector import caught_up
 
@@ -27,6 +29,25 @@ def register(level: Level) -> None:
     )  # fmt: skip
     imp.add_argument("file", type=Path)
     imp.add_argument("--municipality", required=True, metavar="INSEE")
+    imp.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="list what would be recorded or changed; record nothing",
+    )
+    edit = people.command("edit", cmd_beneficiaries_edit, "correct a file (kept in the log)")
+    edit.add_argument("file_number")
+    edit.add_argument("--municipality", required=True, metavar="INSEE")
+    for name in ("name", "address", "phone", "contact-person", "access-notes"):
+        edit.add_argument(f"--{name}", metavar="TEXT")
+    edit.add_argument("--position", type=lat_lon, metavar="LAT,LON")
+    edit.add_argument("--window", type=_window, metavar="HH:MM-HH:MM")
+    edit.add_argument("--diet", type=_diet, metavar="REGIME/TEXTURE")
+    edit.add_argument("--pattern", type=_pattern, metavar="mon=1;wed=1;fri=2")
+    end = people.command("end", cmd_beneficiaries_end, "end a file's service, with a reason")
+    end.add_argument("file_number")
+    end.add_argument("--municipality", required=True, metavar="INSEE")
+    end.add_argument("--last-day", required=True, type=day, metavar="YYYY-MM-DD")
+    end.add_argument("--reason", required=True, help="sealed: it is about the person")
     lst = people.command(
         "list", cmd_beneficiaries_list, "beneficiaries as the views hold them", json=True
     )
@@ -47,12 +68,14 @@ def add_erase_arguments(parser: argparse.ArgumentParser) -> None:
 @mutating
 def cmd_beneficiaries_import(args: argparse.Namespace, settings: Settings) -> int:
     text = read_beneficiaries_file(args.file)
-    report = import_beneficiaries_text(open_store(settings), args.municipality, text)
+    report = import_beneficiaries_text(open_store(settings), args.municipality, text, args.dry_run)
     summary = {
         "file": str(args.file),
         "read": report.read,
         "recorded": report.recorded,
         "already_registered": report.already_registered,
+        "changed": [{"file_number": f, "fields": c} for f, c in report.changes],
+        "dry_run": args.dry_run,
         "errors": [{"line": n, "message": m} for n, m in report.errors],
     }
     if args.json:
@@ -60,10 +83,18 @@ def cmd_beneficiaries_import(args: argparse.Namespace, settings: Settings) -> in
     else:
         for line, message in report.errors:
             print(f"{args.file}:{line}: {message}", file=sys.stderr)
-        print(
-            f"{report.read} lines read, {report.recorded} beneficiaries recorded, "
-            f"{report.already_registered} already registered"
-        )
+        for file_number, fields in report.changes:
+            verb = "would change" if args.dry_run else "changed"
+            print(f"file {file_number}: {', '.join(fields)} {verb}")
+        if args.dry_run:
+            new = report.read - report.already_registered
+            print(f"{report.read} lines read (dry run, nothing recorded): {new} new, "
+                  f"{len(report.changes)} to change")  # fmt: skip
+        else:
+            print(
+                f"{report.read} lines read, {report.recorded} beneficiaries recorded, "
+                f"{report.already_registered} already registered, {len(report.changes)} changed"
+            )
     if report.errors:
         print(
             f"maillage: error: {len(report.errors)} bad lines in {args.file}: nothing was recorded",
@@ -91,4 +122,50 @@ def cmd_beneficiaries_erase(args: argparse.Namespace, settings: Settings) -> int
     caught_up(app).close()  # the views forget the person now
     code = normalise_insee(args.municipality)
     print(f"beneficiary file {args.file_number} of {code}: personal data erased")
+    return 0
+
+
+def _window(text: str) -> tuple[str, str]:
+    start, _, end = text.partition("-")
+    if not end:
+        raise argparse.ArgumentTypeError(f"{text!r} is not HH:MM-HH:MM")
+    return start.strip(), end.strip()
+
+
+def _diet(text: str) -> tuple[str, str]:
+    regime, _, texture = text.partition("/")
+    if not texture:
+        raise argparse.ArgumentTypeError(f"{text!r} is not REGIME/TEXTURE, e.g. no_salt/minced")
+    return regime.strip(), texture.strip()
+
+
+def _pattern(text: str) -> dict[int, int]:
+    try:
+        return parse_pattern(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not like mon=1;wed=1;fri=2") from None
+
+
+@mutating
+def cmd_beneficiaries_edit(args: argparse.Namespace, settings: Settings) -> int:
+    personal = {
+        key: value
+        for key in ("name", "address", "phone", "contact_person", "access_notes")
+        if (value := getattr(args, key)) is not None
+    }
+    changed = meals.correct_beneficiary(
+        open_store(settings), args.municipality, args.file_number, personal=personal or None,
+        position=args.position, window=args.window, diet=args.diet, pattern=args.pattern,
+    )  # fmt: skip
+    print(f"file {args.file_number}: " + (f"{', '.join(changed)} corrected" if changed
+                                          else "nothing to change"))  # fmt: skip
+    return 0
+
+
+@mutating
+def cmd_beneficiaries_end(args: argparse.Namespace, settings: Settings) -> int:
+    meals.end_service(
+        open_store(settings), args.municipality, args.file_number, args.last_day, args.reason
+    )
+    print(f"file {args.file_number}: service ends after {args.last_day}")
     return 0

@@ -54,6 +54,7 @@ def register(level: Level) -> None:
     load = cmds.command("load", cmd_load, "boxes loaded, with probe and temperature")
     load.add_argument("round")
     load.add_argument("--box", action="append", required=True, type=_box, metavar="BOX=PROBE:°C")
+    load.add_argument("--at", type=moment, help="when it happened (ISO time, Paris; default now)")
     probe = cmds.command("probe", cmd_probe, "a probe reading of a box")
     probe.add_argument("round")
     probe.add_argument("--box", required=True)
@@ -91,6 +92,13 @@ def register(level: Level) -> None:
     manifest.add_argument("round")
     complete = cmds.command("complete", cmd_complete, "close the round")
     complete.add_argument("round")
+    complete.add_argument("--at", type=moment, help="when it happened (ISO time, Paris)")
+    amend = cmds.command("amend", cmd_amend, "correct a stop's outcome (the original is kept)")
+    amend.add_argument("round")
+    amend.add_argument("file_number")
+    amend.add_argument("--municipality", required=True, metavar="INSEE")
+    amend.add_argument("--outcome", required=True, choices=OUTCOMES)
+    amend.add_argument("--reason", required=True, help="why (sealed: it is about the person)")
 
 
 @mutating
@@ -172,7 +180,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     boxes = {box: (probe, temperature) for box, probe, temperature in args.box}
-    rid, rnd = _round(settings, args.round, meals.load_boxes, boxes)
+    rid, rnd = _round(settings, args.round, meals.load_boxes, boxes, args.at)
     blocked = [b for b, state in rnd.boxes.items() if state["blocked"]]
     print(
         f"round {rid} loaded: {len(boxes)} boxes"
@@ -220,8 +228,18 @@ def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
 
 @mutating
 def cmd_complete(args: argparse.Namespace, settings: Settings) -> int:
-    rid, rnd = _round(settings, args.round, meals.complete_round)
+    rid, rnd = _round(settings, args.round, meals.complete_round, args.at)
     print(f"round {rid} completed: {rnd.meals_delivered()} meals delivered")
+    return 0
+
+
+@mutating
+def cmd_amend(args: argparse.Namespace, settings: Settings) -> int:
+    _round(
+        settings, args.round, meals.amend_stop_of_file, args.municipality, args.file_number,
+        args.outcome, args.reason, settings.user,
+    )  # fmt: skip
+    print(f"stop of file {args.file_number} amended: {args.outcome} (the original stays)")
     return 0
 
 

@@ -19,10 +19,13 @@ from typing import Any
 
 from domain.audit.reports.asof import LogAsOf
 from domain.audit.reports.model import Cell, Report, Section
+from domain.clock import PARIS
 from domain.meals.cold_chain import CHILLED_LIMIT_C, is_excursion
 from domain.meals.meal_round import DELIVERED, MealRound
 
 KIND = "cold-chain"
+ENTERED_LATER_S = 300
+"""An entry recorded this long after it happened says when it was entered, seconds."""
 RULE = f"cold-chain rule (above +{CHILLED_LIMIT_C:g} °C)"
 TIMELINE_COLUMNS = (
     "time",
@@ -76,8 +79,9 @@ def build_cold_chain(log: LogAsOf, round_ref: str) -> Report:
             f"Chilled meals stay at or below +{CHILLED_LIMIT_C:g} °C from the kitchen to the "
             "fridge (arrêté du 21 décembre 2009, annex I); a reading above opens an excursion "
             "that blocks the box until a named person releases it with a reason.",
-            "Times are when the reading was taken or the decision recorded; entries at the same "
-            "time keep the order of the log (position), and a release never comes before the "
+            "Times are when the reading was taken, the stop made or the decision recorded; an "
+            "entry typed in later (a paper round) also says when it was entered. Entries at the "
+            "same time keep the order of the log (position), and a release never comes before the "
             "excursion it answers.",
             "An excursion ends at the box's next probe reading at or below the limit; without "
             "one, when the box's last stop was recorded; its peak is the highest temperature "
@@ -139,7 +143,8 @@ class _Walk:
             for box, b in sorted(e.boxes.items()):
                 t = float(b["loading_temperature_c"])
                 self.reading(e.at, position, box, t, "loading")
-                detail = "; ".join(x for x in (f"probe {b['probe']}", _flag(t)) if x)
+                parts = (f"probe {b['probe']}", _flag(t), _entered(e.at, e.timestamp))
+                detail = "; ".join(x for x in parts if x)
                 self.add(e.at, position, "reading", box, None, t, "loading", None, detail)
         elif kind == "ProbeRead":
             t = float(e.temperature_c)
@@ -162,7 +167,13 @@ class _Walk:
         elif kind == "StopRecorded":
             self._stop(position, e)
         elif kind == "Completed":
-            self.add(e.at, position, "round completed", None, None, None, None, None, None)
+            self.add(e.at, position, "round completed", None, None, None, None, None,
+                     _entered(e.at, e.timestamp) or None)  # fmt: skip
+        elif kind == "StopAmended":
+            box = next((s["box"] for s in self.rnd.stops if s["beneficiary"] == e.beneficiary), "")
+            change = f"{e.previous.replace('_', ' ')} → {e.outcome.replace('_', ' ')}"
+            self.add(e.timestamp, position, "stop amended", box, self.stop_of.get(e.beneficiary),
+                     None, None, e.by, f"{change} (the original outcome stays above)")  # fmt: skip
         elif kind not in ("Reordered", "Pinned"):  # planning is not the cold chain
             self.add(e.timestamp, position, kind, None, None, None, None, None, None)
 
@@ -176,12 +187,28 @@ class _Walk:
         if t is not None:
             self.reading(e.at, position, box, t, "hand-over")
         delivered = "delivered" if e.outcome in DELIVERED else "not delivered"
+        amended = any(
+            s["beneficiary"] == e.beneficiary and s.get("amendments") for s in self.rnd.stops
+        )
+        parts = (
+            delivered,
+            _flag(t),
+            _entered(e.at, e.timestamp),
+            "amended later" if amended else "",
+        )
         self.add(e.at, position, f"stop: {e.outcome.replace('_', ' ')}", box,
                  self.stop_of.get(e.beneficiary), t, None if t is None else "hand-over", None,
-                 "; ".join(x for x in (delivered, _flag(t)) if x))  # fmt: skip
+                 "; ".join(x for x in parts if x))  # fmt: skip
 
     def timeline(self) -> list[Row]:
         return [row for _, _, row in sorted(self.rows, key=lambda r: (r[0], r[1]))]
+
+
+def _entered(happened: datetime, recorded: datetime) -> str:
+    """For something entered after it happened (a paper round): when it was recorded."""
+    if abs((recorded - happened).total_seconds()) < ENTERED_LATER_S:
+        return ""
+    return f"entered {recorded.astimezone(PARIS):%Y-%m-%d %H:%M %Z}"
 
 
 def _flag(temperature_c: float | None) -> str:

@@ -68,6 +68,7 @@ def build_service_fait(log: LogAsOf, insee_code: str, month: str) -> Report:
         sections=(
             _by_bracket(statement),
             _reasons(statement),
+            _amendments(rounds, {b.id: b.file_number for b in people}),
             _prices(town, days),
         ),
         notes=(
@@ -139,6 +140,25 @@ def _reasons(statement: Statement) -> Section:
         ("reason", "meaning", "meals_not_delivered"),
         rows,
         note="" if rows else "Every planned meal was delivered.",
+    )
+
+
+def _amendments(rounds: list[MealRound], files: dict[Any, str]) -> Section:
+    """Stop outcomes corrected after they were recorded: the original, the one billed, who
+    decided (the reason is sealed with the person's key and stays in the log)."""
+    rows: list[tuple[Cell, ...]] = []
+    for rnd in sorted(rounds, key=lambda r: (r.day, r.postman)):
+        for n, stop in enumerate(rnd.stops, 1):
+            if stop["beneficiary"] not in files:
+                continue
+            for a in stop.get("amendments", []):
+                rows.append((rnd.day, f"{rnd.vehicle} · {rnd.postman}", n,
+                             files[stop["beneficiary"]], a["from"], a["to"], a["by"]))  # fmt: skip
+    return Section(
+        "Amended outcomes",
+        ("day", "round", "stop", "file", "recorded_as", "amended_to", "amended_by"),
+        rows,
+        note="" if rows else "No stop outcome was amended.",
     )
 
 

@@ -272,9 +272,9 @@ def test_a_report_reads_the_log_as_of_its_position_while_others_write(world: Wor
     # a device moves, the session is processed again, a new price from March 10th.
     app, people = world.app, world.people
     extra = MealRound.plan(MONDAY, "D", "P", "VAN-9", [(people["2026-0001"].id, 3, "B9")])
-    extra.load({"B9": ("probe-9", 9.5)})
+    extra.load({"B9": ("probe-9", 9.5)}, at=at(10, 30))
     extra.record_stop(people["2026-0001"].id, "refused", at(11, 0))
-    extra.complete()
+    extra.complete(at=at(11, 30))
     app.save(extra)
     app.save(
         WelfareAlert.raise_alert(people["2026-0002"].id, world.town.id, "home", "low", "x", "Y")
@@ -382,7 +382,10 @@ def test_the_cold_chain_lists_every_reading_excursion_and_decision_in_time_order
     assert released["time"] == at(8, 45)
     stops = [(r["stop"], r["entry"]) for r in timeline if r["stop"] is not None]
     assert stops == [(1, "stop: put in fridge"), (2, "stop: absent"), (3, "stop: handed over")]
-    assert timeline[entries.index("stop: handed over")]["detail"] == "delivered"
+    # recorded at 09:45 for a stop made at 09:05: the report says when it was entered
+    assert timeline[entries.index("stop: handed over")]["detail"] == (
+        "delivered; entered 2026-03-02 09:45 CET"
+    )
 
     (excursion,) = rows(report, "Excursions")
     assert excursion["box"] == "B1" and excursion["opened"] == at(8, 30)

@@ -85,7 +85,7 @@ def test_a_round_with_an_excursion_released_by_a_named_person(
     )
     with pytest.raises(RuleViolationError, match="already recorded"):
         rnd.record_stop(B, "handed_over", t0 + timedelta(hours=2))
-    rnd.complete()
+    rnd.complete(at=t0 + timedelta(hours=1, minutes=30))
     app.save(rnd)
 
     done = Maillage(location).get(rnd.id, MealRound)

@@ -346,7 +346,7 @@ def test_cold_chain_and_service_fait_on_each_backend(
     rnd.record_stop(
         person.id, "put_in_fridge", t + timedelta(minutes=45), handover_temperature_c=2.5
     )
-    rnd.complete()
+    rnd.complete(at=t + timedelta(minutes=50))
     app.save(town, person, rnd)
     position, link = chain_head(app)
     app.close()
