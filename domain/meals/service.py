@@ -154,6 +154,16 @@ def _day_rounds(app: Maillage, town: Municipality, day: date) -> list[MealRound]
     return sorted(rounds, key=lambda r: (getattr(r, "van", ""), r.postman))
 
 
+def round_ref(round_id: UUID) -> str:
+    """How people type a round in a command: ``R-1A2B3C4D`` (its name says the rest)."""
+    return f"R-{round_id.hex[:8].upper()}"
+
+
+def round_label(app: Maillage, rnd: MealRound) -> str:
+    """A round as messages name it: ``2026-03-09 Tours A · L. Petit (R-1A2B3C4D)``."""
+    return f"{round_name(app, rnd)} ({round_ref(rnd.id)})"
+
+
 def round_name(app: Maillage, rnd: MealRound) -> str:
     """A round as people name it: ``2026-03-09 Tours A · L. Petit``."""
     town = ""
@@ -432,9 +442,12 @@ def find_round(app: Maillage, text: str) -> UUID:
         return UUID(text.strip())
     except ValueError:
         pass
+    prefix = text.strip()
+    if prefix.upper().startswith("R-"):  # a reference: R- and the id's first hex digits
+        prefix = prefix[2:].lower()
     conn = caught_up(app)
     try:
-        return find_by_prefix(conn, "rounds_view", text, "round")
+        return find_by_prefix(conn, "rounds_view", prefix, "round")
     finally:
         conn.close()
 
@@ -503,9 +516,14 @@ def round_rows(app: Maillage, day: date | None = None) -> list[dict[str, Any]]:
     """Rounds and their progress (one day's, or every one), by day and postman."""
     conn = caught_up(app)
     try:
-        return round_list(conn, day.isoformat() if day else None)
+        rows = round_list(conn, day.isoformat() if day else None)
     finally:
         conn.close()
+    return [
+        {**r, "reference": round_ref(UUID(r["id"])),
+         "name": round_name(app, app.get(UUID(r["id"]), MealRound))}
+        for r in rows
+    ]  # fmt: skip
 
 
 def alert_rows(

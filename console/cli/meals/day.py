@@ -63,7 +63,7 @@ def cmd_day_plan(args: argparse.Namespace, settings: Settings) -> int:
     rounds: list[dict[str, Any]] = []
     lines = []
     for rnd, plan in done.rounds:
-        name = meals.round_name(app, rnd)
+        name = meals.round_label(app, rnd)
         row: dict[str, Any] = {
             "round": name, "status": rnd.status, "stops": len(rnd.stops),
             "meals": sum(s["meals"] for s in rnd.stops),

@@ -119,7 +119,7 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         **_plan_figures(plan),
         "travel_times": travel_label if plan is not None else None,
     }
-    text = f"round {rnd.id} planned: {len(rnd.stops)} stops, {meal_count} meals"
+    text = f"{meals.round_label(app, rnd)} planned: {len(rnd.stops)} stops, {meal_count} meals"
     print_result(args, result, text + _plan_text(plan, travel_label))
     return 0
 
@@ -131,7 +131,8 @@ def cmd_optimise(args: argparse.Namespace, settings: Settings) -> int:
     travel, travel_label = travel_model(app)
     plan = meals.optimise_round(app, rid, travel)
     result = {"round": str(rid), **_plan_figures(plan), "travel_times": travel_label}
-    print_result(args, result, f"round {rid} optimised" + _plan_text(plan, travel_label))
+    name = meals.round_label(app, app.get(rid, MealRound))
+    print_result(args, result, f"{name} optimised" + _plan_text(plan, travel_label))
     return 0
 
 
@@ -169,7 +170,7 @@ def cmd_pin(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
     records = meals.round_rows(open_store(settings), args.day)
     lines = [
-        f"{r['id'][:8]}  {r['day']}  {r['postman']:<12} {r['status']:<9} "
+        f"{r['reference']}  {r['name']:<40} {r['status']:<9} "
         f"{r['meals_delivered']}/{r['meals']} meals"
         for r in records
     ]
@@ -183,7 +184,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     rid, rnd = _round(settings, args.round, meals.load_boxes, boxes, args.at)
     blocked = [b for b, state in rnd.boxes.items() if state["blocked"]]
     print(
-        f"round {rid} loaded: {len(boxes)} boxes"
+        f"round {meals.round_ref(rid)} loaded: {len(boxes)} boxes"
         + (f"; BLOCKED (above +3 °C): {', '.join(blocked)}" if blocked else "")
     )
     return 0
@@ -229,7 +230,7 @@ def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_complete(args: argparse.Namespace, settings: Settings) -> int:
     rid, rnd = _round(settings, args.round, meals.complete_round, args.at)
-    print(f"round {rid} completed: {rnd.meals_delivered()} meals delivered")
+    print(f"round {meals.round_ref(rid)} completed: {rnd.meals_delivered()} meals delivered")
     return 0
 
 

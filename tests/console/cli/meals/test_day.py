@@ -23,7 +23,7 @@ def test_a_day_over_two_vans(store: str, capsys: pytest.CaptureFixture[str]) -> 
     plan = ["meals", "day", "plan", "--municipality", "37261", "--day", "2026-03-09"]
     assert run(store, *plan, "--vans", "2", "--crew", "L. Petit/VAN-12") == 0
     out = capsys.readouterr().out
-    assert "2026-03-09 Tours A · L. Petit: " in out
+    assert re.search(r"2026-03-09 Tours A · L. Petit \(R-[0-9A-F]{8}\): ", out)
     assert "loading 08:00 CET → last delivery" in out
     assert "travel times: straight-line estimates" in out
     assert not UUID_RE.search(out)
@@ -35,6 +35,14 @@ def test_a_day_over_two_vans(store: str, capsys: pytest.CaptureFixture[str]) -> 
     assert run(store, "meals", "rounds", "list", "--day", "2026-03-09", "--json") == 0
     listed = json.loads(capsys.readouterr().out)
     assert sum(r["stops"] for r in listed) == 2
+
+    assert run(store, "meals", "rounds", "list", "--day", "2026-03-09") == 0
+    text = capsys.readouterr().out
+    assert not UUID_RE.search(text)
+    reference = re.search(r"(R-[0-9A-F]{8})  2026-03-09 Tours [AB] · ", text)
+    assert reference is not None, text
+    assert run(store, "meals", "rounds", "manifest", reference.group(1)) == 0  # found by it
+    capsys.readouterr()
 
     lone = ["meals", "rounds", "plan", "--municipality", "37261", "--day", "2026-03-09"]
     assert run(store, *lone, "--postman", "M. Roux", "--vehicle", "VAN-3") == 2
