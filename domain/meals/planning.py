@@ -672,8 +672,7 @@ def plan_vans(
         visited: set[int] = set()
         if result.best.is_feasible():
             solved = [
-                [served[a.idx - 1] for a in route if a.is_client()]
-                for route in result.best.routes()
+                [served[a.idx] for a in route if a.is_client()] for route in result.best.routes()
             ]
             solved.sort(key=lambda seq: (_timeline(inst, seq)[0][:1], seq))
             for van, seq in enumerate(solved):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
@@ -14,11 +14,13 @@ from textual.widgets import Markdown, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
 from console.tui.messages import ViewsUpdated
+from console.tui.screens.form import Choice, Field, FormScreen, FormValues
 from console.tui.screens.mode import ModeScreen
 from console.tui.widgets.rows import Column, ColumnarRows
 from console.tui.widgets.virtual_table import VirtualTable
 from domain import clock
 from domain.clock import PARIS
+from domain.errors import MaillageError
 from domain.meals import service as meals
 from domain.meals.billing import statement_markdown
 from domain.meals.service import local_time
@@ -26,6 +28,7 @@ from domain.meals.views import alert_list, beneficiary_list, round_list
 from domain.meals.welfare_alert import reference_of
 from domain.personal import SubjectKeys
 from domain.store import ViewConnection
+from domain.territory.travel import travel_model
 
 if TYPE_CHECKING:
     pass
@@ -98,6 +101,68 @@ def columnar(columns: tuple[Column, ...], rows: list[dict[str, Any]]) -> Columna
 
 class MealsScreen(ModeScreen):
     """Beneficiaries, rounds and the welfare inbox, each in a virtual table with `/` filter."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("D", "plan_day", "Plan a day over vans", id="meals.plan_day"),
+    ]
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Planning writes: shown, disabled for read-only roles."""
+        if action == "plan_day" and self.console.settings.read_only:
+            return None
+        return True
+
+    def action_plan_day(self) -> None:
+        """``maillage meals day plan`` in a form: every order of a day over N vans, once."""
+        towns = tuple(meals.municipalities_served(self.console.store, self.console.settings.scope))
+        if not towns:
+            self.notify("no municipality has beneficiaries yet", title="Nothing to plan")
+            return
+        tomorrow = clock.now().astimezone(PARIS).date() + timedelta(days=1)
+        fields: list[Choice | Field] = [
+            Choice("insee", "Municipality (INSEE)", towns),
+            Field("day", "Delivery day (YYYY-MM-DD)", required=True, value=tomorrow.isoformat()),
+            Field("vans", "Vans", required=True, number=True, value="3"),
+            Field(
+                "boxes",
+                f"Boxes a van carries ({meals.MEALS_PER_BOX} meals a box)",
+                required=True,
+                number=True,
+                value="4",
+            ),
+            Field("accept", "If some orders cannot be served: why accept it (else refused)"),
+        ]
+
+        def plan(values: FormValues | None) -> None:
+            if values is not None:
+                self._plan_day(values)
+
+        self.app.push_screen(FormScreen("Plan a day over several vans", fields), plan)
+
+    @work(thread=True, exclusive=True, group="meals-plan")
+    def _plan_day(self, values: FormValues) -> None:
+        store = self.console.store
+        try:
+            day = date.fromisoformat(str(values["day"]))
+        except ValueError:
+            wrong = f"{values['day']!r} is not a date like 2026-03-09"
+            self.app.call_from_thread(self.notify, wrong, severity="error", title="Not recorded")
+            return
+        try:
+            travel, label = travel_model(store)
+            done = meals.plan_delivery_day(
+                store, str(values["insee"]), day, int(float(values["vans"] or 0)),
+                int(float(values["boxes"] or 0)), self.console.settings.user,
+                accept_unserved=str(values["accept"] or "") or None, travel=travel,
+                travel_label=label,
+            )  # fmt: skip
+        except MaillageError as e:
+            self.app.call_from_thread(self.notify, str(e), severity="error", title="Not recorded")
+            return
+        lines = [f"{meals.round_label(store, r)}: {len(r.stops)} stops" for r, _ in done.rounds]
+        lines += [f"not served: {u}" for u in done.unserved]
+        self.app.call_from_thread(self.notify, "\n".join([*lines, done.travel]), title="Planned")
+        self.app.call_from_thread(self.console.update_views)
 
     def compose_body(self) -> ComposeResult:
         with TabbedContent(id="meals-tabs"):
