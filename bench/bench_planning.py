@@ -28,6 +28,7 @@ from domain.meals.planning import (
     default_order,
     evaluate,
     optimise,
+    plan_vans,
 )
 from ext.geodesy import EARTH_RADIUS_M
 
@@ -41,6 +42,14 @@ WIDE = (8 * H + 30 * 60, 12 * H + 30 * 60)  # 08:30–12:30
 NARROW_STARTS_S = (9 * H, 10 * H, 11 * H)  # one-hour windows from these
 TIME_LIMIT_S = 2.0
 SEED = 20260309
+ONE_VAN_LIMIT_S = 1.0
+"""The target: 80 stops on one van within 1 % of the best known tour in at most this."""
+DAY_ORDERS, DAY_VANS, DAY_BOXES, DAY_LIMIT_S = 400, 6, 10, 10.0
+"""The target: a 400-order day over 6 vans (10 boxes of 12 meals) within 2 % in at most 10 s."""
+BEST_KNOWN_80_KM: float | None = None
+"""Best known tour of ``instance()`` (km): the best of ``best_known()``'s long runs (below)."""
+BEST_KNOWN_DAY_KM: float | None = None
+"""Best known total of ``day_instance()`` over 6 vans (km), found the same way."""
 
 console = Console()
 
@@ -186,3 +195,64 @@ def run() -> list[Figure]:
             higher_is_better=False,
         ),
     ]
+
+
+def day_instance(n: int = DAY_ORDERS, seed: int = SEED) -> tuple[list[StopRequest], list[int]]:
+    """A day's ``n`` orders like ``instance`` (within 3 km, one in ten with a one-hour window),
+    1 or 2 meals each."""
+    stops = instance(n, seed)
+    rng = random.Random(seed + 1)
+    return stops, [rng.choice((1, 1, 2)) for _ in stops]
+
+
+def _day_km(time_limit_s: float, seed: int) -> tuple[float, int, float]:
+    """(total km, orders left unserved, seconds) of one multi-van plan of the bench day."""
+    stops, meals = day_instance()
+    with stopwatch() as elapsed:
+        day = plan_vans(DEPOT, stops, meals, DAY_VANS, DAY_BOXES * 12, HaversineTravel(),
+                        START_S, MAX_ROUTE_S, seed=seed, time_limit_s=time_limit_s,
+                        max_iterations=None)  # fmt: skip
+    took = elapsed()
+    return sum(r.distance_m for r in day.routes) / 1000, len(day.unserved), took
+
+
+def _one_van_km(time_limit_s: float, seed: int) -> tuple[float, float]:
+    stops = instance()
+    with stopwatch() as elapsed:
+        plan = optimise(DEPOT, stops, HaversineTravel(), START_S, MAX_ROUTE_S, seed=seed,
+                        time_limit_s=time_limit_s, max_iterations=None)  # fmt: skip
+    took = elapsed()
+    assert plan.feasible
+    return plan.distance_m / 1000, took
+
+
+def best_known(runs: int = 3, one_van_s: float = 60.0, day_s: float = 120.0) -> None:
+    """Print the best of ``runs`` long runs (different seeds) of both instances: the values
+    recorded above as BEST_KNOWN_*_KM (``python -m bench.bench_planning``)."""
+    one = [_one_van_km(one_van_s, seed)[0] for seed in range(1, runs + 1)]
+    day = [_day_km(day_s, seed) for seed in range(1, runs + 1)]
+    console.print(f"80 stops, {runs} runs of {one_van_s:g} s: {sorted(one)} km")
+    console.print(f"400 orders / 6 vans, {runs} runs of {day_s:g} s: {sorted(day)}")
+
+
+def run_targets() -> list[Figure]:
+    """The two targets against the best known solutions (gaps in %: lower is better)."""
+    figures = []
+    if BEST_KNOWN_80_KM is not None:
+        km, took = _one_van_km(ONE_VAN_LIMIT_S, 1)
+        console.print(f"  80 stops in {took:.2f} s: {km:.2f} km (best known {BEST_KNOWN_80_KM})")
+        figures.append(Figure(name="round plan: 80 stops in 1 s, gap to best known",
+                              value=100 * (km / BEST_KNOWN_80_KM - 1), anchor=1.0, unit="%",
+                              anchor_label="target", higher_is_better=False))  # fmt: skip
+    if BEST_KNOWN_DAY_KM is not None:
+        km, unserved, took = _day_km(DAY_LIMIT_S, 1)
+        console.print(f"  400 orders / 6 vans in {took:.1f} s: {km:.2f} km, {unserved} unserved "
+                      f"(best known {BEST_KNOWN_DAY_KM})")  # fmt: skip
+        figures.append(Figure(name="day plan: 400 orders, 6 vans in 10 s, gap to best known",
+                              value=100 * (km / BEST_KNOWN_DAY_KM - 1), anchor=2.0, unit="%",
+                              anchor_label="target", higher_is_better=False))  # fmt: skip
+    return figures
+
+
+if __name__ == "__main__":
+    best_known()

@@ -281,7 +281,7 @@ class RoundScreen(ModalScreen[None]):
 def _summary(rnd: MealRound) -> str:
     lines = [f"{rnd.day} · {rnd.postman} · {rnd.vehicle} · {rnd.status}"]
     for e in rnd.excursions:
-        at = e["at"].astimezone(PARIS).strftime("%H:%M")
+        at = e["at"].astimezone(PARIS).strftime("%H:%M %Z")
         decision = e["decision"]
         decided = f"released by {decision['by']}: {decision['reason']}" if decision else "BLOCKED"
         lines.append(f"excursion {e['box']} {e['temperature_c']} °C at {at} — {decided}")
@@ -292,7 +292,7 @@ def _stop_line(n: int, stop: dict[str, Any], person: Beneficiary, show_name: boo
     """One stop: position, pin, box, meals, outcome and time; the name only for the depot."""
     when = ""
     if isinstance(stop.get("at"), datetime):
-        when = stop["at"].astimezone(PARIS).strftime("%H:%M")
+        when = stop["at"].astimezone(PARIS).strftime("%H:%M %Z")
     name = ""
     if show_name:
         name = person.personal.field("name")
