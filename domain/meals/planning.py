@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 import pyvrp
+from pyvrp.search import NeighbourhoodParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from domain.errors import InvalidInputError
@@ -51,6 +52,10 @@ from ext.geodesy import EARTH_RADIUS_M, haversine_m
 DEFAULT_MAX_ITERATIONS: Final = 1_000
 """Solver iterations by default: as good as 2 s of search on the rounds measured (10–80 stops)."""
 
+SEARCH: Final = pyvrp.SolveParams(neighbourhood=NeighbourhoodParams(num_neighbours=20))
+"""PyVRP's search for one van: 20 granular neighbours instead of 50. On the bench's 80 stops
+in 1 s (seeds 1–3) the tour is 53.4–53.8 km against 54.3–55.0 with the default (best known
+52.1 km; bench/bench_planning.py); 10 neighbours is worse again (54.1–55.4)."""
 REPAIR_MAX_PASSES: Final = 50
 """Bound on the pin-respecting local search's improving passes (keeps its cost predictable)."""
 
@@ -460,8 +465,9 @@ def _solve(
     data = model.data()
     initial = pyvrp.Solution(data, [list(warm_start)])
     return pyvrp.solve(
-        data, stop, seed=seed, collect_stats=False, display=False, initial_solution=initial
-    )
+        data, stop, seed=seed, collect_stats=False, display=False, initial_solution=initial,
+        params=SEARCH,
+    )  # fmt: skip
 
 
 def _visits(result: pyvrp.Result) -> list[int]:
