@@ -44,11 +44,11 @@ def test_a_round_through_the_service_and_refusals_that_name_stops(app: Maillage)
     second = rnd.stops[1]
     file_number = app.get(second["beneficiary"], Beneficiary).file_number
     done = meals.record_stop_of_file(app, rnd.id, "37261", file_number, "put_in_fridge")
-    assert [s["outcome"] for s in done.stops][1] == "put_in_fridge"
+    assert [s["outcome"] for s in done.round.stops][1] == "put_in_fridge"
 
     with pytest.raises(RuleViolationError) as twice:
         meals.record_stop(app, rnd.id, second["beneficiary"], "put_in_fridge")
-    assert no_uuid(twice) == f"stop 2 (file {file_number}) is already recorded"
+    assert no_uuid(twice) == f"stop 2 (file {file_number}): its outcome is already recorded"
 
     with pytest.raises(NotFoundError) as unknown:
         meals.record_stop_of_file(app, rnd.id, "37261", "F99", "put_in_fridge")
