@@ -855,17 +855,24 @@ def complete_round(app: Maillage, round_id: UUID, at: datetime | None = None) ->
     return edit_round(app, round_id, lambda r: r.complete(at))
 
 
+def amend_stop(
+    app: Maillage, round_id: UUID, beneficiary: UUID, outcome: str, reason: str, by: str
+) -> MealRound:
+    """Correct a recorded stop's outcome with who and why; the original stays in the log."""
+    rnd = app.get(round_id, MealRound)
+    try:
+        return edit_round(app, round_id, lambda r: r.amend_stop(beneficiary, outcome, reason, by))
+    except (InvalidInputError, RuleViolationError) as refused:
+        raise type(refused)(f"{stop_label(app, rnd, beneficiary)}: {refused}") from None
+
+
 def amend_stop_of_file(
     app: Maillage, round_id: UUID, insee: str, file_number: str, outcome: str, reason: str,
     by: str,
 ) -> MealRound:  # fmt: skip
-    """Correct a recorded stop's outcome with who and why; the original stays in the log."""
-    rnd = app.get(round_id, MealRound)
-    who = _stop_of(app, rnd, insee, file_number)
-    try:
-        return edit_round(app, round_id, lambda r: r.amend_stop(who, outcome, reason, by))
-    except (InvalidInputError, RuleViolationError) as refused:
-        raise type(refused)(f"{stop_label(app, rnd, who)}: {refused}") from None
+    """``amend_stop`` for a stop named by municipality and file number."""
+    who = _stop_of(app, app.get(round_id, MealRound), insee, file_number)
+    return amend_stop(app, round_id, who, outcome, reason, by)
 
 
 def correct_beneficiary(

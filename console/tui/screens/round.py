@@ -40,10 +40,11 @@ NEEDS: dict[str, str] = {
     "probe": "loaded",
     "release": "loaded",
     "complete": "loaded",
+    "amend": "loaded completed",
     "pin": "planned",
     "optimise": "planned",
 }
-"""The round status each recording action needs (the domain checks it again)."""
+"""The round status(es) each recording action needs (the domain checks it again)."""
 
 
 class RoundScreen(ModalScreen[None]):
@@ -57,6 +58,7 @@ class RoundScreen(ModalScreen[None]):
         Binding("p", "pin", "Pin/unpin", id="round.pin"),
         Binding("O", "optimise", "Optimise", id="round.optimise"),
         Binding("c", "complete", "Complete", id="round.complete"),
+        Binding("a", "amend", "Amend outcome", id="round.amend"),
     ]
 
     def __init__(self, round_id: UUID) -> None:
@@ -135,7 +137,7 @@ class RoundScreen(ModalScreen[None]):
         settings = self.console.settings
         if settings.read_only or settings.role == "ccas" or self.round is None:
             return None  # shown, disabled
-        return True if self.round.status == NEEDS[action] else None
+        return True if self.round.status in NEEDS[action].split() else None
 
     def _highlighted_stop(self) -> UUID | None:
         stops = self.query_one("#round-stops", OptionList)
@@ -195,6 +197,26 @@ class RoundScreen(ModalScreen[None]):
             )
 
         self.app.push_screen(FormScreen("What happened at this stop", fields), record)
+
+    def action_amend(self) -> None:
+        """Correct the highlighted stop's recorded outcome, saying why (the original stays)."""
+        who = self._highlighted_stop()
+        if who is None:
+            return
+        fields: list[Choice | Field] = [
+            Choice("outcome", "Correct outcome", OUTCOMES),
+            Field("reason", "Why (sealed: it is about the person)", required=True),
+        ]
+
+        def record(values: FormValues | None) -> None:
+            if values is None:
+                return
+            self._edit(
+                f"stop amended: {values['outcome']}", meals.amend_stop, who,
+                str(values["outcome"]), str(values["reason"]), self.console.settings.user,
+            )  # fmt: skip
+
+        self.app.push_screen(FormScreen("Amend a stop's outcome", fields), record)
 
     def action_probe(self) -> None:
         assert self.round is not None

@@ -224,3 +224,30 @@ async def test_forms_default_to_the_highlighted_stops_box_and_a_warm_hand_over_n
             if s["beneficiary"] == last["beneficiary"]
         )  # fmt: skip
         assert (stop["outcome"], stop["handover_temperature_c"]) == ("put_in_fridge", 4.2)
+
+
+async def test_amend_a_recorded_outcome_from_the_round_screen(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    rid = a_loaded_round(demo_store)
+    app = make_app(demo_store)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_round(app, pilot, rid)
+        rnd = app.store.get(rid, MealRound)
+        done = next(s for s in rnd.stops if s["outcome"] is not None)
+        await highlight(pilot, screen, done["beneficiary"])
+        await pilot.press("a")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the amend form")
+        other = next(o for o in OUTCOMES_FOR_TEST if o != done["outcome"])
+        app.screen.query_one("#form-outcome").value = other
+        app.screen.query_one("#form-reason").focus()
+        await pilot.press(*"entered on the wrong stop", "enter")
+        await settle(app, pilot)
+        stop = next(s for s in app.store.get(rid, MealRound).stops
+                    if s["beneficiary"] == done["beneficiary"])  # fmt: skip
+        assert stop["outcome"] == other
+        assert stop["amendments"][0]["from"] == done["outcome"]
+        assert stop["amendments"][0]["by"] == "claire"
+
+
+OUTCOMES_FOR_TEST = ("put_in_fridge", "handed_over", "refused")
