@@ -44,3 +44,23 @@ class RuleViolationError(UserError):
 
 class ConcurrentEditError(MaillageError):
     """Someone else changed the same record at the same time, twice in a row."""
+
+
+class AccessRefusedError(UserError):
+    """The database refused the work to this login (its grants, ``maillage depot init``)."""
+
+
+def refused_by_database(error: BaseException) -> AccessRefusedError | None:
+    """The refusal hidden in an error the database raised (SQLSTATE 42501), if it is one."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "sqlstate", None) == "42501":
+            first = str(current).strip().splitlines()[0] if str(current).strip() else "refused"
+            return AccessRefusedError(
+                f"the database refused this to your login ({first}): ask the depot's "
+                "administrator for the role you need"
+            )
+        current = current.__cause__ or current.__context__
+    return None

@@ -27,6 +27,10 @@ PG_LOG_TABLE = "maillage_events"
 """The library's events table on PostgreSQL (named after the application, ``maillage``)."""
 _PG_LOG_TABLE = "SELECT 1 FROM information_schema.tables WHERE table_schema = ? AND table_name = ?"
 
+_CREATE_IF_MISSING = re.compile(
+    r"^\s*CREATE\s+(?:UNIQUE\s+)?(?:TABLE|INDEX)\s+IF\s+NOT\s+EXISTS\s+(\w+)", re.IGNORECASE
+)
+"""A view's or key table's creation statement, and the name it creates."""
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -167,6 +171,9 @@ class StoreLocation:
                 ) from e
             return created
         with self.connect() as conn:
+            # Checked first: an application role of a depot may not create schemas at all.
+            if conn.fetchone("SELECT 1 FROM pg_namespace WHERE nspname = ?", (self.schema,)):
+                return []
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
         return []
 
@@ -253,6 +260,7 @@ class ViewConnection:
     def __init__(self, kind: Literal["sqlite", "postgres"], raw: Any) -> None:
         self.kind = kind
         self.raw = raw
+        self._may_create: bool | None = None
 
     @classmethod
     def open(cls, location: StoreLocation) -> ViewConnection:
@@ -293,7 +301,24 @@ class ViewConnection:
         return statement if self.kind == "sqlite" else statement.replace("?", "%s")
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> Any:
+        # An application role of a depot (``maillage depot init``) may not run even a
+        # CREATE … IF NOT EXISTS of a table that is there: the owner made it.
+        create = _CREATE_IF_MISSING.match(statement) if self.kind == "postgres" else None
+        if create and not self._can_create() and self._relation_exists(create.group(1)):
+            return self.raw.execute("SELECT 1 WHERE false")
         return self.raw.execute(self._sql(statement), params)
+
+    def _can_create(self) -> bool:
+        if self._may_create is None:
+            row = self.raw.execute(
+                "SELECT has_schema_privilege(current_schema(), 'CREATE')"
+            ).fetchone()
+            self._may_create = bool(row and row[0])
+        return self._may_create
+
+    def _relation_exists(self, name: str) -> bool:
+        row = self.raw.execute("SELECT to_regclass(%s) IS NOT NULL", (name,)).fetchone()
+        return bool(row and row[0])
 
     def executemany(self, statement: str, rows: Sequence[Sequence[Any]]) -> None:
         if not rows:

@@ -24,6 +24,7 @@ from console import settings as settings_mod
 from console.cli import (
     audit,
     demo,
+    depot,
     devices,
     geo,
     keys,
@@ -42,11 +43,11 @@ from console.cli.tree import Level, Parser, command_path, common_options
 from console.cli.tui import cmd_tui
 from console.roles import check_allowed, may_create_store
 from console.settings import Settings
-from domain.errors import MaillageError
+from domain.errors import MaillageError, refused_by_database
 from domain.store import one_line
 
-GROUPS = (demo, store, keys, views, meals, devices, audit, record, sensors, simulate, sessions,
-          geo, reports, territory)  # fmt: skip
+GROUPS = (demo, store, depot, keys, views, meals, devices, audit, record, sensors, simulate,
+          sessions, geo, reports, territory)  # fmt: skip
 """The top-level commands, in the order ``maillage --help`` lists them."""
 
 
@@ -105,6 +106,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as e:
         if debug:
             raise
+        if refused := refused_by_database(e):
+            print(f"maillage: error: {one_line(refused, limit=400)}", file=sys.stderr)
+            return refused.exit_code
         print(
             f"maillage: internal error: {type(e).__name__}: {one_line(e)} "
             "(run again with --debug for the traceback)",

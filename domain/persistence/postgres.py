@@ -85,6 +85,9 @@ class BulkPostgresApplicationRecorder(PostgresApplicationRecorder):
         self._select_chain_table = SQL(
             "SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = %s"
         )
+        self._lock_via = SQL("SELECT {0}.{1}()").format(schema, Identifier("maillage_lock_log"))
+        self._find_lock_function = SQL("SELECT to_regprocedure(%s) IS NOT NULL")
+        self._lock_function: bool | None = None
         self._select_events_after = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state "
             "FROM {0}.{1} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
@@ -110,6 +113,21 @@ class BulkPostgresApplicationRecorder(PostgresApplicationRecorder):
             with conn.cursor() as curs:
                 self._lock_table(curs)
             self._start_chain(conn, had_chain_table)
+
+    def _lock_table(self, curs: Any) -> None:
+        """Lock the events table; on a depot whose roles are granted (``maillage depot init``)
+        through the owner's function, since an application role may not lock it itself."""
+        if self._lock_function is None:
+            name = f'"{self.datastore.schema}".maillage_lock_log()'
+            row = curs.execute(self._find_lock_function, (name,)).fetchone()
+            found = next(iter(row.values())) if isinstance(row, dict) else row[0]
+            self._lock_function = bool(found)
+        if not self._lock_function:
+            super()._lock_table(curs)
+            return
+        for statement in self.lock_table_statements[:-1]:  # the lock timeout
+            curs.execute(statement, prepare=False)
+        curs.execute(self._lock_via, prepare=False)
 
     def _plan(self, cur: Any, had_chain_table: bool) -> str:
         facts = {str(k): str(v) for k, v in cur.execute(self._select_facts).fetchall()}
