@@ -24,6 +24,7 @@ import json
 import os
 import struct
 import tarfile
+import tempfile
 import time
 import zlib
 from collections.abc import Iterator, Mapping
@@ -41,6 +42,10 @@ _CRC = struct.Struct("<I")
 CLOSING_BYTES = HEADER_BYTES + _CHUNK.size + _CRC.size
 """Length of the journal record that closes a chunk."""
 _BLOCK = 1 << 20
+MANIFEST_MAX_BYTES = 16 << 20
+"""A manifest is a few kilobytes per hour of recording; more is not a bundle of ours."""
+EVENTS_MAX_BYTES = 256 << 20
+"""A session's events (read into memory): far above a day's recording."""
 
 
 class BundleError(ValueError):
@@ -199,9 +204,19 @@ def _open_tar(path: Path) -> Iterator[tarfile.TarFile]:
         tar.close()
 
 
-def _member(tar: tarfile.TarFile, name: str) -> BinaryIO:
+def _member(tar: tarfile.TarFile, name: str, size_max: int | None = None) -> BinaryIO:
+    """A member's bytes, streamed: a regular file (never a link, which tar would follow inside
+    the archive), whose declared size is checked before anything is read."""
     try:
-        f = tar.extractfile(name)
+        info = tar.getmember(name)
+        if not info.isreg():
+            raise BundleError(f"the bundle's {name} is not a plain file")
+        if size_max is not None and info.size > size_max:
+            raise BundleError(
+                f"the bundle's {name} announces {info.size:,} bytes, more than the "
+                f"{size_max:,} allowed: refused without reading it"
+            )
+        f = tar.extractfile(info)
     except KeyError:
         f = None
     except (tarfile.TarError, OSError) as e:
@@ -215,12 +230,12 @@ def read_bundle(path: Path) -> SessionBundle:
     """Open a bundle: its manifest, events and chunk table (chunks' bytes are not read yet)."""
     with _open_tar(path) as tar:
         try:
-            manifest = json.loads(_member(tar, MANIFEST).read())
+            manifest = json.loads(_member(tar, MANIFEST, MANIFEST_MAX_BYTES).read())
         except (ValueError, UnicodeDecodeError) as e:
             raise BundleError(f"the bundle's {MANIFEST} is not JSON ({e})") from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise BundleError(f"{path} is not a {FORMAT} bundle")
-        raw_events = _member(tar, EVENTS).read()
+        raw_events = _member(tar, EVENTS, EVENTS_MAX_BYTES).read()
     expected = manifest.get("events", {}).get("sha256")
     if hashlib.sha256(raw_events).hexdigest() != expected:
         raise BundleError(f"the bundle's {EVENTS} is damaged: its SHA-256 is not the manifest's")
@@ -273,7 +288,7 @@ def verify_bundle(bundle: SessionBundle, recorded: Mapping[int, str]) -> None:
                 raise BundleError(f"chunk {seq}: the manifest's SHA-256 is not the session's")
             if c.start != position or c.end <= c.start:
                 raise BundleError(f"chunk {seq} is out of place in the journal ({c.start})")
-            digest, size = _sha256_of(_member(tar, c.member))
+            digest, size = _sha256_of(_member(tar, c.member, c.end - c.start))
             if digest != recorded[seq] or size != c.end - c.start:
                 raise BundleError(
                     f"chunk {seq} ({c.member}) is damaged: its SHA-256 is {digest[:12]}…, "
@@ -291,17 +306,21 @@ def write_journal(bundle: SessionBundle, target: Path) -> str:
     Returns ``written``, ``kept`` (the file there already holds these bytes, maybe more) or
     raises ``BundleError`` when a different journal of that name is there.
     """
-    rebuilt = target.with_name(target.name + ".partial")
-    with _open_tar(bundle.path) as tar, rebuilt.open("wb") as out:
-        out.write(MAGIC)
-        for c in sorted(bundle.chunks, key=lambda c: c.seq):
-            f = _member(tar, c.member)
-            while block := f.read(_BLOCK):
-                out.write(block)
-            out.write(c.closing)
-        out.flush()
-        os.fsync(out.fileno())
+    _refuse_link(target)
+    # A new file of a random name made in the journal folder (O_CREAT|O_EXCL: a link planted
+    # there is never followed), then renamed over the target: nothing is written elsewhere.
+    fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
+    rebuilt = Path(name)
     try:
+        with _open_tar(bundle.path) as tar, os.fdopen(fd, "wb") as out:
+            out.write(MAGIC)
+            for c in sorted(bundle.chunks, key=lambda c: c.seq):
+                f = _member(tar, c.member, c.end - c.start)
+                while block := f.read(_BLOCK):
+                    out.write(block)
+                out.write(c.closing)
+            out.flush()
+            os.fsync(out.fileno())
         if target.exists():
             if _is_prefix(rebuilt, target):
                 return "kept"
@@ -316,11 +335,24 @@ def write_journal(bundle: SessionBundle, target: Path) -> str:
         rebuilt.unlink(missing_ok=True)
 
 
+def _refuse_link(target: Path) -> None:
+    if target.is_symlink():
+        raise BundleError(f"{target} is a symbolic link: a journal is never written through one")
+
+
+def _read_nofollow(path: Path) -> BinaryIO:
+    """Open a file for reading without following a symbolic link at its name."""
+    try:
+        return os.fdopen(os.open(path, os.O_RDONLY | os.O_NOFOLLOW), "rb")
+    except OSError as e:
+        raise BundleError(f"{path} cannot be read safely ({e.strerror or e})") from None
+
+
 def _is_prefix(short: Path, long: Path) -> bool:
     """Whether the bytes of ``short`` begin ``long``."""
     if short.stat().st_size > long.stat().st_size:
         return False
-    with short.open("rb") as a, long.open("rb") as b:
+    with _read_nofollow(short) as a, _read_nofollow(long) as b:
         while block := a.read(_BLOCK):
             if b.read(len(block)) != block:
                 return False
@@ -329,19 +361,20 @@ def _is_prefix(short: Path, long: Path) -> bool:
 
 def check_journal_target(bundle: SessionBundle, target: Path) -> None:
     """Refuse early (before anything is recorded) when ``target`` holds another journal."""
+    _refuse_link(target)
     if not target.exists():
         return
     size = target.stat().st_size
-    with target.open("rb") as f:
+    with _read_nofollow(target) as f:
         head = f.read(len(MAGIC))
     if head != MAGIC[: len(head)]:
         raise BundleError(f"{target} exists and is not a journal: move it away first")
     if size and bundle.chunks:
         first = bundle.chunks[0]
-        with _open_tar(bundle.path) as tar, target.open("rb") as f:
+        with _open_tar(bundle.path) as tar, _read_nofollow(target) as f:
             f.seek(first.start)
             have = f.read(min(4096, first.end - first.start))
-            want = _member(tar, first.member).read(len(have))
+            want = _member(tar, first.member, first.end - first.start).read(len(have))
         if have != want:
             raise BundleError(
                 f"a different journal {target.name} is already in {target.parent}: "
