@@ -162,8 +162,8 @@ def take_if_due(app: Maillage) -> None:
         found = latest(app.store_id())
         if found is not None and clock.now() - _made(found[1]) < interval:
             return
-    except MaillageError as e:
-        print(f"maillage: warning: no automatic checkpoint: {e}", file=sys.stderr)
+    except (MaillageError, OSError) as e:  # a folder this account may not read
+        print(f"maillage: warning: no automatic checkpoint: {one_line(e)}", file=sys.stderr)
         return
     take_quietly(app)
 

@@ -67,6 +67,8 @@ class Maillage(Application[UUID]):
         the per-store key file of the user's config directory, see ``domain.kek``). A first
         open that fails leaves nothing behind (no empty file or folder).
         """
+        if not create:  # a command that only reads: a read-only store is read as it is
+            location = location.for_reading()
         created = location.prepare(create)
         self.location = location
         self.key_files = key_files or KeyFiles()

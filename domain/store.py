@@ -8,14 +8,18 @@ and their tracking position are written in the store's own transactions.
 
 from __future__ import annotations
 
+import atexit
+import os
 import re
+import shutil
 import sqlite3
+import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from domain.errors import InvalidInputError, StoreNotFoundError, StoreUnavailableError
 
@@ -32,6 +36,8 @@ _CREATE_IF_MISSING = re.compile(
 )
 """A view's or key table's creation statement, and the name it creates."""
 _SCHEMA_RE = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_SYSTEM_SCHEMAS = ("information_schema",)
+"""PostgreSQL's own schemas (with every ``pg_…`` one): a store is never made there."""
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,11 @@ class StoreLocation:
     password: str = ""
     schema: str = "public"
     connect_timeout_s: int = 5
+    read_only: bool = False
+    """An SQLite store this process may not write (a read-only file or folder): opened with
+    SQLite's read-only URI, read and verified without writing anything (``for_reading``)."""
+    copied_from: Path | None = None
+    """The read-only store this is a private copy of (see ``for_reading``)."""
 
     @classmethod
     def parse(cls, value: str) -> StoreLocation:
@@ -72,12 +83,23 @@ class StoreLocation:
         query = parse_qs(parts.query)
         schema = query.get("schema", ["public"])[0]
         if not _SCHEMA_RE.match(schema):
-            raise InvalidInputError(f"invalid PostgreSQL schema name {schema!r}")
+            raise InvalidInputError(
+                f"invalid PostgreSQL schema name {schema!r}: lower-case letters, digits and _, "
+                "at most 63, not starting with a digit"
+            )
+        if schema in _SYSTEM_SCHEMAS or schema.startswith("pg_"):
+            raise InvalidInputError(f"the schema {schema!r} is PostgreSQL's own: choose another")
         try:
             port = parts.port or 5432
         except ValueError as e:
             raise InvalidInputError(f"invalid port in PostgreSQL URL {cls._redact(url)}") from e
-        timeout = int(query.get("connect_timeout", ["5"])[0])
+        raw_timeout = query.get("connect_timeout", ["5"])[0]
+        if not raw_timeout.isascii() or not raw_timeout.isdigit() or int(raw_timeout) < 1:
+            raise InvalidInputError(
+                f"invalid connect_timeout {raw_timeout!r} in the PostgreSQL URL: "
+                "a whole number of seconds, at least 1"
+            )
+        timeout = int(raw_timeout)
         return cls(
             kind="postgres",
             host=parts.hostname or "127.0.0.1",
@@ -97,16 +119,49 @@ class StoreLocation:
     def label(self) -> str:
         """Where the store is, for people (never shows a password)."""
         if self.kind == "sqlite":
-            return f"sqlite:{self.path}"
+            return f"sqlite:{self.copied_from or self.path}"
         schema = "" if self.schema == "public" else f"?schema={self.schema}"
         return f"postgresql://{self.user}@{self.host}:{self.port}/{self.dbname}{schema}"
+
+    def for_reading(self) -> StoreLocation:
+        """This location, marked read-only when it is an SQLite store this process may not
+        write (the file or its folder): what a command that only reads opens."""
+        if self.kind != "sqlite" or self.path is None or not self.path.is_file():
+            return self
+        writable = os.access(self.path, os.W_OK) and os.access(self.path.parent, os.W_OK)
+        if writable:
+            return self
+        wal, shm = Path(f"{self.path}-wal"), Path(f"{self.path}-shm")
+        if not (wal.exists() and wal.stat().st_size and not shm.exists()):
+            return replace(self, read_only=True)
+        # SQLite cannot read a write-ahead log without its shared-memory file, which a
+        # read-only folder cannot hold: the file and its log are read from a private copy.
+        scratch = Path(tempfile.mkdtemp(prefix="maillage-read-"))
+        atexit.register(shutil.rmtree, scratch, True)
+        copy = scratch / self.path.name
+        for companion in ("", "-wal"):
+            shutil.copyfile(f"{self.path}{companion}", f"{copy}{companion}")
+        return replace(self, path=copy, read_only=True, copied_from=self.path)
+
+    @property
+    def sqlite_target(self) -> str:
+        """What SQLite opens: the path, or a read-only URI for a read-only store. Without a
+        write-ahead log beside it the file is opened immutable (nothing to create or lock)."""
+        assert self.path is not None
+        if not self.read_only:
+            return str(self.path)
+        wal = Path(f"{self.path}-wal")
+        flags = "mode=ro" if wal.exists() and wal.stat().st_size else "mode=ro&immutable=1"
+        if self.copied_from is not None:
+            flags = "mode=ro"  # a private copy: its log is read, its shared memory made here
+        return f"file:{quote(str(self.path.resolve()))}?{flags}"
 
     def library_env(self) -> dict[str, str]:
         """Settings for the eventsourcing library's infrastructure factory."""
         if self.kind == "sqlite":
             return {
                 "PERSISTENCE_MODULE": "eventsourcing.sqlite",
-                "SQLITE_DBNAME": str(self.path),
+                "SQLITE_DBNAME": self.sqlite_target,
                 "SQLITE_LOCK_TIMEOUT": "30",
                 "APPLICATION_RECORDER_TOPIC": SQLITE_RECORDER,
             }
@@ -153,6 +208,8 @@ class StoreLocation:
                 )
         if not create and not self.exists():
             raise StoreNotFoundError(f"there is no store at {self.label}")
+        if self.read_only:
+            return []
         if self.kind == "sqlite":
             created = [p for p in (self.path, *self.path.parents) if not p.exists()]
             try:
@@ -261,17 +318,24 @@ class ViewConnection:
         self.kind = kind
         self.raw = raw
         self._may_create: bool | None = None
+        self.scratch: tempfile.TemporaryDirectory[str] | None = None
+        """A scratch folder holding this connection's database, removed when it closes."""
 
     @classmethod
     def open(cls, location: StoreLocation) -> ViewConnection:
         if location.kind == "sqlite":
             try:
-                raw = sqlite3.connect(location.path, timeout=30, isolation_level=None)
-                raw.execute("PRAGMA journal_mode=WAL")
-                raw.execute("PRAGMA synchronous=NORMAL")
-                # Deleted rows (an erased person's key, purged view rows) are zeroed, not left
-                # in free space (SQLite's upstream default keeps them).
-                raw.execute("PRAGMA secure_delete=ON")
+                # A read-only store is opened through SQLite's read-only URI, with no pragma.
+                raw = sqlite3.connect(
+                    location.sqlite_target, timeout=30, isolation_level=None,
+                    uri=location.read_only,
+                )  # fmt: skip
+                if not location.read_only:
+                    raw.execute("PRAGMA journal_mode=WAL")
+                    raw.execute("PRAGMA synchronous=NORMAL")
+                    # Deleted rows (an erased person's key, purged view rows) are zeroed, not
+                    # left in free space (SQLite's upstream default keeps them).
+                    raw.execute("PRAGMA secure_delete=ON")
                 raw.execute("BEGIN")
             except sqlite3.Error as e:
                 raise StoreUnavailableError(
@@ -387,3 +451,5 @@ class ViewConnection:
         if self.kind == "sqlite" and self.raw.in_transaction:
             self.raw.execute("ROLLBACK")
         self.raw.close()
+        if self.scratch is not None:
+            self.scratch.cleanup()

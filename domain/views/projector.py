@@ -18,6 +18,7 @@ reads again. SQLite has no push subscription, so the console calls
 from __future__ import annotations
 
 import re
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ from eventsourcing.persistence import Notification
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from domain.application import Maillage
+from domain.errors import StoreUnavailableError
 from domain.store import StoreLocation, ViewConnection
 from domain.views.view import View
 
@@ -67,7 +69,17 @@ class Projector:
         self.batch_size = batch_size
         self._sqlite_read = SQLiteLogReader.of(app.recorder)
         location = target or app.location
+        self.read_only = location.read_only
         self.conn = ViewConnection.open(location)
+        if self.read_only:  # read as it is: nothing created, nothing moved
+            if self.views:
+                self.conn.close()
+                raise StoreUnavailableError(
+                    f"the store {location.label} is read-only for this account: its views "
+                    "cannot be brought up to date here (commands that list read them from "
+                    "its log)"
+                )
+            return
         with location.setup_lock():
             self._ensure()
 
@@ -116,6 +128,8 @@ class Projector:
 
     def positions(self) -> list[ViewPosition]:
         """Every tracked view and its position (including views not loaded here)."""
+        if self.read_only and not self.conn.table_exists(TRACKING_TABLE):
+            return []
         rows = self.conn.fetchall(
             f"SELECT view, version, position FROM {TRACKING_TABLE} ORDER BY view"
         )
@@ -372,6 +386,16 @@ def caught_up(app: Maillage) -> ViewConnection:
     """A connection to every view brought up to the end of the log (the caller closes it)."""
     from domain.views.catalogue import all_views
 
+    if app.location.read_only:
+        # A store this process may not write: its views are built from its log in a scratch
+        # store of this process, removed when the connection closes.
+        scratch = tempfile.TemporaryDirectory(prefix="maillage-views-")
+        target = StoreLocation.parse(str(Path(scratch.name) / "views.sqlite"))
+        with Projector(app, all_views(), target=target) as projector:
+            projector.catch_up()
+        conn = ViewConnection.open(target)
+        conn.scratch = scratch
+        return conn
     with Projector(app, all_views()) as projector:
         projector.catch_up()
     return ViewConnection.open(app.location)
