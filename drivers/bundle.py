@@ -7,6 +7,10 @@ chunk by hand) holding, in this order::
     events.json          the session's stored events, exactly as stored (state as JSON text)
     chunks/000000.bin    the bytes of journal chunk 0 (``start``..``end`` of the journal)
     chunks/000001.bin    …
+    signature.json       the laptop's name and its Ed25519 signature of manifest.json's bytes
+
+The manifest holds the SHA-256 of the events and of every chunk, so its signature covers the
+whole bundle: the depot checks it against the laptop's registered key before anything else.
 
 Each chunk row of the manifest holds ``seq``, ``member``, ``start``, ``end``, ``records``,
 ``sha256`` and ``closing`` (hex of the journal's CHUNK record that closed it), so the depot
@@ -27,15 +31,19 @@ import tarfile
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
 from drivers.journal import CHUNK, HEADER_BYTES, MAGIC, SYNC
 
 FORMAT = "maillage-session-bundle/1"
-MANIFEST, EVENTS = "manifest.json", "events.json"
+MANIFEST, EVENTS, SIGNATURE = "manifest.json", "events.json", "signature.json"
+SIGNATURE_MAX_BYTES = 4096
 _HEAD = struct.Struct("<BQqBI")
 _CHUNK = struct.Struct("<II32s")
 _CRC = struct.Struct("<I")
@@ -84,6 +92,9 @@ class SessionBundle:
     manifest: dict[str, Any]
     events: list[dict[str, Any]]
     chunks: list[BundleChunk]
+    manifest_bytes: bytes = b""
+    signature: dict[str, Any] | None = None
+    """``{"key": laptop name, "ed25519": signature in hex}``, None when unsigned."""
 
     @property
     def session_id(self) -> str:
@@ -127,9 +138,11 @@ def write_bundle(
     journal: Path,
     chunks: list[Mapping[str, Any]],
     extra: Mapping[str, Any] | None = None,
+    signer: tuple[str, Ed25519PrivateKey] | None = None,
 ) -> dict[str, Any]:
     """Write the bundle of a session whose recorded ``chunks`` (seq, sha256, start, end,
-    records) are in ``journal``; every chunk is checked against its hash first.
+    records) are in ``journal``; every chunk is checked against its hash first. ``signer``
+    (the laptop's name and key) signs the manifest.
 
     Written to a temporary file then renamed: a bundle on disk is always whole.
     """
@@ -166,13 +179,18 @@ def write_bundle(
     tmp = output.with_name(output.name + ".partial")
     try:
         with tarfile.open(tmp, "w", format=tarfile.PAX_FORMAT) as tar, journal.open("rb") as j:
-            _add(tar, MANIFEST, json.dumps(manifest, indent=1).encode())
+            manifest_bytes = json.dumps(manifest, indent=1).encode()
+            _add(tar, MANIFEST, manifest_bytes)
             _add(tar, EVENTS, events_json)
             for r in rows:
                 j.seek(r.start)
                 info = tarfile.TarInfo(r.member)
                 info.size, info.mtime, info.mode = r.end - r.start, int(time.time()), 0o640
                 tar.addfile(info, io.BytesIO(j.read(r.end - r.start)))
+            if signer is not None:
+                name, key = signer
+                signature = {"key": name, "ed25519": key.sign(manifest_bytes).hex()}
+                _add(tar, SIGNATURE, json.dumps(signature).encode())
         with tmp.open("rb+") as f:
             os.fsync(f.fileno())
         tmp.replace(output)
@@ -230,12 +248,14 @@ def read_bundle(path: Path) -> SessionBundle:
     """Open a bundle: its manifest, events and chunk table (chunks' bytes are not read yet)."""
     with _open_tar(path) as tar:
         try:
-            manifest = json.loads(_member(tar, MANIFEST, MANIFEST_MAX_BYTES).read())
+            manifest_bytes = _member(tar, MANIFEST, MANIFEST_MAX_BYTES).read()
+            manifest = json.loads(manifest_bytes)
         except (ValueError, UnicodeDecodeError) as e:
             raise BundleError(f"the bundle's {MANIFEST} is not JSON ({e})") from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
             raise BundleError(f"{path} is not a {FORMAT} bundle")
         raw_events = _member(tar, EVENTS, EVENTS_MAX_BYTES).read()
+        signature = _signature(tar)
     expected = manifest.get("events", {}).get("sha256")
     if hashlib.sha256(raw_events).hexdigest() != expected:
         raise BundleError(f"the bundle's {EVENTS} is damaged: its SHA-256 is not the manifest's")
@@ -256,7 +276,46 @@ def read_bundle(path: Path) -> SessionBundle:
         raise BundleError(f"the bundle's {EVENTS} is not a list of events")
     if "/" in manifest["journal_name"] or manifest["journal_name"] in ("", ".", ".."):
         raise BundleError(f"the bundle names an unsafe journal {manifest['journal_name']!r}")
-    return SessionBundle(path, manifest, events, chunks)
+    return SessionBundle(path, manifest, events, chunks, manifest_bytes, signature)
+
+
+def _signature(tar: tarfile.TarFile) -> dict[str, Any] | None:
+    if SIGNATURE not in tar.getnames():
+        return None
+    try:
+        found = json.loads(_member(tar, SIGNATURE, SIGNATURE_MAX_BYTES).read())
+    except (ValueError, UnicodeDecodeError):
+        found = None
+    if not (
+        isinstance(found, dict)
+        and isinstance(found.get("key"), str)
+        and isinstance(found.get("ed25519"), str)
+    ):
+        raise BundleError(f"the bundle's {SIGNATURE} is damaged")
+    return found
+
+
+def verify_signature(bundle: SessionBundle, public_key: Callable[[str], bytes | None]) -> str:
+    """Check the bundle's signature with the key registered for the laptop it names
+    (``public_key(name)``); returns the laptop's name. Unsigned, unknown or altered: refused."""
+    if bundle.signature is None:
+        raise BundleError("the bundle is not signed (export it with a laptop key)")
+    name = bundle.signature["key"]
+    raw = public_key(name)
+    if raw is None:
+        raise BundleError(
+            f"the bundle is signed by laptop {name!r}, whose key is not registered here "
+            "(maillage sessions keys register)"
+        )
+    try:
+        Ed25519PublicKey.from_public_bytes(raw).verify(
+            bytes.fromhex(bundle.signature["ed25519"]), bundle.manifest_bytes
+        )
+    except (InvalidSignature, ValueError):
+        raise BundleError(
+            f"the bundle's signature does not match laptop {name}'s key: it was altered"
+        ) from None
+    return name
 
 
 def _sha256_of(f: BinaryIO) -> tuple[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -84,6 +84,57 @@ def private_key_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+
+
+LAPTOP = "test-laptop"
+"""The name of the test session's field-laptop signing key."""
+
+
+@pytest.fixture(scope="session", autouse=True)
+def laptop_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The field laptop's signing key of this test session (its public key in hex), in a folder
+    of the session: every bundle the tests export is signed with it."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
+    from console.cli.sessions.keys import LAPTOP_KEY_DIR_ENV, SUFFIX, public_hex
+    from domain.kek import write_key_file
+
+    folder = tmp_path_factory.mktemp("laptop-keys")
+    key = Ed25519PrivateKey.generate()
+    write_key_file(
+        folder / f"{LAPTOP}{SUFFIX}",
+        key.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption()),
+    )
+    saved = os.environ.get(LAPTOP_KEY_DIR_ENV)
+    os.environ[LAPTOP_KEY_DIR_ENV] = str(folder)
+    try:
+        yield public_hex(key)
+    finally:
+        if saved is None:
+            os.environ.pop(LAPTOP_KEY_DIR_ENV, None)
+        else:
+            os.environ[LAPTOP_KEY_DIR_ENV] = saved
+
+
+@pytest.fixture
+def register_laptop(laptop_key: str) -> Callable[[Path | str], None]:
+    """Registers the test laptop's key at a depot store (made if missing)."""
+    from domain.application import Maillage
+    from domain.sensing import service
+
+    def register(store: Path | str) -> None:
+        app = Maillage(StoreLocation.parse(str(store)))
+        try:
+            service.register_laptop_key(app, LAPTOP, laptop_key, "test")
+        finally:
+            app.close()
+
+    return register
 
 
 @pytest.fixture(autouse=True)

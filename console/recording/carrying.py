@@ -1,8 +1,9 @@
 """Carrying a session from van to depot, and closing one whose recorder died.
 
 ``export_session`` writes one bundle (``drivers.bundle``: the session's events as stored, its
-journal chunks and their hashes); ``import_bundle`` checks every chunk against the SHA-256 the
-session's events recorded before anything is written, then rebuilds the journal and records
+journal chunks and their hashes) signed with the field laptop's key; ``import_bundle`` checks
+the signature against the laptop's key registered here (``sessions keys register``), then every
+chunk against the SHA-256 the session's events recorded before anything is written, then rebuilds the journal and records
 the events under the session's own id, so a second import of the same bundle changes nothing.
 ``close_interrupted`` seals the journal of a session whose recorder was killed
 (``drivers.recovery``), records the chunks and gaps it holds, then stops the session with the
@@ -16,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.application import Maillage
 from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
@@ -47,8 +50,15 @@ class Exported:
     chunks: int
 
 
-def export_session(app: Maillage, session_id: UUID, journal_dir: Path, output: Path) -> Exported:
-    """Write a session's bundle (a session still recording exports its chunks so far)."""
+def export_session(
+    app: Maillage,
+    session_id: UUID,
+    journal_dir: Path,
+    output: Path,
+    signer: tuple[str, Ed25519PrivateKey],
+) -> Exported:
+    """Write a session's bundle (a session still recording exports its chunks so far), signed
+    with ``signer`` (the laptop's name and key)."""
     s = app.get(session_id, SensorSession)
     journal = session_journal(app, session_id, journal_dir)
     try:
@@ -60,6 +70,7 @@ def export_session(app: Maillage, session_id: UUID, journal_dir: Path, output: P
             journal=journal,
             chunks=s.chunks,
             extra={"vehicle": s.vehicle, "status": s.status},
+            signer=signer,
         )
     except bundles.BundleError as e:
         raise InvalidInputError(f"session {session_id} not exported: {e}") from None
@@ -73,6 +84,7 @@ class Imported:
     """A bundle recorded here: how many events were new, and where its journal went."""
 
     session_id: UUID
+    signed_by: str
     recorded: int
     already: int
     chunks_verified: int
@@ -85,6 +97,7 @@ def import_bundle(app: Maillage, path: Path, journal_dir: Path) -> Imported:
     a refused bundle records nothing."""
     try:
         bundle = bundles.read_bundle(path)
+        laptop = bundles.verify_signature(bundle, lambda name: service.laptop_public_key(app, name))
         session = service.replay_events(app, bundle.events)
         if str(session.id) != bundle.session_id or session.journal_name != bundle.journal_name:
             raise bundles.BundleError("the manifest and the session's events disagree")
@@ -98,7 +111,7 @@ def import_bundle(app: Maillage, path: Path, journal_dir: Path) -> Imported:
         raise InvalidInputError(f"bundle {path} refused, nothing recorded: {e}") from None
     outcome = service.import_session(app, bundle.events)
     return Imported(
-        session.id, outcome.recorded, outcome.already, len(bundle.chunks), target, journal
+        session.id, laptop, outcome.recorded, outcome.already, len(bundle.chunks), target, journal
     )
 
 

@@ -28,6 +28,7 @@ from domain.meals.meal_round import MealRound
 from domain.meals.service import find_municipality
 from domain.sensing.combine import combine
 from domain.sensing.field_report import iter_reports
+from domain.sensing.laptop_key import LaptopKey, check_key_name, laptop_key_id
 from domain.sensing.recommendations import (
     Context,
     Recommendation,
@@ -484,3 +485,28 @@ def places(
         long_places, context, rules if rules is not None else default_rules(), budget_eur
     )
     return Places(combined, ranked, found.missing)
+
+
+def register_laptop_key(app: Maillage, name: str, public_key_hex: str, by: str) -> bool:
+    """Register a field laptop's public key; False when that very key is already registered.
+
+    A name already registered with another key is refused: a stolen name cannot replace a key.
+    """
+    key = LaptopKey.register(name, public_key_hex, by)
+    try:
+        known = app.get(key.id, LaptopKey)
+    except NotFoundError:
+        app.save(key)
+        return True
+    if known.public_key_hex != key.public_key_hex:
+        raise RuleViolationError(f"the laptop {name} is already registered with another key")
+    return False
+
+
+def laptop_public_key(app: Maillage, name: str) -> bytes | None:
+    """The registered public key of a laptop (None: none registered under that name)."""
+    try:
+        check_key_name(name)
+        return bytes.fromhex(app.get(laptop_key_id(name), LaptopKey).public_key_hex)
+    except (NotFoundError, InvalidInputError):
+        return None

@@ -3,7 +3,7 @@ process and calibrate, one module per group of commands (``sessions process`` is
 
 from __future__ import annotations
 
-from console.cli.sessions import bundles, calibrate, close, listing, process
+from console.cli.sessions import bundles, calibrate, close, keys, listing, process
 from console.cli.tree import Level
 
 
@@ -13,5 +13,5 @@ def register(level: Level) -> None:
         "sessions",
         "recorded sensor sessions: list, show, export, import, close, process, calibrate",
     )
-    for part in (process, calibrate, listing, bundles, close):
+    for part in (process, calibrate, listing, bundles, close, keys):
         part.register(sessions)

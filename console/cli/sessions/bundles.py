@@ -7,6 +7,7 @@ import argparse
 import json
 from pathlib import Path
 
+from console.cli.sessions.keys import signer
 from console.cli.tree import Level
 from console.opening import open_store
 from console.recording import carrying
@@ -27,6 +28,9 @@ def register(level: Level) -> None:
     export.add_argument("session", metavar="SESSION", help="the id or its first 6+ characters")
     export.add_argument("--output", "-o", type=Path, required=True, metavar="FILE")
     export.add_argument("--journal-dir", type=Path, metavar="DIR", help="where its journal is")
+    export.add_argument(
+        "--key", metavar="NAME", help="the laptop key that signs it (default: the only one)"
+    )
     imp = level.command(
         "import",
         cmd_import,
@@ -40,7 +44,9 @@ def register(level: Level) -> None:
 def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     sid = service.find_session(app, args.session)
-    done = carrying.export_session(app, sid, journal_dir(settings, args.journal_dir), args.output)
+    done = carrying.export_session(
+        app, sid, journal_dir(settings, args.journal_dir), args.output, signer(args.key)
+    )
     result = {
         "session": str(sid),
         "bundle": str(args.output),
@@ -65,6 +71,7 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     done = carrying.import_bundle(app, args.bundle, journal_dir(settings, args.journal_dir))
     result = {
         "session": str(done.session_id),
+        "signed_by": done.signed_by,
         "events_recorded": done.recorded,
         "events_already_here": done.already,
         "chunks_verified": done.chunks_verified,

@@ -71,6 +71,14 @@ def record_session(store: Path, stop: bool = True) -> Van:
     return Van(store, journals / name, session.id)
 
 
+def registered(depot: Path, public_key: str) -> Path:
+    """A depot store that knows the van's laptop key (``laptop_key``, tests/conftest.py)."""
+    code, _, err = run("--store", str(depot), "sessions", "keys", "register", "test-laptop",
+                       public_key)  # fmt: skip
+    assert code == 0, err
+    return depot
+
+
 @pytest.fixture
 def van(tmp_path: Path) -> Van:
     (tmp_path / "van").mkdir()
@@ -102,16 +110,19 @@ def test_sessions_are_listed_and_shown(van: Van) -> None:
     assert code == 2 and "at least 6 characters" in err
 
 
-def test_a_session_goes_from_the_van_to_the_depot_once(van: Van, tmp_path: Path) -> None:
+def test_a_session_goes_from_the_van_to_the_depot_once(
+    van: Van, tmp_path: Path, laptop_key: str
+) -> None:
     bundle = tmp_path / "session.tar"
     code, out, err = van.cli("sessions", "export", str(van.session_id)[:8], "-o", str(bundle))
     assert code == 0, err
     assert f"exported to {bundle}" in out
 
-    depot = tmp_path / "depot" / "depot.sqlite"
+    depot = registered(tmp_path / "depot" / "depot.sqlite", laptop_key)
     code, out, err = run("--store", str(depot), "sessions", "import", str(bundle), "--json")
     assert code == 0, err
     result = json.loads(out)
+    assert result["signed_by"] == "test-laptop"
     app = Maillage(StoreLocation.parse(str(van.store)))
     original = app.get(van.session_id, SensorSession)
     app.close()
@@ -133,7 +144,9 @@ def test_a_session_goes_from_the_van_to_the_depot_once(van: Van, tmp_path: Path)
     assert events_in(depot) == events
 
 
-def test_a_damaged_bundle_is_refused_and_nothing_is_recorded(van: Van, tmp_path: Path) -> None:
+def test_a_damaged_bundle_is_refused_and_nothing_is_recorded(
+    van: Van, tmp_path: Path, laptop_key: str
+) -> None:
     bundle = tmp_path / "session.tar"
     assert van.cli("sessions", "export", str(van.session_id), "-o", str(bundle))[0] == 0
     with tarfile.open(bundle) as tar:
@@ -142,17 +155,18 @@ def test_a_damaged_bundle_is_refused_and_nothing_is_recorded(van: Van, tmp_path:
     data[offset] ^= 0x01  # one flipped bit in chunk 2
     bundle.write_bytes(bytes(data))
 
-    depot = tmp_path / "depot" / "depot.sqlite"
+    depot = registered(tmp_path / "depot" / "depot.sqlite", laptop_key)
+    before = events_in(depot)
     code, _, err = run("--store", str(depot), "sessions", "import", str(bundle))
     assert code == 2
     assert "refused, nothing recorded: chunk 2 (chunks/000002.bin) is damaged" in err
     assert len(err.strip().splitlines()) == 1
-    assert events_in(depot) == 0
+    assert events_in(depot) == before
     assert not (tmp_path / "depot" / "journals" / van.journal.name).exists()
 
 
 def test_a_session_exported_while_recording_is_completed_by_a_later_bundle(
-    tmp_path: Path,
+    tmp_path: Path, laptop_key: str
 ) -> None:
     (tmp_path / "van").mkdir()
     van = record_session(tmp_path / "van" / "van.sqlite", stop=False)
@@ -164,7 +178,7 @@ def test_a_session_exported_while_recording_is_completed_by_a_later_bundle(
     app.close()
     assert van.cli("sessions", "export", str(van.session_id), "-o", str(late))[0] == 0
 
-    depot = tmp_path / "depot.sqlite"
+    depot = registered(tmp_path / "depot.sqlite", laptop_key)
     journals = tmp_path / "depot-journals"
     base = ("--store", str(depot), "sessions", "import", "--journal-dir", str(journals), "--json")
     first = json.loads(run(*base, str(early))[1])

@@ -251,7 +251,9 @@ def killed(tmp_path: Path) -> tuple[Path, Path, UUID, bytes, bytes]:
 
 
 def test_a_torn_last_record_is_kept_aside_and_recorded_as_a_gap(
-    killed: tuple[Path, Path, UUID, bytes, bytes], tmp_path: Path
+    killed: tuple[Path, Path, UUID, bytes, bytes],
+    tmp_path: Path,
+    register_laptop: Callable[[Path], None],
 ) -> None:
     store, journal, sid, torn, before = killed
     torn_at = len(before) - len(torn)
@@ -302,6 +304,7 @@ def test_a_torn_last_record_is_kept_aside_and_recorded_as_a_gap(
                        "--journal-dir", str(journal.parent))  # fmt: skip
     assert code == 0, err
     depot = tmp_path / "depot.sqlite"
+    register_laptop(depot)
     code, out, err = run("--store", str(depot), "sessions", "import", str(bundle),
                          "--journal-dir", str(tmp_path / "depot-journals"))  # fmt: skip
     assert code == 0 and f"{len(report.chunks)} chunks verified" in out, err
