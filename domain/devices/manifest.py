@@ -14,17 +14,20 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
 
 from domain import clock
 from domain.application import Maillage
 from domain.bulk import creation_events
 from domain.devices.device import DEVICE_KINDS, Device
 from domain.devices.purchase_order import PurchaseOrder
-from domain.errors import InvalidInputError, NotFoundError
+from domain.errors import InvalidInputError, MaillageError, NotFoundError
 from domain.ids import device_id_hex, purchase_order_id
 from domain.store import ViewConnection
 
@@ -33,6 +36,9 @@ FIELDS = ("serial", "model", "kind", "order_reference")
 ManifestFormat = Literal["csv", "jsonl"]
 BATCH_SIZE = 5000
 """Lines per transaction: big enough to amortise a commit, small enough to lose little."""
+MAX_FIELD_CHARS = 256
+"""A serial, model, kind or order reference longer than this is a damaged line, not a device."""
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,10 +67,23 @@ class ManifestHeaderError(InvalidInputError):
 
 def csv_columns(header: bytes) -> list[int]:
     """Positions of the manifest fields in a CSV header (names in any case and order)."""
-    names = [
-        n.strip().lower().lstrip("\ufeff")
-        for n in next(csv.reader([header.decode("utf-8-sig", "replace")]))
-    ]
+    try:
+        names = [
+            n.strip().lower().lstrip("\ufeff")
+            for n in next(csv.reader([header.decode("utf-8-sig")]), [])
+        ]
+    except UnicodeDecodeError as e:
+        raise ManifestHeaderError(
+            f"line 1: the manifest's header is not UTF-8 text (byte {e.start + 1})"
+        ) from None
+    except csv.Error as e:
+        raise ManifestHeaderError(f"line 1: the manifest's header is not CSV ({e})") from None
+    twice = sorted({n for n in names if names.count(n) > 1 and n})
+    if twice:
+        raise ManifestHeaderError(
+            f"line 1: the manifest's header names the column(s) {', '.join(twice)} twice: "
+            "which one holds the data is ambiguous"
+        )
     missing = [f for f in FIELDS if f not in names]
     if missing:
         raise ManifestHeaderError(
@@ -91,10 +110,24 @@ def parse_line(raw: bytes, fmt: ManifestFormat, columns: list[int]) -> dict[str,
         if missing:
             return f"no {', '.join(missing)}"
         return {f: str(obj[f]) for f in FIELDS}
-    values = text.split(",") if '"' not in text else next(csv.reader([text]), [])
+    try:
+        values = text.split(",") if '"' not in text else next(csv.reader([text]), [])
+    except csv.Error as e:  # a field over the csv module's limit, an unclosed quote…
+        return f"not a CSV line ({e})"
     if len(values) <= max(columns):
         return f"{len(values)} columns where the header has at least {max(columns) + 1}"
     return {f: values[i] for f, i in zip(FIELDS, columns, strict=True)}
+
+
+def field_problem(fields: dict[str, str]) -> str | None:
+    """A field too long or holding a control character (NUL, escape, newline…), in words."""
+    for name in FIELDS:
+        value = fields[name]
+        if len(value) > MAX_FIELD_CHARS:
+            return f"the {name} has {len(value):,} characters (at most {MAX_FIELD_CHARS})"
+        if found := _CONTROL.search(value):
+            return f"the {name} holds a control character (U+{ord(found.group()):04X})"
+    return None
 
 
 class _Orders:
@@ -124,6 +157,8 @@ class _Orders:
 
 def _checked(fields: dict[str, str], orders: _Orders) -> tuple[dict[str, str] | None, str | None]:
     """The normalised announcement, or the problem with it."""
+    if problem := field_problem(fields):
+        return None, problem
     serial = fields["serial"].strip().upper()
     if not serial:
         return None, "the serial is empty"
@@ -189,6 +224,7 @@ def import_manifest(
             fields, problem = _checked(parsed, orders)
             if fields is None:
                 serial = parsed["serial"].strip().upper()
+                serial = "" if field_problem({**parsed, "serial": serial}) else serial
                 report.bad.append(BadLine(number, serial, str(problem), _shown(raw)))
                 continue
             seen = first_line.setdefault(fields["serial"], number)
@@ -233,7 +269,15 @@ def _record(
                 )
             )
     if rows:
-        app.record_stored(creation_events(Device, Device.Announced, rows, clock.now()))
+        try:
+            app.record_stored(creation_events(Device, Device.Announced, rows, clock.now()))
+        except IntegrityError:
+            first = ready[0][0]
+            raise ConcurrentImportError(
+                f"another import announced some of these devices at the same time: the lines "
+                f"from {first:,} on were not recorded by this one ({report.announced:,} devices "
+                "announced before); run it again to record what remains"
+            ) from None
         report.announced += len(rows)
 
 
@@ -249,5 +293,11 @@ def _batches(lines: Iterable[tuple[int, bytes]], size: int) -> Iterator[list[tup
 
 
 def _shown(raw: bytes) -> str:
-    """The line as text for the report (undecodable bytes shown as �), at most 200 chars."""
-    return raw.decode("utf-8", "replace")[:200]
+    """The line as text for the report (undecodable bytes shown as �, control characters as
+    ``\\xNN``), at most 200 characters."""
+    text = raw[:800].decode("utf-8", "replace")
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)[:200]
+
+
+class ConcurrentImportError(MaillageError):
+    """Another import recorded the same devices between this one's check and its write."""
