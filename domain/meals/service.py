@@ -458,16 +458,12 @@ def find_alert(app: Maillage, text: str, scope: str | None = None) -> UUID:
     prefix = text.strip()
     if prefix.upper().startswith("W-"):  # a reference: W- and the id's first hex digits
         prefix = prefix[2:].lower()
+    within = None if scope is None else ("municipality_id", str(municipality_id(scope)))
     conn = caught_up(app)
     try:
-        aid = find_by_prefix(conn, "welfare_alerts_view", prefix, "welfare alert")
+        return find_by_prefix(conn, "welfare_alerts_view", prefix, "welfare alert", within)
     finally:
         conn.close()
-    if scope is not None:
-        insee = app.get(app.get(aid, WelfareAlert).municipality_id, Municipality).insee_code
-        if insee != scope:
-            raise NotFoundError(f"no welfare alert with id {text!r} in {scope}")
-    return aid
 
 
 def stop_label(app: Maillage, rnd: MealRound, who: UUID) -> str:

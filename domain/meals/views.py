@@ -17,6 +17,7 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import get_topic
 
+from domain.ids import municipality_id
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import DELIVERED, MealRound
 from domain.meals.municipality import DEFAULT_ACKNOWLEDGE_WITHIN_MIN, Municipality
@@ -307,21 +308,28 @@ class MealsToday:
     overdue_alerts: int
 
 
-def meals_today(conn: ViewConnection, day: str, now: datetime) -> MealsToday:
-    """Figures of ``day`` (ISO date) as of ``now``; overdue alerts by each municipality's delay."""
+def meals_today(
+    conn: ViewConnection, day: str, now: datetime, insee_code: str | None = None
+) -> MealsToday:
+    """Figures of ``day`` (ISO date) as of ``now``; overdue alerts by each municipality's delay.
+    With ``insee_code`` (a scoped user) the alerts counted are that municipality's only."""
     row = conn.fetchone(
         "SELECT COALESCE(SUM(meals), 0), COALESCE(SUM(meals_delivered), 0), COUNT(*), "
         "COALESCE(SUM(CASE WHEN status = 'loaded' THEN 1 ELSE 0 END), 0), "
         "COALESCE(SUM(open_excursions), 0) FROM rounds_view WHERE day = ?",
         (day,),
     )
+    scope, params = "", [now.astimezone(UTC).isoformat()]
+    if insee_code is not None:
+        scope, params = " AND municipality_id = ?", [*params, str(municipality_id(insee_code))]
     alerts = conn.fetchone(
         "SELECT COALESCE(SUM(CASE WHEN status != 'closed' THEN 1 ELSE 0 END), 0) "
-        "FROM welfare_alerts_view WHERE raised_at <= ?",
-        (now.astimezone(UTC).isoformat(),),
+        f"FROM welfare_alerts_view WHERE raised_at <= ?{scope}",
+        params,
     )
     assert row is not None and alerts is not None
-    return MealsToday(*(int(v) for v in row), int(alerts[0]), len(overdue_alerts(conn, now)))
+    overdue = overdue_alerts(conn, now, insee_code)
+    return MealsToday(*(int(v) for v in row), int(alerts[0]), len(overdue))
 
 
 # ----------------------------------------------------------------------------- queries

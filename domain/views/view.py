@@ -14,6 +14,9 @@ from eventsourcing.persistence import Notification
 
 from domain.store import ViewConnection
 
+_ID_CHARS = frozenset("0123456789abcdef-")
+"""What an id as the views keep it (``str(UUID)``) is made of."""
+
 if TYPE_CHECKING:
     from domain.application import Maillage
 
@@ -136,15 +139,32 @@ def stored_time(value: Any) -> str:
     return str(value["_data_"]) if isinstance(value, dict) else str(value)
 
 
-def find_by_prefix(conn: ViewConnection, table: str, text: str, what: str) -> UUID:
-    """A full id, or a unique prefix of at least 6 characters, of a row of the view ``table``;
-    a clear error naming what was typed otherwise."""
+def find_by_prefix(
+    conn: ViewConnection,
+    table: str,
+    text: str,
+    what: str,
+    within: tuple[str, str] | None = None,
+) -> UUID:
+    """A full id, or a unique prefix of at least 6 characters, of a row of the view ``table``
+    (only among rows whose column ``within[0]`` is ``within[1]``: a scoped user's); a clear
+    error naming what was typed otherwise, the same whether the id is elsewhere or nowhere.
+
+    The prefix is compared literally (never a ``LIKE`` pattern: ``%`` and ``_`` are
+    characters, which no id holds).
+    """
     from domain.errors import InvalidInputError, NotFoundError
 
     typed = text.strip().lower()
-    rows = conn.fetchall(f"SELECT id FROM {table} WHERE id LIKE ?", (typed + "%",))
-    if len(typed) < 6 or not rows:
-        raise NotFoundError(f"no {what} with id {text!r} (give at least 6 characters)")
+    rows: list[tuple[Any, ...]] = []
+    if len(typed) >= 6 and _ID_CHARS.issuperset(typed):
+        where, params = "substr(id, 1, ?) = ?", [len(typed), typed]
+        if within is not None:
+            where, params = f"{where} AND {within[0]} = ?", [*params, within[1]]
+        rows = conn.fetchall(f"SELECT id FROM {table} WHERE {where}", params)
+    if not rows:
+        hint = " (give at least 6 characters)" if len(typed) < 6 else ""
+        raise NotFoundError(f"no {what} with id {text!r}{hint}")
     if len(rows) > 1:
         raise InvalidInputError(f"{len(rows)} {what}s start with {text!r}: give more characters")
     return UUID(rows[0][0])

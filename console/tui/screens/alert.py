@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import ClassVar
 from uuid import UUID
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -64,7 +65,8 @@ class AlertScreen(ModalScreen[None]):
 
     def _show(self, status: str, text: str) -> None:
         self.status = status
-        self.query_one(".reading-body", Static).update(text)
+        # A Text, never markup: a note saying "[/]" or "[@click=…]" is shown as typed.
+        self.query_one(".reading-body", Static).update(Text(text))
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -97,7 +99,7 @@ class AlertScreen(ModalScreen[None]):
         try:
             command(self.app.store, self.alert_id, *values)
         except MaillageError as e:
-            self.notify(str(e), severity="error", title="Not recorded")
+            self.notify(str(e), severity="error", title="Not recorded", markup=False)
             return
         self.app.update_views()
         self.load()

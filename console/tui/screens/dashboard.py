@@ -93,7 +93,7 @@ class DashboardScreen(ModeScreen):
                 schools=establishment_count(conn),
                 devices=device_counts(conn),
                 per_day=events_per_day(conn, first.isoformat(), today.isoformat()),
-                meals=meals_today(conn, today.isoformat(), now),
+                meals=meals_today(conn, today.isoformat(), now, self.console.settings.scope),
                 sessions=sessions_summary(store),
             )
         finally:
