@@ -3,8 +3,9 @@
 ``export_session`` writes one bundle (``drivers.bundle``: the session's events as stored, its
 journal chunks and their hashes) signed with the field laptop's key; ``import_bundle`` checks
 the signature against the laptop's key registered here (``sessions keys register``), then every
-chunk against the SHA-256 the session's events recorded before anything is written, then rebuilds the journal and records
-the events under the session's own id, so a second import of the same bundle changes nothing.
+chunk against the SHA-256 the session's events recorded before anything is written, then
+rebuilds the journal and records the events under the session's own id, so a second import of
+the same bundle changes nothing.
 ``close_interrupted`` seals the journal of a session whose recorder was killed
 (``drivers.recovery``), records the chunks and gaps it holds, then stops the session with the
 counters derived from it, marked as closed after an interruption. Both front ends call these.
