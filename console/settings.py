@@ -13,6 +13,7 @@ from domain.audit.command_record import Actor
 from domain.errors import InvalidInputError
 from domain.meals.municipality import normalise_insee
 from domain.store import StoreLocation
+from domain.text import control_problem
 
 ROLES: dict[str, str] = {
     "operator": "depot operator: plans and records the work of the depot",
@@ -85,6 +86,8 @@ def resolve(
     if chosen_role not in ROLES:
         raise InvalidInputError(f"unknown role {chosen_role!r}: choose one of {', '.join(ROLES)}")
     chosen_user = (user or os.environ.get(USER_ENV) or _login()).strip()
+    if problem := control_problem("the user name", chosen_user):
+        raise InvalidInputError(f"{problem}: give --user NAME or set ${USER_ENV} without it")
     if not chosen_user:
         raise InvalidInputError(
             f"the user recorded with every command is empty: give --user NAME or set ${USER_ENV}"

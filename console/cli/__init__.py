@@ -43,8 +43,9 @@ from console.cli.tree import Level, Parser, command_path, common_options
 from console.cli.tui import cmd_tui
 from console.roles import check_allowed, may_create_store
 from console.settings import Settings
-from domain.errors import MaillageError, refused_by_database
+from domain.errors import InvalidInputError, MaillageError, refused_by_database
 from domain.store import one_line
+from domain.text import control_problem
 
 GROUPS = (demo, store, depot, keys, views, meals, devices, audit, record, sensors, simulate,
           sessions, geo, reports, territory)  # fmt: skip
@@ -80,6 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     debug = getattr(args, "debug", False)
     handler: Callable[[argparse.Namespace, Settings], int] = getattr(args, "handler", cmd_tui)
     try:
+        refuse_control_characters(sys.argv[1:] if argv is None else list(argv))
         settings = settings_mod.resolve(
             getattr(args, "store", None),
             getattr(args, "role", None),
@@ -115,6 +117,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_FAILURE
+
+
+def refuse_control_characters(argv: Sequence[str]) -> None:
+    """Refuse an argument holding a control character (an escape sequence, NUL, a newline)
+    before anything is opened: names, notes and serials are recorded and printed later."""
+    for i, value in enumerate(argv):
+        option = argv[i - 1] if i and argv[i - 1].startswith("--") else None
+        name, sep, _ = value.partition("=")
+        what = option or (name if sep and name.startswith("--") else f"argument {i + 1}")
+        if problem := control_problem(what, value):
+            raise InvalidInputError(problem)
 
 
 def entry_point() -> NoReturn:

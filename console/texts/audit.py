@@ -12,6 +12,7 @@ from domain.audit.time_travel import (
     AggregateState,
 )
 from domain.clock import PARIS
+from domain.text import visible
 
 
 def paris(moment: datetime | None) -> str:
@@ -44,10 +45,10 @@ def state_lines(state: AggregateState) -> list[str]:
         f"created {paris(state.created_on)} · modified {paris(state.modified_on)} (Paris)",
     ]
     width = max((len(k) for k in state.attributes), default=0)
-    lines += [f"  {k:<{width}}  {_value_text(v)}" for k, v in state.attributes.items()]
+    lines += [f"  {k:<{width}}  {visible(_value_text(v))}" for k, v in state.attributes.items()]
     return lines
 
 
 def by_text(by: CommandInfo | None) -> str:
     """Who wrote an event: role, user and command, or a dash (written without an actor)."""
-    return "—" if by is None else f"{by.user} ({by.role}) · {by.command}"
+    return "—" if by is None else visible(f"{by.user} ({by.role}) · {by.command}")

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -30,6 +29,7 @@ from domain.devices.purchase_order import PurchaseOrder
 from domain.errors import InvalidInputError, MaillageError, NotFoundError
 from domain.ids import device_id_hex, purchase_order_id
 from domain.store import ViewConnection
+from domain.text import control_problem, visible
 
 FIELDS = ("serial", "model", "kind", "order_reference")
 """What a manifest line gives, in the announcement's order."""
@@ -38,7 +38,6 @@ BATCH_SIZE = 5000
 """Lines per transaction: big enough to amortise a commit, small enough to lose little."""
 MAX_FIELD_CHARS = 256
 """A serial, model, kind or order reference longer than this is a damaged line, not a device."""
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +124,8 @@ def field_problem(fields: dict[str, str]) -> str | None:
         value = fields[name]
         if len(value) > MAX_FIELD_CHARS:
             return f"the {name} has {len(value):,} characters (at most {MAX_FIELD_CHARS})"
-        if found := _CONTROL.search(value):
-            return f"the {name} holds a control character (U+{ord(found.group()):04X})"
+        if problem := control_problem(f"the {name}", value):
+            return problem
     return None
 
 
@@ -295,8 +294,7 @@ def _batches(lines: Iterable[tuple[int, bytes]], size: int) -> Iterator[list[tup
 def _shown(raw: bytes) -> str:
     """The line as text for the report (undecodable bytes shown as �, control characters as
     ``\\xNN``), at most 200 characters."""
-    text = raw[:800].decode("utf-8", "replace")
-    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], text)[:200]
+    return visible(raw[:800].decode("utf-8", "replace"))[:200]
 
 
 class ConcurrentImportError(MaillageError):
