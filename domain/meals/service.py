@@ -461,7 +461,9 @@ def find_alert(app: Maillage, text: str, scope: str | None = None) -> UUID:
     within = None if scope is None else ("municipality_id", str(municipality_id(scope)))
     conn = caught_up(app)
     try:
-        return find_by_prefix(conn, "welfare_alerts_view", prefix, "welfare alert", within)
+        return find_by_prefix(
+            conn, "welfare_alerts_view", prefix, "welfare alert", within, text.strip()
+        )
     finally:
         conn.close()
 

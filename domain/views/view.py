@@ -145,13 +145,15 @@ def find_by_prefix(
     text: str,
     what: str,
     within: tuple[str, str] | None = None,
+    typed_as: str | None = None,
 ) -> UUID:
     """A full id, or a unique prefix of at least 6 characters, of a row of the view ``table``
     (only among rows whose column ``within[0]`` is ``within[1]``: a scoped user's); a clear
     error naming what was typed otherwise, the same whether the id is elsewhere or nowhere.
 
     The prefix is compared literally (never a ``LIKE`` pattern: ``%`` and ``_`` are
-    characters, which no id holds).
+    characters, which no id holds). ``typed_as``: what the user typed, named in errors, when
+    ``text`` is the id part of a reference (``W-8148d0``).
     """
     from domain.errors import InvalidInputError, NotFoundError
 
@@ -162,9 +164,10 @@ def find_by_prefix(
         if within is not None:
             where, params = f"{where} AND {within[0]} = ?", [*params, within[1]]
         rows = conn.fetchall(f"SELECT id FROM {table} WHERE {where}", params)
+    shown = text if typed_as is None else typed_as
     if not rows:
         hint = " (give at least 6 characters)" if len(typed) < 6 else ""
-        raise NotFoundError(f"no {what} with id {text!r}{hint}")
+        raise NotFoundError(f"no {what} with id {shown!r}{hint}")
     if len(rows) > 1:
-        raise InvalidInputError(f"{len(rows)} {what}s start with {text!r}: give more characters")
+        raise InvalidInputError(f"{len(rows)} {what}s start with {shown!r}: give more characters")
     return UUID(rows[0][0])

@@ -35,15 +35,15 @@ def test_a_foreign_id_gets_the_answer_of_a_missing_one(
 ) -> None:
     store, tours_alert, saint_cyr_alert = two_towns
     ccas = ("--role", "ccas", "--scope", SAINT_CYR)
-    missing = "ffffffff" if not tours_alert.startswith("ffffffff") else "eeeeeeee"
+    # As the inbox shows them: references (W- and the id's first hex digits).
+    missing = "W-ffffff" if not tours_alert.upper().startswith("W-FFFFFF") else "W-eeeeee"
     for action in (("show",), ("ack", "--by", "Mme Roy")):
-        foreign = answer(store, capsys, "meals", "alerts", action[0], tours_alert[:8],
+        foreign = answer(store, capsys, "meals", "alerts", action[0], tours_alert,
                          *action[1:], *ccas)  # fmt: skip
         nowhere = answer(store, capsys, "meals", "alerts", action[0], missing, *action[1:], *ccas)
         assert foreign[0] == nowhere[0] == 2
-        assert foreign[1].replace(tours_alert[:8], "ID") == nowhere[1].replace(missing, "ID")
-    # Its own, by the shortest prefix that both alerts would share with a wildcard: found.
-    assert answer(store, capsys, "meals", "alerts", "show", saint_cyr_alert[:6], *ccas)[0] == 0
+        assert foreign[1].replace(tours_alert, "ID") == nowhere[1].replace(missing, "ID")
+    assert answer(store, capsys, "meals", "alerts", "show", saint_cyr_alert, *ccas)[0] == 0
 
 
 def test_counts_of_a_scoped_user_are_its_own(two_towns: tuple[str, str, str], fixed_clock) -> None:
