@@ -187,8 +187,11 @@ def resample_to_grid(distance_m, values, double dx_m):
         return np.empty(0), np.empty(0)
     if not np.isfinite(d).all() or np.any(np.diff(d) < 0):
         raise ValueError("distance_m must be finite and non-decreasing")
-    first = int(np.ceil(d[0] / dx_m))
-    last = int(np.floor(d[d.shape[0] - 1] / dx_m))
+    first_f = np.ceil(d[0] / dx_m)
+    last_f = np.floor(d[d.shape[0] - 1] / dx_m)
+    if not (np.isfinite(first_f) and np.isfinite(last_f)):  # a tiny step over a long span
+        raise ValueError(f"the grid step dx_m={dx_m!r} is too small for this span of distances")
+    first, last = int(first_f), int(last_f)
     checked_groups(max(0, last + 1 - first))
     grid = np.arange(first, last + 1, dtype=np.float64) * dx_m
     out = np.empty(grid.shape[0], dtype=np.float64)

@@ -331,3 +331,9 @@ def test_rollup_by_a_huge_factor_allocates_nothing_big() -> None:
 def test_sosfilt_zi_refuses_a_pole_at_one() -> None:
     with pytest.raises(ValueError, match="pole at z = 1"):
         filters.sosfilt_zi([[1.0, 0.0, 0.0, 1.0, -1.0, 0.0]])
+
+
+def test_resample_with_a_subnormal_step_is_refused_not_overflowed() -> None:
+    """Found by the fuzz test: a grid step so small the point count is infinite."""
+    with pytest.raises(ValueError, match="too small for this span"):
+        segments.resample_to_grid(np.array([0, 1], dtype=np.int8), np.array([0.0, 2.0]), 2.2e-309)
