@@ -8,14 +8,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+from console.tui.screens.dialog import DialogScreen
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
 
 
-class ReadingScreen(ModalScreen[None]):
+class ReadingScreen(DialogScreen[None]):
     """Subclasses give a ``heading`` and ``read()``, which runs off the screen's thread."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
