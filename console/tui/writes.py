@@ -50,6 +50,8 @@ def record(
         app.update_views()
         if then is not None:
             then()
+        elif callable(reload := getattr(app.screen, "reload", None)):
+            reload()  # the dialog on show reads what it shows again
 
     _in_worker(on or app, name, write, "Recorded", "Not recorded", and_then)
 
@@ -75,6 +77,9 @@ def _in_worker(
         except (MaillageError, OSError) as e:
             app.call_from_thread(refuse, app, _said(e), refused_title)
             return
+        except Exception as e:  # a fault: said in one line, the console goes on
+            app.call_from_thread(refuse, app, f"{type(e).__name__}: {e}", refused_title)
+            raise
         app.call_from_thread(app.notify, done, title=done_title)
         if then is not None:
             app.call_from_thread(then)
@@ -114,6 +119,30 @@ def ask(
             then(values)
 
     app.push_screen(FormScreen(title, fields), answered)
+
+
+def ask_and_record(
+    app: MaillageApp,
+    title: str,
+    name: str,
+    fields: list[Choice | Field],
+    write: Callable[[FormValues], str],
+    *,
+    question: Callable[[FormValues], str] | None = None,
+) -> None:
+    """A form, then (after a confirmation when ``question`` says what cannot be undone) its
+    values recorded by ``write`` in a thread worker named ``name``."""
+
+    def then(values: FormValues) -> None:
+        def go() -> None:
+            record(app, name, lambda: write(values))
+
+        if question is None:
+            go()
+        else:
+            confirm(app, question(values), go)
+
+    ask(app, title, fields, then)
 
 
 def confirm(app: App[object], question: str, then: Callable[[], object]) -> None:

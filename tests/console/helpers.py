@@ -84,9 +84,14 @@ async def wait_for(
     The bound is generous wall time (a loaded CI machine is slow), not a number of frames.
     """
     deadline = time.monotonic() + timeout_s
+    said: list[str] = []  # notifications expire: keep what they said for the failure message
     while not condition():
+        said += [n.message for n in pilot.app._notifications if n.message not in said]
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+            raise AssertionError(
+                f"timed out after {timeout_s:.0f} s waiting for {what}"
+                + (f" (notifications: {'; '.join(said)})" if said else "")
+            )
         await pilot.pause(0.05)
 
 

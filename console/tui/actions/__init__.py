@@ -16,6 +16,6 @@ if TYPE_CHECKING:
 
 def everyday_commands(app: MaillageApp) -> list[PaletteCommand]:
     """The actions that start from anywhere in the console, by area."""
-    from console.tui.actions import meals
+    from console.tui.actions import devices, meals
 
-    return [*meals.commands(app)]
+    return [*meals.commands(app), *devices.commands(app)]

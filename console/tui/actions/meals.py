@@ -58,9 +58,12 @@ def _today() -> str:
     return clock.now().astimezone(PARIS).date().isoformat()
 
 
-def _municipality(app: MaillageApp) -> Field:
+def _municipality(app: MaillageApp, insee: str = "") -> Field:
     return Field(
-        "municipality", "Municipality (INSEE code)", required=True, value=app.settings.scope or ""
+        "municipality",
+        "Municipality (INSEE code)",
+        required=True,
+        value=insee or app.settings.scope or "",
     )
 
 
@@ -95,10 +98,10 @@ def plan_round(app: MaillageApp) -> None:
     ask(app, "Plan a round", fields, then)
 
 
-def raise_alert(app: MaillageApp, file_number: str = "") -> None:
+def raise_alert(app: MaillageApp, file_number: str = "", insee: str = "") -> None:
     """Ask for the file, the concern and who raises it; record the alert in a worker."""
     fields: list[Choice | Field] = [
-        _municipality(app),
+        _municipality(app, insee),
         Field("file", "Beneficiary file number", required=True, value=file_number),
         Choice("category", "Category", CATEGORIES),
         Choice("severity", "Severity", SEVERITIES),

@@ -8,7 +8,7 @@ be seen from the values alone (empty, not a number).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from textual import on
@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.widgets import Footer, Input, Label, Select
 
 from console.tui.screens.dialog import DialogScreen
+from domain.clock import PARIS
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class Choice:
 @dataclass(frozen=True)
 class Field:
     """Type a value; ``number`` fields must parse as a decimal number, ``day`` fields as
-    ``YYYY-MM-DD`` (a date), ``month`` fields as ``YYYY-MM``."""
+    ``YYYY-MM-DD`` (a date), ``month`` fields as ``YYYY-MM``, ``moment`` fields as an ISO
+    time (Paris time unless a zone is given)."""
 
     name: str
     label: str
@@ -57,6 +59,12 @@ def parsed(f: Field, text: str) -> object:
             return date.fromisoformat(text)
         except ValueError:
             raise ValueError(f"{f.label}: {text!r} is not a date like 2026-03-02") from None
+    if f.kind == "moment":
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{f.label}: {text!r} is not a time like 2026-03-23 09:00") from None
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=PARIS)
     if f.kind == "month":
         year, _, number = text.partition("-")
         if not (len(text) == 7 and year.isdigit() and number.isdigit() and 1 <= int(number) <= 12):
