@@ -16,6 +16,11 @@ if TYPE_CHECKING:
 
 def everyday_commands(app: MaillageApp) -> list[PaletteCommand]:
     """The actions that start from anywhere in the console, by area."""
-    from console.tui.actions import devices, meals
+    from console.tui.actions import audit, devices, meals, sessions
 
-    return [*meals.commands(app), *devices.commands(app)]
+    return [
+        *meals.commands(app),
+        *devices.commands(app),
+        *sessions.commands(app),
+        *audit.commands(app),
+    ]
