@@ -76,7 +76,7 @@ class MaillageApp(App[int]):
         Binding("4", "switch_mode('sensors')", "Sensors", id="mode.sensors"),
         Binding("5", "switch_mode('audit')", "Audit", id="mode.audit"),
         Binding("question_mark,f1", "toggle_help", "Help", id="app.help"),
-        Binding("ctrl+p", "command_palette", "Commands", id="app.commands"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.commands"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 

@@ -72,16 +72,22 @@ class ConsoleCommands(Provider):
 
 
 def binding_commands(
-    screen: Screen[object], helps: dict[str, str], prefix: str, for_ccas: bool = False
+    screen: Screen[object],
+    helps: dict[str, str | tuple[str, str]],
+    prefix: str,
+    for_ccas: bool = False,
 ) -> Iterable[PaletteCommand]:
-    """A screen's key actions as palette entries ("Round: load boxes"), those it allows now."""
+    """A screen's key actions as palette entries ("Round: load boxes"), those it allows now;
+    ``helps`` says what each does, with a longer name than its key's when it has one."""
     for binding in screen.BINDINGS:
         if not isinstance(binding, Binding) or binding.action not in helps:
             continue
         if screen.check_action(binding.action, ()):
+            said = helps[binding.action]
+            name, text = said if isinstance(said, tuple) else (binding.description.lower(), said)
             yield PaletteCommand(
-                f"{prefix}: {binding.description.lower()}",
-                f"{helps[binding.action]} (key {binding.key_display or binding.key})",
+                f"{prefix}: {name}",
+                f"{text} (key {binding.key_display or binding.key})",
                 partial(screen.run_action, binding.action),
                 for_ccas=for_ccas,
             )

@@ -54,7 +54,7 @@ class AlertScreen(DialogScreen[None]):
             yield Static("reading…", classes="reading-body")
             yield Input(placeholder="What was done (Enter to record)", id="follow-up-input")
             yield OptionList(*OUTCOMES, id="outcome-list")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#follow-up-input").display = False

@@ -32,7 +32,7 @@ class ConfirmScreen(DialogScreen[bool]):
                 "This cannot be undone: y to go ahead, n to keep things as they are.",
                 classes="form-hint",
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes)

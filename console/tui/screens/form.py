@@ -105,7 +105,7 @@ class FormScreen(DialogScreen[FormValues | None]):
             yield Label(
                 "Enter records · Escape cancels · F1 keys", id="form-error", classes="form-hint"
             )
-        yield Footer()
+        yield Footer(compact=True)
 
     def action_cancel(self) -> None:
         self.dismiss(None)

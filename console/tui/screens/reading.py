@@ -29,7 +29,7 @@ class ReadingScreen(DialogScreen[None]):
         with VerticalScroll(classes="reading-box"):
             yield Label(f"[b]{self.heading}[/b]")
             yield Static("reading…", classes="reading-body")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one(VerticalScroll).focus()  # arrows and page keys scroll a long text

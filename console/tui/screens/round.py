@@ -54,11 +54,11 @@ class RoundScreen(DialogScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", id="round.close"),
-        Binding("l", "load", "Load boxes", id="round.load"),
-        Binding("o", "outcome", "Record stop", id="round.outcome"),
-        Binding("t", "probe", "Probe reading", id="round.probe"),
-        Binding("r", "release", "Release box", id="round.release"),
-        Binding("p", "pin", "Pin/unpin", id="round.pin"),
+        Binding("l", "load", "Load", id="round.load"),
+        Binding("o", "outcome", "Stop", id="round.outcome"),
+        Binding("t", "probe", "Probe", id="round.probe"),
+        Binding("r", "release", "Release", id="round.release"),
+        Binding("p", "pin", "Pin", id="round.pin"),
         Binding("O", "optimise", "Optimise", id="round.optimise"),
         Binding("c", "complete", "Complete", id="round.complete"),
         Binding("a", "amend", "Amend outcome", id="round.amend"),
@@ -75,7 +75,7 @@ class RoundScreen(DialogScreen[None]):
             yield Static("reading…", classes="reading-body")
             yield OptionList(id="round-stops")
             yield Vertical(id="round-boxes")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#round-stops", OptionList).focus()
