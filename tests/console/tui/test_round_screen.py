@@ -161,10 +161,12 @@ async def test_pin_and_optimise_a_planned_round(demo_store: Path, paris_clock: F
         assert app.store.get(rnd.id, MealRound).stops[3]["pinned"]
         await pilot.press("O")
         await settle(app, pilot)
+        assert any(n.message.startswith("optimised:") for n in app._notifications), [
+            n.message for n in app._notifications
+        ]
         after = app.store.get(rnd.id, MealRound)
         assert after.stops[3]["beneficiary"] == pinned
         assert [s["beneficiary"] for s in after.stops] != [s["beneficiary"] for s in rnd.stops]
-        assert any(n.message.startswith("optimised:") for n in app._notifications)
 
 
 async def test_an_auditor_reads_a_round_but_records_nothing(
