@@ -7,12 +7,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.files.device_imports import (
-    Advance,
+from console.importing.devices import (
+    Progress as Advance,
+)
+from console.importing.devices import (
     bad_lines_report,
-    file_size,
     import_manifest_file,
     import_schools_file,
+    manifest_format,
     write_bad_lines,
 )
 from console.tui.palette import PaletteCommand
@@ -80,12 +82,7 @@ def _imported(app: MaillageApp, title: str, what: str, run: Importer) -> None:
         path = Path(v["file"]).expanduser()
 
         def write(progress: Progress) -> str:
-            total = file_size(path)
-            done = 0
-
-            def advance(n: int) -> None:
-                nonlocal done
-                done += n
+            def advance(done: int, total: int) -> None:
                 progress(f"{path.name}: bytes read", done, total)
 
             text, bad = run(app, path, advance)
@@ -100,7 +97,7 @@ def _imported(app: MaillageApp, title: str, what: str, run: Importer) -> None:
 
 
 def _manifest(app: MaillageApp, path: Path, advance: Advance) -> tuple[str, list[BadLine]]:
-    report = import_manifest_file(app.store, path, advance)
+    report = import_manifest_file(app.store, path, manifest_format(path), progress=advance)
     return (
         f"{report.read:,} lines read: {report.announced:,} devices announced, "
         f"{report.already_announced:,} already announced, {len(report.bad):,} set aside",

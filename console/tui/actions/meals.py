@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.importing.meals import import_beneficiaries_text, read_beneficiaries_file
 from console.tui.palette import PaletteCommand
 from console.tui.screens.form import Choice, Field, FormValues
 from console.tui.writes import Progress, ask, export, record, record_with_progress
@@ -14,7 +15,6 @@ from domain.clock import PARIS
 from domain.errors import InvalidInputError
 from domain.meals import service as meals
 from domain.meals.billing import render_statement
-from domain.meals.imports import import_beneficiaries
 from domain.meals.welfare_alert import CATEGORIES, SEVERITIES
 
 if TYPE_CHECKING:
@@ -165,13 +165,9 @@ def import_file(app: MaillageApp) -> None:
         def write(progress: Progress) -> str:
             path = Path(v["file"]).expanduser()
             progress(f"reading {path.name}", 0, 1)
-            try:
-                text = path.read_text(encoding="utf-8-sig")
-            except UnicodeDecodeError as e:
-                raise InvalidInputError(f"{path} is not UTF-8 text (byte {e.start})") from None
-            town = meals.find_municipality(app.store, v["municipality"])
+            text = read_beneficiaries_file(path)
             progress(f"checking and recording {path.name}", 0, 1)
-            report = import_beneficiaries(app.store, town, text)
+            report = import_beneficiaries_text(app.store, v["municipality"], text)
             progress(f"recorded {path.name}", 1, 1)
             if report.errors:
                 first = "; ".join(f"line {n}: {m}" for n, m in report.errors[:3])

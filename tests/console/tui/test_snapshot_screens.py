@@ -88,7 +88,7 @@ def _dialog(store: Path, name: str) -> Screen[object]:
     from console.tui.screens.alert import AlertScreen
     from console.tui.screens.beneficiary import BeneficiaryScreen
     from console.tui.screens.confirm import ConfirmScreen
-    from console.tui.screens.devices import DeviceEventsScreen
+    from console.tui.screens.device_events import DeviceEventsScreen
     from console.tui.screens.form import Choice, Field, FormScreen
     from console.tui.screens.kit import KitScreen
     from console.tui.screens.order import OrderScreen
