@@ -47,6 +47,17 @@ NEEDS: dict[str, str] = {
     "optimise": "planned",
 }
 """The round status(es) each recording action needs (the domain checks it again)."""
+ROUND_HELP: dict[str, str | tuple[str, str]] = {
+    "load": ("load boxes", "Boxes loaded with probe and temperature (maillage meals rounds load)"),
+    "outcome": ("record stop", "What happened at the highlighted stop (… rounds stop)"),
+    "probe": ("probe reading", "A probe reading of a box (maillage meals rounds probe)"),
+    "release": ("release box", "Release a blocked box's meals (maillage meals rounds release)"),
+    "complete": ("complete", "Close the round (maillage meals rounds complete)"),
+    "pin": ("pin/unpin", "Keep the highlighted stop at its place (maillage meals rounds pin)"),
+    "optimise": ("optimise", "Re-order the stops, pins kept (maillage meals rounds optimise)"),
+    "amend": ("amend outcome", "Correct a stop's outcome, saying why (… rounds amend)"),
+}
+"""What each round action does, for the command palette."""
 
 
 class RoundScreen(DialogScreen[None]):
@@ -61,7 +72,7 @@ class RoundScreen(DialogScreen[None]):
         Binding("p", "pin", "Pin", id="round.pin"),
         Binding("O", "optimise", "Optimise", id="round.optimise"),
         Binding("c", "complete", "Complete", id="round.complete"),
-        Binding("a", "amend", "Amend outcome", id="round.amend"),
+        Binding("a", "amend", "Amend", id="round.amend"),
     ]
 
     def __init__(self, round_id: UUID) -> None:
@@ -194,28 +205,25 @@ class RoundScreen(DialogScreen[None]):
             Field("signals_note", "Note about what was noticed (sealed)"),
         ]
 
-        def record(values: FormValues | None) -> None:
-            if values is None:
-                return
-            contact = (
-                {"called": str(values["called"] or ""), "result": str(values["result"])}
-                if values["result"]
-                else None
-            )
-            temperature = values["temperature"]
-            signals = [x.strip() for x in str(values["signals"] or "").split(",") if x.strip()]
-            self._edit(
-                f"stop recorded: {values['outcome']}",
-                meals.record_stop,
-                who,
-                str(values["outcome"]),
-                reason=str(values["reason"] or ""),
-                handover_temperature_c=float(temperature) if temperature is not None else None,
-                contact=contact,
-                released_by=str(values["released_by"] or ""),
-                release_reason=str(values["release_reason"] or ""),
-                signals=signals,
-                signals_note=str(values["signals_note"] or ""),
+        def then(v: FormValues) -> None:
+            contact = {"called": v["called"] or "", "result": v["result"]} if v["result"] else None
+            signals = [x.strip() for x in str(v["signals"] or "").split(",") if x.strip()]
+            self._write(
+                "record_outcome",
+                lambda: meals.record_stop(
+                    self.console.store,
+                    self.round_id,
+                    who,
+                    v["outcome"],
+                    reason=v["reason"] or "",
+                    handover_temperature_c=v["temperature"],
+                    contact=contact,
+                    released_by=v["released_by"] or "",
+                    release_reason=v["release_reason"] or "",
+                    signals=signals,
+                    signals_note=v["signals_note"] or "",
+                ),
+                f"stop recorded: {v['outcome'].replace('_', ' ')}",
             )
 
         ask(self.app, "What happened at this stop", fields, then)
@@ -230,21 +238,23 @@ class RoundScreen(DialogScreen[None]):
             Field("reason", "Why (sealed: it is about the person)", required=True),
         ]
 
-        def record(values: FormValues | None) -> None:
-            if values is None:
-                return
-            self._edit(
-                f"stop amended: {values['outcome']}", meals.amend_stop, who,
-                str(values["outcome"]), str(values["reason"]), self.console.settings.user,
-            )  # fmt: skip
+        def then(v: FormValues) -> None:
+            by = self.console.settings.user
+            self._write(
+                "amend",
+                lambda: meals.amend_stop(
+                    self.console.store, self.round_id, who, v["outcome"], v["reason"], by
+                ),
+                f"stop amended: {v['outcome'].replace('_', ' ')}",
+            )
 
-        self.app.push_screen(FormScreen("Amend a stop's outcome", fields), record)
+        ask(self.app, "Amend a stop's outcome", fields, then)
 
     def action_probe(self) -> None:
         assert self.round is not None
         boxes = self._boxes_highlighted_first(sorted(self.round.boxes))
         fields: list[Choice | Field] = [
-            Choice("box", "Box", tuple(sorted(self.round.boxes))),
+            Choice("box", "Box", boxes),
             Field("temperature", "Probe temperature (°C)", required=True, number=True),
         ]
 

@@ -86,7 +86,9 @@ async def test_a_round_pinned_and_optimised_from_its_palette(
 
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        rnd, _ = meals.plan_day(app.store, TOURS, date(2026, 3, 23), "A. Durand", "VAN-99")
+        town = meals.find_municipality(app.store, TOURS)
+        people = meals.beneficiaries(app.store, TOURS, active_only=True)[:10]
+        rnd, _ = meals.plan_round(app.store, town, people, date(2026, 3, 23), "A. D.", "VAN-99")
         screen = RoundScreen(rnd.id)
         await app.push_screen(screen)
         await wait_for(pilot, lambda: screen.round is not None, "the round")

@@ -11,21 +11,55 @@ from domain.clock import FixedClock
 from domain.meals import service as meals
 from domain.meals.welfare_alert import CATEGORIES
 
-from ..helpers import GOOD, TOURS, fill_form, make_app, notified, run_palette, wait_for, write
+from ..helpers import (
+    GOOD,
+    HEADER,
+    SAINT_CYR,
+    SAINT_CYR_FILE,
+    TOURS,
+    fill_form,
+    make_app,
+    notified,
+    run_palette,
+    wait_for,
+    write,
+)
 
 
 def _rounds_of(app, day: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
     return [r for r in meals.round_rows(app.store) if r["day"] == day]
 
 
+def _small_town(app) -> None:  # type: ignore[no-untyped-def]
+    """Saint-Cyr with one beneficiary: a round the planner accepts within its limits."""
+    from console.importing.meals import import_beneficiaries_text
+    from domain.meals.municipality import PriceBracket
+
+    meals.register_municipality(
+        app.store, SAINT_CYR, "Saint-Cyr-sur-Loire", "PPDC Tours Nord", "CCAS de Saint-Cyr",
+        [PriceBracket("std", None, 700, 200)],
+    )  # fmt: skip
+    import_beneficiaries_text(app.store, SAINT_CYR, f"{HEADER}\n{SAINT_CYR_FILE}\n")
+
+
+def _planned(app):  # type: ignore[no-untyped-def]
+    """A planned round of ten Tours beneficiaries (the whole town does not fit one van)."""
+    town = meals.find_municipality(app.store, TOURS)
+    people = meals.beneficiaries(app.store, TOURS, active_only=True)[:10]
+    rnd, _ = meals.plan_round(app.store, town, people, date(2026, 3, 23), "A. Durand", "VAN-99")
+    return rnd
+
+
 async def test_plan_a_round_from_the_palette(demo_store: Path, paris_clock: FixedClock) -> None:
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
+        _small_town(app)
         before = len(_rounds_of(app, "2026-03-23"))
         await run_palette(app, pilot, "Meals: plan a round")
         await fill_form(
-            app, pilot, municipality=TOURS, day="2026-03-23", postman="A. Durand", vehicle="VAN-99"
-        )
+            app, pilot, municipality=SAINT_CYR, day="2026-03-23", postman="A. Durand",
+            vehicle="VAN-99",
+        )  # fmt: skip
         await wait_for(pilot, lambda: notified(app, "planned"), "the round to be planned")
         rounds = _rounds_of(app, "2026-03-23")
         assert len(rounds) == before + 1
@@ -65,7 +99,7 @@ async def test_a_rounds_day_from_its_palette(demo_store: Path, paris_clock: Fixe
 
     app = make_app(demo_store)
     async with app.run_test(size=(100, 30)) as pilot:
-        rnd, _ = meals.plan_day(app.store, TOURS, date(2026, 3, 23), "A. Durand", "VAN-99")
+        rnd = _planned(app)
         screen = RoundScreen(rnd.id)
         await app.push_screen(screen)
         await wait_for(pilot, lambda: screen.round is not None, "the round")
