@@ -28,7 +28,7 @@ Progress = Callable[[str, int, int], None]
 
 def refuse(app: App[object], message: str, title: str = "Not recorded") -> None:
     """A refusal as people see it: an error notification, nothing recorded."""
-    app.notify(message, severity="error", title=title)
+    app.notify(message, severity="error", title=title, markup=False)
 
 
 def record(
@@ -80,7 +80,7 @@ def _in_worker(
         except Exception as e:  # a fault: said in one line, the console goes on
             app.call_from_thread(refuse, app, f"{type(e).__name__}: {e}", refused_title)
             raise
-        app.call_from_thread(app.notify, done, title=done_title)
+        app.call_from_thread(app.notify, done, title=done_title, markup=False)
         if then is not None:
             app.call_from_thread(then)
 

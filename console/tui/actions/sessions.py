@@ -1,17 +1,16 @@
-"""Sensor sessions from the palette: list, export a bundle, import one, process a journal —
-the console's path to ``maillage sessions …``."""
+"""Sensor sessions from the palette: list them, process a journal — the console's path to
+``maillage sessions list|process`` (bundles are signed with the laptop's key, which only the
+command line holds so far)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.decoding.process import process_session
-from console.recording import carrying
 from console.recording.recorder import journal_dir
 from console.tui.palette import PaletteCommand
 from console.tui.screens.form import Choice, Field, FormValues
-from console.tui.writes import Progress, ask, ask_and_record, export, record_with_progress
+from console.tui.writes import Progress, ask, record_with_progress
 from domain.sensing import service
 from domain.sensing.sensor_session import SensorSession
 
@@ -31,17 +30,6 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
             writes=False,
         ),
         PaletteCommand(
-            "Sessions: export a bundle",
-            "A session's events and journal chunks to one file (maillage sessions export)",
-            lambda: export_session(app),
-            writes=False,
-        ),
-        PaletteCommand(
-            "Sessions: import a bundle",
-            "Verify every chunk, then record the session here (maillage sessions import)",
-            lambda: import_session(app),
-        ),
-        PaletteCommand(
             "Sessions: process",
             "A stopped session's journal into segment indicators, with progress "
             "(maillage sessions process)",
@@ -52,43 +40,6 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
 
 def _session(value: str = "") -> Field:
     return Field("session", "Session (its id or first 6+ characters)", required=True, value=value)
-
-
-def export_session(app: MaillageApp) -> None:
-    fields: list[Choice | Field] = [
-        _session(),
-        Field("output", "Write the bundle to", required=True, value="session.bundle"),
-    ]
-
-    def then(v: FormValues) -> None:
-        def write() -> str:
-            sid = service.find_session(app.store, v["session"])
-            output = Path(v["output"]).expanduser()
-            done = carrying.export_session(app.store, sid, journal_dir(app.settings), output)
-            return (
-                f"session {str(sid)[:8]} exported to {output}: {done.events} events, "
-                f"{done.chunks} chunks"
-            )
-
-        export(app, "export session", write)
-
-    ask(app, "Export a session's bundle", fields, then)
-
-
-def import_session(app: MaillageApp) -> None:
-    def write(v: FormValues) -> str:
-        path = Path(v["bundle"]).expanduser()
-        done = carrying.import_bundle(app.store, path, journal_dir(app.settings))
-        sid = str(done.session_id)[:8]
-        if done.recorded == 0:
-            return f"session {sid} is already here: nothing recorded ({done.already} events)"
-        return (
-            f"session {sid} imported: {done.recorded} events, "
-            f"{done.chunks_verified} chunks verified"
-        )
-
-    fields: list[Choice | Field] = [Field("bundle", "Bundle file", required=True)]
-    ask_and_record(app, "Import a session's bundle", "import session", fields, write)
 
 
 def process(app: MaillageApp) -> None:

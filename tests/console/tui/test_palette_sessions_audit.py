@@ -11,7 +11,7 @@ from domain.sensing import service
 from ..helpers import TOURS, fill_form, make_app, notified, run_palette, wait_for
 
 
-async def test_sessions_listed_exported_imported_and_processed(
+async def test_sessions_listed_and_processed(
     demo_store: Path, paris_clock: FixedClock, tmp_path: Path
 ) -> None:
     from console.tui.screens.sessions import SessionsScreen
@@ -26,18 +26,6 @@ async def test_sessions_listed_exported_imported_and_processed(
         await wait_for(pilot, lambda: prefix in shown.body_text, "the session")
         assert "VAN-12" in shown.body_text and "processed" in shown.body_text
         await pilot.press("escape")
-
-        bundle = tmp_path / "van.bundle"
-        await run_palette(app, pilot, "Sessions: export a bundle")
-        await fill_form(app, pilot, session=prefix, output=str(bundle))
-        await wait_for(pilot, lambda: notified(app, f"exported to {bundle}"), "the export")
-        assert bundle.stat().st_size > 0
-
-        last = app.store.last_position()
-        await run_palette(app, pilot, "Sessions: import a bundle")
-        await fill_form(app, pilot, bundle=str(bundle))
-        await wait_for(pilot, lambda: notified(app, "already here"), "the idempotent import")
-        assert app.store.last_position() == last
 
         await run_palette(app, pilot, "Sessions: process")
         await fill_form(app, pilot, session=prefix, municipality=TOURS)
