@@ -72,6 +72,14 @@ class OutOfScopeError(UserError):
     """A scoped user named something of another municipality."""
 
 
+def may_run(settings: Settings, writes: bool, for_ccas_too: bool) -> bool:
+    """Whether the role may run a command that ``writes`` (or not), marked for ccas (or not);
+    the one rule behind the CLI's refusals and what the console offers."""
+    if settings.read_only and writes:
+        return False
+    return settings.role != "ccas" or for_ccas_too
+
+
 def check_allowed(settings: Settings, handler: Callable[..., int], command: str) -> None:
     """Refuse a mutating command for a read-only role, before anything is opened or changed."""
     if settings.read_only and getattr(handler, "destructive", False):
@@ -79,11 +87,14 @@ def check_allowed(settings: Settings, handler: Callable[..., int], command: str)
             f"the {settings.role} role is read-only: 'maillage {command}' throws away and "
             "rebuilds part of the store"
         )
-    if settings.read_only and getattr(handler, "mutating", False):
+    writes = getattr(handler, "mutating", False)
+    if may_run(settings, writes, getattr(handler, "for_ccas", False)):
+        return
+    if settings.read_only and writes:
         raise ReadOnlyRoleError(
             f"the {settings.role} role is read-only: 'maillage {command}' would change the store"
         )
-    if settings.role == "ccas" and not getattr(handler, "for_ccas", False):
+    if settings.role == "ccas":
         raise ReadOnlyRoleError(
             f"the ccas role handles welfare alerts: 'maillage {command}' is for the depot"
         )

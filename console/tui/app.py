@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from console.settings import Settings
 from console.tui.messages import ViewsUpdated
+from console.tui.palette import ConsoleCommands
 from console.tui.screens.audit import AuditScreen
 from console.tui.screens.dashboard import DashboardScreen
 from console.tui.screens.devices import DevicesScreen
@@ -67,14 +68,15 @@ class MaillageApp(App[int]):
         "audit": AuditScreen,
     }
     DEFAULT_MODE: ClassVar[str] = "dashboard"
+    COMMANDS = App.COMMANDS | {ConsoleCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("1", "switch_mode('dashboard')", "Dashboard", id="mode.dashboard"),
         Binding("2", "switch_mode('meals')", "Meals", id="mode.meals"),
         Binding("3", "switch_mode('devices')", "Devices", id="mode.devices"),
         Binding("4", "switch_mode('sensors')", "Sensors", id="mode.sensors"),
         Binding("5", "switch_mode('audit')", "Audit", id="mode.audit"),
-        Binding("question_mark", "toggle_help", "Help", id="app.help"),
-        Binding("ctrl+p", "command_palette", "Commands", id="app.commands"),
+        Binding("question_mark,f1", "toggle_help", "Help", id="app.help"),
+        Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.commands"),
         Binding("q", "quit", "Quit", id="app.quit"),
     ]
 

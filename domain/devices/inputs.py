@@ -75,3 +75,22 @@ def listing(values: Iterable[str], limit: int = 10) -> str:
     shown = ", ".join(items[:limit])
     rest = len(items) - limit
     return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+_ENROLMENT_SPLIT = re.compile(r"\s*[=,;\t ]\s*")
+
+
+def enrolments(items: list[str]) -> dict[str, str]:
+    """``SERIAL=ENROLMENT`` items (also ``SERIAL,ENROLMENT`` or separated by spaces)."""
+    out: dict[str, str] = {}
+    for item in items:
+        parts = _ENROLMENT_SPLIT.split(item.strip(), maxsplit=1)
+        if len(parts) != 2 or not parts[0] or not parts[1]:
+            raise InvalidInputError(f"{item!r} is not SERIAL=ENROLMENT_ID")
+        serial = parts[0].strip().upper()
+        if serial in out:
+            raise InvalidInputError(f"staging: serial given twice: {serial}")
+        out[serial] = parts[1].strip()
+    if not out:
+        raise InvalidInputError("staging: no serial given")
+    return out

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import TabbedContent
+from textual.widgets import Input, TabbedContent
 
 from console.cli import main
 from console.opening import open_store
@@ -84,9 +84,14 @@ async def wait_for(
     The bound is generous wall time (a loaded CI machine is slow), not a number of frames.
     """
     deadline = time.monotonic() + timeout_s
+    said: list[str] = []  # notifications expire: keep what they said for the failure message
     while not condition():
+        said += [n.message for n in pilot.app._notifications if n.message not in said]
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}")
+            raise AssertionError(
+                f"timed out after {timeout_s:.0f} s waiting for {what}"
+                + (f" (notifications: {'; '.join(said)})" if said else "")
+            )
         await pilot.pause(0.05)
 
 
@@ -104,3 +109,54 @@ async def open_newest_alert(app: MaillageApp, pilot: Pilot) -> None:
     await wait_for(pilot, lambda: isinstance(app.screen, AlertScreen), "the alert")
     screen = app.screen
     await wait_for(pilot, lambda: "note:" in screen.body_text, "its details")
+
+
+async def run_palette(app: MaillageApp, pilot: Pilot, command: str) -> None:
+    """Open the command palette, type ``command`` and run the entry named exactly so."""
+    from textual.command import CommandList, CommandPalette
+
+    await pilot.press("ctrl+p")
+    await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), "the palette")
+    palette = app.screen
+    palette.query_one("#--input Input", Input).value = command
+    options = palette.query_one(CommandList)
+
+    def first_is_it() -> bool:
+        return options.option_count > 0 and command in str(options.get_option_at_index(0).prompt)
+
+    await wait_for(pilot, first_is_it, f"the palette entry {command!r}")
+    options.highlighted = 0
+    await pilot.press("enter")
+    await wait_for(
+        pilot, lambda: not isinstance(app.screen, CommandPalette), "the palette to close"
+    )
+
+
+async def fill_form(app: MaillageApp, pilot: Pilot, **values: str) -> None:
+    """Fill the open form's fields by name and record it (ctrl+s)."""
+    from textual.widgets import Select
+
+    from console.tui.screens.form import FormScreen
+
+    await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the form")
+    form = app.screen
+    for name, value in values.items():
+        widget = form.query_one(f"#form-{name}")
+        if isinstance(widget, Select):
+            widget.value = value
+        else:
+            assert isinstance(widget, Input)
+            widget.value = value
+    problem = form.query_one("#form-error")
+    await pilot.press("ctrl+s")
+    await wait_for(
+        pilot,
+        lambda: app.screen is not form or problem.has_class("form-problem"),
+        "the form to close",
+    )
+    assert not problem.has_class("form-problem"), f"the form refused: {problem.render()}"
+
+
+def notified(app: MaillageApp, text: str) -> bool:
+    """Whether a notification says ``text``."""
+    return any(text in n.message for n in app._notifications)

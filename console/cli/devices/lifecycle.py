@@ -4,7 +4,6 @@ holder and back, each command a step of the device service."""
 from __future__ import annotations
 
 import argparse
-import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,10 +24,10 @@ from console.roles import mutating
 from console.settings import Settings
 from domain.devices import service
 from domain.devices.device import CHARTER_SIGNERS, HOLDER_ROLES
+from domain.devices.inputs import enrolments
 from domain.devices.views import (
     serials_at,
 )
-from domain.errors import InvalidInputError
 from domain.views.projector import caught_up
 
 
@@ -262,22 +261,3 @@ def cmd_count(args: argparse.Namespace, settings: Settings) -> int:
     text += [f"  unexpected  {s}  (unknown to the log here)" for s in count.unknown]
     print_result(args, result, "\n".join(text))
     return 0
-
-
-_ENROLMENT_SPLIT = re.compile(r"\s*[=,;\t ]\s*")
-
-
-def enrolments(items: list[str]) -> dict[str, str]:
-    """``SERIAL=ENROLMENT`` items (also ``SERIAL,ENROLMENT`` or separated by spaces)."""
-    out: dict[str, str] = {}
-    for item in items:
-        parts = _ENROLMENT_SPLIT.split(item.strip(), maxsplit=1)
-        if len(parts) != 2 or not parts[0] or not parts[1]:
-            raise InvalidInputError(f"{item!r} is not SERIAL=ENROLMENT_ID")
-        serial = parts[0].strip().upper()
-        if serial in out:
-            raise InvalidInputError(f"staging: serial given twice: {serial}")
-        out[serial] = parts[1].strip()
-    if not out:
-        raise InvalidInputError("staging: no serial given")
-    return out

@@ -4,7 +4,6 @@ received for them."""
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from console.cli.args import (
     by_option,
@@ -12,7 +11,6 @@ from console.cli.args import (
 )
 from console.cli.devices.common import (
     given_serials,
-    local,
     query_views,
     who,
 )
@@ -23,6 +21,7 @@ from console.cli.tree import Level
 from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
+from console.texts.orders import order_text
 from domain.devices import service
 from domain.devices.purchase_order import OrderLine
 from domain.devices.views import (
@@ -127,7 +126,7 @@ def cmd_order_list(args: argparse.Namespace, settings: Settings) -> int:
         orders = [o.as_json() for o in orders_progress(conn)]
     finally:
         conn.close()
-    print_result(args, orders, "\n".join(_order_text(o) for o in orders) or "no order recorded")
+    print_result(args, orders, "\n".join(order_text(o) for o in orders) or "no order recorded")
     return 0
 
 
@@ -140,26 +139,8 @@ def cmd_order_show(args: argparse.Namespace, settings: Settings) -> int:
     if not found:
         raise NotFoundError(f"no order {args.order.strip()} is recorded")
     order = found[0].as_json()
-    notes = [
-        f"  note {n['note']}: {n['quantity']} {n['model']} on {local(n['at'])} by {n['by']}"
-        for n in order["delivery_notes"]
-    ]
-    print_result(args, order, "\n".join([_order_text(order), *notes]))
+    print_result(args, order, order_text(order, with_notes=True))
     return 0
-
-
-def _order_text(order: dict[str, Any]) -> str:
-    lines = [
-        f"order {order['reference']} ({order['region']}, {order['buyer']}): "
-        f"{order['status'].replace('_', ' ')}; {order['received']} of {order['ordered']} received, "
-        f"delivered {order['delivered']} of {order['ordered']}"
-    ]
-    for x in order["lines"]:
-        lines.append(
-            f"  {x['model']} ({x['kind']}): {x['received']} of {x['ordered']} received, "
-            f"delivered {x['delivered']} of {x['ordered']}"
-        )
-    return "\n".join(lines)
 
 
 def _order_line(text: str) -> OrderLine:

@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import ClassVar
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, ClassVar
 from uuid import UUID
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, OptionList, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Input, Label, OptionList, Static
 
 from console.texts.alerts import trail_lines
-from domain.errors import MaillageError
+from console.tui.palette import PaletteCommand, binding_commands
+from console.tui.screens.dialog import DialogScreen
+from console.tui.writes import confirm, record
 from domain.meals import service as meals
-from domain.meals.welfare_alert import OUTCOMES, WelfareAlert
+from domain.meals.welfare_alert import OUTCOMES
+
+if TYPE_CHECKING:
+    from console.tui.app import MaillageApp
+
+ALERT_HELP: dict[str, str] = {
+    "acknowledge": "The CCAS takes the alert in hand (maillage meals alerts ack)",
+    "follow_up": "Record an action taken (maillage meals alerts follow-up)",
+    "close_alert": "Settle the alert with an outcome (maillage meals alerts close)",
+}
+"""What each alert action does, for the command palette."""
 
 
-class AlertScreen(ModalScreen[None]):
+class AlertScreen(DialogScreen[None]):
     """Shows an alert; `a` acknowledges, `f` adds a follow-up, `c` closes (not for auditors)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -38,16 +49,22 @@ class AlertScreen(ModalScreen[None]):
         self.status = ""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="reading-box"):
+        with VerticalScroll(classes="reading-box"):
             yield Label("[b]Welfare alert[/b]")
             yield Static("reading…", classes="reading-body")
             yield Input(placeholder="What was done (Enter to record)", id="follow-up-input")
             yield OptionList(*OUTCOMES, id="outcome-list")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#follow-up-input").display = False
         self.query_one("#outcome-list").display = False
+        self.query_one(VerticalScroll).focus()  # the keys work at once, the text scrolls
         self.load()
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        """This alert's actions its state allows."""
+        return binding_commands(self, ALERT_HELP, "Alert", for_ccas=True)
 
     @property
     def body_text(self) -> str:
@@ -91,21 +108,29 @@ class AlertScreen(ModalScreen[None]):
         assert isinstance(self.app, MaillageApp)
         return f"{self.app.settings.user} ({self.app.settings.role})"
 
-    def _edit(self, command: Callable[..., WelfareAlert], *values: str) -> None:
-        """Apply one of the meal service's alert commands; a refusal is a notification."""
+    def _edit(self, name: str, command: Callable[[], object], said: str) -> None:
+        """Record in a worker; the alert is read again once it is recorded."""
+
+        def write() -> str:
+            command()
+            return said
+
+        record(self.console, name, write, then=self.load, for_ccas=True, on=self)
+
+    def action_acknowledge(self) -> None:
+        store, by = self.console.store, self._actor()
+        self._edit(
+            "acknowledge",
+            lambda: meals.acknowledge_alert(store, self.alert_id, by),
+            f"alert acknowledged by {by}",
+        )
+
+    @property
+    def console(self) -> MaillageApp:
         from console.tui.app import MaillageApp
 
         assert isinstance(self.app, MaillageApp)
-        try:
-            command(self.app.store, self.alert_id, *values)
-        except MaillageError as e:
-            self.notify(str(e), severity="error", title="Not recorded", markup=False)
-            return
-        self.app.update_views()
-        self.load()
-
-    def action_acknowledge(self) -> None:
-        self._edit(meals.acknowledge_alert, self._actor())
+        return self.app
 
     def action_follow_up(self) -> None:
         field = self.query_one("#follow-up-input", Input)
@@ -120,11 +145,27 @@ class AlertScreen(ModalScreen[None]):
     @on(Input.Submitted, "#follow-up-input")
     def _follow_up_typed(self, event: Input.Submitted) -> None:
         event.input.display = False
-        if event.value.strip():
-            self._edit(meals.follow_up_alert, self._actor(), event.value)
+        action, store, by = event.value.strip(), self.console.store, self._actor()
+        if action:
+            self._edit(
+                "follow_up",
+                lambda: meals.follow_up_alert(store, self.alert_id, by, action),
+                "follow-up recorded",
+            )
         event.input.value = ""
+        self.query_one(VerticalScroll).focus()
 
     @on(OptionList.OptionSelected, "#outcome-list")
     def _outcome_chosen(self, event: OptionList.OptionSelected) -> None:
         event.option_list.display = False
-        self._edit(meals.close_alert, str(event.option.prompt), self._actor())
+        self.query_one(VerticalScroll).focus()
+        outcome, store, by = str(event.option.prompt), self.console.store, self._actor()
+        confirm(
+            self.app,
+            f"Close this alert as {outcome.replace('_', ' ')}? A closed alert cannot be reopened.",
+            lambda: self._edit(
+                "close",
+                lambda: meals.close_alert(store, self.alert_id, outcome, by),
+                f"alert closed: {outcome}",
+            ),
+        )

@@ -279,6 +279,24 @@ class DevicesScreen(ModeScreen):
 
         self.app.push_screen(EstablishmentScreen(message.row_key))
 
+    @on(VirtualTable.RowOpened, "#orders-table")
+    def _open_order(self, message: VirtualTable.RowOpened) -> None:
+        from console.tui.screens.order import OrderScreen
+
+        self.app.push_screen(OrderScreen(message.row_key.partition(":")[0]))
+
+    @on(VirtualTable.RowOpened, "#shipments-table")
+    def _open_shipment(self, message: VirtualTable.RowOpened) -> None:
+        from console.tui.screens.shipment import ShipmentScreen
+
+        self.app.push_screen(ShipmentScreen(message.row_key))
+
+    @on(VirtualTable.RowOpened, "#kits-table")
+    def _open_kit(self, message: VirtualTable.RowOpened) -> None:
+        from console.tui.screens.kit import KitScreen
+
+        self.app.push_screen(KitScreen(message.row_key))
+
     @on(TabbedContent.TabActivated)
     def _tab_changed(self) -> None:
         self.refresh_bindings()

@@ -8,9 +8,9 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, ProgressBar, Static
 
+from console.tui.screens.dialog import DialogScreen
 from domain.devices.device import STATUSES
 from domain.devices.views import DELIVERED_OR_BEYOND, EstablishmentProgress, establishments_progress
 from domain.store import ViewConnection
@@ -36,7 +36,7 @@ def stage_counts(progress: EstablishmentProgress) -> dict[str, int]:
     }
 
 
-class EstablishmentScreen(ModalScreen[None]):
+class EstablishmentScreen(DialogScreen[None]):
     """Progress bars per stage, then devices by status; Escape closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

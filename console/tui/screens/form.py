@@ -8,14 +8,17 @@ be seen from the values alone (empty, not a number).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import ClassVar
+from datetime import date, datetime
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Input, Label, Select
+
+from console.tui.screens.dialog import DialogScreen
+from domain.clock import PARIS
 
 
 @dataclass(frozen=True)
@@ -29,20 +32,51 @@ class Choice:
 
 @dataclass(frozen=True)
 class Field:
-    """Type a value; ``number`` fields must parse as a decimal number."""
+    """Type a value; ``number`` fields must parse as a decimal number, ``day`` fields as
+    ``YYYY-MM-DD`` (a date), ``month`` fields as ``YYYY-MM``, ``moment`` fields as an ISO
+    time (Paris time unless a zone is given)."""
 
     name: str
     label: str
     required: bool = False
     number: bool = False
     value: str = ""
+    kind: str = "text"
 
 
-FormValues = dict[str, str | float | None]
+FormValues = dict[str, Any]
 
 
-class FormScreen(ModalScreen[FormValues | None]):
-    """Asks for ``fields``; Enter in a field records, Escape cancels (returns None)."""
+def parsed(f: Field, text: str) -> object:
+    """The typed value of a field's text; ValueError says what is wrong with it."""
+    if f.number or f.kind == "number":
+        try:
+            return float(text.replace(",", "."))
+        except ValueError:
+            raise ValueError(f"{f.label}: {text!r} is not a number") from None
+    if f.kind == "day":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{f.label}: {text!r} is not a date like 2026-03-02") from None
+    if f.kind == "moment":
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{f.label}: {text!r} is not a time like 2026-03-23 09:00") from None
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=PARIS)
+    if f.kind == "month":
+        year, _, number = text.partition("-")
+        if not (len(text) == 7 and year.isdigit() and number.isdigit() and 1 <= int(number) <= 12):
+            raise ValueError(f"{f.label}: {text!r} is not a month like 2026-03")
+    return text
+
+
+class FormScreen(DialogScreen[FormValues | None]):
+    """Asks for ``fields``; Enter in a field (or ctrl+s) records, Escape cancels (returns None).
+
+    The form scrolls when it is taller than the screen; its keys show in the footer.
+    """
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="form.cancel"),
@@ -55,7 +89,7 @@ class FormScreen(ModalScreen[FormValues | None]):
         self.fields = fields
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="reading-box form-box"):
+        with VerticalScroll(classes="reading-box form-box"):
             yield Label(f"[b]{self.title_text}[/b]")
             for f in self.fields:
                 yield Label(f.label, classes="form-label")
@@ -68,7 +102,10 @@ class FormScreen(ModalScreen[FormValues | None]):
                     )
                 else:
                     yield Input(value=f.value, id=f"form-{f.name}")
-            yield Label("Enter records · Escape cancels", id="form-error", classes="form-hint")
+            yield Label(
+                "Enter records · Escape cancels · F1 keys", id="form-error", classes="form-hint"
+            )
+        yield Footer(compact=True)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -86,13 +123,10 @@ class FormScreen(ModalScreen[FormValues | None]):
             text = self.query_one(f"#form-{f.name}", Input).value.strip()
             if f.required and not text:
                 return self._problem(f"{f.label} is needed")
-            if f.number and text:
-                try:
-                    values[f.name] = float(text.replace(",", "."))
-                except ValueError:
-                    return self._problem(f"{f.label}: {text!r} is not a number")
-            else:
-                values[f.name] = text or None
+            try:
+                values[f.name] = parsed(f, text) if text else None
+            except ValueError as e:
+                return self._problem(str(e))
         self.dismiss(values)
 
     def _problem(self, message: str) -> None:

@@ -72,7 +72,7 @@ class MapScreen(Screen[None]):
             if self.places is not None:
                 yield SegmentMap(self.places, id="segment-map")
             yield Static("", id="map-selection")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         if self.places is None:

@@ -8,11 +8,12 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from console.tui.screens.dialog import DialogScreen
 
-class GoToScreen(ModalScreen[str | None]):
+
+class GoToScreen(DialogScreen[str | None]):
     """Asks for a log position or a date; Enter goes there, Escape stays."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

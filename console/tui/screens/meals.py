@@ -204,6 +204,12 @@ class MealsScreen(ModeScreen):
 
         self.app.push_screen(AlertScreen(UUID(message.row_key)))
 
+    @on(VirtualTable.RowOpened, "#beneficiaries-table")
+    def _open_beneficiary(self, message: VirtualTable.RowOpened) -> None:
+        from console.tui.screens.beneficiary import BeneficiaryScreen
+
+        self.app.push_screen(BeneficiaryScreen(UUID(message.row_key)))
+
     @on(VirtualTable.RowOpened, "#rounds-table")
     def _open_round(self, message: VirtualTable.RowOpened) -> None:
         from console.tui.screens.round import RoundScreen

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from textual import events, on
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer, Header
+from textual.widgets import Footer, Header, TabbedContent
+
+from console.tui.widgets.virtual_table import VirtualTable
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -18,10 +21,21 @@ class ModeScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="✉")
         yield from self.compose_body()
-        yield Footer()
+        yield Footer(compact=True)
 
     def compose_body(self) -> ComposeResult:
         yield from ()
+
+    @on(events.ScreenResume)
+    @on(TabbedContent.TabActivated)
+    def focus_main(self) -> None:
+        """The keys go to the main table of what is on show (the active tab's), so `/`, `s`
+        and Enter work at once, without a Tab first."""
+        tabs = self.query(TabbedContent)
+        where = tabs.first().active_pane if tabs else self
+        tables = where.query(VirtualTable) if where is not None else None
+        if tables:
+            tables.first().focus()
 
     @property
     def console(self) -> MaillageApp:

@@ -19,9 +19,9 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
+from console.tui.screens.dialog import DialogScreen
 from domain.devices.inputs import serial as normalise_serial
 from domain.devices.service import find_shipment, pack
 from domain.errors import MaillageError
@@ -45,7 +45,7 @@ class Scan:
         return f"{mark} {self.serial:<16} {self.message}"
 
 
-class PackingScreen(ModalScreen[None]):
+class PackingScreen(DialogScreen[None]):
     """Scan serials into one shipment still being packed; Escape closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -7,15 +7,17 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
-from textual.screen import ModalScreen
-from textual.widgets import Label, Static
+from textual.containers import VerticalScroll
+from textual.widgets import Footer, Label, Static
+
+from console.tui.screens.dialog import DialogScreen
+from domain.errors import MaillageError
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
 
 
-class ReadingScreen(ModalScreen[None]):
+class ReadingScreen(DialogScreen[None]):
     """Subclasses give a ``heading`` and ``read()``, which runs off the screen's thread."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -24,12 +26,30 @@ class ReadingScreen(ModalScreen[None]):
     heading = ""
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="reading-box"):
+        with VerticalScroll(classes="reading-box"):
             yield Label(f"[b]{self.heading}[/b]")
             yield Static("reading…", classes="reading-body")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one(VerticalScroll).focus()  # arrows and page keys scroll a long text
         self._load()
+
+    def reload(self) -> None:
+        """Read the text again (after something was recorded on what it shows)."""
+        self._load()
+
+    @property
+    def console(self) -> MaillageApp:
+        from console.tui.app import MaillageApp
+
+        assert isinstance(self.app, MaillageApp)
+        return self.app
+
+    def may_record(self) -> bool | None:
+        """Whether the role may record from here: shown but disabled (None) if not."""
+        settings = self.console.settings
+        return None if settings.read_only or settings.role == "ccas" else True
 
     @property
     def body_text(self) -> str:
@@ -41,7 +61,10 @@ class ReadingScreen(ModalScreen[None]):
         from console.tui.app import MaillageApp
 
         assert isinstance(self.app, MaillageApp)
-        text = self.read(self.app)
+        try:
+            text = self.read(self.app)
+        except MaillageError as e:
+            text = str(e)
         self.app.call_from_thread(self.query_one(".reading-body", Static).update, text)
 
     def read(self, app: MaillageApp) -> str:

@@ -9,7 +9,7 @@ is shown as a notification with nothing recorded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
@@ -18,13 +18,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
-from textual.screen import ModalScreen
-from textual.widgets import Label, OptionList, Sparkline, Static
+from textual.widgets import Footer, Label, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
-from console.tui.screens.form import Choice, Field, FormScreen, FormValues
+from console.tui.palette import PaletteCommand, binding_commands
+from console.tui.screens.dialog import DialogScreen
+from console.tui.screens.form import Choice, Field, FormValues
+from console.tui.writes import ask, confirm, record
 from domain.clock import PARIS
-from domain.errors import MaillageError
 from domain.meals import service as meals
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.cold_chain import CHILLED_LIMIT_C
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
 
 
 NEEDS: dict[str, str] = {
+    "load": "planned",
     "outcome": "loaded",
     "probe": "loaded",
     "release": "loaded",
@@ -45,20 +47,32 @@ NEEDS: dict[str, str] = {
     "optimise": "planned",
 }
 """The round status(es) each recording action needs (the domain checks it again)."""
+ROUND_HELP: dict[str, str | tuple[str, str]] = {
+    "load": ("load boxes", "Boxes loaded with probe and temperature (maillage meals rounds load)"),
+    "outcome": ("record stop", "What happened at the highlighted stop (… rounds stop)"),
+    "probe": ("probe reading", "A probe reading of a box (maillage meals rounds probe)"),
+    "release": ("release box", "Release a blocked box's meals (maillage meals rounds release)"),
+    "complete": ("complete", "Close the round (maillage meals rounds complete)"),
+    "pin": ("pin/unpin", "Keep the highlighted stop at its place (maillage meals rounds pin)"),
+    "optimise": ("optimise", "Re-order the stops, pins kept (maillage meals rounds optimise)"),
+    "amend": ("amend outcome", "Correct a stop's outcome, saying why (… rounds amend)"),
+}
+"""What each round action does, for the command palette."""
 
 
-class RoundScreen(ModalScreen[None]):
+class RoundScreen(DialogScreen[None]):
     """A round's stops and boxes; single keys record the day's events on it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "dismiss", "Close", id="round.close"),
-        Binding("o", "outcome", "Record stop", id="round.outcome"),
-        Binding("t", "probe", "Probe reading", id="round.probe"),
-        Binding("r", "release", "Release box", id="round.release"),
-        Binding("p", "pin", "Pin/unpin", id="round.pin"),
+        Binding("l", "load", "Load", id="round.load"),
+        Binding("o", "outcome", "Stop", id="round.outcome"),
+        Binding("t", "probe", "Probe", id="round.probe"),
+        Binding("r", "release", "Release", id="round.release"),
+        Binding("p", "pin", "Pin", id="round.pin"),
         Binding("O", "optimise", "Optimise", id="round.optimise"),
         Binding("c", "complete", "Complete", id="round.complete"),
-        Binding("a", "amend", "Amend outcome", id="round.amend"),
+        Binding("a", "amend", "Amend", id="round.amend"),
     ]
 
     def __init__(self, round_id: UUID) -> None:
@@ -71,15 +85,16 @@ class RoundScreen(ModalScreen[None]):
             yield Label("[b]Round[/b]", id="round-heading")
             yield Static("reading…", classes="reading-body")
             yield OptionList(id="round-stops")
-            yield Label(
-                "o record stop · t probe reading · r release box · p pin · O optimise · "
-                "c complete · Esc close",
-                classes="form-hint",
-            )
             yield Vertical(id="round-boxes")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
+        self.query_one("#round-stops", OptionList).focus()
         self.load()
+
+    def palette_commands(self) -> Iterable[PaletteCommand]:
+        """This round's actions, as its keys offer them (only those its status allows)."""
+        return binding_commands(self, ROUND_HELP, "Round")
 
     @property
     def console(self) -> MaillageApp:
@@ -156,6 +171,24 @@ class RoundScreen(ModalScreen[None]):
 
     # ------------------------------------------------------------------ actions
 
+    def action_load(self) -> None:
+        assert self.round is not None
+        boxes = sorted({s["box"] for s in self.round.stops})
+        fields: list[Choice | Field] = []
+        for box in boxes:
+            fields.append(Field(f"{box}-probe", f"{box}: probe", required=True, value=f"P-{box}"))
+            fields.append(
+                Field(f"{box}-temp", f"{box}: temperature (°C)", required=True, number=True)
+            )
+
+        def then(v: FormValues) -> None:
+            loaded = {b: (str(v[f"{b}-probe"]), float(v[f"{b}-temp"])) for b in boxes}
+            self._write(
+                "load", lambda: meals.load_boxes(self.console.store, self.round_id, loaded), _loaded
+            )
+
+        ask(self.app, "Boxes loaded", fields, then)
+
     def action_outcome(self) -> None:
         who = self._highlighted_stop()
         if who is None:
@@ -172,31 +205,28 @@ class RoundScreen(ModalScreen[None]):
             Field("signals_note", "Note about what was noticed (sealed)"),
         ]
 
-        def record(values: FormValues | None) -> None:
-            if values is None:
-                return
-            contact = (
-                {"called": str(values["called"] or ""), "result": str(values["result"])}
-                if values["result"]
-                else None
-            )
-            temperature = values["temperature"]
-            signals = [x.strip() for x in str(values["signals"] or "").split(",") if x.strip()]
-            self._edit(
-                f"stop recorded: {values['outcome']}",
-                meals.record_stop,
-                who,
-                str(values["outcome"]),
-                reason=str(values["reason"] or ""),
-                handover_temperature_c=float(temperature) if temperature is not None else None,
-                contact=contact,
-                released_by=str(values["released_by"] or ""),
-                release_reason=str(values["release_reason"] or ""),
-                signals=signals,
-                signals_note=str(values["signals_note"] or ""),
+        def then(v: FormValues) -> None:
+            contact = {"called": v["called"] or "", "result": v["result"]} if v["result"] else None
+            signals = [x.strip() for x in str(v["signals"] or "").split(",") if x.strip()]
+            self._write(
+                "record_outcome",
+                lambda: meals.record_stop(
+                    self.console.store,
+                    self.round_id,
+                    who,
+                    v["outcome"],
+                    reason=v["reason"] or "",
+                    handover_temperature_c=v["temperature"],
+                    contact=contact,
+                    released_by=v["released_by"] or "",
+                    release_reason=v["release_reason"] or "",
+                    signals=signals,
+                    signals_note=v["signals_note"] or "",
+                ),
+                f"stop recorded: {v['outcome'].replace('_', ' ')}",
             )
 
-        self.app.push_screen(FormScreen("What happened at this stop", fields), record)
+        ask(self.app, "What happened at this stop", fields, then)
 
     def action_amend(self) -> None:
         """Correct the highlighted stop's recorded outcome, saying why (the original stays)."""
@@ -208,15 +238,17 @@ class RoundScreen(ModalScreen[None]):
             Field("reason", "Why (sealed: it is about the person)", required=True),
         ]
 
-        def record(values: FormValues | None) -> None:
-            if values is None:
-                return
-            self._edit(
-                f"stop amended: {values['outcome']}", meals.amend_stop, who,
-                str(values["outcome"]), str(values["reason"]), self.console.settings.user,
-            )  # fmt: skip
+        def then(v: FormValues) -> None:
+            by = self.console.settings.user
+            self._write(
+                "amend",
+                lambda: meals.amend_stop(
+                    self.console.store, self.round_id, who, v["outcome"], v["reason"], by
+                ),
+                f"stop amended: {v['outcome'].replace('_', ' ')}",
+            )
 
-        self.app.push_screen(FormScreen("Amend a stop's outcome", fields), record)
+        ask(self.app, "Amend a stop's outcome", fields, then)
 
     def action_probe(self) -> None:
         assert self.round is not None
@@ -226,13 +258,15 @@ class RoundScreen(ModalScreen[None]):
             Field("temperature", "Probe temperature (°C)", required=True, number=True),
         ]
 
-        def record(values: FormValues | None) -> None:
-            if values is None:
-                return
-            box, temperature = str(values["box"]), float(values["temperature"] or 0.0)
-            self._edit(f"{box}: {temperature} °C recorded", meals.record_probe, box, temperature)
+        def then(v: FormValues) -> None:
+            box, temperature = v["box"], v["temperature"]
+            self._write(
+                "probe",
+                lambda: meals.record_probe(self.console.store, self.round_id, box, temperature),
+                f"{box}: {temperature} °C recorded",
+            )
 
-        self.app.push_screen(FormScreen("Probe reading", fields), record)
+        ask(self.app, "Probe reading", fields, then)
 
     def action_release(self) -> None:
         assert self.round is not None
@@ -248,56 +282,77 @@ class RoundScreen(ModalScreen[None]):
             Field("reason", "Reason", required=True),
         ]
 
-        def record(values: FormValues | None) -> None:
-            if values is None:
-                return
-            box, by, reason = str(values["box"]), str(values["by"]), str(values["reason"])
-            self._edit(f"{box} released by {by}", meals.release_box, box, by, reason)
+        def then(v: FormValues) -> None:
+            box, by, reason = v["box"], v["by"], v["reason"]
+            question = f"Release the meals of {box} (blocked by a cold-chain excursion)?"
+            confirm(
+                self.app,
+                question,
+                lambda: self._write(
+                    "release",
+                    lambda: meals.release_box(self.console.store, self.round_id, box, by, reason),
+                    f"{box} released by {by}",
+                ),
+            )
 
-        self.app.push_screen(FormScreen("Release a blocked box", fields), record)
+        ask(self.app, "Release a blocked box", fields, then)
 
     def action_pin(self) -> None:
         who = self._highlighted_stop()
         if who is None or self.round is None:
             return
         pinned = not next(s["pinned"] for s in self.round.stops if s["beneficiary"] == who)
-        self._edit("stop pinned" if pinned else "stop freed", meals.pin_stop, who, pinned)
+        store = self.console.store
+        self._write(
+            "pin",
+            lambda: meals.pin_stop(store, self.round_id, who, pinned),
+            "stop pinned" if pinned else "stop freed",
+        )
 
     def action_complete(self) -> None:
-        self._edit("round completed", meals.complete_round)
+        assert self.round is not None
+        question = f"Close the round of {self.round.day} ({self.round.postman})?"
+        confirm(
+            self.app,
+            question,
+            lambda: self._write(
+                "complete",
+                lambda: meals.complete_round(self.console.store, self.round_id),
+                "round completed",
+            ),
+        )
 
     def action_optimise(self) -> None:
         self.notify("the solver is looking for a better order…", title="Optimising")
-        self._optimise()
+        store = self.console.store
 
-    @work(thread=True, exclusive=True, group="round-edit")
-    def _optimise(self) -> None:
-        try:
-            travel, label = travel_model(self.console.store)
-            plan = meals.optimise_round(self.console.store, self.round_id, travel)
-        except MaillageError as e:
-            self.app.call_from_thread(self.notify, str(e), severity="error", title="Not recorded")
-            return
-        broken = f", {len(plan.violations)} constraints not met" if plan.violations else ""
-        self._done(f"optimised: {plan.distance_m / 1000:.1f} km ({label}){broken}")
+        def optimise() -> str:
+            travel, label = travel_model(store)
+            return _optimised(meals.optimise_round(store, self.round_id, travel), label)
 
-    @work(thread=True, exclusive=True, group="round-edit")
-    def _edit(
-        self, done: str, command: Callable[..., MealRound], *values: Any, **named: Any
+        self._write("optimise", optimise, lambda said: said)
+
+    def _write(
+        self, name: str, command: Callable[[], Any], said: str | Callable[[Any], str]
     ) -> None:
-        """Apply one of the meal service's round commands in a worker; say what was done."""
-        try:
-            command(self.console.store, self.round_id, *values, **named)
-        except MaillageError as e:
-            self.app.call_from_thread(self.notify, str(e), severity="error", title="Not recorded")
-            return
-        self._done(done)
+        """Record in a worker and say what was recorded; the round is read again after."""
 
-    def _done(self, message: str) -> None:
-        """After a recorded command: say so, move the views on, read the round again."""
-        self.app.call_from_thread(self.notify, message, title="Recorded")
-        self.app.call_from_thread(self.console.update_views)
-        self.app.call_from_thread(self.load)
+        def write() -> str:
+            result = command()
+            return said if isinstance(said, str) else said(result)
+
+        record(self.console, name, write, then=self.load, on=self)
+
+
+def _loaded(rnd: MealRound) -> str:
+    blocked = [b for b, state in rnd.boxes.items() if state["blocked"]]
+    text = f"round loaded: {len(rnd.boxes)} boxes"
+    return text + (f"; BLOCKED (above +3 °C): {', '.join(blocked)}" if blocked else "")
+
+
+def _optimised(plan: meals.Plan, travel: str) -> str:
+    broken = f", {len(plan.violations)} constraints not met" if plan.violations else ""
+    return f"optimised: {plan.distance_m / 1000:.1f} km ({travel}){broken}"
 
 
 def _summary(rnd: MealRound) -> str:

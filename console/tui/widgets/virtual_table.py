@@ -318,7 +318,7 @@ class VirtualTable(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("s", "cycle_sort", "Sort", id="table.sort"),
-        Binding("S", "toggle_descending", "Reverse", id="table.sort_descending"),
+        Binding("S", "toggle_descending", "Reverse", show=False, id="table.sort_descending"),
         Binding("slash", "start_filter", "Filter", key_display="/", id="table.filter"),
         Binding("escape", "clear_filter", "Clear filter", id="table.clear_filter"),
     ]

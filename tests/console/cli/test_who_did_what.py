@@ -153,7 +153,7 @@ async def test_the_console_records_its_writes_with_the_action_that_made_them(
         "ccas",
         "claire",
         TOURS,
-        "console AlertScreen.acknowledge",
+        "console AlertScreen acknowledge",
     )
     assert found[before + 1] is record and screen.alert_id is not None
 

@@ -10,6 +10,7 @@ from textual.widgets import OptionList, TabbedContent
 from console.opening import open_store
 from console.settings import resolve
 from console.tui.app import MaillageApp
+from console.tui.screens.confirm import ConfirmScreen
 from console.tui.screens.device_events import DeviceEventsScreen
 from console.tui.screens.store_info import StoreInfoScreen
 from console.tui.widgets.tile import Tile
@@ -289,6 +290,8 @@ async def test_ccas_acknowledges_follows_up_and_closes_an_alert(
         await wait_for(pilot, lambda: "Called her daughter" in screen.body_text, "follow-up")
         await pilot.press("c")
         await pilot.press("down", "enter")  # the second outcome: referred
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await pilot.press("y")
         closed = "closed by claire (ccas): referred"
         await wait_for(pilot, lambda: closed in screen.body_text, "closure")
         alert = app.store.get(screen.alert_id, WelfareAlert)

@@ -11,6 +11,7 @@ from textual.pilot import Pilot
 from textual.widgets import OptionList
 
 from console.tui.app import MaillageApp
+from console.tui.screens.confirm import ConfirmScreen
 from console.tui.screens.form import FormScreen
 from console.tui.screens.round import RoundScreen
 from domain.application import Maillage
@@ -108,6 +109,8 @@ async def test_a_stop_a_probe_excursion_a_refusal_and_a_release(
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the release form")
         app.screen.query_one("#form-by").focus()
         await pilot.press(*"M. Martin", "tab", *"Probe off the ice pack", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await pilot.press("y")
         await settle(app, pilot)
         released = app.store.get(rid, MealRound)
         assert not released.boxes[box]["blocked"]
@@ -158,10 +161,12 @@ async def test_pin_and_optimise_a_planned_round(demo_store: Path, paris_clock: F
         assert app.store.get(rnd.id, MealRound).stops[3]["pinned"]
         await pilot.press("O")
         await settle(app, pilot)
+        assert any(n.message.startswith("optimised:") for n in app._notifications), [
+            n.message for n in app._notifications
+        ]
         after = app.store.get(rnd.id, MealRound)
         assert after.stops[3]["beneficiary"] == pinned
         assert [s["beneficiary"] for s in after.stops] != [s["beneficiary"] for s in rnd.stops]
-        assert any(n.message.startswith("optimised:") for n in app._notifications)
 
 
 async def test_an_auditor_reads_a_round_but_records_nothing(

@@ -6,11 +6,9 @@ Update after an intended change with ``python -m pytest tests/console/test_snaps
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-import pytest
 from textual.pilot import Pilot
 
 from console.opening import open_store
@@ -20,18 +18,6 @@ from console.tui.widgets.virtual_table import VirtualTable
 from domain.clock import FixedClock
 
 SIZE = (140, 42)
-
-
-@pytest.fixture
-def fixed_store(demo_template: Path, request: pytest.FixtureRequest) -> Path:
-    """The demo at a path that does not change between runs (it shows in the header)."""
-    folder = Path("/tmp/maillage-snapshots") / request.node.name
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / "demo.sqlite"
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{target}{suffix}").unlink(missing_ok=True)
-    shutil.copy(demo_template, target)
-    return target
 
 
 def make_app(store: Path) -> MaillageApp:

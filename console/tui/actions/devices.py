@@ -1,0 +1,255 @@
+"""Device actions from anywhere: imports with progress, staging, allocation, shipments from
+preparation to delivery, hand-over and kits — the console's path to ``maillage devices …``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.importing.devices import (
+    Progress as Advance,
+)
+from console.importing.devices import (
+    bad_lines_report,
+    import_manifest_file,
+    import_schools_file,
+    manifest_format,
+    write_bad_lines,
+)
+from console.tui.palette import PaletteCommand
+from console.tui.screens.form import Choice, Field, FormValues
+from console.tui.writes import Progress, ask, ask_and_record, record_with_progress
+from domain.devices import service
+from domain.devices.device import CHARTER_SIGNERS, HOLDER_ROLES
+from domain.devices.inputs import enrolments
+from domain.devices.manifest import BadLine
+
+if TYPE_CHECKING:
+    from console.tui.app import MaillageApp
+
+
+def serials(text: str) -> list[str]:
+    """Serials typed or pasted, separated by spaces, commas or semicolons."""
+    return text.replace(",", " ").replace(";", " ").split()
+
+
+def commands(app: MaillageApp) -> list[PaletteCommand]:
+    """The devices palette entries."""
+    entries = (
+        ("import a manifest", "A manufacturer's manifest, CSV or JSON lines, with progress "
+         "(maillage devices import manifest)", import_manifest),
+        ("import the schools directory", "The national school directory's CSV export, with "
+         "progress (maillage devices import schools)", import_schools),
+        ("stage devices", "Image devices and record their enrolment (maillage devices stage)",
+         stage),
+        ("allocate devices", "Set staged devices aside for a school (maillage devices allocate)",
+         allocate),
+        ("prepare a shipment", "Open a shipment for a school (maillage devices shipments prepare)",
+         prepare_shipment),
+        ("seal a shipment", "Close it with a numbered seal (maillage devices shipments seal)",
+         seal),
+        ("dispatch a shipment", "It leaves the depot (maillage devices shipments dispatch)",
+         dispatch),
+        ("deliver a shipment", "It arrives, a recipient signs (maillage devices shipments "
+         "deliver)", deliver),
+        ("hand over a device", "To a pupil or teacher (maillage devices hand-over)", hand_over),
+        ("reserve a kit", "Book a mobile classroom kit for a class (maillage devices kits "
+         "reserve)", reserve_kit),
+        ("check a kit out", "The class takes the kit (maillage devices kits check-out)",
+         check_out_kit),
+        ("check a kit in", "The kit comes back, its serials scanned (maillage devices kits "
+         "check-in)", check_in_kit),
+    )  # fmt: skip
+    return [
+        PaletteCommand(f"Devices: {name}", text, lambda run=run: run(app))
+        for name, text, run in entries
+    ]
+
+
+def _by(app: MaillageApp) -> Field:
+    return Field("by", "Done by", required=True, value=app.settings.user)
+
+
+Importer = Callable[["MaillageApp", Path, Advance], tuple[str, list[BadLine]]]
+"""Reads a file into the store; says what it did and which lines it set aside."""
+
+
+def _imported(app: MaillageApp, title: str, what: str, run: Importer) -> None:
+    fields: list[Choice | Field] = [Field("file", f"{what} file", required=True)]
+
+    def then(v: FormValues) -> None:
+        path = Path(v["file"]).expanduser()
+
+        def write(progress: Progress) -> str:
+            def advance(done: int, total: int) -> None:
+                progress(f"{path.name}: bytes read", done, total)
+
+            text, bad = run(app, path, advance)
+            if bad:
+                write_bad_lines(bad_lines_report(path), bad)
+                text += f"; bad lines listed in {bad_lines_report(path)}"
+            return text
+
+        record_with_progress(app, f"import {what}", title, write)
+
+    ask(app, title, fields, then)
+
+
+def _manifest(app: MaillageApp, path: Path, advance: Advance) -> tuple[str, list[BadLine]]:
+    report = import_manifest_file(app.store, path, manifest_format(path), progress=advance)
+    return (
+        f"{report.read:,} lines read: {report.announced:,} devices announced, "
+        f"{report.already_announced:,} already announced, {len(report.bad):,} set aside",
+        report.bad,
+    )
+
+
+def _schools(app: MaillageApp, path: Path, advance: Advance) -> tuple[str, list[BadLine]]:
+    report = import_schools_file(app.store, path, advance)
+    return (
+        f"{report.read:,} schools read: {report.registered:,} registered, "
+        f"{report.updated:,} updated, {len(report.bad):,} set aside",
+        report.bad,
+    )
+
+
+def import_manifest(app: MaillageApp) -> None:
+    _imported(app, "Import a manifest", "manifest", _manifest)
+
+
+def import_schools(app: MaillageApp) -> None:
+    _imported(app, "Import the schools directory", "schools", _schools)
+
+
+def stage(app: MaillageApp) -> None:
+    def write(v: FormValues) -> str:
+        n = service.stage(app.store, enrolments(v["enrolments"].split()), v["image"], v["by"])
+        return f"{n} devices staged with {v['image']}"
+
+    fields: list[Choice | Field] = [
+        Field("enrolments", "SERIAL=ENROLMENT pairs (spaces between pairs)", required=True),
+        Field("image", "Image version", required=True),
+        _by(app),
+    ]
+    ask_and_record(app, "Stage devices", "stage", fields, write)
+
+
+def allocate(app: MaillageApp) -> None:
+    def write(v: FormValues) -> str:
+        n = service.allocate(app.store, serials(v["serials"]), v["uai"], v["by"])
+        return f"{n} devices allocated to {v['uai'].upper()}"
+
+    fields: list[Choice | Field] = [
+        Field("serials", "Serials (spaces or commas between)", required=True),
+        Field("uai", "School (UAI)", required=True),
+        _by(app),
+    ]
+    ask_and_record(app, "Allocate devices to a school", "allocate", fields, write)
+
+
+def prepare_shipment(app: MaillageApp) -> None:
+    def write(v: FormValues) -> str:
+        s = service.prepare_shipment(app.store, v["reference"], v["uai"], v["depot"], v["by"])
+        return f"shipment {s.reference} prepared for {s.uai}"
+
+    fields: list[Choice | Field] = [
+        Field("reference", "Shipment reference", required=True),
+        Field("uai", "School (UAI)", required=True),
+        Field("depot", "From depot", required=True),
+        _by(app),
+    ]
+    ask_and_record(app, "Prepare a shipment", "prepare shipment", fields, write)
+
+
+def _shipment(reference: str) -> Field:
+    return Field("reference", "Shipment reference", required=True, value=reference)
+
+
+def seal(app: MaillageApp, reference: str = "") -> None:
+    def write(v: FormValues) -> str:
+        s = service.seal(app.store, v["reference"], v["seal"], v["by"])
+        return f"shipment {s.reference} sealed with {v['seal']}"
+
+    fields = [_shipment(reference), Field("seal", "Seal number", required=True), _by(app)]
+    ask_and_record(
+        app, "Seal a shipment", "seal", fields, write,
+        question=lambda v: f"Seal shipment {v['reference'].upper()}? Nothing can be added after.",
+    )  # fmt: skip
+
+
+def dispatch(app: MaillageApp, reference: str = "") -> None:
+    def write(v: FormValues) -> str:
+        s = service.dispatch(app.store, v["reference"], v["carrier"], v["by"])
+        return f"shipment {s.reference} dispatched with {v['carrier']}"
+
+    fields = [_shipment(reference), Field("carrier", "Carrier", required=True), _by(app)]
+    ask_and_record(app, "Dispatch a shipment", "dispatch", fields, write)
+
+
+def deliver(app: MaillageApp, reference: str = "") -> None:
+    def write(v: FormValues) -> str:
+        s = service.deliver(app.store, v["reference"], v["recipient"], v["by"])
+        return f"shipment {s.reference} delivered: {len(s.delivered_serials)} devices"
+
+    fields = [_shipment(reference), Field("recipient", "Received by", required=True), _by(app)]
+    ask_and_record(app, "Deliver a shipment", "deliver", fields, write)
+
+
+def hand_over(app: MaillageApp, serial: str = "") -> None:
+    def write(v: FormValues) -> str:
+        d = service.hand_over(
+            app.store, v["serial"], v["holder"], v["role"], v["minor"] == "yes", v["by"],
+            v["charter"] or None,
+        )  # fmt: skip
+        return f"device {d.serial} handed over: now {d.status.replace('_', ' ')}"
+
+    fields: list[Choice | Field] = [
+        Field("serial", "Serial", required=True, value=serial),
+        Field("holder", "Holder (pseudonymous reference, never a name)", required=True),
+        Choice("role", "Holder's role", HOLDER_ROLES),
+        Choice("minor", "A pupil under 18 (a parent signs)", ("no", "yes")),
+        Choice("charter", "Charter signed on the spot by", ("", *CHARTER_SIGNERS)),
+        _by(app),
+    ]
+    ask_and_record(app, "Hand over a device", "hand over", fields, write)
+
+
+def _kit(reference: str) -> Field:
+    return Field("reference", "Kit reference", required=True, value=reference)
+
+
+def reserve_kit(app: MaillageApp, reference: str = "") -> None:
+    def write(v: FormValues) -> str:
+        rid = service.kit_reserve(
+            app.store, v["reference"], v["class_name"], v["start"], v["end"], v["by"]
+        )
+        return f"reservation {rid}: {v['class_name']}"
+
+    fields: list[Choice | Field] = [
+        _kit(reference),
+        Field("class_name", "Class", required=True),
+        Field("start", "From (YYYY-MM-DD HH:MM, Paris)", required=True, kind="moment"),
+        Field("end", "Until (YYYY-MM-DD HH:MM, Paris)", required=True, kind="moment"),
+        _by(app),
+    ]
+    ask_and_record(app, "Reserve a kit", "reserve kit", fields, write)
+
+
+def check_out_kit(app: MaillageApp, reference: str = "") -> None:
+    def write(v: FormValues) -> str:
+        kit = service.kit_check_out(app.store, v["reference"], v["reservation"], v["by"])
+        return f"kit {kit.reference} checked out for {kit.checked_out_reservation}"
+
+    fields = [_kit(reference), Field("reservation", "Reservation", required=True), _by(app)]
+    ask_and_record(app, "Check a kit out", "check out kit", fields, write)
+
+
+def check_in_kit(app: MaillageApp, reference: str = "") -> None:
+    def write(v: FormValues) -> str:
+        missing = service.kit_check_in(app.store, v["reference"], serials(v["serials"]), v["by"])
+        state = f"missing {', '.join(missing)}" if missing else "complete"
+        return f"kit {v['reference'].upper()} checked in: {state}"
+
+    fields = [_kit(reference), Field("serials", "Serials scanned back", required=True), _by(app)]
+    ask_and_record(app, "Check a kit in", "check in kit", fields, write)

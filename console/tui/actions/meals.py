@@ -1,0 +1,184 @@
+"""Meals actions from anywhere: plan a round, raise a welfare alert, a month's statement to a
+file, import beneficiaries — each the console's path to ``maillage meals …``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.importing.meals import import_beneficiaries_text, read_beneficiaries_file
+from console.tui.palette import PaletteCommand
+from console.tui.screens.form import Choice, Field, FormValues
+from console.tui.writes import Progress, ask, export, record, record_with_progress
+from domain import clock
+from domain.clock import PARIS
+from domain.errors import InvalidInputError
+from domain.meals import service as meals
+from domain.meals.billing import render_statement
+from domain.meals.welfare_alert import CATEGORIES, SEVERITIES
+
+if TYPE_CHECKING:
+    from console.tui.app import MaillageApp
+
+EXPORT_FORMATS = ("md", "html", "csv")
+"""Statement formats the console writes to a file."""
+
+
+def commands(app: MaillageApp) -> list[PaletteCommand]:
+    """The meals palette entries."""
+    return [
+        PaletteCommand(
+            "Meals: plan a round",
+            "A day's round from the orders (maillage meals rounds plan)",
+            lambda: plan_round(app),
+        ),
+        PaletteCommand(
+            "Meals: raise a welfare alert",
+            "A concern about a beneficiary, for the CCAS (maillage meals alerts raise)",
+            lambda: raise_alert(app),
+        ),
+        PaletteCommand(
+            "Meals: export a statement",
+            "A month's statement of a municipality to a md/html/csv file (maillage meals "
+            "statement)",
+            lambda: export_statement(app),
+            writes=False,
+            for_ccas=True,
+        ),
+        PaletteCommand(
+            "Meals: import beneficiaries",
+            "A CSV file, every line checked, then all or nothing "
+            "(maillage meals beneficiaries import)",
+            lambda: import_file(app),
+        ),
+    ]
+
+
+def _today() -> str:
+    return clock.now().astimezone(PARIS).date().isoformat()
+
+
+def _municipality(app: MaillageApp, insee: str = "") -> Field:
+    return Field(
+        "municipality",
+        "Municipality (INSEE code)",
+        required=True,
+        value=insee or app.settings.scope or "",
+    )
+
+
+def plan_round(app: MaillageApp) -> None:
+    """Ask for the municipality, day, postman and van; plan the round in a worker."""
+    fields: list[Choice | Field] = [
+        _municipality(app),
+        Field("day", "Day (YYYY-MM-DD)", required=True, value=_today(), kind="day"),
+        Field("postman", "Postman", required=True),
+        Field("vehicle", "Van", required=True),
+        Choice("optimise", "Order of the stops", ("default", "optimised")),
+    ]
+
+    def then(v: FormValues) -> None:
+        def write() -> str:
+            rnd, plan = meals.plan_day(
+                app.store,
+                v["municipality"],
+                v["day"],
+                v["postman"],
+                v["vehicle"],
+                optimise_order=v["optimise"] == "optimised",
+            )
+            km = f", {plan.distance_m / 1000:.1f} km" if plan is not None else ""
+            meals_count = sum(s["meals"] for s in rnd.stops)
+            return f"round of {rnd.day} ({rnd.postman}) planned: {len(rnd.stops)} stops, " + (
+                f"{meals_count} meals{km}"
+            )
+
+        record(app, "plan round", write)
+
+    ask(app, "Plan a round", fields, then)
+
+
+def raise_alert(app: MaillageApp, file_number: str = "", insee: str = "") -> None:
+    """Ask for the file, the concern and who raises it; record the alert in a worker."""
+    fields: list[Choice | Field] = [
+        _municipality(app, insee),
+        Field("file", "Beneficiary file number", required=True, value=file_number),
+        Choice("category", "Category", CATEGORIES),
+        Choice("severity", "Severity", SEVERITIES),
+        Field("note", "What was seen (sealed: only the CCAS reads it)", required=True),
+        Field("by", "Raised by", required=True, value=app.settings.user),
+    ]
+
+    def then(v: FormValues) -> None:
+        def write() -> str:
+            meals.raise_alert(
+                app.store,
+                v["municipality"],
+                v["file"],
+                v["category"],
+                v["severity"],
+                v["note"],
+                v["by"],
+            )
+            return f"welfare alert raised on file {v['file']} ({v['category']}, {v['severity']})"
+
+        record(app, "raise alert", write)
+
+    ask(app, "Raise a welfare alert", fields, then)
+
+
+def export_statement(app: MaillageApp, month: str | None = None) -> None:
+    """Ask for the municipality, month, format and file; write the statement in a worker."""
+    month = month or _today()[:7]
+    fields: list[Choice | Field] = [
+        _municipality(app),
+        Field("month", "Month (YYYY-MM)", required=True, value=month, kind="month"),
+        Choice("format", "Format", EXPORT_FORMATS),
+        Field("output", "Write to file", required=True, value=f"statement-{month}.md"),
+    ]
+
+    def then(v: FormValues) -> None:
+        def write() -> str:
+            insee = v["municipality"]
+            if app.settings.scope and meals.normalise_insee(insee) != app.settings.scope:
+                raise InvalidInputError(
+                    f"the {app.settings.role} role works for municipality {app.settings.scope}"
+                )
+            statement = meals.statement(app.store, insee, v["month"])
+            output = Path(v["output"]).expanduser()
+            output.write_text(render_statement(statement, v["format"]), encoding="utf-8")
+            return f"statement of {statement.municipality} for {v['month']} written to {output}"
+
+        export(app, "export statement", write)
+
+    ask(app, "Export a statement", fields, then)
+
+
+def import_file(app: MaillageApp) -> None:
+    """Ask for the CSV file and the municipality; import it under a progress bar."""
+    fields: list[Choice | Field] = [
+        Field("file", "Beneficiaries CSV file", required=True),
+        _municipality(app),
+    ]
+
+    def then(v: FormValues) -> None:
+        def write(progress: Progress) -> str:
+            path = Path(v["file"]).expanduser()
+            progress(f"reading {path.name}", 0, 1)
+            text = read_beneficiaries_file(path)
+            progress(f"checking and recording {path.name}", 0, 1)
+            report = import_beneficiaries_text(app.store, v["municipality"], text)
+            progress(f"recorded {path.name}", 1, 1)
+            if report.errors:
+                first = "; ".join(f"line {n}: {m}" for n, m in report.errors[:3])
+                raise InvalidInputError(
+                    f"{len(report.errors)} bad lines in {path.name}, nothing recorded ({first})"
+                )
+            return (
+                f"{report.read} lines read, {report.recorded} beneficiaries recorded, "
+                f"{report.already_registered} already registered"
+            )
+
+        record_with_progress(app, "import beneficiaries", "Importing beneficiaries", write)
+
+    ask(app, "Import beneficiaries", fields, then)
