@@ -16,11 +16,12 @@ if TYPE_CHECKING:
 
 def everyday_commands(app: MaillageApp) -> list[PaletteCommand]:
     """The actions that start from anywhere in the console, by area."""
-    from console.tui.actions import audit, devices, meals, sessions
+    from console.tui.actions import audit, devices, meals, sessions, territory
 
     return [
         *meals.commands(app),
         *devices.commands(app),
         *sessions.commands(app),
         *audit.commands(app),
+        *territory.commands(app),
     ]

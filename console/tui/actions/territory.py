@@ -1,0 +1,82 @@
+"""The territory from the palette: import a road network (an OpenStreetMap extract) or an
+open-data layer — the console's path to ``maillage territory import-network|import-layer``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from console.importing.territory import (
+    LAYER_FILE_KINDS,
+    file_sha256,
+    read_extract,
+    read_layer,
+    source_date,
+    ways_input,
+)
+from console.tui.palette import PaletteCommand
+from console.tui.screens.form import Choice, Field, FormValues
+from console.tui.writes import ask_and_record
+from domain.territory import service
+
+if TYPE_CHECKING:
+    from console.tui.app import MaillageApp
+
+
+def commands(app: MaillageApp) -> list[PaletteCommand]:
+    """The territory palette entries."""
+    return [
+        PaletteCommand(
+            "Territory: import a road network",
+            "An OpenStreetMap extract (.osm.pbf) as the town's streets: map-matching and road "
+            "times (maillage territory import-network)",
+            lambda: import_network(app),
+        ),
+        PaletteCommand(
+            "Territory: import an open-data layer",
+            "Gridded population, building permits or any GeoJSON/GeoPackage layer, crossed with "
+            "the field by the recommendations (maillage territory import-layer)",
+            lambda: import_layer(app),
+        ),
+    ]
+
+
+def import_network(app: MaillageApp) -> None:
+    def write(v: FormValues) -> str:
+        path = Path(v["file"]).expanduser()
+        ways, sha = read_extract(path)  # a bad file: one line, nothing recorded
+        date = source_date(path, ways.timestamp)
+        done = service.import_network(
+            app.store, ways_input(ways), path.name, sha, date, app.settings.user
+        )
+        f = done.figures
+        verb = "imported" if done.recorded else "already in force, nothing recorded"
+        return f"road network {verb}: {path.name}, {f['ways']} ways, {f['length_km']} km"
+
+    fields: list[Choice | Field] = [Field("file", "OpenStreetMap extract (.osm.pbf)", True)]
+    ask_and_record(app, "Import a road network", "import road network", fields, write)
+
+
+def import_layer(app: MaillageApp) -> None:
+    def write(v: FormValues) -> str:
+        path = Path(v["file"]).expanduser()
+        layer = read_layer(path, v["kind"], v["value"] or None)
+        sha = file_sha256(path)
+        date = f"{v['date']} (given)" if v["date"] else source_date(path, "")
+        done = service.import_layer(
+            app.store, v["name"], layer, path.name, sha, date, app.settings.user
+        )
+        verb = "imported" if done.recorded else "already in force, nothing recorded"
+        return (
+            f"layer {v['name']} {verb}: {layer.kind} from {path.name}, "
+            f"{done.figures['features']} features"
+        )
+
+    fields: list[Choice | Field] = [
+        Field("file", "Layer file (CSV, GeoJSON or GeoPackage)", True),
+        Choice("kind", "Kind", LAYER_FILE_KINDS),
+        Field("name", "Layer name (a new import replaces it)", True),
+        Field("value", "Property weighing each feature (features only)"),
+        Field("date", "Source date (default: the file's)"),
+    ]
+    ask_and_record(app, "Import an open-data layer", "import layer", fields, write)
