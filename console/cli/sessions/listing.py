@@ -23,7 +23,8 @@ def register(level: Level) -> None:
 
 
 def _local(moment: datetime | None) -> str:
-    return moment.astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+    """A time as people read it: in Paris, with its zone (CET or CEST)."""
+    return moment.astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S %Z") if moment else ""
 
 
 def summary(s: SensorSession) -> dict[str, Any]:
