@@ -30,6 +30,7 @@ from domain.errors import InvalidInputError, MaillageError, NotFoundError
 from domain.ids import device_id_hex, purchase_order_id
 from domain.store import ViewConnection
 from domain.text import control_problem, visible
+from domain.views.projector import caught_up
 
 FIELDS = ("serial", "model", "kind", "order_reference")
 """What a manifest line gives, in the announcement's order."""
@@ -57,7 +58,18 @@ class ManifestReport:
     read: int = 0
     announced: int = 0
     already_announced: int = 0
+    over_order: int = 0
+    """Lines set aside because their order line had no room left."""
     bad: list[BadLine] = field(default_factory=list)
+
+    @property
+    def summary(self) -> str:
+        """One line both front ends print."""
+        over = f" ({self.over_order:,} over their order line)" if self.over_order else ""
+        return (
+            f"{self.read:,} lines read: {self.announced:,} devices announced, "
+            f"{self.already_announced:,} already announced, {len(self.bad):,} set aside{over}"
+        )
 
 
 class ManifestHeaderError(InvalidInputError):
@@ -130,11 +142,30 @@ def field_problem(fields: dict[str, str]) -> str | None:
 
 
 class _Orders:
-    """Purchase orders named by the manifest, read once each."""
+    """Purchase orders named by the manifest, read once each, and the room left on their lines:
+    a manifest never announces more devices than an order line allows (amend the line first)."""
 
     def __init__(self, app: Maillage) -> None:
         self.app = app
         self.cache: dict[str, PurchaseOrder | None] = {}
+        self.announced: dict[tuple[str, str], int] | None = None
+
+    def take(self, reference: str, model: str) -> str | None:
+        """Count one more new device on the order line, or say why the line has no room."""
+        if self.announced is None:
+            self.announced = _announced_per_line(self.app)
+        order = self.cache[reference]
+        assert order is not None  # a line reaches here only once its order was found
+        ordered = order.ordered_quantity(model)
+        count = self.announced.get((reference, model), 0)
+        if count >= ordered:
+            return (
+                f"order {reference} allows {ordered:,} {model}, all already announced: amend "
+                f"the line with a reason first (maillage devices orders amend {reference} "
+                f"--line '{model}:{order.ordered_kind(model)}:QTY' --reason …)"
+            )
+        self.announced[(reference, model)] = count + 1
+        return None
 
     def problem(self, reference: str, model: str, kind: str) -> str | None:
         """What is wrong with announcing ``model`` as ``kind`` on order ``reference``."""
@@ -238,14 +269,30 @@ def import_manifest(
                 )
                 continue
             ready.append((number, raw, fields))
-        _record(app, ready, report)
+        _record(app, ready, report, orders)
         if on_batch:
             on_batch(report)
     return report
 
 
+def _announced_per_line(app: Maillage) -> dict[tuple[str, str], int]:
+    """Devices already announced per (order, model), from the views brought up to date."""
+    conn = caught_up(app)
+    try:
+        rows = conn.fetchall(
+            "SELECT order_reference, model, COUNT(*) FROM devices_view "
+            "GROUP BY order_reference, model"
+        )
+    finally:
+        conn.close()
+    return {(str(order), str(model)): int(n) for order, model, n in rows}
+
+
 def _record(
-    app: Maillage, ready: list[tuple[int, bytes, dict[str, str]]], report: ManifestReport
+    app: Maillage,
+    ready: list[tuple[int, bytes, dict[str, str]]],
+    report: ManifestReport,
+    orders: _Orders,
 ) -> None:
     """Record one batch's new announcements in one transaction, skipping those already there."""
     ids = [device_id_hex(f["serial"]) for _, _, f in ready]
@@ -254,6 +301,10 @@ def _record(
     for (number, raw, fields), id_hex in zip(ready, ids, strict=True):
         existing = stored.get(id_hex)
         if existing is None:
+            if problem := orders.take(fields["order_reference"], fields["model"]):
+                report.over_order += 1
+                report.bad.append(BadLine(number, fields["serial"], problem, _shown(raw)))
+                continue
             rows.append((id_hex, fields))
         elif all(existing.get(f) == fields[f] for f in FIELDS):
             report.already_announced += 1

@@ -204,6 +204,11 @@ class PurchaseOrder(MaillageAggregate):
             for model, x in self.lines.items()
         ]
 
+    def ordered_quantity(self, model: str) -> int:
+        """How many of ``model`` the order asks for (0 if it has no such line)."""
+        line = self.lines.get(model)
+        return 0 if line is None else int(line["ordered"])
+
     def ordered_kind(self, model: str) -> str | None:
         """The kind a model is ordered as, or ``None`` if the order has no such line."""
         line = self.lines.get(model)

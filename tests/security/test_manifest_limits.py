@@ -111,3 +111,27 @@ def test_the_loser_of_two_imports_at_once_says_so_in_one_line(
     assert code != 0 and err.count("\n") == 1 and "internal error" not in err, err
     assert "another import announced some of these devices at the same time" in err
     assert announced(store) == before
+
+
+def test_a_manifest_never_announces_more_than_its_order_line_without_an_amendment(
+    store: str, tmp_path: Path
+) -> None:
+    """Issue #18 item 6: 60 laptops against a line of 50 — 50 announced, the 10 over the line
+    set aside with their numbers; after the line is amended (with its reason) they go in."""
+    path = tmp_path / "manifest.csv"
+    path.write_bytes(HEADER + b"".join(b"LP%03d,Lenovo 300w,laptop,CVL-1\n" % i for i in range(60)))
+    code, out, err = run("--store", store, "devices", "import", "manifest", str(path))
+    assert code == 2 and err.count("\n") == 1, err
+    assert "50 devices announced" in out and "10 set aside (10 over their order line)" in out
+    assert "line 52: order CVL-1 allows 50 Lenovo 300w, all already announced" in err
+    with (tmp_path / "manifest.csv.bad-lines.csv").open(newline="", encoding="utf-8") as f:
+        assert [int(r["line"]) for r in csv.DictReader(f)] == list(range(52, 62))
+    # Again: the 50 are already there, the line is still full.
+    code, out, _ = run("--store", store, "devices", "import", "manifest", str(path))
+    assert code == 2 and "0 devices announced, 50 already announced, 10 set aside" in out
+    code, _, err = run("--store", store, "devices", "orders", "amend", "CVL-1",
+                       "--line", "Lenovo 300w:laptop:60",
+                       "--reason", "ten more for the new class")  # fmt: skip
+    assert code == 0, err
+    code, out, err = run("--store", store, "devices", "import", "manifest", str(path))
+    assert code == 0 and "10 devices announced, 50 already announced, 0 set aside" in out, err

@@ -104,13 +104,10 @@ def cmd_import_manifest(args: argparse.Namespace, settings: Settings) -> int:
         "read": report.read,
         "announced": report.announced,
         "already_announced": report.already_announced,
+        "over_order": report.over_order,
         "bad_lines": len(report.bad),
     }
-    text = (
-        f"{report.read:,} lines read: {report.announced:,} devices announced, "
-        f"{report.already_announced:,} already announced, {len(report.bad):,} set aside"
-    )
-    return _finish(args, summary, report.bad, text)
+    return _finish(args, summary, report.bad, report.summary)
 
 
 @mutating

@@ -98,11 +98,7 @@ def _imported(app: MaillageApp, title: str, what: str, run: Importer) -> None:
 
 def _manifest(app: MaillageApp, path: Path, advance: Advance) -> tuple[str, list[BadLine]]:
     report = import_manifest_file(app.store, path, manifest_format(path), progress=advance)
-    return (
-        f"{report.read:,} lines read: {report.announced:,} devices announced, "
-        f"{report.already_announced:,} already announced, {len(report.bad):,} set aside",
-        report.bad,
-    )
+    return report.summary, report.bad
 
 
 def _schools(app: MaillageApp, path: Path, advance: Advance) -> tuple[str, list[BadLine]]:

@@ -130,6 +130,12 @@ async def test_imports_with_progress_from_the_palette(
     finally:
         conn.close()
     line = order.lines[0]
+    room = make_app(demo_store).store  # the demo announced every device ordered: make room
+    try:
+        service.amend_order_line(room, order.reference, line.model, line.kind,
+                                 line.ordered + 300, "a second wave", by="test")  # fmt: skip
+    finally:
+        room.close()
     manifest = tmp_path / "manifest.csv"
     lines = [f"TUI{i:04d},{line.model},{line.kind},{order.reference}" for i in range(300)]
     manifest.write_text("serial,model,kind,order_reference\n" + "\n".join(lines) + "\nBAD\n")
