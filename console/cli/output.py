@@ -52,7 +52,9 @@ def error_line(text: str) -> None:
 def progress_bar(*, in_bytes: bool = False, transient: bool = True) -> Progress:
     """A progress bar on stderr, counting items (or bytes with ``in_bytes``), drawn only on a
     terminal; each task's description says what is being done."""
-    columns: list[str | ProgressColumn] = [TextColumn("[bold]{task.description}"), BarColumn()]
+    # The description names a file or a thing people typed: plain text, never markup.
+    description = TextColumn("{task.description}", style="bold", markup=False)
+    columns: list[str | ProgressColumn] = [description, BarColumn()]
     if in_bytes:
         columns += [DownloadColumn(), TransferSpeedColumn()]
     else:

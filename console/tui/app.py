@@ -15,6 +15,7 @@ from textual.actions import ActionParseResult
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import get_current_worker
 
@@ -86,6 +87,19 @@ class MaillageApp(App[int]):
         self.store = store
         self.sub_title = f"{header_label(settings)} · {settings.role} ({settings.user})"
         self.position = store.last_position()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
+        """Notifications are plain text unless a caller says otherwise: they carry names, file
+        paths and refusals made of what people typed, never to be read as Rich markup."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def on_mount(self) -> None:
         self.set_interval(VIEW_POLL_INTERVAL_S, self.update_views, name="views-poll")

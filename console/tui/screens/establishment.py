@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -50,7 +51,7 @@ class EstablishmentScreen(DialogScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="reading-box establishment-box"):
-            yield Label(f"[b]Establishment {self.uai}[/b]", id="establishment-heading")
+            yield Label(f"[b]Establishment {escape(self.uai)}[/b]", id="establishment-heading")
             for key, label, _ in STAGES:
                 yield Label(label, classes="form-label")
                 yield ProgressBar(total=None, show_eta=False, id=f"stage-{key}")
@@ -84,7 +85,7 @@ class EstablishmentScreen(DialogScreen[None]):
             text.update(f"no establishment with UAI {self.uai} is registered")
             return
         self.query_one("#establishment-heading", Label).update(
-            f"[b]{progress.uai} {progress.name or ''}[/b]"
+            f"[b]{escape(progress.uai)} {escape(progress.name or '')}[/b]"
         )
         counts = stage_counts(progress)
         for key, _, _ in STAGES:

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, ClassVar
 
+from rich.markup import escape
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -90,12 +92,12 @@ class FormScreen(DialogScreen[FormValues | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="reading-box form-box"):
-            yield Label(f"[b]{self.title_text}[/b]")
+            yield Label(f"[b]{escape(self.title_text)}[/b]")
             for f in self.fields:
-                yield Label(f.label, classes="form-label")
+                yield Label(f.label, classes="form-label", markup=False)
                 if isinstance(f, Choice):
                     yield Select(
-                        [(o.replace("_", " "), o) for o in f.options],
+                        [(Text(o.replace("_", " ")), o) for o in f.options],
                         value=f.options[0],
                         allow_blank=False,
                         id=f"form-{f.name}",
@@ -131,5 +133,5 @@ class FormScreen(DialogScreen[FormValues | None]):
 
     def _problem(self, message: str) -> None:
         label = self.query_one("#form-error", Label)
-        label.update(f"[b]{message}[/b]")
+        label.update(f"[b]{escape(message)}[/b]")
         label.add_class("form-problem")

@@ -71,7 +71,7 @@ class MapScreen(Screen[None]):
             yield Label("[b]Map[/b] · loading…", id="map-title")
             if self.places is not None:
                 yield SegmentMap(self.places, id="segment-map")
-            yield Static("", id="map-selection")
+            yield Static("", id="map-selection", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

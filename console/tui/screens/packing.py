@@ -15,6 +15,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -61,7 +62,7 @@ class PackingScreen(DialogScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="reading-box packing-box"):
-            yield Label(f"[b]Packing shipment {self.reference}[/b]", id="packing-heading")
+            yield Label(f"[b]Packing shipment {escape(self.reference)}[/b]", id="packing-heading")
             yield Static("reading…", id="packing-summary", markup=False)
             yield Input(placeholder="Scan or type a serial, then Enter", id="packing-input")
             yield Static("", id="packing-scans", markup=False)

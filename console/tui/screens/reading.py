@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.markup import escape
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -27,8 +28,8 @@ class ReadingScreen(DialogScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="reading-box"):
-            yield Label(f"[b]{self.heading}[/b]")
-            yield Static("reading…", classes="reading-body")
+            yield Label(f"[b]{escape(self.heading)}[/b]")
+            yield Static("reading…", classes="reading-body", markup=False)
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -83,7 +84,7 @@ class RoundScreen(DialogScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="reading-box round-box"):
             yield Label("[b]Round[/b]", id="round-heading")
-            yield Static("reading…", classes="reading-body")
+            yield Static("reading…", classes="reading-body", markup=False)
             yield OptionList(id="round-stops")
             yield Vertical(id="round-boxes")
         yield Footer(compact=True)
@@ -126,9 +127,8 @@ class RoundScreen(DialogScreen[None]):
         stops = self.query_one("#round-stops", OptionList)
         highlighted = stops.highlighted
         stops.clear_options()
-        stops.add_options(
-            [Option(p, id=str(s["beneficiary"])) for p, s in zip(prompts, rnd.stops, strict=True)]
-        )
+        pairs = zip(prompts, rnd.stops, strict=True)
+        stops.add_options([Option(Text(p), id=str(s["beneficiary"])) for p, s in pairs])
         stops.highlighted = highlighted if highlighted is not None else 0
         holder = self.query_one("#round-boxes", Vertical)
         holder.remove_children()
@@ -138,7 +138,10 @@ class RoundScreen(DialogScreen[None]):
             state = "BLOCKED" if rnd.boxes[box]["blocked"] else "ok"
             flag = "above" if hottest > CHILLED_LIMIT_C else "within"
             holder.mount(
-                Label(f"{box}: {len(curve)} readings, max {hottest:.1f} °C ({flag} +3 °C) {state}")
+                Label(
+                    f"{box}: {len(curve)} readings, max {hottest:.1f} °C ({flag} +3 °C) {state}",
+                    markup=False,
+                )
             )
             holder.mount(Sparkline(curve, classes="box-curve"))
         self.refresh_bindings()

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from rich.color import Color
+from rich.markup import escape
 from rich.style import Style
 from rich.text import Text
 from textual.app import ComposeResult
@@ -79,7 +80,7 @@ class ChannelPanel(Vertical):
         self.kind = kind
         self.border_title = TITLES[kind]
         self.border_subtitle = "not recording"
-        self.body = Static("—", classes="panel-body")
+        self.body = Static("—", classes="panel-body", markup=False)
         self.spark = Sparkline([], classes="panel-spark") if kind == "imu" else None
         self._seen: tuple[Any, ...] = ()
         self.text = "—"
@@ -106,7 +107,7 @@ class ChannelPanel(Vertical):
             return
         self._seen = seen
         self.border_subtitle = reader.state + (
-            f": {reader.last_error}" if reader.state == "disconnected" else ""
+            f": {escape(str(reader.last_error))}" if reader.state == "disconnected" else ""
         )
         body = self._body(reader, extra)
         counts = (

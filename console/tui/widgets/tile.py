@@ -13,8 +13,8 @@ class Tile(Vertical):
     def __init__(self, title: str, tile_id: str) -> None:
         super().__init__(id=tile_id, classes="tile")
         self.border_title = title
-        self.figure = Label("…", classes="figure")
-        self.detail = Static("", classes="detail")
+        self.figure = Label("…", classes="figure", markup=False)
+        self.detail = Static("", classes="detail", markup=False)
 
     def compose(self) -> ComposeResult:
         yield self.figure
