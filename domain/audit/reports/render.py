@@ -116,8 +116,13 @@ def _provenance(report: Report) -> list[tuple[str, str]]:
 # ----------------------------------------------------------------------------- Markdown
 
 
+_MD_SPECIAL: Final = str.maketrans({c: "\\" + c for c in "\\|<>[]`"})
+"""Backslash-escaped in Markdown: table pipes, raw HTML, links and images, code spans — what
+a person typed never becomes markup in a viewer; the text still reads well in a terminal."""
+
+
 def _md(text: str) -> str:
-    return " ".join(text.replace("\\", "\\\\").replace("|", "\\|").split())
+    return " ".join(text.translate(_MD_SPECIAL).split())
 
 
 def _md_table(columns: Sequence[str], rows: Sequence[Sequence[Cell]]) -> list[str]:
