@@ -88,9 +88,14 @@ class OutOfScopeError(UserError):
     """A scoped user named something of another municipality."""
 
 
-def may_run(settings: Settings, writes: bool, for_ccas_too: bool) -> bool:
-    """Whether the role may run a command that ``writes`` (or not), marked for ccas (or not);
-    the one rule behind the CLI's refusals and what the console offers."""
+def may_run(
+    settings: Settings, writes: bool, for_ccas_too: bool, for_admin_only: bool = False
+) -> bool:
+    """Whether the role may run a command that ``writes`` (or not), marked for ccas (or not),
+    for an administrator only (or not); the one rule behind the CLI's refusals and what the
+    console offers."""
+    if for_admin_only and settings.role != "admin":
+        return False
     if settings.read_only and writes:
         return False
     return settings.role != "ccas" or for_ccas_too
