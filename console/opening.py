@@ -8,12 +8,15 @@ from console.settings import Settings
 from domain.application import Maillage
 from domain.errors import MaillageError, StoreNotFoundError, StoreUnavailableError
 from domain.kek import KeyFiles
+from domain.people import service as people
 from domain.store import one_line
 
 CREATE_HINT = "create one with 'maillage store init' or try the demo with 'maillage demo'"
 
 
-def open_store(settings: Settings, *, checkpoint: bool = True) -> Maillage:
+def open_store(
+    settings: Settings, *, checkpoint: bool = True, found: bool | None = None
+) -> Maillage:
     """Open the event store, turning every way it can fail into one clear line.
 
     Only a command that writes may create a missing store (``Settings.may_create``);
@@ -21,7 +24,9 @@ def open_store(settings: Settings, *, checkpoint: bool = True) -> Maillage:
     key-encryption key is looked for as ``domain.kek`` says; a read-only role (the auditor)
     only uses one handed to it (``$MAILLAGE_KEY_FILE``), never the user's own key files.
     With ``checkpoint``, an automatic checkpoint is taken when the newest is too old
-    (``console.checkpoints``).
+    (``console.checkpoints``). A store without an administrator (new, or made before people
+    were recorded) gets one when a command that writes opens it (``found``, default: whether
+    it may create the store, i.e. writes): the proven identity, recorded as ``RoleGranted``.
     """
     try:
         app = Maillage(
@@ -40,4 +45,8 @@ def open_store(settings: Settings, *, checkpoint: bool = True) -> Maillage:
     app.act_as(settings.actor, settings.command)  # who did what, with every write
     if checkpoint:
         take_if_due(app)
+    founds = settings.may_create if found is None else found
+    writable = not settings.read_only and not app.location.read_only
+    if founds and writable and not people.is_founded(app):
+        people.found(app, settings.user)
     return app

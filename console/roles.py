@@ -1,6 +1,9 @@
-"""What each role may do.
+"""What each role may do. Roles are granted, not claimed: ``console.settings.resolve`` gives
+the role the proven identity was granted, or a narrower one asked for
+(``domain.people.service.narrowed``).
 
-- operator and technician: everything;
+- admin: everything an operator does, and managing people (commands marked ``@for_admin``);
+- operator and technician: everything but managing people;
 - auditor: reads and verifies everything, changes nothing;
 - ccas: the welfare alerts, files and statement of its one municipality (``Settings.scope``),
   nothing else — the commands it may run are marked ``@for_ccas``.
@@ -47,6 +50,19 @@ def destructive(handler: F) -> F:
     return handler
 
 
+def for_admin(handler: F) -> F:
+    """Mark a command-line handler only an administrator may run (granting, revoking roles)."""
+    handler.for_admin = True  # type: ignore[attr-defined]
+    return handler
+
+
+def store_free(handler: F) -> F:
+    """Mark a handler that never opens a store (the simulator, detecting ports): nothing to
+    prove a role on, it runs as the operating-system account."""
+    handler.store_free = True  # type: ignore[attr-defined]
+    return handler
+
+
 def for_ccas(handler: F) -> F:
     """Mark a command-line handler a ccas user may run (within its municipality)."""
     handler.for_ccas = True  # type: ignore[attr-defined]
@@ -72,9 +88,14 @@ class OutOfScopeError(UserError):
     """A scoped user named something of another municipality."""
 
 
-def may_run(settings: Settings, writes: bool, for_ccas_too: bool) -> bool:
-    """Whether the role may run a command that ``writes`` (or not), marked for ccas (or not);
-    the one rule behind the CLI's refusals and what the console offers."""
+def may_run(
+    settings: Settings, writes: bool, for_ccas_too: bool, for_admin_only: bool = False
+) -> bool:
+    """Whether the role may run a command that ``writes`` (or not), marked for ccas (or not),
+    for an administrator only (or not); the one rule behind the CLI's refusals and what the
+    console offers."""
+    if for_admin_only and settings.role != "admin":
+        return False
     if settings.read_only and writes:
         return False
     return settings.role != "ccas" or for_ccas_too
@@ -86,6 +107,11 @@ def check_allowed(settings: Settings, handler: Callable[..., int], command: str)
         raise ReadOnlyRoleError(
             f"the {settings.role} role is read-only: 'maillage {command}' throws away and "
             "rebuilds part of the store"
+        )
+    if getattr(handler, "for_admin", False) and settings.role != "admin":
+        raise ReadOnlyRoleError(
+            f"only an administrator may run 'maillage {command}': {settings.user} works as "
+            f"{settings.role}"
         )
     writes = getattr(handler, "mutating", False)
     if may_run(settings, writes, getattr(handler, "for_ccas", False)):

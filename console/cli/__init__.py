@@ -29,6 +29,7 @@ from console.cli import (
     geo,
     keys,
     meals,
+    people,
     record,
     reports,
     sensors,
@@ -47,7 +48,7 @@ from domain.errors import InvalidInputError, MaillageError, refused_by_database
 from domain.store import one_line
 from domain.text import control_problem
 
-GROUPS = (demo, store, depot, keys, views, meals, devices, audit, record, sensors, simulate,
+GROUPS = (demo, store, depot, people, keys, views, meals, devices, audit, record, sensors, simulate,
           sessions, geo, reports, territory)  # fmt: skip
 """The top-level commands, in the order ``maillage --help`` lists them."""
 
@@ -88,6 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             getattr(args, "user", None),
             getattr(args, "scope", None),
             demo=args.command == "demo",
+            prove=not getattr(handler, "store_free", False),
         )
         # The command's words are recorded with every write it makes (Maillage.act_as).
         settings = replace(

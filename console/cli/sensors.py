@@ -12,6 +12,7 @@ from console.cli.tree import Level
 from console.recording.recorder import (
     expand_urls,
 )
+from console.roles import store_free
 from console.settings import Settings
 from drivers import detect as detection
 
@@ -39,6 +40,7 @@ def register(level: Level) -> None:
     det.add_argument("--no-query", action="store_true", help="listen only, never send anything")
 
 
+@store_free
 def cmd_detect(args: argparse.Namespace, settings: Settings) -> int:
     urls = expand_urls(args.urls)
     results = detection.detect(

@@ -15,6 +15,7 @@ from console.cli.args import (
     positive_float,
 )
 from console.cli.tree import Level
+from console.roles import store_free
 from console.settings import Settings
 from domain.errors import InvalidInputError
 
@@ -99,6 +100,7 @@ def _faults(text: str) -> tuple[str, dict[str, float]]:
     return sensor.strip(), values
 
 
+@store_free
 def cmd_simulate(args: argparse.Namespace, settings: Settings) -> int:
     from drivers.simulator.ports import SENSORS, Faults, Simulator
     from drivers.simulator.scenario import Scenario, build_field

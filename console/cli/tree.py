@@ -26,8 +26,9 @@ class Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"maillage: error: {message}\n")
 
 
-def common_options() -> argparse.ArgumentParser:
-    """Options accepted before or after any sub-command."""
+def common_options(working_role: bool = True) -> argparse.ArgumentParser:
+    """Options accepted before or after any sub-command; without ``working_role``, no
+    ``--role``/``--scope`` after it (``people grant`` uses them for the role it grants)."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
         "--store",
@@ -36,21 +37,29 @@ def common_options() -> argparse.ArgumentParser:
         f"(default: ${settings_mod.STORE_ENV}, else a file in the user data directory)",
     )
     common.add_argument(
+        "--user",
+        default=argparse.SUPPRESS,
+        help="who you are, checked: it must be your proven identity (the account, the "
+        f"PostgreSQL login); it declares nothing (default: ${settings_mod.USER_ENV})",
+    )
+    if not working_role:
+        common.add_argument(
+            "--debug", action="store_true", default=argparse.SUPPRESS,
+            help="show the full traceback of an error",
+        )  # fmt: skip
+        return common
+    common.add_argument(
         "--role",
         default=argparse.SUPPRESS,
         choices=sorted(settings_mod.ROLES),
-        help=f"who is working (default: ${settings_mod.ROLE_ENV}, else operator)",
-    )
-    common.add_argument(
-        "--user",
-        default=argparse.SUPPRESS,
-        help=f"who is working, recorded with every command (default: ${settings_mod.USER_ENV})",
+        help="work in a narrower role than granted, e.g. auditor to only read "
+        f"(default: ${settings_mod.ROLE_ENV}, else the strongest role granted)",
     )
     common.add_argument(
         "--scope",
         default=argparse.SUPPRESS,
         metavar="INSEE",
-        help="the municipality a ccas user works for; its alerts and files only "
+        help="work for one municipality: its alerts and files only; a ccas user's own "
         f"(default: ${settings_mod.SCOPE_ENV})",
     )
     common.add_argument(
@@ -96,10 +105,13 @@ class Level:
         description: str | None = None,
         json: bool = False,
         parents: tuple[argparse.ArgumentParser, ...] = (),
+        working_role: bool = True,
     ) -> argparse.ArgumentParser:
-        """A command that does something; ``json`` adds ``--json``."""
+        """A command that does something; ``json`` adds ``--json``; without ``working_role``
+        its own ``--role``/``--scope`` may follow it (the working role goes before it)."""
+        common = self.common if working_role else common_options(working_role=False)
         parser: argparse.ArgumentParser = self.actions.add_parser(
-            name, parents=[self.common, *parents], help=help, description=description or help
+            name, parents=[common, *parents], help=help, description=description or help
         )
         parser.set_defaults(handler=handler, command_path=" ".join((*self.path, name)))
         if json:

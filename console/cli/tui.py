@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @for_ccas
 def cmd_tui(args: argparse.Namespace, settings: Settings) -> int:
-    app = open_store(settings)
+    app = open_store(settings, found=True)  # the console may write: a new store gets its admin
     run_projector(app, 1000, rebuild=False)
     return run_tui(settings, app)
 

@@ -26,13 +26,15 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class PaletteCommand:
     """One entry of the palette: its name, what it does (the CLI command it matches), and
-    whether it records events (refused to read-only roles) or is for the ccas role too."""
+    whether it records events (refused to read-only roles), is for the ccas role too, or for
+    an administrator only."""
 
     name: str
     help: str
     run: Callable[[], object]
     writes: bool = True
     for_ccas: bool = False
+    for_admin: bool = False
 
 
 class OffersCommands(Protocol):
@@ -43,7 +45,7 @@ class OffersCommands(Protocol):
 
 def offered(app: MaillageApp, commands: Iterable[PaletteCommand]) -> list[PaletteCommand]:
     """The commands the signed-in role may run."""
-    return [c for c in commands if may_run(app.settings, c.writes, c.for_ccas)]
+    return [c for c in commands if may_run(app.settings, c.writes, c.for_ccas, c.for_admin)]
 
 
 class ConsoleCommands(Provider):

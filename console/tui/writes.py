@@ -38,11 +38,12 @@ def record(
     *,
     then: Callable[[], object] | None = None,
     for_ccas: bool = False,
+    for_admin: bool = False,
     on: DOMNode | None = None,
 ) -> None:
     """Run ``write`` (returning what was recorded, in words) in a thread worker named ``name``
     of the screen ``on`` (the app by default): the log names them with what it records."""
-    if not may_run(app.settings, True, for_ccas):
+    if not may_run(app.settings, True, for_ccas, for_admin):
         refuse(app, f"the {app.settings.role} role may not {name}")
         return
 
@@ -129,13 +130,14 @@ def ask_and_record(
     write: Callable[[FormValues], str],
     *,
     question: Callable[[FormValues], str] | None = None,
+    for_admin: bool = False,
 ) -> None:
     """A form, then (after a confirmation when ``question`` says what cannot be undone) its
     values recorded by ``write`` in a thread worker named ``name``."""
 
     def then(values: FormValues) -> None:
         def go() -> None:
-            record(app, name, lambda: write(values))
+            record(app, name, lambda: write(values), for_admin=for_admin)
 
         if question is None:
             go()

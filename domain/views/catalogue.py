@@ -11,6 +11,7 @@ from domain.devices.views import (
     ShipmentsView,
 )
 from domain.meals.views import BeneficiariesView, RoundsView, WelfareAlertsView
+from domain.people.views import PeopleView
 from domain.sensing.views import SegmentsView
 from domain.views.activity import ActivityView
 from domain.views.view import View
@@ -30,4 +31,5 @@ def all_views() -> list[View]:
         RoundsView(),
         WelfareAlertsView(),
         SegmentsView(),
+        PeopleView(),
     ]

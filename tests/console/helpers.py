@@ -71,8 +71,9 @@ def store_arg(location: StoreLocation) -> str:
 
 
 def make_app(store: Path, role: str | None = None) -> MaillageApp:
-    """The console on a store file as claire (a ccas role works for Tours)."""
-    settings = resolve(str(store), role, "claire", TOURS if role == "ccas" else None)
+    """The console on a store file as claire, an operator unless ``role`` says otherwise (a
+    ccas role works for Tours); the test makes claire the proven identity (``assumed``)."""
+    settings = resolve(str(store), role or "operator", "claire", TOURS if role == "ccas" else None)
     return MaillageApp(settings, open_store(settings))
 
 

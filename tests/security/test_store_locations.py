@@ -63,6 +63,8 @@ def read_only_copy(tmp_path: Path, private_key_dir: Path) -> Iterator[tuple[Path
     order = ["devices", "orders", "add", "CVL-1", "--region", "Centre-Val de Loire",
              "--buyer", "DE", "--line", "Lenovo 300w:laptop:5"]  # fmt: skip
     assert main([*order, "--store", str(store)]) == 0
+    # The store's administrator (this account) lets the account nobody work on it.
+    assert main(["people", "grant", "nobody", "--role", "operator", "--store", str(store)]) == 0
     home = Path(tempfile.mkdtemp(prefix="maillage-ro-"))
     try:
         os.chmod(home, 0o755)

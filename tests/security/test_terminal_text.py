@@ -50,7 +50,7 @@ def test_the_user_from_the_environment_is_checked_too(
 ) -> None:
     monkeypatch.setenv("MAILLAGE_USER", "eve\x1b[2J")
     code, _, err = run("--store", str(tmp_path / "s.sqlite"), *ORDER)
-    assert code == 2 and "the user name holds a control character (U+001B)" in err
+    assert code == 2 and "$MAILLAGE_USER holds a control character (U+001B)" in err
 
 
 def test_audit_events_shows_stored_control_characters_escaped(tmp_path: Path) -> None:

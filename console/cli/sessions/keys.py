@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.serialization import (
 from console.cli.output import EXIT_OK, print_result
 from console.cli.tree import Level
 from console.opening import open_store
-from console.roles import mutating
+from console.roles import mutating, store_free
 from console.settings import Settings
 from domain.errors import InvalidInputError, NotFoundError
 from domain.kek import default_key_dir, read_key_file, write_key_file
@@ -77,6 +77,7 @@ def signer(name: str | None) -> tuple[str, Ed25519PrivateKey]:
     return name, Ed25519PrivateKey.from_private_bytes(read_key_file(path).secret)
 
 
+@store_free
 def cmd_keys_create(args: argparse.Namespace, settings: Settings) -> int:
     name = check_key_name(args.name)
     path = key_dir() / f"{name}{SUFFIX}"

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def everyday_commands(app: MaillageApp) -> list[PaletteCommand]:
     """The actions that start from anywhere in the console, by area."""
-    from console.tui.actions import audit, devices, meals, sessions, territory
+    from console.tui.actions import audit, devices, meals, people, sessions, territory
 
     return [
         *meals.commands(app),
@@ -24,4 +24,5 @@ def everyday_commands(app: MaillageApp) -> list[PaletteCommand]:
         *sessions.commands(app),
         *audit.commands(app),
         *territory.commands(app),
+        *people.commands(app),
     ]

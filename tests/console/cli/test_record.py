@@ -23,6 +23,7 @@ import pytest
 import serial
 
 from console.cli import main
+from console.identity import assumed
 from console.recording.recorder import ProbeSchedule, parse_channel
 from domain.application import Maillage
 from domain.errors import InvalidInputError
@@ -87,12 +88,13 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
     sim = Simulator(build_field(SHORT), base / "sim", speed=4, faults=faults)
     paths = sim.start()
     try:
-        code, out, err = run(
-            "--store", str(store), "--user", "k.nguyen", "record", "--vehicle", "VAN-12",
-            "--round", str(rnd.id)[:8], "--box", "A-1", "--duration", "5", "--chunk-seconds", "1",
-            "--poll-every", "0.2", "--status-every", "2",
-            *(f"{name}={path}" for name, path in paths.items()),
-        )  # fmt: skip
+        with assumed("k.nguyen"):
+            code, out, err = run(
+                "--store", str(store), "record", "--vehicle", "VAN-12", "--round",
+                str(rnd.id)[:8], "--box", "A-1", "--duration", "5", "--chunk-seconds", "1",
+                "--poll-every", "0.2", "--status-every", "2",
+                *(f"{name}={path}" for name, path in paths.items()),
+            )  # fmt: skip
     finally:
         sim.stop()
     match = re.search(r"session ([0-9a-f-]{36}) recording", out)

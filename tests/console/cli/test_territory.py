@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from console.cli import main
+from console.identity import assumed
 from domain.application import Maillage
 from domain.store import StoreLocation
 from domain.territory import service
@@ -27,8 +28,9 @@ def test_import_network_records_the_source_and_keeps_the_graph(
 ) -> None:
     store = str(tmp_path / "store.sqlite")
     pbf = helsinki_path()
-    code, out, _ = run(capsys, "territory", "import-network", str(pbf), "--store", store,
-                       "--user", "ana", "--json")  # fmt: skip
+    with assumed("ana"):
+        code, out, _ = run(capsys, "territory", "import-network", str(pbf), "--store", store,
+                           "--json")  # fmt: skip
     assert code == 0
     result = json.loads(out)
     assert result["recorded"] is True

@@ -14,6 +14,7 @@ import pytest
 
 from console.cli import main
 from console.cli.tui import tui, worker_command
+from console.identity import assumed
 from console.opening import open_store
 from console.settings import resolve
 from domain.application import Maillage
@@ -47,13 +48,17 @@ def log(location: StoreLocation) -> tuple[list[str], dict[int, CommandInfo]]:
 def test_a_command_is_recorded_with_its_role_user_and_words(location: StoreLocation) -> None:
     store = store_arg(location)
 
-    assert add_order(store, "--role", "operator", "--user", "alice") == 0
+    with assumed("alice"):  # alice's proven identity: she creates the store
+        assert add_order(store, "--role", "operator") == 0
 
     topics, found = log(location)
-    assert topics[0] == RECORDED_TOPIC and len(topics) == 2
-    assert topics[1].endswith("PurchaseOrder.Placed")
-    record = found[2]
-    assert found[1] is record and record.position == 1 and record.events == 1
+    # Her first write made her the store's administrator, then placed the order.
+    assert [t.rsplit(".", 1)[-1] for t in topics] == [
+        "Recorded", "Founded", "Registered", "RoleGranted", "Recorded", "Placed",
+    ]  # fmt: skip
+    founding, record = found[1], found[6]
+    assert founding.events == 3 and (founding.user, founding.role) == ("alice", "operator")
+    assert found[5] is record and record.position == 5 and record.events == 1
     assert (record.role, record.user, record.command, record.scope) == (
         "operator",
         "alice",
@@ -66,13 +71,17 @@ def test_a_manifest_import_records_one_record_per_batch_and_stays_verifiable(
     location: StoreLocation, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     store = store_arg(location)
-    assert add_order(store, "--user", "alice") == 0
+    with assumed("alice"):
+        assert add_order(store) == 0
+        grant = ["people", "grant", "bob", "--role", "technician", "--store", store]
+        assert main(grant) == 0
     manifest = tmp_path / "manifest.csv"
     lines = [f"PF{i:07d},Latitude 3140,laptop,{ORDER}" for i in range(7)]
     manifest.write_text("serial,model,kind,order_reference\n" + "\n".join(lines) + "\n")
     argv = ["devices", "import", "manifest", str(manifest), "--batch-size", "3", "--store", store]
 
-    assert main([*argv, "--user", "bob", "--role", "technician"]) == 0
+    with assumed("bob"):
+        assert main(argv) == 0  # bob works as what alice granted him
 
     topics, found = log(location)
     records = sorted({info.position: info for info in found.values()}.values(), key=_position)
@@ -82,12 +91,15 @@ def test_a_manifest_import_records_one_record_per_batch_and_stays_verifiable(
         assert (r.role, r.user) == ("technician", "bob")
         covered = topics[r.position : r.position + r.events]  # the positions after the record
         assert covered == [ANNOUNCED] * r.events
-    assert topics.count(RECORDED_TOPIC) == 4 and len(topics) == 4 + 1 + 7
+    # founding (record + 3), the order (record + 1), bob's grant (record + 2), the import
+    assert topics.count(RECORDED_TOPIC) == 6 and len(topics) == 4 + 2 + 3 + 3 + 7
 
     capsys.readouterr()
-    assert main(["audit", "verify", "--store", store, "--role", "auditor"]) == 0
-    assert capsys.readouterr().out.startswith("audit chain intact: 12 events up to position 12")
-    assert main(["audit", "replay", "--store", store, "--role", "auditor"]) == 0
+    with assumed("alice"):
+        assert main(["audit", "verify", "--store", store, "--role", "auditor"]) == 0
+    assert capsys.readouterr().out.startswith("audit chain intact: 19 events up to position 19")
+    with assumed("alice"):
+        assert main(["audit", "replay", "--store", store, "--role", "auditor"]) == 0
     assert "equal to the live views" in capsys.readouterr().out
 
 
@@ -103,7 +115,7 @@ def test_the_auditors_refusal_records_nothing(
     before = log(location)
     capsys.readouterr()
 
-    assert add_order(store, "--role", "auditor", "--user", "eve") == 2
+    assert add_order(store, "--role", "auditor") == 2
 
     assert "the auditor role is read-only" in capsys.readouterr().err
     assert log(location) == before
@@ -113,10 +125,12 @@ def test_a_ccas_command_records_its_municipality(
     two_towns: tuple[str, str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     store, _, saint_cyr_alert = two_towns
-    ccas = ["--role", "ccas", "--scope", SAINT_CYR, "--user", "Mme Roy"]
+    grant = ["people", "grant", "mme.roy", "--role", "ccas", "--scope", SAINT_CYR]
+    assert main([*grant, "--store", store]) == 0  # by the store's administrator
     argv = ["meals", "alerts", "ack", saint_cyr_alert[:8], "--by", "Mme Roy", "--store", store]
 
-    assert main([*argv, *ccas]) == 0
+    with assumed("mme.roy"):
+        assert main(argv) == 0  # works as granted: ccas of Saint-Cyr
 
     app = Maillage(StoreLocation.parse(store))
     try:
@@ -127,7 +141,7 @@ def test_a_ccas_command_records_its_municipality(
     assert record.events == 1 and record.position == last - 1
     assert (record.role, record.user, record.scope, record.command) == (
         "ccas",
-        "Mme Roy",
+        "mme.roy",
         SAINT_CYR,
         "meals alerts ack",
     )
@@ -136,7 +150,8 @@ def test_a_ccas_command_records_its_municipality(
 async def test_the_console_records_its_writes_with_the_action_that_made_them(
     demo_store: Path, paris_clock: FixedClock
 ) -> None:
-    settings = resolve(str(demo_store), "ccas", "claire", TOURS)
+    with assumed("claire"):
+        settings = resolve(str(demo_store), "ccas", "claire", TOURS)
     store = open_store(settings)
     before = store.last_position()
     app = tui(settings, store)

@@ -19,6 +19,7 @@ import pytest
 
 from console.cli import main
 from console.decoding.journal import decode_journal, write_field_journal
+from console.identity import assumed
 from domain.application import Maillage
 from domain.errors import InvalidInputError
 from domain.sensing import service
@@ -219,7 +220,8 @@ def test_sessions_process_finds_the_hotspot_of_a_ubx_and_sds011_session(
     path, chunks = journals["ubx", "sds011"]
     sid = _stopped_session(store, path, chunks)
     argv = ["sessions", "process", str(sid), "--journal", str(path), "--json"]
-    assert main([*argv, "--store", str(store), "--user", "tech"]) == 0, capsys.readouterr().err
+    with assumed("tech"):
+        assert main([*argv, "--store", str(store)]) == 0, capsys.readouterr().err
     out = json.loads(capsys.readouterr().out)
     assert out["recorded"] is True
     results = json.loads(Path(out["results_file"]).read_text())

@@ -16,6 +16,7 @@ from uuid import UUID
 import pytest
 
 from console.cli import main
+from console.identity import assumed
 from console.recording.recorder import Recorder, parse_channel
 from domain.application import Maillage
 from domain.sensing.sensor_session import SensorSession
@@ -198,9 +199,9 @@ def test_a_lock_held_through_the_stop_is_reported_and_sessions_close_records_it_
     assert stored_chunks(store, sid) == [(c.seq, c.sha256) for c in report.chunks[:recorded]]
     # Nothing is lost: the journal holds every chunk, and closing the session records them.
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), assumed("k.nguyen"):
         code = main(
-            ["--store", str(store), "--user", "k.nguyen", "sessions", "close", str(sid),
+            ["--store", str(store), "sessions", "close", str(sid),
              "--journal-dir", str(tmp_path / "journals"), "--reason", "store locked at the stop"]
         )  # fmt: skip
     assert code == 0, err.getvalue()

@@ -12,6 +12,7 @@ from uuid import UUID
 import pytest
 
 from console.cli import main
+from console.identity import assumed
 from domain.application import Maillage
 from domain.audit.reports.render import read_csv_table
 from domain.audit.verify import chain_head
@@ -43,9 +44,10 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def report(
     capsys: pytest.CaptureFixture[str], store: Path | str, *args: str, role: str = "auditor"
 ) -> str:
-    code, out, err = run(
-        capsys, "audit", "report", *args, "--store", str(store), "--role", role, "--user", "alice"
-    )
+    with assumed("alice"):
+        code, out, err = run(
+            capsys, "audit", "report", *args, "--store", str(store), "--role", role
+        )
     assert code == 0, err
     return out
 

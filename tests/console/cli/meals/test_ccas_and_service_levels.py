@@ -95,7 +95,7 @@ def test_a_ccas_user_sees_and_acts_only_in_its_municipality(
     two_towns: tuple[str, str, str], capsys: pytest.CaptureFixture[str]
 ) -> None:
     store, tours_alert, saint_cyr_alert = two_towns
-    ccas = ["--role", "ccas", "--scope", SAINT_CYR, "--user", "Mme Roy"]
+    ccas = ["--role", "ccas", "--scope", SAINT_CYR]  # the administrator, narrowed to ccas
     assert [a["reference"] for a in alerts(store, capsys, *ccas)] == [saint_cyr_alert]
     assert run(store, "meals", "alerts", "list", "--municipality", "37261", *ccas) == 2
     assert "works for municipality 37214, not 37261" in capsys.readouterr().err

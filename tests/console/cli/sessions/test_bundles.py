@@ -17,6 +17,7 @@ from uuid import UUID
 import pytest
 
 from console.cli import main
+from console.identity import assumed
 from domain import clock
 from domain.application import Maillage
 from domain.errors import InvalidInputError, RuleViolationError
@@ -40,7 +41,8 @@ class Van:
     session_id: UUID
 
     def cli(self, *argv: str) -> tuple[int, str, str]:
-        return run("--store", str(self.store), "--user", "k.nguyen", *argv)
+        with assumed("k.nguyen"):  # the technician's proven identity
+            return run("--store", str(self.store), *argv)
 
 
 def record_session(store: Path, stop: bool = True) -> Van:

@@ -22,6 +22,7 @@ from uuid import UUID
 import pytest
 
 from console.cli import main
+from console.identity import assumed
 from console.recording.recorder import Recorder, parse_channel
 from domain import clock
 from domain.application import Maillage
@@ -49,8 +50,9 @@ SESSION_TOPIC = "domain.sensing.sensor_session:SensorSession."
 
 
 def run(*argv: str) -> tuple[int, str, str]:
+    """The command line in this process, as the technician a.martin (their proven identity)."""
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), assumed("a.martin"):
         code = main(list(argv))
     return code, out.getvalue(), err.getvalue()
 
@@ -91,7 +93,7 @@ def test_a_recorder_killed_mid_session_is_closed_from_its_journal_then_processed
     paths = sim.start()
     store = tmp_path / "van.sqlite"
     child = subprocess.Popen(
-        [sys.executable, "-m", "console.cli", "--store", str(store), "--user", "k.nguyen",
+        [sys.executable, "-m", "console.cli", "--store", str(store),
          "record", "--vehicle", "VAN-12", "--chunk-seconds", "0.5", "--poll-every", "0.5",
          *(f"{name}={path}" for name, path in paths.items())],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -131,7 +133,7 @@ def test_a_recorder_killed_mid_session_is_closed_from_its_journal_then_processed
     recorded_before = len(app.get(sid, SensorSession).chunks)
 
     code, out, err = run(
-        "--store", str(store), "--user", "a.martin", "sessions", "close", str(sid)[:8],
+        "--store", str(store), "sessions", "close", str(sid)[:8],
         "--reason", "laptop crashed on the round",
     )  # fmt: skip
     assert code == 0, err
@@ -181,7 +183,7 @@ def test_a_recorder_killed_mid_session_is_closed_from_its_journal_then_processed
     app.close()
 
     # The closed session is processed like any stopped one.
-    code, out, err = run("--store", str(store), "--user", "a.martin", "sessions", "process",
+    code, out, err = run("--store", str(store), "sessions", "process",
                          str(sid)[:8])  # fmt: skip
     assert code == 0, err
     app = Maillage(StoreLocation.parse(str(store)))
@@ -190,7 +192,7 @@ def test_a_recorder_killed_mid_session_is_closed_from_its_journal_then_processed
     app.close()
 
     # Closing again is refused in one line, and changes nothing.
-    code, out, err = run("--store", str(store), "--user", "a.martin", "sessions", "close",
+    code, out, err = run("--store", str(store), "sessions", "close",
                          str(sid)[:8])  # fmt: skip
     assert code == 2 and out == ""
     assert err.strip().count("\n") == 0 and "Traceback" not in err
@@ -258,7 +260,7 @@ def test_a_torn_last_record_is_kept_aside_and_recorded_as_a_gap(
     store, journal, sid, torn, before = killed
     torn_at = len(before) - len(torn)
     code, out, err = run(
-        "--store", str(store), "--user", "a.martin", "sessions", "close", str(sid), "--json"
+        "--store", str(store), "sessions", "close", str(sid), "--json"
     )  # fmt: skip
     assert code == 0, err
     assert f'"torn_bytes": {len(torn)}' in out and f'"torn_at": {torn_at}' in out
@@ -357,7 +359,7 @@ def test_a_journal_damaged_in_its_middle_is_refused_and_left_alone(
     damaged = bytearray(before)
     damaged[middle] ^= 0xFF
     journal.write_bytes(bytes(damaged))
-    code, out, err = run("--store", str(store), "--user", "a", "sessions", "close", str(sid))
+    code, out, err = run("--store", str(store), "sessions", "close", str(sid))
     assert code == 2 and out == "" and "Traceback" not in err
     assert f"session {sid} not closed:" in err and "damaged at offset" in err
     assert journal.read_bytes() == bytes(damaged)
