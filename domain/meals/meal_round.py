@@ -396,8 +396,17 @@ def _stop_rows(stops: list[tuple[UUID, int, str]]) -> list[dict[str, Any]]:
 
 
 def _when(at: datetime | None) -> datetime:
-    """When something happened: given (a paper round entered afterwards), else now."""
-    return clock.now() if at is None else at
+    """When something happened: given (a paper round entered afterwards), else now. A given
+    time after now is refused: what is recorded has happened."""
+    now = clock.now()
+    if at is None:
+        return now
+    if at > now:
+        raise InvalidInputError(
+            f"{_local(at)} is after now ({_local(now)}): the time something happened must be "
+            "in the past"
+        )
+    return at
 
 
 def _after_loading(rnd: MealRound, at: datetime, what: str) -> None:

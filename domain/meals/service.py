@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from domain import clock
 from domain.application import Maillage
@@ -809,27 +811,32 @@ def record_stop(
     if all(s["beneficiary"] != beneficiary for s in rnd.stops):
         file_number = app.get(beneficiary, Beneficiary).file_number
         raise InvalidInputError(f"file {file_number} has no stop in the round of {rnd.day}")
-    try:
-        done = edit_round(
-            app,
-            round_id,
-            lambda r: r.record_stop(
-                beneficiary,
-                outcome,
-                at or clock.now(),
-                reason=reason,
-                handover_temperature_c=handover_temperature_c,
-                position=position,
-                contact=contact,
-                released_by=released_by,
-                release_reason=release_reason,
-                signals=signals,
-                signals_note=signals_note,
-            ),
+    when = at or clock.now()
+
+    def record() -> list[Aggregate]:
+        """The stop and the alerts the watch raises about it: saved in one transaction, so
+        no state exists where the stop is recorded and its alert is missing."""
+        fresh = app.get(round_id, MealRound)
+        fresh.record_stop(
+            beneficiary,
+            outcome,
+            when,
+            reason=reason,
+            handover_temperature_c=handover_temperature_c,
+            position=position,
+            contact=contact,
+            released_by=released_by,
+            release_reason=release_reason,
+            signals=signals,
+            signals_note=signals_note,
         )
+        return [fresh, *welfare_watch(app, fresh, beneficiary)]
+
+    try:
+        done, *alerts = app.save_together(record, "this round")
     except (InvalidInputError, RuleViolationError) as refused:
         raise type(refused)(f"{stop_label(app, rnd, beneficiary)}: {refused}") from None
-    return StopRecorded(done, welfare_watch(app, done, beneficiary))
+    return StopRecorded(cast(MealRound, done), cast(list[WelfareAlert], alerts))
 
 
 @dataclass(frozen=True)
@@ -958,21 +965,24 @@ class _Visit:
     signals: tuple[str, ...]
 
 
-def _visits(app: Maillage, who: UUID, first: date, last: date) -> list[_Visit]:
-    """The beneficiary's recorded stops of rounds from ``first`` to ``last`` (days, included)."""
+def _visits(app: Maillage, who: UUID, first: date, last: date, current: MealRound) -> list[_Visit]:
+    """The beneficiary's recorded stops of rounds from ``first`` to ``last`` (days, included);
+    ``current`` (not saved yet) is read as it stands in memory, not from the views."""
     conn = caught_up(app)
     try:
         rows = conn.fetchall(
             "SELECT r.id FROM rounds_view r JOIN round_stops_view s ON s.round_id = r.id "
             "WHERE s.beneficiary_id = ? AND r.day >= ? AND r.day <= ? AND s.outcome IS NOT NULL "
-            "ORDER BY r.day",
-            (str(who), first.isoformat(), last.isoformat()),
+            "AND r.id != ? ORDER BY r.day",
+            (str(who), first.isoformat(), last.isoformat(), str(current.id)),
         )
     finally:
         conn.close()
+    rounds = [app.get(UUID(rid), MealRound) for (rid,) in rows]
+    if first.isoformat() <= current.day <= last.isoformat():
+        rounds.append(current)
     visits = []
-    for (rid,) in rows:
-        rnd = app.get(UUID(rid), MealRound)
+    for rnd in sorted(rounds, key=lambda r: r.day):
         stop = next(s for s in rnd.stops if s["beneficiary"] == who)
         door = stop.get("door")
         signals = () if door is None or door.erased else tuple(door.value["signals"])
@@ -995,7 +1005,8 @@ def _open_rules(app: Maillage, who: UUID) -> set[str]:
 
 
 def welfare_watch(app: Maillage, rnd: MealRound, who: UUID) -> list[WelfareAlert]:
-    """Alerts the watch raises by itself after a stop of ``who`` was recorded on ``rnd``.
+    """Alerts the watch raises by itself after a stop of ``who`` was recorded on ``rnd``
+    (not saved here: ``record_stop`` saves them with the stop, in one transaction).
 
     An absence with nobody reached raises one at once; across days, the municipality's
     thresholds of uneaten meals and of absences raise one with the evidence (each stop, its
@@ -1019,7 +1030,7 @@ def welfare_watch(app: Maillage, rnd: MealRound, who: UUID) -> list[WelfareAlert
         ))  # fmt: skip
     day = date.fromisoformat(rnd.day)
     span_days = max(rules.uneaten_days, rules.absences_days)
-    visits = _visits(app, who, day - timedelta(days=span_days - 1), day)
+    visits = _visits(app, who, day - timedelta(days=span_days - 1), day, rnd)
     open_rules = _open_rules(app, who)
     patterns = (
         ("uneaten_meals", "previous meal not eaten", rules.uneaten_count, rules.uneaten_days,
@@ -1037,8 +1048,6 @@ def welfare_watch(app: Maillage, rnd: MealRound, who: UUID) -> list[WelfareAlert
                 who, town.id, rules.pattern_category, rules.pattern_severity, note, WATCH,
                 round_id=rnd.id, rule=rule,
             ))  # fmt: skip
-    if raised:
-        app.save(*raised)
     return raised
 
 
