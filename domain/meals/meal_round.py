@@ -20,6 +20,7 @@ from domain.aggregate import MaillageAggregate
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.meals.cold_chain import CHILLED_LIMIT_C, is_excursion
 from domain.personal import Personal
+from domain.wording import local_time
 
 OUTCOMES = ("put_in_fridge", "handed_over", "absent", "refused", "hospitalised", "other")
 DELIVERED = ("put_in_fridge", "handed_over")
@@ -418,6 +419,4 @@ def _after_loading(rnd: MealRound, at: datetime, what: str) -> None:
         )
 
 
-def _local(at: datetime) -> str:
-    """A moment as people read it: ``2026-03-09 09:40 CET``."""
-    return f"{at.astimezone(clock.PARIS):%Y-%m-%d %H:%M %Z}"
+_local = local_time

@@ -56,6 +56,7 @@ from domain.meals.welfare_alert import WelfareAlert
 from domain.personal import ERASED, Erasure
 from domain.views.projector import caught_up
 from domain.views.view import find_by_prefix
+from domain.wording import local_time, plural
 
 
 def erase_beneficiary(app: Maillage, beneficiary_id: UUID, by: str) -> Erasure:
@@ -321,7 +322,11 @@ def plan_delivery_day(
     travel = travel or HaversineTravel()
     if located and free_vans < 1:
         unserved += [
-            Unserved(b.file_number, _name(b), f"the {vans} vans are already loaded")
+            Unserved(
+                b.file_number,
+                _name(b),
+                "every van is already loaded" if vans > 1 else "the van is already loaded",
+            )
             for b in located
         ]
     elif located:
@@ -713,9 +718,7 @@ def add_extra_meals(
     """One-off extra meals on a delivery day, while its orders are open."""
     who = find_beneficiary(app, insee, file_number)
     if not orders_open(day, clock.now()):
-        raise RuleViolationError(
-            f"orders for {day} closed at {orders_close_at(day):%Y-%m-%d %H:%M} (Paris)"
-        )
+        raise RuleViolationError(f"orders for {day} closed at {local_time(orders_close_at(day))}")
     return app.edit(who.id, Beneficiary, lambda b: b.add_extra_meals(day, meals))
 
 
@@ -1042,18 +1045,14 @@ def welfare_watch(app: Maillage, rnd: MealRound, who: UUID) -> list[WelfareAlert
         since = (day - timedelta(days=days - 1)).isoformat()
         evidence = [v for v in visits if v.day >= since and seen(v)]
         if len(evidence) >= count and rule not in open_rules:
-            note = (f"{what} {len(evidence)} times within {days} days (rule: {count}): "
+            note = (f"{what} {plural(len(evidence), 'time')} within {plural(days, 'day')} "
+                    f"(rule: {count}): "
                     + "; ".join(v.label for v in evidence))  # fmt: skip
             raised.append(WelfareAlert.raise_alert(
                 who, town.id, rules.pattern_category, rules.pattern_severity, note, WATCH,
                 round_id=rnd.id, rule=rule,
             ))  # fmt: skip
     return raised
-
-
-def local_time(moment: datetime) -> str:
-    """A moment as people read it: ``2026-03-09 09:40 CET`` (Paris time, zone shown)."""
-    return f"{moment.astimezone(clock.PARIS):%Y-%m-%d %H:%M %Z}"
 
 
 def set_welfare_rules(app: Maillage, insee: str, rules: WelfareRules, by: str) -> Municipality:
