@@ -33,6 +33,7 @@ from domain.sensing.recommendations import (
 )
 from domain.sensing.results_store import results_dir
 from domain.territory import service as territory_service
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -161,5 +162,9 @@ def cmd_geo_export(args: argparse.Namespace, settings: Settings) -> int:
         "segments": len(places),
         "municipality": found.town.insee_code if found.town else None,
     }
-    print(json.dumps(result) if args.json else f"{len(places)} segments written to {args.output}")
+    print(
+        json.dumps(result)
+        if args.json
+        else f"{plural(len(places), 'segment')} written to {args.output}"
+    )
     return 0

@@ -52,7 +52,8 @@ def cmd_keys_info(args: argparse.Namespace, settings: Settings) -> int:
         facts = key_facts(app)
     finally:
         app.close()
-    text = "\n".join(f"{k.replace('_', ' ')}: {v}" for k, v in facts.items())
+    shown = {**facts, "store_id": str(facts["store_id"])[:8]}  # a store, as people name it
+    text = "\n".join(f"{k.replace('_id', '').replace('_', ' ')}: {v}" for k, v in shown.items())
     print_result(args, facts, text)
     return EXIT_OK
 

@@ -33,6 +33,7 @@ from console.settings import Settings
 from domain.errors import InvalidInputError
 from domain.meals.service import find_round
 from domain.sensing import service
+from domain.wording import plural
 from drivers.sensors import DEFAULT_POLL_PERIOD_S
 
 
@@ -166,8 +167,9 @@ def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
         for line in status_lines(recorder):
             print(line)
         print(
-            f"session {recorder.session_id} stopped: {summary['chunks']} chunks, "
-            f"{summary['gaps']} gaps, {summary['probe_readings']} probe readings recorded"
+            f"session {recorder.session_id} stopped: {plural(summary['chunks'], 'chunk')}, "
+            f"{plural(summary['gaps'], 'gap')}, "
+            f"{plural(summary['probe_readings'], 'probe reading')} recorded"
         )
     for problem in recorder.events.problems:
         err.print(f"maillage: {problem}", markup=False, highlight=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from datetime import datetime
 
 from rich.table import Table
 
@@ -16,6 +17,7 @@ from console.opening import open_store
 from console.roles import creates_store, for_ccas
 from console.settings import Settings
 from domain.summary import summarise
+from domain.wording import local_time
 
 
 def register(level: Level) -> None:
@@ -57,12 +59,12 @@ def cmd_store_info(args: argparse.Namespace, settings: Settings) -> int:
     table = Table(title="maillage store", show_header=False)
     for label, value in summary.rows():
         table.add_row(label, value)
-    table.add_row("store id", store_id)
+    table.add_row("store", store_id[:8])
     table.add_row("key file", f"{keys['key_file']} ({keys['key']})")
     table.add_row("data keys", f"{keys['data_keys']:,}")
     table.add_row(
         "checkpoints",
-        f"{checkpoints['folder']} (newest: {checkpoints['latest'] or 'none yet'})",
+        f"{checkpoints['folder']} (newest: {_when(checkpoints['latest'])})",
     )
     stdout.print(table)
     return EXIT_OK
@@ -76,3 +78,8 @@ def cmd_store_init(args: argparse.Namespace, settings: Settings) -> int:
     verb = "already exists" if existed else "created"
     stdout.print(f"store {verb}: {settings.location.label}")
     return EXIT_OK
+
+
+def _when(created_at: str | None) -> str:
+    """A checkpoint's time as people read it (Paris, zone shown), or that there is none yet."""
+    return "none yet" if created_at is None else local_time(datetime.fromisoformat(created_at))

@@ -233,6 +233,7 @@ def _round(
         if today and moment > now:
             app.save(rnd)  # today's round is under way: the next stops are still to come
             return
+        demo_clock.set(moment)
         if n % 6 == 0 or (today and n % 3 == 0):
             for reading_box in boxes if today else [box]:
                 temp = round(rng.uniform(1.8, 2.9), 1)
@@ -245,7 +246,6 @@ def _round(
                     "M. Martin (chef de production)",
                     "4.6 °C for under 20 min, meal core checked at 3.0 °C",
                 )
-        demo_clock.set(moment)
         roll = rng.random()
         if roll < 0.04:
             rnd.record_stop(

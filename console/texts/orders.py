@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from domain.clock import PARIS
+from domain.wording import local_time
 
 
 def order_text(order: dict[str, Any], with_notes: bool = False) -> str:
@@ -29,6 +29,6 @@ def order_text(order: dict[str, Any], with_notes: bool = False) -> str:
 
 
 def _paris(value: Any) -> str:
-    """A stored time as Paris wall time."""
+    """A stored time as Paris wall time, with its zone."""
     stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return stamp.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+    return local_time(stamp)

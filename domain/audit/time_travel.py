@@ -55,6 +55,7 @@ from uuid import UUID
 
 from eventsourcing.utils import TopicError
 
+from domain.audit.reports.asof import strip_reference
 from domain.errors import InvalidInputError, MaillageError, NotFoundError
 from domain.personal import ERASED, Personal, PersonalAsSealed
 from domain.store import ViewConnection, one_line
@@ -484,7 +485,7 @@ class TimeTravel:
     def resolve_id(self, text: str) -> UUID:
         """The aggregate a person means: a full id (with or without dashes) or the first
         six or more hex digits of exactly one aggregate's id."""
-        cleaned = text.strip().lower().replace("-", "")
+        cleaned = strip_reference(text).lower().replace("-", "")
         if not _HEX_ID.fullmatch(cleaned):
             raise InvalidInputError(
                 f"{text.strip()!r} is not an aggregate id (a UUID, or at least its first "

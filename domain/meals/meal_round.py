@@ -20,6 +20,7 @@ from domain.aggregate import MaillageAggregate
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.meals.cold_chain import CHILLED_LIMIT_C, is_excursion
 from domain.personal import Personal
+from domain.wording import local_time
 
 OUTCOMES = ("put_in_fridge", "handed_over", "absent", "refused", "hospitalised", "other")
 DELIVERED = ("put_in_fridge", "handed_over")
@@ -396,8 +397,17 @@ def _stop_rows(stops: list[tuple[UUID, int, str]]) -> list[dict[str, Any]]:
 
 
 def _when(at: datetime | None) -> datetime:
-    """When something happened: given (a paper round entered afterwards), else now."""
-    return clock.now() if at is None else at
+    """When something happened: given (a paper round entered afterwards), else now. A given
+    time after now is refused: what is recorded has happened."""
+    now = clock.now()
+    if at is None:
+        return now
+    if at > now:
+        raise InvalidInputError(
+            f"{_local(at)} is after now ({_local(now)}): the time something happened must be "
+            "in the past"
+        )
+    return at
 
 
 def _after_loading(rnd: MealRound, at: datetime, what: str) -> None:
@@ -409,6 +419,4 @@ def _after_loading(rnd: MealRound, at: datetime, what: str) -> None:
         )
 
 
-def _local(at: datetime) -> str:
-    """A moment as people read it: ``2026-03-09 09:40 CET``."""
-    return f"{at.astimezone(clock.PARIS):%Y-%m-%d %H:%M %Z}"
+_local = local_time

@@ -47,6 +47,7 @@ from pyvrp.search import NeighbourhoodParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from domain.errors import InvalidInputError
+from domain.wording import plural
 from ext.geodesy import EARTH_RADIUS_M, haversine_m
 
 DEFAULT_MAX_ITERATIONS: Final = 1_000
@@ -189,7 +190,7 @@ def _check_stops(stops: Sequence[StopRequest]) -> None:
             if not 0 <= p < len(stops):
                 raise InvalidInputError(
                     f"stop {stop.key} is pinned at position {p + 1}, "
-                    f"but the round has {len(stops)} stops"
+                    f"but the round has {plural(len(stops), 'stop')}"
                 )
             if p in pinned:
                 raise InvalidInputError(
@@ -579,7 +580,7 @@ class DayPlan:
 def _alone(inst: _Instance, i: int, demand: int, capacity: int) -> str | None:
     """Why stop ``i`` cannot be served even by a van that visits only it (None: it can)."""
     if demand > capacity:
-        return f"{demand} meals, more than a van carries ({capacity})"
+        return f"{plural(demand, 'meal')}, more than a van carries ({capacity})"
     arrival_s = max(inst.start_s + inst.dur_s[0][i + 1], inst.early_s[i])
     if arrival_s > inst.late_s[i]:
         return (
@@ -688,6 +689,7 @@ def plan_vans(
             if i not in visited:
                 unserved[inst.keys[i]] = (
                     f"no van has room for it within the windows, the cold-chain limit of "
-                    f"{_span(max_route_s)} and {capacity_meals} meals a van ({vans} vans)"
+                    f"{_span(max_route_s)} and {plural(capacity_meals, 'meal')} a van "
+                    f"({plural(vans, 'van')})"
                 )
     return DayPlan([_plan(inst, seq) for seq in routes], unserved)

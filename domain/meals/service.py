@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from domain import clock
 from domain.application import Maillage
@@ -54,6 +56,7 @@ from domain.meals.welfare_alert import WelfareAlert
 from domain.personal import ERASED, Erasure
 from domain.views.projector import caught_up
 from domain.views.view import find_by_prefix
+from domain.wording import local_time, plural
 
 
 def erase_beneficiary(app: Maillage, beneficiary_id: UUID, by: str) -> Erasure:
@@ -319,7 +322,11 @@ def plan_delivery_day(
     travel = travel or HaversineTravel()
     if located and free_vans < 1:
         unserved += [
-            Unserved(b.file_number, _name(b), f"the {vans} vans are already loaded")
+            Unserved(
+                b.file_number,
+                _name(b),
+                "every van is already loaded" if vans > 1 else "the van is already loaded",
+            )
             for b in located
         ]
     elif located:
@@ -711,9 +718,7 @@ def add_extra_meals(
     """One-off extra meals on a delivery day, while its orders are open."""
     who = find_beneficiary(app, insee, file_number)
     if not orders_open(day, clock.now()):
-        raise RuleViolationError(
-            f"orders for {day} closed at {orders_close_at(day):%Y-%m-%d %H:%M} (Paris)"
-        )
+        raise RuleViolationError(f"orders for {day} closed at {local_time(orders_close_at(day))}")
     return app.edit(who.id, Beneficiary, lambda b: b.add_extra_meals(day, meals))
 
 
@@ -809,27 +814,32 @@ def record_stop(
     if all(s["beneficiary"] != beneficiary for s in rnd.stops):
         file_number = app.get(beneficiary, Beneficiary).file_number
         raise InvalidInputError(f"file {file_number} has no stop in the round of {rnd.day}")
-    try:
-        done = edit_round(
-            app,
-            round_id,
-            lambda r: r.record_stop(
-                beneficiary,
-                outcome,
-                at or clock.now(),
-                reason=reason,
-                handover_temperature_c=handover_temperature_c,
-                position=position,
-                contact=contact,
-                released_by=released_by,
-                release_reason=release_reason,
-                signals=signals,
-                signals_note=signals_note,
-            ),
+    when = at or clock.now()
+
+    def record() -> list[Aggregate]:
+        """The stop and the alerts the watch raises about it: saved in one transaction, so
+        no state exists where the stop is recorded and its alert is missing."""
+        fresh = app.get(round_id, MealRound)
+        fresh.record_stop(
+            beneficiary,
+            outcome,
+            when,
+            reason=reason,
+            handover_temperature_c=handover_temperature_c,
+            position=position,
+            contact=contact,
+            released_by=released_by,
+            release_reason=release_reason,
+            signals=signals,
+            signals_note=signals_note,
         )
+        return [fresh, *welfare_watch(app, fresh, beneficiary)]
+
+    try:
+        done, *alerts = app.save_together(record, "this round")
     except (InvalidInputError, RuleViolationError) as refused:
         raise type(refused)(f"{stop_label(app, rnd, beneficiary)}: {refused}") from None
-    return StopRecorded(done, welfare_watch(app, done, beneficiary))
+    return StopRecorded(cast(MealRound, done), cast(list[WelfareAlert], alerts))
 
 
 @dataclass(frozen=True)
@@ -958,21 +968,24 @@ class _Visit:
     signals: tuple[str, ...]
 
 
-def _visits(app: Maillage, who: UUID, first: date, last: date) -> list[_Visit]:
-    """The beneficiary's recorded stops of rounds from ``first`` to ``last`` (days, included)."""
+def _visits(app: Maillage, who: UUID, first: date, last: date, current: MealRound) -> list[_Visit]:
+    """The beneficiary's recorded stops of rounds from ``first`` to ``last`` (days, included);
+    ``current`` (not saved yet) is read as it stands in memory, not from the views."""
     conn = caught_up(app)
     try:
         rows = conn.fetchall(
             "SELECT r.id FROM rounds_view r JOIN round_stops_view s ON s.round_id = r.id "
             "WHERE s.beneficiary_id = ? AND r.day >= ? AND r.day <= ? AND s.outcome IS NOT NULL "
-            "ORDER BY r.day",
-            (str(who), first.isoformat(), last.isoformat()),
+            "AND r.id != ? ORDER BY r.day",
+            (str(who), first.isoformat(), last.isoformat(), str(current.id)),
         )
     finally:
         conn.close()
+    rounds = [app.get(UUID(rid), MealRound) for (rid,) in rows]
+    if first.isoformat() <= current.day <= last.isoformat():
+        rounds.append(current)
     visits = []
-    for (rid,) in rows:
-        rnd = app.get(UUID(rid), MealRound)
+    for rnd in sorted(rounds, key=lambda r: r.day):
         stop = next(s for s in rnd.stops if s["beneficiary"] == who)
         door = stop.get("door")
         signals = () if door is None or door.erased else tuple(door.value["signals"])
@@ -995,7 +1008,8 @@ def _open_rules(app: Maillage, who: UUID) -> set[str]:
 
 
 def welfare_watch(app: Maillage, rnd: MealRound, who: UUID) -> list[WelfareAlert]:
-    """Alerts the watch raises by itself after a stop of ``who`` was recorded on ``rnd``.
+    """Alerts the watch raises by itself after a stop of ``who`` was recorded on ``rnd``
+    (not saved here: ``record_stop`` saves them with the stop, in one transaction).
 
     An absence with nobody reached raises one at once; across days, the municipality's
     thresholds of uneaten meals and of absences raise one with the evidence (each stop, its
@@ -1019,7 +1033,7 @@ def welfare_watch(app: Maillage, rnd: MealRound, who: UUID) -> list[WelfareAlert
         ))  # fmt: skip
     day = date.fromisoformat(rnd.day)
     span_days = max(rules.uneaten_days, rules.absences_days)
-    visits = _visits(app, who, day - timedelta(days=span_days - 1), day)
+    visits = _visits(app, who, day - timedelta(days=span_days - 1), day, rnd)
     open_rules = _open_rules(app, who)
     patterns = (
         ("uneaten_meals", "previous meal not eaten", rules.uneaten_count, rules.uneaten_days,
@@ -1031,20 +1045,14 @@ def welfare_watch(app: Maillage, rnd: MealRound, who: UUID) -> list[WelfareAlert
         since = (day - timedelta(days=days - 1)).isoformat()
         evidence = [v for v in visits if v.day >= since and seen(v)]
         if len(evidence) >= count and rule not in open_rules:
-            note = (f"{what} {len(evidence)} times within {days} days (rule: {count}): "
+            note = (f"{what} {plural(len(evidence), 'time')} within {plural(days, 'day')} "
+                    f"(rule: {count}): "
                     + "; ".join(v.label for v in evidence))  # fmt: skip
             raised.append(WelfareAlert.raise_alert(
                 who, town.id, rules.pattern_category, rules.pattern_severity, note, WATCH,
                 round_id=rnd.id, rule=rule,
             ))  # fmt: skip
-    if raised:
-        app.save(*raised)
     return raised
-
-
-def local_time(moment: datetime) -> str:
-    """A moment as people read it: ``2026-03-09 09:40 CET`` (Paris time, zone shown)."""
-    return f"{moment.astimezone(clock.PARIS):%Y-%m-%d %H:%M %Z}"
 
 
 def set_welfare_rules(app: Maillage, insee: str, rules: WelfareRules, by: str) -> Municipality:

@@ -21,6 +21,7 @@ from domain.errors import InvalidInputError
 from domain.sensing import indicators as ind
 from domain.sensing.field_report import ReportPoint
 from domain.territory.service import LoadedLayer
+from domain.wording import plural
 from ext.geodesy import EARTH_RADIUS_M
 
 KINDS = ("road_maintenance", "poor_coverage", "illegal_dumping", "failing_signage")
@@ -237,8 +238,9 @@ def _roads(places, rule, peds, schools, homes, budget_eur, context) -> list[Reco
                 if iri["trend_per_year"]
                 else ""
             ),
-            f"usage {usage:.2f}: {n_peds:.0f} pedestrians counted, {traffic} sessions passed, "
-            f"{n_schools:.0f} schools and {n_homes:.0f} beneficiaries' homes nearby",
+            f"usage {usage:.2f}: {plural(round(n_peds), 'pedestrian')} counted, "
+            f"{plural(traffic, 'session')} passed, {plural(round(n_schools), 'school')} and "
+            f"{plural(round(n_homes), 'beneficiary’s home', 'beneficiaries’ homes')} nearby",
         ]
         if people is not None:
             reasons.append(
@@ -248,7 +250,7 @@ def _roads(places, rule, peds, schools, homes, budget_eur, context) -> list[Reco
         if holes:
             seen = p["potholes"].get("seen_passes", 1)
             reasons.append(
-                f"{holes} pothole(s) detected"
+                f"{plural(holes, 'pothole')} detected"
                 + (f", seen on {seen} of {p['potholes']['passes']} passes" if seen > 1 else "")
             )
         found.append(
@@ -400,7 +402,8 @@ def _signage(reports, rule, peds) -> list[Recommendation]:  # type: ignore[no-un
             Recommendation(
                 "failing_signage", rule["title"], round(r.lat_deg, 7), round(r.lon_deg, 7), flow,
                 [f"failing signage reported {r.at:%Y-%m-%d}",
-                 f"{flow:.0f} pedestrians counted within {rule['pedestrian_radius_m']:.0f} m"],
+                 f"{plural(round(flow), 'pedestrian')} counted within "
+                 f"{rule['pedestrian_radius_m']:.0f} m"],
             )
         )  # fmt: skip
     return out

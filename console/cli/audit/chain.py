@@ -18,6 +18,7 @@ import argparse
 import json
 import sys
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 from console.checkpoints import (
@@ -43,6 +44,7 @@ from domain.audit.checkpoint import Checkpoint, History, make_checkpoint
 from domain.audit.verify import Report
 from domain.errors import InvalidInputError, MaillageError
 from domain.store import one_line
+from domain.wording import local_time
 
 
 def register(level: Level) -> None:
@@ -163,7 +165,7 @@ def _against_line(against: Against) -> str:
     signed = "signed" if cp.hmac is not None else "NOT signed"
     kept = f", its history of {len(against.history.links):,} links" if against.history else ""
     return (
-        f"  checked against {against.source} ({cp.created_at}, position {cp.position:,}"
+        f"  checked against {against.source} ({_local(cp.created_at)}, position {cp.position:,}"
         f"{kept}, {signed})"
     )
 
@@ -178,13 +180,14 @@ def _intact_lines(report: Report) -> list[str]:
     if facts.backfilled_through:
         lines.append(
             f"  note: positions 1–{facts.backfilled_through:,} were written before the chain "
-            f"existed; they were linked when it was added, on {facts.created_at}"
+            f"existed; they were linked when it was added, on {_local(facts.created_at)}"
         )
     cp = report.checkpoint
     if cp is not None:
         signed = "signed" if cp.hmac is not None else "NOT signed"
         lines.append(
-            f"  matches the checkpoint of {cp.created_at} at position {cp.position:,} ({signed})"
+            f"  matches the checkpoint of {_local(cp.created_at)} at position {cp.position:,} "
+            f"({signed})"
         )
     return lines
 
@@ -245,3 +248,8 @@ def cmd_audit_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
             f"{checkpoint.events:,} events, head {checkpoint.head} ({signed})"
         )
     return EXIT_OK
+
+
+def _local(moment: str | datetime) -> str:
+    """A stored time (ISO, UTC) as people read it: Paris, zone shown."""
+    return local_time(moment if isinstance(moment, datetime) else datetime.fromisoformat(moment))

@@ -103,7 +103,7 @@ def _facts_line(facts: dict[str, Any]) -> str:
 
 def _entry_line(entry: LogEntry, by: CommandInfo | None) -> str:
     return (
-        f"{entry.position:>10,}  {paris(entry.timestamp)}  {entry.aggregate_id}  "
+        f"{entry.position:>10,}  {paris(entry.timestamp)}  {entry.aggregate_id.hex[:8]}  "
         f"{entry.aggregate_type:<22} {entry.event_type:<26} {by_text(by)}"
     )
 
@@ -154,8 +154,7 @@ def cmd_audit_events(args: argparse.Namespace, settings: Settings) -> int:
                 print(json.dumps({"events": rows, "log": facts}, indent=2, ensure_ascii=False))
                 return 0
             print(
-                f"{'POSITION':>10}  {'TIME (PARIS)':<19}  {'AGGREGATE':<36}  {'TYPE':<22} "
-                f"{'EVENT':<26} BY"
+                f"{'POSITION':>10}  {'TIME':<23}  {'AGGREGATE':<8}  {'TYPE':<22} {'EVENT':<26} BY"
             )
             count = 0
             for entry, by in listed:

@@ -11,10 +11,10 @@ from pathlib import Path
 from console.opening import open_store
 from console.settings import Settings
 from domain.application import Maillage
-from domain.clock import PARIS
 from domain.errors import InvalidInputError, NotFoundError
 from domain.store import ViewConnection
 from domain.views.projector import caught_up
+from domain.wording import local_time
 
 
 def read_lines(path: Path) -> list[str]:
@@ -42,11 +42,10 @@ def who(args: argparse.Namespace, settings: Settings) -> str:
 
 
 def local(iso: str | datetime | None) -> str:
-    """A UTC time as Paris wall time for people."""
+    """A UTC time as Paris wall time for people, with its zone (``2026-03-02 09:30 CET``)."""
     if iso is None:
         return ""
-    moment = iso if isinstance(iso, datetime) else datetime.fromisoformat(iso)
-    return moment.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+    return local_time(iso if isinstance(iso, datetime) else datetime.fromisoformat(iso))
 
 
 def query_views(settings: Settings) -> tuple[Maillage, ViewConnection]:

@@ -31,6 +31,7 @@ from domain.devices.views import (
     kits,
     reservations,
 )
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -85,7 +86,9 @@ def cmd_kit_assemble(args: argparse.Namespace, settings: Settings) -> int:
     )
     result = {"kit": kit.reference, "uai": kit.uai, "cart": kit.cart_id, "serials": kit.serials}
     print_result(
-        args, result, f"kit {kit.reference}: {len(kit.serials)} devices on cart {kit.cart_id}"
+        args,
+        result,
+        f"kit {kit.reference}: {plural(len(kit.serials), 'device')} on cart {kit.cart_id}",
     )
     return 0
 
@@ -147,7 +150,7 @@ def cmd_kit_list(args: argparse.Namespace, settings: Settings) -> int:
         conn.close()
     text = [
         f"{k['reference']:<10} {k['uai']}  cart {k['cart_id']:<10} {k['status']:<12} "
-        f"{k['devices']} devices"
+        f"{plural(k['devices'], 'device')}"
         + (f", missing: {', '.join(k['missing_serials'])}" if k["missing"] else "")
         for k in found
     ]

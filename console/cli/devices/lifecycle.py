@@ -29,6 +29,7 @@ from domain.devices.views import (
     serials_at,
 )
 from domain.views.projector import caught_up
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -112,7 +113,9 @@ def cmd_stage(args: argparse.Namespace, settings: Settings) -> int:
     pairs = enrolments(given_serials(args))
     app = open_store(settings)
     n = service.stage(app, pairs, args.image, who(args, settings))
-    print_result(args, {"staged": n, "image": args.image}, f"{n} devices staged with {args.image}")
+    print_result(
+        args, {"staged": n, "image": args.image}, f"{plural(n, 'device')} staged with {args.image}"
+    )
     return 0
 
 
@@ -123,7 +126,7 @@ def cmd_allocate(args: argparse.Namespace, settings: Settings) -> int:
     school = service.find_school(app, args.uai)
     n = service.allocate(app, serials, school.uai, who(args, settings))
     result = {"allocated": n, "uai": school.uai}
-    print_result(args, result, f"{n} devices allocated to {school.uai} {school.name}")
+    print_result(args, result, f"{plural(n, 'device')} allocated to {school.uai} {school.name}")
     return 0
 
 
@@ -168,7 +171,7 @@ def cmd_for_good(args: argparse.Namespace, settings: Settings) -> int:
     serials = given_serials(args)
     app = open_store(settings)
     n = service.give_for_good(app, serials, who(args, settings))
-    print(f"{n} devices handed over for good")
+    print(f"{plural(n, 'device')} handed over for good")
     return 0
 
 
@@ -185,7 +188,7 @@ def cmd_repair(args: argparse.Namespace, settings: Settings) -> int:
     serials = given_serials(args)
     app = open_store(settings)
     n = service.send_to_repair(app, serials, args.repairer, args.reference, who(args, settings))
-    print(f"{n} devices sent to {args.repairer} under {args.reference}")
+    print(f"{plural(n, 'device')} sent to {args.repairer} under {args.reference}")
     return 0
 
 
@@ -204,7 +207,7 @@ def cmd_lost(args: argparse.Namespace, settings: Settings) -> int:
     serials = given_serials(args)
     app = open_store(settings)
     n = service.report_lost(app, serials, args.circumstances, who(args, settings))
-    print(f"{n} devices reported lost")
+    print(f"{plural(n, 'device')} reported lost")
     return 0
 
 

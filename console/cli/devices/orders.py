@@ -28,6 +28,7 @@ from domain.devices.views import (
     orders_progress,
 )
 from domain.errors import NotFoundError
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -80,7 +81,9 @@ def cmd_order_add(args: argparse.Namespace, settings: Settings) -> int:
         "ordered": sum(x.ordered for x in order.reception()),
     }
     print_result(
-        args, result, f"order {order.reference} recorded: {result['ordered']} devices ordered"
+        args,
+        result,
+        f"order {order.reference} recorded: {plural(result['ordered'], 'device')} ordered",
     )
     return 0
 
@@ -114,7 +117,10 @@ def cmd_receive(args: argparse.Namespace, settings: Settings) -> int:
         "status": order.status,
         "lines": [{**x.__dict__, "label": x.label} for x in reception],
     }
-    text = [f"delivery note {args.note.strip()}: {len(serials)} devices received at {args.depot}"]
+    text = [
+        f"delivery note {args.note.strip()}: {plural(len(serials), 'device')} received at "
+        f"{args.depot}"
+    ]
     text += [f"  {x.model}: {x.label}" for x in reception]
     print_result(args, result, "\n".join(text))
     return 0

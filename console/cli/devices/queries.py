@@ -32,6 +32,7 @@ from domain.devices.views import (
     shipments,
 )
 from domain.errors import NotFoundError
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -130,7 +131,10 @@ def cmd_establishment(args: argparse.Namespace, settings: Settings) -> int:
     text = [f"{code} {progress.name or '(not registered)'}: {progress.label}"]
     text += [f"  {status.replace('_', ' '):<22} {n}" for status, n in progress.by_status.items()]
     text += [f"  shipment {shipment_line(s)}" for s in sent]
-    text += [f"  kit {k['reference']} {k['status']} ({k['devices']} devices)" for k in school_kits]
+    text += [
+        f"  kit {k['reference']} {k['status']} ({plural(k['devices'], 'device')})"
+        for k in school_kits
+    ]
     print_result(args, result, "\n".join(text))
     return 0
 

@@ -30,6 +30,7 @@ from domain.devices.views import (
     shipments,
 )
 from domain.errors import InvalidInputError, NotFoundError
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -157,7 +158,7 @@ def cmd_ship_lost(args: argparse.Namespace, settings: Settings) -> int:
     shipment = service.report_shipment_lost(
         app, args.reference, args.circumstances, who(args, settings)
     )
-    print(f"shipment {shipment.reference} lost with its {len(shipment.serials)} devices")
+    print(f"shipment {shipment.reference} lost with its {plural(len(shipment.serials), 'device')}")
     return 0
 
 
@@ -166,7 +167,7 @@ def shipment_line(s: dict[str, Any]) -> str:
     missing = f", {s['missing']} missing" if s["missing"] else ""
     return (
         f"{s['reference']:<14} {s['uai']}  {s['status'].replace('_', ' '):<19} "
-        f"{s['devices']} devices, {s['delivered']} delivered{missing}{seal}"
+        f"{plural(s['devices'], 'device')}, {s['delivered']} delivered{missing}{seal}"
     )
 
 

@@ -18,6 +18,7 @@ from domain.meals import service as meals
 from domain.meals.imports import parse_pattern
 from domain.meals.municipality import normalise_insee
 from domain.views.projector import caught_up
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -92,7 +93,8 @@ def cmd_beneficiaries_import(args: argparse.Namespace, settings: Settings) -> in
                   f"{len(report.changes)} to change")  # fmt: skip
         else:
             print(
-                f"{report.read} lines read, {report.recorded} beneficiaries recorded, "
+                f"{report.read} lines read, "
+                f"{plural(report.recorded, 'beneficiary', 'beneficiaries')} recorded, "
                 f"{report.already_registered} already registered, {len(report.changes)} changed"
             )
     if report.errors:

@@ -15,6 +15,7 @@ from domain.errors import InvalidInputError
 from domain.meals import service as meals
 from domain.meals.planning import span
 from domain.territory.travel import travel_model
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -70,7 +71,7 @@ def cmd_day_plan(args: argparse.Namespace, settings: Settings) -> int:
             "boxes": len({s["box"] for s in rnd.stops}),
         }  # fmt: skip
         if plan is None:
-            lines.append(f"{name}: {rnd.status}, kept as it is ({row['stops']} stops)")
+            lines.append(f"{name}: {rnd.status}, kept as it is ({plural(row['stops'], 'stop')})")
         else:
             end = meals.local_clock(args.day, meals.ROUND_START_S + plan.duration_s)
             start = meals.local_clock(args.day, meals.ROUND_START_S)
@@ -81,7 +82,8 @@ def cmd_day_plan(args: argparse.Namespace, settings: Settings) -> int:
                 "last_delivery": end,
             }
             lines.append(
-                f"{name}: {row['stops']} stops, {row['meals']} meals in {row['boxes']} boxes, "
+                f"{name}: {plural(row['stops'], 'stop')}, {plural(row['meals'], 'meal')} in "
+                f"{plural(row['boxes'], 'box')}, "
                 f"{row['distance_km']:.1f} km, loading {start} → last delivery {end} "
                 f"({row['duration']})"
             )

@@ -16,6 +16,7 @@ from console.roles import mutating
 from console.settings import Settings
 from domain.meals import service as meals
 from domain.meals.beneficiary import SUSPENSION_REASONS
+from domain.wording import local_time, plural
 
 
 def register(level: Level) -> None:
@@ -57,8 +58,9 @@ def cmd_orders(args: argparse.Namespace, settings: Settings) -> int:
     }
     state = "open" if found.orders_open else "closed"
     text = [
-        f"{args.day}: {found.meals} meals for {len(found.orders)} beneficiaries (orders {state}, "
-        f"closing {data['orders_close_at']})"
+        f"{args.day}: {plural(found.meals, 'meal')} for "
+        f"{plural(len(found.orders), 'beneficiary', 'beneficiaries')} (orders {state}, "
+        f"closing {local_time(found.orders_close_at)})"
     ]
     text += [f"  kitchen: {k['regime']} / {k['texture']}: {k['meals']}" for k in data["kitchen"]]
     print_result(args, data, "\n".join(text))
@@ -77,5 +79,5 @@ def cmd_suspend(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_extra(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     meals.add_extra_meals(app, args.municipality, args.file_number, args.day, args.meals)
-    print(f"{args.meals} extra meal(s) for file {args.file_number} on {args.day}")
+    print(f"{plural(args.meals, 'extra meal')} for file {args.file_number} on {args.day}")
     return 0

@@ -25,6 +25,7 @@ from domain.meals import service as meals
 from domain.meals.meal_round import OUTCOMES, SIGNALS, MealRound
 from domain.meals.planning import Plan
 from domain.territory.travel import travel_model
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -119,7 +120,10 @@ def cmd_plan(args: argparse.Namespace, settings: Settings) -> int:
         **_plan_figures(plan),
         "travel_times": travel_label if plan is not None else None,
     }
-    text = f"{meals.round_label(app, rnd)} planned: {len(rnd.stops)} stops, {meal_count} meals"
+    text = (
+        f"{meals.round_label(app, rnd)} planned: {plural(len(rnd.stops), 'stop')}, "
+        f"{plural(meal_count, 'meal')}"
+    )
     print_result(args, result, text + _plan_text(plan, travel_label))
     return 0
 
@@ -184,7 +188,7 @@ def cmd_load(args: argparse.Namespace, settings: Settings) -> int:
     rid, rnd = _round(settings, args.round, meals.load_boxes, boxes, args.at)
     blocked = [b for b, state in rnd.boxes.items() if state["blocked"]]
     print(
-        f"round {meals.round_ref(rid)} loaded: {len(boxes)} boxes"
+        f"round {meals.round_ref(rid)} loaded: {plural(len(boxes), 'box')}"
         + (f"; BLOCKED (above +3 °C): {', '.join(blocked)}" if blocked else "")
     )
     return 0
@@ -230,7 +234,9 @@ def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
 @mutating
 def cmd_complete(args: argparse.Namespace, settings: Settings) -> int:
     rid, rnd = _round(settings, args.round, meals.complete_round, args.at)
-    print(f"round {meals.round_ref(rid)} completed: {rnd.meals_delivered()} meals delivered")
+    print(
+        f"round {meals.round_ref(rid)} completed: {plural(rnd.meals_delivered(), 'meal')} delivered"
+    )
     return 0
 
 
@@ -249,7 +255,7 @@ def cmd_manifest(args: argparse.Namespace, settings: Settings) -> int:
     rnd, lines = meals.manifest(app, meals.find_round(app, args.round))
     text = "\n".join(
         f"{x['stop']:>2}. {x['window']}  {x['name']}, {x['address']}  [{x['access_notes']}]  "
-        f"tel {x['phone']}  {x['meals']} meal(s) in {x['box']}"
+        f"tel {x['phone']}  {plural(x['meals'], 'meal')} in {x['box']}"
         for x in lines
     )
     print_result(args, lines, f"{rnd.day} · {rnd.postman} · {rnd.vehicle}\n{text}")

@@ -15,6 +15,7 @@ from console.recording.recorder import journal_dir
 from console.roles import mutating
 from console.settings import Settings
 from domain.sensing import service
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -59,8 +60,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     print(
         json.dumps(result)
         if args.json
-        else f"session {sid} exported to {args.output}: {result['events']} events, "
-        f"{result['chunks']} chunks{note}"
+        else f"session {sid} exported to {args.output}: {plural(result['events'], 'event')}, "
+        f"{plural(result['chunks'], 'chunk')}{note}"
     )
     return 0
 
@@ -86,7 +87,8 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         )
     else:
         print(
-            f"session {done.session_id} imported: {done.recorded} events recorded, "
-            f"{done.chunks_verified} chunks verified, journal {done.journal_file} at {done.target}"
+            f"session {done.session_id} imported: {plural(done.recorded, 'event')} recorded, "
+            f"{plural(done.chunks_verified, 'chunk')} verified, journal {done.journal_file} at "
+            f"{done.target}"
         )
     return 0

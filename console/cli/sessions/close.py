@@ -14,6 +14,7 @@ from console.recording.recorder import journal_dir
 from console.roles import mutating
 from console.settings import Settings
 from domain.sensing import service
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -66,8 +67,9 @@ def cmd_close(args: argparse.Namespace, settings: Settings) -> int:
         else ""
     )
     print(
-        f"session {sid} closed after an interruption: {done.chunks_recorded} chunks and "
-        f"{done.gaps_recorded} gaps recorded from its journal ({facts['records']:,} records in "
+        f"session {sid} closed after an interruption: {plural(done.chunks_recorded, 'chunk')} and "
+        f"{plural(done.gaps_recorded, 'gap')} recorded from its journal "
+        f"({facts['records']:,} records in "
         f"{facts['chunks']} chunks){torn_note}"
     )
     return 0

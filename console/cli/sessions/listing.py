@@ -13,6 +13,7 @@ from console.settings import Settings
 from domain.clock import PARIS
 from domain.sensing import service
 from domain.sensing.sensor_session import SensorSession
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -72,7 +73,7 @@ def cmd_list(args: argparse.Namespace, settings: Settings) -> int:
         r = _row(s)
         print(
             f"{r['id'][:8]}  {_local(s.started_at)}  {s.vehicle:<10} {s.status:<9} "
-            f"{', '.join(s.channels)}  {r['chunks']} chunks  {r['gaps']} gaps"
+            f"{', '.join(s.channels)}  {plural(r['chunks'], 'chunk')}  {plural(r['gaps'], 'gap')}"
         )
     return 0
 
@@ -97,11 +98,11 @@ def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(summary(s), indent=2))
         return 0
     lines = [
-        f"session {s.id}",
+        f"session {str(s.id)[:8]}",
         f"  vehicle   {s.vehicle}" + (f" · meal round {s.round_id}" if s.round_id else ""),
         f"  status    {s.status}, started {_local(s.started_at)} by {s.started_by}"
         + (f", stopped {_local(s.stopped_at)}" if s.stopped_at else ""),
-        f"  journal   {s.journal_name} ({len(s.chunks)} chunks, "
+        f"  journal   {s.journal_name} ({plural(len(s.chunks), 'chunk')}, "
         f"{s.chunks[-1]['end'] if s.chunks else 0:,} bytes)",
     ]
     for name, ch in s.channels.items():

@@ -20,6 +20,7 @@ from domain.sensing.processing import (
     PIPELINE_VERSION,
     summary,
 )
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -72,7 +73,7 @@ def cmd_sessions_process(args: argparse.Namespace, settings: Settings) -> int:
         how = "street sections" if matching else "track segments (no road network)"
         print(
             f"session {sid} {verb}{town}: {s['length_m'] / 1000:.2f} km, {s['segments']} "
-            f"{how}, {s['potholes']} potholes → {target}"
+            f"{how}, {plural(s['potholes'], 'pothole')} → {target}"
         )
         for u in matching["unmatched"] if matching else []:
             print(

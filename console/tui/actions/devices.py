@@ -24,6 +24,7 @@ from domain.devices import service
 from domain.devices.device import CHARTER_SIGNERS, HOLDER_ROLES
 from domain.devices.inputs import enrolments
 from domain.devices.manifest import BadLine
+from domain.wording import plural
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -121,7 +122,7 @@ def import_schools(app: MaillageApp) -> None:
 def stage(app: MaillageApp) -> None:
     def write(v: FormValues) -> str:
         n = service.stage(app.store, enrolments(v["enrolments"].split()), v["image"], v["by"])
-        return f"{n} devices staged with {v['image']}"
+        return f"{plural(n, 'device')} staged with {v['image']}"
 
     fields: list[Choice | Field] = [
         Field("enrolments", "SERIAL=ENROLMENT pairs (spaces between pairs)", required=True),
@@ -134,7 +135,7 @@ def stage(app: MaillageApp) -> None:
 def allocate(app: MaillageApp) -> None:
     def write(v: FormValues) -> str:
         n = service.allocate(app.store, serials(v["serials"]), v["uai"], v["by"])
-        return f"{n} devices allocated to {v['uai'].upper()}"
+        return f"{plural(n, 'device')} allocated to {v['uai'].upper()}"
 
     fields: list[Choice | Field] = [
         Field("serials", "Serials (spaces or commas between)", required=True),
@@ -186,7 +187,7 @@ def dispatch(app: MaillageApp, reference: str = "") -> None:
 def deliver(app: MaillageApp, reference: str = "") -> None:
     def write(v: FormValues) -> str:
         s = service.deliver(app.store, v["reference"], v["recipient"], v["by"])
-        return f"shipment {s.reference} delivered: {len(s.delivered_serials)} devices"
+        return f"shipment {s.reference} delivered: {plural(len(s.delivered_serials), 'device')}"
 
     fields = [_shipment(reference), Field("recipient", "Received by", required=True), _by(app)]
     ask_and_record(app, "Deliver a shipment", "deliver", fields, write)

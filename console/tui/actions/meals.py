@@ -16,6 +16,7 @@ from domain.errors import InvalidInputError
 from domain.meals import service as meals
 from domain.meals.billing import render_statement
 from domain.meals.welfare_alert import CATEGORIES, SEVERITIES
+from domain.wording import plural
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -89,8 +90,9 @@ def plan_round(app: MaillageApp) -> None:
             )
             km = f", {plan.distance_m / 1000:.1f} km" if plan is not None else ""
             meals_count = sum(s["meals"] for s in rnd.stops)
-            return f"round of {rnd.day} ({rnd.postman}) planned: {len(rnd.stops)} stops, " + (
-                f"{meals_count} meals{km}"
+            return (
+                f"round of {rnd.day} ({rnd.postman}) planned: {plural(len(rnd.stops), 'stop')}, "
+                + (f"{plural(meals_count, 'meal')}{km}")
             )
 
         record(app, "plan round", write)
@@ -175,7 +177,8 @@ def import_file(app: MaillageApp) -> None:
                     f"{len(report.errors)} bad lines in {path.name}, nothing recorded ({first})"
                 )
             return (
-                f"{report.read} lines read, {report.recorded} beneficiaries recorded, "
+                f"{report.read} lines read, "
+                f"{plural(report.recorded, 'beneficiary', 'beneficiaries')} recorded, "
                 f"{report.already_registered} already registered"
             )
 

@@ -13,6 +13,7 @@ from console.tui.screens.form import Choice, Field, FormValues
 from console.tui.writes import Progress, ask, record_with_progress
 from domain.sensing import service
 from domain.sensing.sensor_session import SensorSession
+from domain.wording import plural
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -60,7 +61,7 @@ def process(app: MaillageApp) -> None:
             progress("recorded", 1, 1)
             verb = "processed" if recorded else "already processed (same results)"
             segments = len(results.get("segments", []))
-            return f"session {str(sid)[:8]} {verb}: {segments} segments → {results_file}"
+            return f"session {str(sid)[:8]} {verb}: {plural(segments, 'segment')} → {results_file}"
 
         record_with_progress(app, "process session", "Processing a session", write)
 

@@ -64,7 +64,7 @@ MAX_PAGES: Final = 64
 
 LOG_COLUMNS: Final = (
     Column("position", "Position", 11, "right", numeric=True),
-    Column("time", "Time (Paris)", 19),
+    Column("time", "Time", 23),
     Column("aggregate", "Aggregate", 18),
     Column("event", "Event", 20),
     Column("id", "Id", 8),
@@ -72,7 +72,7 @@ LOG_COLUMNS: Final = (
 EVENT_COLUMNS: Final = (
     Column("position", "Position", 11, "right", numeric=True),
     Column("version", "Ver", 4, "right", numeric=True),
-    Column("time", "Time (Paris)", 19),
+    Column("time", "Time", 23),
     Column("event", "Event", 18),
     Column("by", "By", 30),
     Column("summary", "Attributes", 60),

@@ -22,6 +22,7 @@ from domain.sensing.service import SessionsSummary, sessions_summary
 from domain.store import ViewConnection
 from domain.views.activity import events_per_day
 from domain.views.projector import Projector
+from domain.wording import plural
 
 HISTORY_DAYS = 21
 
@@ -119,7 +120,7 @@ class DashboardScreen(ModeScreen):
         m = f.meals
         self.query_one("#tile-meals", Tile).show(
             f"{m.meals_delivered:,} of {m.meals_planned:,} delivered",
-            f"{m.rounds} rounds, {m.rounds_under_way} under way · "
+            f"{plural(m.rounds, 'round')}, {m.rounds_under_way} under way · "
             + (
                 f"{m.open_excursions} open cold-chain excursions"
                 if m.open_excursions

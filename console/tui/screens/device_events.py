@@ -8,6 +8,7 @@ from console.tui.screens.reading import ReadingScreen
 from domain.clock import PARIS
 from domain.devices.custody import custody_chain
 from domain.errors import MaillageError
+from domain.wording import plural
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -27,7 +28,7 @@ class DeviceEventsScreen(ReadingScreen):
             steps = custody_chain(app.store, self.serial)
         except MaillageError as e:
             return str(e)
-        lines = [f"Device {self.serial}: {len(steps)} step(s)"]
+        lines = [f"Device {self.serial}: {plural(len(steps), 'step')}"]
         for step in steps:
             local = step.when.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
             refs = ", ".join(f"{k} {v}" for k, v in step.references.items())

@@ -25,6 +25,7 @@ from console.tui.screens.form import Choice, Field, FormScreen, FormValues
 from console.tui.widgets.map import SegmentMap, describe, midpoint
 from domain.errors import MaillageError
 from domain.sensing.field_report import REPORT_KINDS, record_report
+from domain.wording import plural
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -114,10 +115,12 @@ class MapScreen(Screen[None]):
         view = self.query_one("#segment-map", SegmentMap)
         self.selected_place = message.place
         left_out = (
-            f" · {self.missing} session(s) without their results file" if self.missing else ""
+            f" · {plural(self.missing, 'session')} without their results file"
+            if self.missing
+            else ""
         )
         self.query_one("#map-title", Label).update(
-            f"[b]Map[/b] · {len(view.places)} segments{left_out} · colour: "
+            f"[b]Map[/b] · {plural(len(view.places), 'segment')}{left_out} · colour: "
             f"{view.indicator_label} · arrows pan · +/- zoom · i indicator · n/p select · "
             "f field report"
         )

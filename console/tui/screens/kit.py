@@ -12,6 +12,7 @@ from console.tui.screens.reading import ReadingScreen
 from domain.clock import PARIS
 from domain.devices import service
 from domain.devices.inputs import listing
+from domain.wording import plural
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -44,7 +45,7 @@ class KitScreen(ReadingScreen):
         kit = service.find_kit(app.store, self.reference)
         lines = [
             f"{kit.reference} at {kit.uai}, cart {kit.cart_id}: {kit.status.replace('_', ' ')}",
-            f"{len(kit.serials)} devices: {listing(kit.serials)}",
+            f"{plural(len(kit.serials), 'device')}: {listing(kit.serials)}",
             "Reservations (Paris time):",
         ]
         for rid, r in kit.reservations.items():

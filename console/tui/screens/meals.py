@@ -29,6 +29,7 @@ from domain.meals.welfare_alert import reference_of
 from domain.personal import SubjectKeys
 from domain.store import ViewConnection
 from domain.territory.travel import travel_model
+from domain.wording import plural
 
 if TYPE_CHECKING:
     pass
@@ -159,7 +160,9 @@ class MealsScreen(ModeScreen):
         except MaillageError as e:
             self.app.call_from_thread(self.notify, str(e), severity="error", title="Not recorded")
             return
-        lines = [f"{meals.round_label(store, r)}: {len(r.stops)} stops" for r, _ in done.rounds]
+        lines = [
+            f"{meals.round_label(store, r)}: {plural(len(r.stops), 'stop')}" for r, _ in done.rounds
+        ]
         lines += [f"not served: {u}" for u in done.unserved]
         self.app.call_from_thread(self.notify, "\n".join([*lines, done.travel]), title="Planned")
         self.app.call_from_thread(self.console.update_views)

@@ -26,6 +26,7 @@ from console.tui.screens.dialog import DialogScreen
 from domain.devices.inputs import serial as normalise_serial
 from domain.devices.service import find_shipment, pack
 from domain.errors import MaillageError
+from domain.wording import plural
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -91,7 +92,8 @@ class PackingScreen(DialogScreen[None]):
     def read_shipment(self) -> None:
         try:
             s = find_shipment(self.console.store, self.reference)
-            text = f"for {s.uai} from {s.depot} · {s.status} · {len(s.serials)} device(s) inside"
+            inside = plural(len(s.serials), "device")
+            text = f"for {s.uai} from {s.depot} · {s.status} · {inside} inside"
         except MaillageError as e:
             text = str(e)
         self.app.call_from_thread(self.query_one("#packing-summary", Static).update, text)

@@ -32,6 +32,7 @@ from domain.meals.beneficiary import Beneficiary
 from domain.meals.cold_chain import CHILLED_LIMIT_C
 from domain.meals.meal_round import OUTCOMES, SIGNALS, MealRound
 from domain.territory.travel import travel_model
+from domain.wording import plural
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -139,7 +140,8 @@ class RoundScreen(DialogScreen[None]):
             flag = "above" if hottest > CHILLED_LIMIT_C else "within"
             holder.mount(
                 Label(
-                    f"{box}: {len(curve)} readings, max {hottest:.1f} °C ({flag} +3 °C) {state}",
+                    f"{box}: {plural(len(curve), 'reading')}, max {hottest:.1f} °C "
+                    f"({flag} +3 °C) {state}",
                     markup=False,
                 )
             )
@@ -349,7 +351,7 @@ class RoundScreen(DialogScreen[None]):
 
 def _loaded(rnd: MealRound) -> str:
     blocked = [b for b, state in rnd.boxes.items() if state["blocked"]]
-    text = f"round loaded: {len(rnd.boxes)} boxes"
+    text = f"round loaded: {plural(len(rnd.boxes), 'box')}"
     return text + (f"; BLOCKED (above +3 °C): {', '.join(blocked)}" if blocked else "")
 
 
@@ -380,5 +382,5 @@ def _stop_line(n: int, stop: dict[str, Any], person: Beneficiary, show_name: boo
     outcome = (stop["outcome"] or "—").replace("_", " ")
     return (
         f"{n:>2}. {pin} {person.file_number:<10} {name[:22]:<22} {stop['box']:<6} "
-        f"{stop['meals']} meal(s)  {outcome:<14} {when}"
+        f"{plural(stop['meals'], 'meal')}  {outcome:<14} {when}"
     )

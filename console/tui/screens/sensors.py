@@ -31,6 +31,7 @@ from console.tui.widgets.sensor_panels import ChannelPanel
 from domain.errors import InvalidInputError, MaillageError
 from domain.meals.service import find_round
 from domain.sensing import service
+from domain.wording import plural
 from drivers import detect as detection
 from drivers.sensors import CHANNEL_KINDS, default_model, model
 
@@ -335,8 +336,8 @@ class SensorsScreen(ModeScreen):
         e = recorder.events
         problems = f", {len(e.problems)} problems" if e.problems else ""
         self.notify(
-            f"session {str(recorder.session_id)[:8]} stopped: {e.chunks} chunks, {e.gaps} gaps"
-            + problems,
+            f"session {str(recorder.session_id)[:8]} stopped: {plural(e.chunks, 'chunk')}, "
+            f"{plural(e.gaps, 'gap')}" + problems,
             title="Recording",
             severity="warning" if e.problems else "information",
         )
@@ -361,7 +362,11 @@ class SensorsScreen(ModeScreen):
         if r is None:
             return head
         e = r.events
-        lines = [head, f"{e.chunks} chunks · {e.gaps} gaps · {e.probe_readings} probe readings"]
+        lines = [
+            head,
+            f"{plural(e.chunks, 'chunk')} · {plural(e.gaps, 'gap')} · "
+            f"{plural(e.probe_readings, 'probe reading')}",
+        ]
         if e.store_trouble:
             lines.append(e.store_trouble)
         if e.problems:

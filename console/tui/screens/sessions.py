@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from console.tui.screens.reading import ReadingScreen
 from domain.clock import PARIS
 from domain.sensing import service
+from domain.wording import plural
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -28,6 +29,6 @@ class SessionsScreen(ReadingScreen):
             )
             lines.append(
                 f"{str(s.id)[:8]}  {s.vehicle:<8} {start} (Paris)  {s.status:<11} "
-                f"{len(s.chunks)} chunks  {processed}"
+                f"{plural(len(s.chunks), 'chunk')}  {processed}"
             )
         return "\n".join(lines) or "no session is recorded"

@@ -11,6 +11,7 @@ from console.tui.palette import PaletteCommand, binding_commands
 from console.tui.screens.reading import ReadingScreen
 from domain.devices import service
 from domain.devices.inputs import listing
+from domain.wording import plural
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -48,7 +49,7 @@ class ShipmentScreen(ReadingScreen):
                 f"{s.reference} to {s.uai}, from {s.depot}: {s.status.replace('_', ' ')}",
                 f"seal {s.seal_number or '—'} · carrier {s.carrier or '—'} · "
                 f"received by {s.recipient or '—'}",
-                f"{len(s.serials)} devices: {listing(s.serials) or 'none yet'}",
+                f"{plural(len(s.serials), 'device')}: {listing(s.serials) or 'none yet'}",
                 *([f"missing: {listing(s.missing_serials)}"] if s.missing_serials else []),
             ]
         )

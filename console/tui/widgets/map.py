@@ -23,6 +23,7 @@ from textual.widget import Widget
 from domain.sensing import indicators as ind
 from domain.sensing.exports import COVERAGE_PALETTE, NO_DATA, PALETTE
 from domain.sensing.recommendations import section_name
+from domain.wording import plural
 
 INDICATORS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("iri_class", "roughness (IRI)", ind.IRI_CLASSES),
@@ -248,7 +249,7 @@ def describe(place: dict[str, Any] | None, indicator: str) -> str:
         return "no processed segment yet: run 'maillage sessions process SESSION'"
     lat, lon = midpoint(place)
     where = section_name(place) or f"segment {place['place']} at {lat:.5f}, {lon:.5f}"
-    parts = [f"{where} · {place.get('passes', 0)} passes"]
+    parts = [f"{where} · {plural(place.get('passes', 0), 'pass', 'passes')}"]
     for name, unit in (
         ("iri_m_per_km", "m/km IRI"),
         ("pm25_ugm3", "µg/m³ PM2.5"),

@@ -14,6 +14,7 @@ P once P was read as the head.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -88,8 +89,9 @@ class LogAsOf:
         return [e.originator_id for _, e in self.of_topic(created_class) if keep(e)]
 
     def find(self, created_class: type, text: str, what: str) -> UUID:
-        """An aggregate named by its full id or a unique prefix of at least 6 characters."""
-        wanted = text.strip().lower().replace("-", "")
+        """An aggregate named by its full id, a unique prefix of at least 6 characters, or its
+        reference as lists show it (``R-1A2B3C4D`` for a round, ``W-…`` for an alert)."""
+        wanted = strip_reference(text).lower().replace("-", "")
         if len(wanted) < 6:
             raise NotFoundError(f"no {what} with id {text.strip()!r} (give at least 6 characters)")
         found = [i for i in self.created(created_class) if i.hex.startswith(wanted)]
@@ -169,3 +171,10 @@ def _store_id(app: Maillage) -> str | None:
     finally:
         conn.close()
     return str(row[0]) if row else None
+
+
+def strip_reference(text: str) -> str:
+    """The hex digits of a reference as lists show it (``R-1A2B3C4D`` → ``1A2B3C4D``): a
+    round's or an alert's letter and dash are not part of its id."""
+    cleaned = text.strip()
+    return cleaned[2:] if re.fullmatch(r"[RW]-[0-9A-Fa-f]{6,}", cleaned) else cleaned

@@ -22,6 +22,8 @@ from domain.audit.reports.model import Cell, Report, Section
 from domain.clock import PARIS
 from domain.meals.cold_chain import CHILLED_LIMIT_C, is_excursion
 from domain.meals.meal_round import DELIVERED, MealRound
+from domain.meals.service import round_ref as reference_of
+from domain.wording import plural
 
 KIND = "cold-chain"
 ENTERED_LATER_S = 300
@@ -68,7 +70,7 @@ def build_cold_chain(log: LogAsOf, round_ref: str) -> Report:
     return Report(
         kind=KIND,
         title=f"Cold chain — round of {rnd.day}, {rnd.vehicle} ({str(rnd.id)[:8]})",
-        subject=(("round", str(rnd.id)), ("day", rnd.day)),
+        subject=(("round", reference_of(rnd.id)), ("day", rnd.day)),
         stated=log.stated,
         summary=summary,
         sections=(
@@ -138,7 +140,7 @@ class _Walk:
         if kind == "Planned":
             boxes = len({s["box"] for s in e.stops})
             self.add(e.timestamp, position, "planned", None, None, None, None, None,
-                     f"{len(e.stops)} stops, {boxes} boxes")  # fmt: skip
+                     f"{plural(len(e.stops), 'stop')}, {plural(boxes, 'box')}")  # fmt: skip
         elif kind == "Loaded":
             for box, b in sorted(e.boxes.items()):
                 t = float(b["loading_temperature_c"])

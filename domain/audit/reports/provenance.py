@@ -100,7 +100,7 @@ def build_provenance(log: LogAsOf, session_ref: str) -> Report:
     return Report(
         kind=KIND,
         title=f"Provenance — sensor session {str(s.id)[:8]} on {s.vehicle}",
-        subject=(("session", str(s.id)),),
+        subject=(("session", str(s.id)[:8]),),
         stated=log.stated,
         summary=summary,
         sections=(

@@ -35,6 +35,7 @@ from typing import Final
 from domain.audit.reports.model import Cell, Euros, Report
 from domain.clock import PARIS
 from domain.meals.billing import euros, spreadsheet_safe
+from domain.wording import local_time
 
 FORMATS: Final = ("md", "html", "csv")
 
@@ -67,7 +68,7 @@ def human(cell: Cell) -> str:
     if isinstance(cell, bool):
         return "yes" if cell else "no"
     if isinstance(cell, datetime):
-        return cell.astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S")
+        return local_time(cell, seconds=True)
     if isinstance(cell, Euros):
         return euros(cell.cents)
     if isinstance(cell, float):
@@ -102,14 +103,14 @@ def _numeric(cells: Sequence[Cell]) -> bool:
 def _provenance(report: Report) -> list[tuple[str, str]]:
     """The stated facts, labelled for people."""
     s = report.stated
-    made = s.made_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M:%S")
+    made = local_time(s.made_at, seconds=True)
     return [
         ("report", report.kind),
         *report.subject,
         ("log position", str(s.position)),
         ("chain head", s.head),
-        ("store id", s.store_id or "unknown"),
-        ("made", f"{made} Europe/Paris by {s.made_by} ({s.role})"),
+        ("store", s.store_id[:8] if s.store_id else "unknown"),
+        ("made", f"{made} by {s.made_by} ({s.role})"),
     ]
 
 
@@ -211,7 +212,7 @@ def html(report: Report) -> str:
         f"<dt>{escape(label)}</dt>"
         + (
             f'<dd class="hash">{escape(value)}</dd>'
-            if label in ("chain head", "store id")
+            if label in ("chain head", "store")
             else f"<dd>{escape(value)}</dd>"
         )
         for label, value in _provenance(report)

@@ -10,10 +10,11 @@ Days after the day the report is made (Europe/Paris) are not yet due and not cou
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from domain.audit.reports.asof import LogAsOf
+from domain.audit.reports.cold_chain import ENTERED_LATER_S
 from domain.audit.reports.model import Cell, Euros, Report, Section, check_month
 from domain.clock import PARIS
 from domain.ids import municipality_id
@@ -21,6 +22,7 @@ from domain.meals.beneficiary import Beneficiary
 from domain.meals.billing import Statement, month_days, monthly_statement
 from domain.meals.meal_round import MealRound
 from domain.meals.municipality import Municipality, normalise_insee
+from domain.wording import local_time
 
 KIND = "service-fait"
 REASONS: dict[str, str] = {
@@ -69,6 +71,7 @@ def build_service_fait(log: LogAsOf, insee_code: str, month: str) -> Report:
             _by_bracket(statement),
             _reasons(statement),
             _amendments(rounds, {b.id: b.file_number for b in people}),
+            _entered_later(log, rounds, {b.id: b.file_number for b in people}),
             _prices(town, days),
         ),
         notes=(
@@ -159,6 +162,34 @@ def _amendments(rounds: list[MealRound], files: dict[Any, str]) -> Section:
         ("day", "round", "stop", "file", "recorded_as", "amended_to", "amended_by"),
         rows,
         note="" if rows else "No stop outcome was amended.",
+    )
+
+
+def _entered_later(log: LogAsOf, rounds: list[MealRound], files: dict[Any, str]) -> Section:
+    """Stops and completions entered after they happened (paper rounds): the time each
+    happened (``at``, what billing counts) beside the time the log recorded it."""
+    rows: list[tuple[Cell, ...]] = []
+    by_id = {r.id: r for r in rounds}
+    for rid, events in sorted(log.events(list(by_id)).items(), key=lambda kv: by_id[kv[0]].day):
+        rnd = by_id[rid]
+        number = {s["beneficiary"]: n for n, s in enumerate(rnd.stops, 1)}
+        for _, e in events:
+            at = getattr(e, "at", None)
+            if not isinstance(at, datetime) or (e.timestamp - at).total_seconds() < ENTERED_LATER_S:
+                continue
+            who = getattr(e, "beneficiary", None)
+            if who is not None and who not in files:
+                continue
+            what = type(e).__name__
+            stop: Cell = number.get(who, "") if who is not None else ""
+            rows.append((rnd.day, f"{rnd.vehicle} · {rnd.postman}", what, stop,
+                         files.get(who, "") if who is not None else "", local_time(at),
+                         local_time(e.timestamp)))  # fmt: skip
+    return Section(
+        "Entered after it happened",
+        ("day", "round", "event", "stop", "file", "happened", "recorded"),
+        rows,
+        note="" if rows else "Every stop and round was recorded as it happened.",
     )
 
 

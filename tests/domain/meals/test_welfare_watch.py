@@ -120,3 +120,28 @@ def test_welfare_rules_are_checked() -> None:
         WelfareRules(uneaten_count=0)
     with pytest.raises(InvalidInputError, match="severity 'huge' is not one of"):
         WelfareRules(absent_severity="huge")
+
+
+def test_the_stop_and_its_alert_are_recorded_together_or_not_at_all(
+    location: StoreLocation, fixed_clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """When the alert cannot be written, the stop is not written either: no state exists
+    where an absent-unreached stop is recorded and its alert is missing."""
+    app = Maillage(location)
+    _town_and_person(app)
+    rnd, _ = meals.plan_day(app, "37261", MONDAY, "L. Petit", "VAN-12")
+    meals.load_boxes(app, rnd.id, {"box-1": ("P-1", 2.0)})
+    before = app.last_position()
+    insert = app.recorder.insert_events
+
+    def refuse_alerts(stored: list, **kwargs: object) -> object:
+        if any("WelfareAlert" in e.topic for e in stored):
+            raise OSError("disk full while writing the alert")
+        return insert(stored, **kwargs)
+
+    monkeypatch.setattr(app.recorder, "insert_events", refuse_alerts)
+    with pytest.raises(OSError, match="disk full"):
+        meals.record_stop_of_file(app, rnd.id, "37261", "2026-007", "absent",
+                                  contact={"called": "both", "result": "not_reached"})  # fmt: skip
+    assert app.last_position() == before
+    assert app.get(rnd.id, type(rnd)).stops[0]["outcome"] is None

@@ -115,4 +115,4 @@ def test_potholes_repeated_over_passes_are_counted_as_such() -> None:
         p["iri_class"] = 2
         p["iri_m_per_km"] = {"latest": 4.0, "mean": 4.0, "trend_per_year": None, "passes": 3}
     reasons = [r.reasons for r in recommend(places, _context()) if r.rule == "road_maintenance"]
-    assert any("2 pothole(s) detected, seen on 2 of 3 passes" in x for rs in reasons for x in rs)
+    assert any("2 potholes detected, seen on 2 of 3 passes" in x for rs in reasons for x in rs)

@@ -5,14 +5,18 @@ reports with both the original and the correction."""
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
+from domain import clock
 from domain.application import Maillage
+from domain.clock import PARIS
 from domain.ids import beneficiary_id
 from domain.meals.beneficiary import Beneficiary
 from domain.store import StoreLocation
+from domain.wording import local_time
 
 from ...helpers import GOOD, run, write
 
@@ -92,3 +96,30 @@ def test_a_paper_round_with_its_real_times_and_an_amended_outcome(
                "--role", "auditor") == 0  # fmt: skip
     fait = capsys.readouterr().out
     assert "Amended outcomes" in fait and "absent" in fait and "2026-001" in fait
+    # The paper round's entries: when each happened beside when the log recorded it.
+    entered = fait.split("## Entered after it happened", 1)[1].split("##", 1)[0]
+    assert "2026-03-09 09:10 CET" in entered and "2026-03-09 09:25 CET" in entered
+    assert "2026-03-09 10:00 CET" in entered  # the completion
+    recorded = local_time(clock.now())[:10]
+    assert entered.count(recorded) >= 3
+
+
+def test_a_time_it_happened_after_now_is_refused(
+    store: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--at`` says when something happened: a time to come is refused in one line, and
+    nothing is recorded."""
+    plan = ["meals", "rounds", "plan", "--municipality", "37261", "--day", "2026-03-09"]
+    assert run(store, *plan, "--postman", "L. Petit", "--vehicle", "VAN-12", "--json") == 0
+    rid = json.loads(capsys.readouterr().out)["round"][:8]
+    later = (clock.now() + timedelta(hours=2)).astimezone(PARIS).strftime("%Y-%m-%dT%H:%M")
+    app = Maillage(StoreLocation.parse(store))
+    before = app.last_position()
+    app.close()
+    assert run(store, "meals", "rounds", "load", rid, "--box", "box-1=probe-7:2.1",
+               "--at", later) == 2  # fmt: skip
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is after now" in err and "must be in the past" in err
+    app = Maillage(StoreLocation.parse(store))
+    assert app.last_position() == before
+    app.close()

@@ -251,9 +251,9 @@ def test_orders_suspension_extra_meals_and_manifest(
 
     extra = ["meals", "extra", "2026-001", "--municipality", "37261", "--meals", "1"]
     assert run(store, *extra, "--day", "2026-03-10") == 2
-    assert "orders for 2026-03-10 closed at 2026-03-09 00:00 (Paris)" in capsys.readouterr().err
+    assert "orders for 2026-03-10 closed at 2026-03-09 00:00 CET" in capsys.readouterr().err
     assert run(store, *extra, "--day", "2099-03-10") == 0
-    assert "1 extra meal(s) for file 2026-001 on 2099-03-10" in capsys.readouterr().out
+    assert "1 extra meal for file 2026-001 on 2099-03-10" in capsys.readouterr().out
 
     assert (
         run(
