@@ -101,7 +101,7 @@ def laptop_key(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         PrivateFormat,
     )
 
-    from console.cli.sessions.keys import LAPTOP_KEY_DIR_ENV, SUFFIX, public_hex
+    from console.recording.laptop_keys import LAPTOP_KEY_DIR_ENV, SUFFIX, public_hex
     from domain.kek import write_key_file
 
     folder = tmp_path_factory.mktemp("laptop-keys")

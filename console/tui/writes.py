@@ -89,9 +89,18 @@ def _in_worker(
 
 
 def record_with_progress(
-    app: MaillageApp, name: str, title: str, write: Callable[[Progress], str]
+    app: MaillageApp,
+    name: str,
+    title: str,
+    write: Callable[[Progress], str],
+    *,
+    records: bool = True,
 ) -> None:
-    """``record`` for long work: a progress bar the worker moves, the console usable meanwhile."""
+    """``record`` for long work: a progress bar the worker moves, the console usable meanwhile
+    (``records=False``: a read written to a file, as ``export``, any role)."""
+    if records and not may_run(app.settings, True, False):
+        refuse(app, f"the {app.settings.role} role may not {name}")
+        return
     progress = ProgressScreen(title)
     app.push_screen(progress)
 
@@ -104,7 +113,7 @@ def record_with_progress(
         finally:
             app.call_from_thread(progress.dismiss)
 
-    record(app, name, run)
+    (record if records else export)(app, name, run)
 
 
 def ask(

@@ -99,7 +99,7 @@ def test_unsigned_unknown_and_altered_bundles_are_refused_before_recording(
 
 
 def bundles_signer() -> tuple[str, Ed25519PrivateKey]:
-    from console.cli.sessions.keys import signer
+    from console.recording.laptop_keys import signer
 
     return signer(None)
 
@@ -124,7 +124,7 @@ def test_a_laptop_name_cannot_be_given_another_key(
 def test_keys_create_makes_an_owner_only_file_and_refuses_a_second(
     tmp_path: Path, monkeypatch
 ) -> None:
-    from console.cli.sessions.keys import LAPTOP_KEY_DIR_ENV
+    from console.recording.laptop_keys import LAPTOP_KEY_DIR_ENV
 
     monkeypatch.setenv(LAPTOP_KEY_DIR_ENV, str(tmp_path / "k"))
     code, out, err = run("sessions", "keys", "create", "VAN-12-laptop", "--json")

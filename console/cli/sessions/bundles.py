@@ -7,10 +7,10 @@ import argparse
 import json
 from pathlib import Path
 
-from console.cli.sessions.keys import signer
 from console.cli.tree import Level
 from console.opening import open_store
 from console.recording import carrying
+from console.recording.laptop_keys import signer
 from console.recording.recorder import journal_dir
 from console.roles import mutating
 from console.settings import Settings

@@ -1,16 +1,19 @@
-"""Sensor sessions from the palette: list them, process a journal — the console's path to
-``maillage sessions list|process`` (bundles are signed with the laptop's key, which only the
-command line holds so far)."""
+"""Sensor sessions from the palette: list them, process a journal, carry one from van to depot
+in a signed bundle — the console's path to ``maillage sessions list|process|export|import``."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.decoding.process import process_session
+from console.recording import carrying
+from console.recording.laptop_keys import key_names, signer
 from console.recording.recorder import journal_dir
 from console.tui.palette import PaletteCommand
 from console.tui.screens.form import Choice, Field, FormValues
-from console.tui.writes import Progress, ask, record_with_progress
+from console.tui.writes import Progress, ask, record_with_progress, refuse
+from domain.errors import NotFoundError
 from domain.sensing import service
 from domain.sensing.sensor_session import SensorSession
 from domain.wording import plural
@@ -36,6 +39,19 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
             "(maillage sessions process)",
             lambda: process(app),
         ),
+        PaletteCommand(
+            "Export session bundle…",
+            "A session's events and journal chunks in one file signed with this laptop's key "
+            "(maillage sessions export)",
+            lambda: export_bundle(app),
+            writes=False,
+        ),
+        PaletteCommand(
+            "Import session bundle…",
+            "A field laptop's signed bundle, every chunk verified, then its session recorded "
+            "here (maillage sessions import)",
+            lambda: import_bundle(app),
+        ),
     ]
 
 
@@ -43,9 +59,15 @@ def _session(value: str = "") -> Field:
     return Field("session", "Session (its id or first 6+ characters)", required=True, value=value)
 
 
-def process(app: MaillageApp) -> None:
+def newest_session(app: MaillageApp) -> str:
+    """The first characters of the newest session's id (what a form proposes), or ''."""
+    sessions = service.list_sessions(app.store)
+    return str(sessions[-1].id)[:8] if sessions else ""
+
+
+def process(app: MaillageApp, session: str = "") -> None:
     fields: list[Choice | Field] = [
-        _session(),
+        _session(session),
         Field("municipality", "Municipality (INSEE; default: its meal round's)"),
     ]
 
@@ -66,3 +88,64 @@ def process(app: MaillageApp) -> None:
         record_with_progress(app, "process session", "Processing a session", write)
 
     ask(app, "Process a session", fields, then)
+
+
+def export_bundle(app: MaillageApp, session: str = "") -> None:
+    """Ask for the session, the file and the laptop key; write the signed bundle in a worker."""
+    keys = key_names()
+    if not keys:  # said before a form is filled in for nothing
+        try:
+            signer(None)
+        except NotFoundError as e:  # no key here, and how to make one
+            refuse(app, str(e), "Not exported")
+        return
+    session = session or newest_session(app)
+    fields: list[Choice | Field] = [
+        _session(session),
+        Field("output", "Write the bundle to", required=True, value=f"session-{session}.bundle"),
+        Choice("key", "Signed with this laptop's key", tuple(keys)),
+    ]
+
+    def then(v: FormValues) -> None:
+        def write(progress: Progress) -> str:
+            sid = service.find_session(app.store, v["session"])
+            output = Path(v["output"]).expanduser()
+            progress("reading the journal, hashing and signing", 0, 1)
+            done = carrying.export_session(
+                app.store, sid, journal_dir(app.settings), output, signer(v["key"])
+            )
+            progress("written", 1, 1)
+            note = "" if done.session.status == "stopped" else " (still recording: chunks so far)"
+            return (
+                f"session {str(sid)[:8]} exported to {output}: {done.events} events, "
+                f"{done.chunks} chunks, signed by {v['key']}{note}"
+            )
+
+        record_with_progress(
+            app, "export session", "Exporting a session bundle", write, records=False
+        )
+
+    ask(app, "Export a session bundle", fields, then)
+
+
+def import_bundle(app: MaillageApp) -> None:
+    """Ask for the bundle; verify and record it in a worker (a refused bundle records nothing)."""
+    fields: list[Choice | Field] = [Field("bundle", "Bundle file", required=True)]
+
+    def then(v: FormValues) -> None:
+        def write(progress: Progress) -> str:
+            path = Path(v["bundle"]).expanduser()
+            progress(f"verifying {path.name}: signature and every chunk", 0, 1)
+            done = carrying.import_bundle(app.store, path, journal_dir(app.settings))
+            progress("recorded", 1, 1)
+            ref = str(done.session_id)[:8]
+            if done.recorded == 0:
+                return f"session {ref} is already here: nothing recorded ({done.already} events)"
+            return (
+                f"session {ref} imported from {done.signed_by}: {done.recorded} events "
+                f"recorded, {done.chunks_verified} chunks verified"
+            )
+
+        record_with_progress(app, "import session", "Importing a session bundle", write)
+
+    ask(app, "Import a session bundle", fields, then)
