@@ -8,7 +8,6 @@ from console.settings import Settings
 from domain.application import Maillage
 from domain.errors import MaillageError, StoreNotFoundError, StoreUnavailableError
 from domain.kek import KeyFiles
-from domain.people import service as people
 from domain.store import one_line
 
 CREATE_HINT = "create one with 'maillage store init' or try the demo with 'maillage demo'"
@@ -25,8 +24,9 @@ def open_store(
     only uses one handed to it (``$MAILLAGE_KEY_FILE``), never the user's own key files.
     With ``checkpoint``, an automatic checkpoint is taken when the newest is too old
     (``console.checkpoints``). A store without an administrator (new, or made before people
-    were recorded) gets one when a command that writes opens it (``found``, default: whether
-    it may create the store, i.e. writes): the proven identity, recorded as ``RoleGranted``.
+    were recorded) gets one at the first write of a command that may write (``found``, default:
+    whether it may create the store): the proven identity, recorded as ``RoleGranted(admin)``
+    (``Maillage.found_pending``); a command refused before writing records nothing.
     """
     try:
         app = Maillage(
@@ -46,7 +46,6 @@ def open_store(
     if checkpoint:
         take_if_due(app)
     founds = settings.may_create if found is None else found
-    writable = not settings.read_only and not app.location.read_only
-    if founds and writable and not people.is_founded(app):
-        people.found(app, settings.user)
+    if founds and not settings.read_only and not app.location.read_only:
+        app.founder = settings.user  # recorded as administrator at the first write, if none
     return app

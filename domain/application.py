@@ -49,6 +49,10 @@ class Maillage(Application[UUID]):
     """Who works with this application: recorded with every write transaction (None: nothing)."""
     default_command: str = "console"
     """The command recorded for writes outside any ``command()`` block."""
+    founder: str | None = None
+    """Whoever becomes the store's first administrator at its first write, if it has none yet
+    (``found_pending``; set by the console for a store that is new or made before people were
+    recorded)."""
     command_namer: Callable[[], str | None] | None = None
     """Names a write made outside any ``command()`` block from where it runs (the TUI names
     the screen and worker that wrote); ``default_command`` when it gives nothing."""
@@ -204,6 +208,21 @@ class Maillage(Application[UUID]):
             return aggregates
         raise AssertionError("unreachable")
 
+    def found_pending(self) -> None:
+        """Record the pending founder as the store's administrator now, if the store has none
+        (``domain.people.service.found``); nothing when no founder is pending."""
+        login, self.founder = self.founder, None
+        if login is not None:
+            from domain.people import service as people
+
+            if not people.is_founded(self):
+                people.found(self, login)
+
+    def save(self, *objects: Any, **kwargs: Any) -> Any:
+        """The library's save, after the pending founding (the first write of a new store)."""
+        self.found_pending()
+        return super().save(*objects, **kwargs)
+
     def save_batch(self, aggregates: Iterable[Aggregate]) -> list[int]:
         """Save the pending events of many aggregates in one transaction.
 
@@ -220,6 +239,7 @@ class Maillage(Application[UUID]):
         """
         if not stored:
             return []
+        self.found_pending()
         return list(self.recorder.insert_events(stored) or [])
 
     @property

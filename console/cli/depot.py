@@ -71,6 +71,7 @@ def cmd_depot_init(args: argparse.Namespace, settings: Settings) -> int:
     members = [_member(v) for v in args.member]
     app = open_store(settings, checkpoint=False)
     try:  # the owner creates every table first: the log's, the keys', every view's
+        app.found_pending()  # and is the store's first administrator if it has none
         with Projector(app, all_views()) as projector:
             projector.catch_up()
         db_members = [(login, _group(role)) for login, role, _ in members]

@@ -17,6 +17,8 @@ from console.opening import open_store
 from console.roles import creates_store, for_ccas
 from console.settings import Settings
 from domain.summary import summarise
+from domain.views.catalogue import all_views
+from domain.views.projector import Projector
 from domain.wording import local_time
 
 
@@ -74,7 +76,13 @@ def cmd_store_info(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_store_init(args: argparse.Namespace, settings: Settings) -> int:
     existed = settings.location.exists()
     app = open_store(settings)
-    app.close()
+    try:
+        app.found_pending()  # whoever creates the store is its administrator
+        if not existed:  # its views start at the end of its (short) log
+            with Projector(app, all_views()) as projector:
+                projector.catch_up()
+    finally:
+        app.close()
     verb = "already exists" if existed else "created"
     stdout.print(f"store {verb}: {settings.location.label}")
     return EXIT_OK

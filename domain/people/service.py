@@ -111,6 +111,7 @@ def _require_admin(store: Maillage, by: str, what: str) -> str:
 def grant(store: Maillage, login: str, role: str, scope: str | None, by: str) -> Grant:
     """``by`` (an administrator) grants ``role`` to ``login`` (for municipality ``scope`` when
     it is ccas); the person is recorded at their first grant."""
+    store.found_pending()  # on a store without an administrator, its first one grants
     admin = _require_admin(store, by, "grants roles")
     who, chosen = valid_login(login), valid_role(role)
     where = valid_scope(chosen, scope)
@@ -130,6 +131,7 @@ def revoke(
 ) -> Grant:
     """``by`` (an administrator) takes back a role of ``login``, saying why. An administrator's
     own admin role is taken back by another administrator, so a store always keeps one."""
+    store.found_pending()
     admin = _require_admin(store, by, "revokes roles")
     who, chosen = valid_login(login), valid_role(role)
     where = valid_scope(chosen, scope)

@@ -12,7 +12,7 @@ from uuid import UUID
 import pytest
 
 from console.cli import main
-from console.identity import assumed
+from console.identity import os_login
 from domain.application import Maillage
 from domain.audit.reports.render import read_csv_table
 from domain.audit.verify import chain_head
@@ -44,10 +44,7 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 def report(
     capsys: pytest.CaptureFixture[str], store: Path | str, *args: str, role: str = "auditor"
 ) -> str:
-    with assumed("alice"):
-        code, out, err = run(
-            capsys, "audit", "report", *args, "--store", str(store), "--role", role
-        )
+    code, out, err = run(capsys, "audit", "report", *args, "--store", str(store), "--role", role)
     assert code == 0, err
     return out
 
@@ -91,7 +88,7 @@ def test_service_fait_in_every_format_states_the_head_and_the_statements_figures
     page = report(capsys, demo_store, *args, "--format", "html")
 
     assert (meta["log_position"], meta["chain_head"]) == (str(position), head)
-    assert (meta["made_by"], meta["role"]) == ("alice", "auditor")
+    assert (meta["made_by"], meta["role"]) == (os_login(), "auditor")  # the proven account
     for text in (md, page):
         assert f"log position: {position}" in text or f"<dd>{position}</dd>" in text
         assert head in text
