@@ -31,3 +31,9 @@ def local_time(moment: datetime, seconds: bool = False) -> str:
 def local_clock(moment: datetime) -> str:
     """Only the time of day in the zone, with the zone: ``09:40 CET``."""
     return moment.astimezone(PARIS).strftime("%H:%M %Z")
+
+
+def short_id(value: object) -> str:
+    """A session or another aggregate without a name, as lists show it and commands take it:
+    the first 8 hex digits of its id (``b8253875``)."""
+    return str(value).replace("-", "")[:8]

@@ -33,7 +33,7 @@ from domain.sensing.recommendations import (
 )
 from domain.sensing.results_store import results_dir
 from domain.territory import service as territory_service
-from domain.wording import plural
+from domain.wording import local_time, plural, short_id
 
 
 def register(level: Level) -> None:
@@ -72,7 +72,7 @@ def warn_missing(app: Maillage, missing: list[segments.ProcessedSession]) -> Non
     where = results_dir(app.location)
     for info in missing:
         print(
-            f"maillage: warning: session {info.session_id}: {info.status} "
+            f"maillage: warning: session {short_id(info.session_id)}: {info.status} "
             f"({where / (info.results_sha256 + '.json')}); its segments are left out — "
             "process it again and run 'maillage views rebuild', or give --journal-dir",
             file=sys.stderr,
@@ -148,7 +148,7 @@ def cmd_geo_export(args: argparse.Namespace, settings: Settings) -> int:
     elif args.format == "csv":
         text = csv_text(places)
     else:
-        generated = clock.now().strftime("%Y-%m-%d %H:%M UTC")
+        generated = local_time(clock.now())
         text = html_report(
             places, found.recommendations, report_title(found.town), generated, found.base
         )

@@ -33,7 +33,7 @@ from console.settings import Settings
 from domain.errors import InvalidInputError
 from domain.meals.service import find_round
 from domain.sensing import service
-from domain.wording import plural
+from domain.wording import plural, short_id
 from drivers.sensors import DEFAULT_POLL_PERIOD_S
 
 
@@ -133,7 +133,7 @@ def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
-        print(
+        print(  # the full id: scripts read this first line to follow the session
             f"session {recorder.session_id} recording {args.vehicle} to {recorder.journal_path}",
             flush=True,
         )
@@ -167,7 +167,8 @@ def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
         for line in status_lines(recorder):
             print(line)
         print(
-            f"session {recorder.session_id} stopped: {plural(summary['chunks'], 'chunk')}, "
+            f"session {short_id(recorder.session_id)} stopped: "
+            f"{plural(summary['chunks'], 'chunk')}, "
             f"{plural(summary['gaps'], 'gap')}, "
             f"{plural(summary['probe_readings'], 'probe reading')} recorded"
         )

@@ -24,6 +24,7 @@ from domain.sensing.sensor_session import SensorSession
 from domain.sensing.views import SegmentsView
 from domain.territory import service as territory_service
 from domain.views.projector import Projector
+from domain.wording import short_id
 
 
 def results_path(journal: Path, sha256: str) -> Path:
@@ -50,17 +51,20 @@ def process_session(
     session = app.get(session_id, SensorSession)
     if session.status != "stopped":
         raise InvalidInputError(
-            f"session {session_id} is {session.status}: stop it before processing"
+            f"session {short_id(session_id)} is {session.status}: stop it before processing"
         )
     insee = service.session_municipality(app, session, municipality)
     if not journal.is_file():
-        raise NotFoundError(f"the journal of session {session_id} is not at {journal} (--journal)")
+        raise NotFoundError(
+            f"the journal of session {short_id(session_id)} is not at {journal} (--journal)"
+        )
     obs, chunks = decode_journal(journal)
     read = [{"seq": c.seq, "sha256": c.sha256} for c in chunks]
     mine = [{"seq": int(c["seq"]), "sha256": str(c["sha256"])} for c in session.chunks]
     if read != mine:
         raise InvalidInputError(
-            f"{journal} is not the journal session {session_id} recorded (its chunks differ)"
+            f"{journal} is not the journal session {short_id(session_id)} recorded (its chunks "
+            f"differ)"
         )
     p = params or Parameters()
     network = territory_service.current_network(app)

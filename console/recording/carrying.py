@@ -25,6 +25,7 @@ from domain.application import Maillage
 from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from domain.sensing import service
 from domain.sensing.sensor_session import SensorSession
+from domain.wording import short_id
 from drivers import bundle as bundles
 from drivers import recovery
 from drivers.journal import JournalError
@@ -36,7 +37,7 @@ def session_journal(app: Maillage, session_id: UUID, journal_dir: Path) -> Path:
     journal = journal_dir / s.journal_name
     if not journal.is_file():
         raise NotFoundError(
-            f"the journal of session {session_id} is not at {journal} (--journal-dir)"
+            f"the journal of session {short_id(session_id)} is not at {journal} (--journal-dir)"
         )
     return journal
 
@@ -74,7 +75,7 @@ def export_session(
             signer=signer,
         )
     except bundles.BundleError as e:
-        raise InvalidInputError(f"session {session_id} not exported: {e}") from None
+        raise InvalidInputError(f"session {short_id(session_id)} not exported: {e}") from None
     except OSError as e:
         raise InvalidInputError(f"cannot write {output}: {e.strerror or e}") from None
     return Exported(s, output, manifest["events"]["count"], len(manifest["chunks"]))
@@ -137,7 +138,7 @@ def close_interrupted(
     if s.status != "recording":
         how = " (closed after an interruption)" if s.interruption else ""
         raise RuleViolationError(
-            f"session {session_id} is already {s.status}{how}: nothing to close"
+            f"session {short_id(session_id)} is already {s.status}{how}: nothing to close"
         )
     if not reason.strip():
         raise InvalidInputError("--reason is empty: say why the session is closed this way")
@@ -146,10 +147,11 @@ def close_interrupted(
         found = recovery.seal(journal, f"{by}: {reason.strip()}")
     except recovery.JournalBusy:
         raise RuleViolationError(
-            f"session {session_id} is still being recorded: a recorder holds {journal} (stop it)"
+            f"session {short_id(session_id)} is still being recorded: a recorder holds {journal} "
+            f"(stop it)"
         ) from None
     except (recovery.JournalDamaged, JournalError) as e:
-        raise InvalidInputError(f"session {session_id} not closed: {e}") from None
+        raise InvalidInputError(f"session {short_id(session_id)} not closed: {e}") from None
     except OSError as e:
         raise InvalidInputError(f"cannot seal {journal}: {e.strerror or e}") from None
     kinds = {name: str(ch["sensor"]) for name, ch in s.channels.items()}

@@ -46,6 +46,7 @@ from domain.meals.cold_chain import is_excursion
 from domain.meals.meal_round import MealRound
 from domain.sensing import service
 from domain.sensing.sensor_session import SensorSession
+from domain.wording import short_id
 from drivers import recovery
 from drivers.channel import Gap, PortReader
 from drivers.codecs import at_modem, modbus, nmea, pms5003, sds011, sps30, thermal, ubx, witmotion
@@ -362,11 +363,12 @@ class Recorder:
         if self._abandoned.is_set():
             never_started = any(p.startswith("session start not") for p in self.events.problems)
             self.events.problems.append(
-                f"session {sid} was never recorded in the store; its journal "
+                f"session {short_id(sid)} was never recorded in the store; its journal "
                 f"{self.journal_path} holds what was read"
                 if never_started
-                else f"session {sid} is still 'recording' in the store: once the store is "
-                f"back, 'maillage sessions close {sid}' records what its journal holds"
+                else f"session {short_id(sid)} is still 'recording' in the store: once the store "
+                f"is "
+                f"back, 'maillage sessions close {short_id(sid)}' records what its journal holds"
             )
         return counters
 

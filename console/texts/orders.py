@@ -22,7 +22,7 @@ def order_text(order: dict[str, Any], with_notes: bool = False) -> str:
         )
     if with_notes:
         lines += [
-            f"  note {n['note']}: {n['quantity']} {n['model']} on {_paris(n['at'])} by {n['by']}"
+            f"  note {n['note']} {_paris(n['at'])}: {n['quantity']} {n['model']} by {n['by']}"
             for n in order["delivery_notes"]
         ]
     return "\n".join(lines)

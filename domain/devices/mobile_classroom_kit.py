@@ -22,6 +22,7 @@ from domain.devices.inputs import listing, required, unique_serials, who
 from domain.devices.uai import normalise_uai
 from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from domain.ids import kit_id
+from domain.wording import local_time
 
 CHECK_OUT_EARLY = timedelta(minutes=30)
 """How long before its start a reservation may be checked out."""
@@ -37,7 +38,8 @@ def _utc(moment: datetime, what: str) -> datetime:
 
 
 def _when(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M} UTC"
+    """A reservation's time as people read it: Paris, zone shown."""
+    return local_time(moment)
 
 
 class MobileClassroomKit(MaillageAggregate):

@@ -38,11 +38,13 @@ straight line times a detour factor; a road network can replace it later.
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Protocol
 
 import pyvrp
+from pyvrp.IteratedLocalSearch import IteratedLocalSearchParams
 from pyvrp.search import NeighbourhoodParams
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
@@ -53,10 +55,18 @@ from ext.geodesy import EARTH_RADIUS_M, haversine_m
 DEFAULT_MAX_ITERATIONS: Final = 1_000
 """Solver iterations by default: as good as 2 s of search on the rounds measured (10–80 stops)."""
 
-SEARCH: Final = pyvrp.SolveParams(neighbourhood=NeighbourhoodParams(num_neighbours=20))
-"""PyVRP's search for one van: 20 granular neighbours instead of 50. On the bench's 80 stops
-in 1 s (seeds 1–3) the tour is 53.4–53.8 km against 54.3–55.0 with the default (best known
-52.1 km; bench/bench_planning.py); 10 neighbours is worse again (54.1–55.4)."""
+SEARCH: Final = pyvrp.SolveParams(
+    ils=IteratedLocalSearchParams(history_length=50),
+    neighbourhood=NeighbourhoodParams(num_neighbours=20),
+)
+"""PyVRP's search for one van: 20 granular neighbours instead of 50 and a late-acceptance
+history of 50 solutions instead of 300. On the bench's 80 stops (bench/bench_planning.py,
+docs/BENCHMARKS.md) the shorter history gave the lowest mean gap to the best known tour in
+each of four runs of 5–8 seeds on a loaded machine (3.0–3.7 % against 4.1–5.6 % with 300);
+10 neighbours, shorter or longer perturbations, restarts and 2–3 shorter runs were worse."""
+SOLVE_MARGIN_S: Final = 0.03
+"""Seconds kept from the time limit for what follows the solver (the timetable of the result),
+so that the whole call, matrices included, ends within the limit."""
 REPAIR_MAX_PASSES: Final = 50
 """Bound on the pin-respecting local search's improving passes (keeps its cost predictable)."""
 
@@ -506,6 +516,12 @@ def _repair(inst: _Instance, seq: list[int]) -> list[int]:
     return _with_pins(inst.pins, free)
 
 
+def _left_s(time_limit_s: float, started_s: float) -> float:
+    """The solver's share of a call's time limit: what the matrices and the model left of it
+    (``time.perf_counter`` seconds since ``started_s``), less ``SOLVE_MARGIN_S``."""
+    return max(0.01, time_limit_s - (time.perf_counter() - started_s) - SOLVE_MARGIN_S)
+
+
 def optimise(
     depot: Point,
     stops: Sequence[StopRequest],
@@ -529,19 +545,21 @@ def optimise(
     ``Plan.violations``.
 
     Determinism: the search stops after ``max_iterations`` iterations (None:
-    no count), or at ``time_limit_s`` seconds, whichever comes first. The same
+    no count), or when the call has run ``time_limit_s`` seconds (the matrices
+    and the model count), whichever comes first. The same
     inputs, seed and ``max_iterations`` give the same order whenever the count
     ends the search (typical rounds: 1,000 iterations take 0.05–0.5 s for
     10–30 stops on the 2-core reference machine); a search ended by the clock
     (80 stops: about 1,000 iterations in 2 s) depends on the machine's speed.
     """
+    started_s = time.perf_counter()
     inst = _instance(depot, stops, travel, start_s, max_route_s)
     default_seq = _default_seq(depot, stops)
     free_count = sum(p is None for p in inst.pins)
     if free_count <= 1:
         return _plan(inst, default_seq)
 
-    criteria: list[StoppingCriterion] = [MaxRuntime(time_limit_s)]
+    criteria: list[StoppingCriterion] = [MaxRuntime(_left_s(time_limit_s, started_s))]
     if max_iterations is not None:
         criteria.append(MaxIterations(max_iterations))
     result = _solve(inst, depot, default_seq, MultipleCriteria(criteria), seed)
@@ -658,6 +676,7 @@ def plan_vans(
         raise InvalidInputError("every stop needs its number of meals")
     if any(s.pinned_position is not None for s in stops):
         raise InvalidInputError("a day over several vans has no pinned stops: pin within a round")
+    started_s = time.perf_counter()
     inst = _instance(depot, stops, travel, start_s, max_route_s)
     unserved: dict[str, str] = {}
     served = []
@@ -670,7 +689,7 @@ def plan_vans(
     routes: list[list[int]] = [[] for _ in range(vans)]
     if served:
         data = _day_model(inst, depot, served, meals, vans, capacity_meals)
-        criteria: list[StoppingCriterion] = [MaxRuntime(time_limit_s)]
+        criteria: list[StoppingCriterion] = [MaxRuntime(_left_s(time_limit_s, started_s))]
         if max_iterations is not None:
             criteria.append(MaxIterations(max_iterations))
         result = pyvrp.solve(

@@ -16,9 +16,9 @@ from eventsourcing.domain import event
 
 from domain import clock
 from domain.aggregate import MaillageAggregate
-from domain.clock import PARIS
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.personal import Personal
+from domain.wording import local_time
 
 ALERT_NAMESPACE = UUID("7d0c8a4e-3f5b-5c59-9a51-6f1d2b9e0a17")
 """Namespace of welfare alert ids (uuid5 of what the alert says and when)."""
@@ -108,7 +108,7 @@ class WelfareAlert(MaillageAggregate):
     @property
     def label(self) -> str:
         """The alert as people name it: its category and when it was raised (Paris time)."""
-        raised = self.created_on.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+        raised = local_time(self.created_on)
         return f"the {self.category.replace('_', ' ')} alert raised {raised}"
 
     @property

@@ -18,6 +18,7 @@ from eventsourcing.domain import event
 from domain import clock
 from domain.aggregate import MaillageAggregate
 from domain.errors import InvalidInputError, RuleViolationError
+from domain.wording import short_id
 
 SENSOR_KINDS = ("gps", "imu", "pm", "modem", "thermal", "probe")
 """What a channel can carry (the driver that decodes it)."""
@@ -87,7 +88,9 @@ class SensorSession(MaillageAggregate):
 
     def _require_recording(self) -> None:
         if self.status != "recording":
-            raise RuleViolationError(f"session {self.id} is {self.status}: it records no more")
+            raise RuleViolationError(
+                f"session {short_id(self.id)} is {self.status}: it records no more"
+            )
 
     def record_chunk(
         self,
@@ -103,7 +106,8 @@ class SensorSession(MaillageAggregate):
         self._require_recording()
         if seq != len(self.chunks):
             raise RuleViolationError(
-                f"session {self.id}: chunk {seq} arrives after chunk {len(self.chunks) - 1}"
+                f"session {short_id(self.id)}: chunk {seq} arrives after chunk "
+                f"{len(self.chunks) - 1}"
             )
         if not _SHA256_RE.match(sha256):
             raise InvalidInputError(f"chunk {seq}: {sha256!r} is not a SHA-256 in hex")
@@ -133,7 +137,7 @@ class SensorSession(MaillageAggregate):
         """A channel gave nothing from ``since`` to ``until`` (unplugged, no signal…)."""
         self._require_recording()
         if channel not in self.channels:
-            raise InvalidInputError(f"session {self.id} has no channel {channel!r}")
+            raise InvalidInputError(f"session {short_id(self.id)} has no channel {channel!r}")
         if until < since:
             raise InvalidInputError(f"gap on {channel} ends before it starts")
         self._gap_recorded(channel=channel, since=since, until=until, reason=reason.strip())
@@ -175,7 +179,7 @@ class SensorSession(MaillageAggregate):
         """
         if self.status != "recording":
             raise RuleViolationError(
-                f"session {self.id} is {self.status}: there is nothing to close"
+                f"session {short_id(self.id)} is {self.status}: there is nothing to close"
             )
         if not by.strip():
             raise InvalidInputError("closing a session needs the name of who closes it")
@@ -185,7 +189,7 @@ class SensorSession(MaillageAggregate):
         if unknown:
             raise InvalidInputError(f"counters for unknown channels: {', '.join(sorted(unknown))}")
         if ended_at < self.started_at:
-            raise InvalidInputError(f"session {self.id} cannot end before it started")
+            raise InvalidInputError(f"session {short_id(self.id)} cannot end before it started")
         self._closed_after_interruption(
             at=clock.now(),
             ended_at=ended_at,
@@ -237,7 +241,7 @@ class SensorSession(MaillageAggregate):
         """
         if self.status != "stopped":
             raise RuleViolationError(
-                f"session {self.id} is {self.status}: stop it before processing"
+                f"session {short_id(self.id)} is {self.status}: stop it before processing"
             )
         if not by.strip():
             raise InvalidInputError("a processing needs the name of who runs it")
@@ -249,7 +253,7 @@ class SensorSession(MaillageAggregate):
             missing = sorted(set(mine) - set(read))
             what = f"chunk {missing[0][0]} differs or is missing" if missing else "extra chunks"
             raise RuleViolationError(
-                f"the journal read is not the one session {self.id} recorded: {what}"
+                f"the journal read is not the one session {short_id(self.id)} recorded: {what}"
             )
         if municipality is not None:
             from domain.meals.municipality import normalise_insee

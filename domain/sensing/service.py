@@ -41,6 +41,7 @@ from domain.sensing.views import ProcessedSession, load_segments
 from domain.store import ViewConnection
 from domain.territory import service as territory_service
 from domain.views.projector import caught_up
+from domain.wording import short_id
 
 SESSION_TOPIC = get_topic(SensorSession)
 STARTED_TOPIC = get_topic(SensorSession.Started)
@@ -174,14 +175,17 @@ def close_interrupted_session(
     def close(s: SensorSession) -> None:
         done.update(chunks=0, gaps=0)  # app.edit may apply this twice (a concurrent edit)
         if s.status != "recording":
-            raise RuleViolationError(f"session {s.id} is {s.status}: there is nothing to close")
+            raise RuleViolationError(
+                f"session {short_id(s.id)} is {s.status}: there is nothing to close"
+            )
         have = chunk_hashes(s)
         read = {c.seq: c.sha256 for c in chunks}
         for seq, sha in sorted(have.items()):
             if read.get(seq) != sha:
                 what = "lacks" if seq not in read else "has another"
                 raise RuleViolationError(
-                    f"the journal {what} chunk {seq} session {s.id} recorded: not its journal"
+                    f"the journal {what} chunk {seq} session {short_id(s.id)} recorded: not its "
+                    f"journal"
                 )
         for c in sorted(chunks, key=lambda c: c.seq):
             if c.seq not in have:
@@ -360,7 +364,8 @@ def import_plan(app: Maillage, events: Sequence[Mapping[str, Any]]) -> tuple[Sen
     for mine, theirs in zip(existing, incoming, strict=False):
         if (mine.topic, mine.state) != (theirs.topic, theirs.state):
             raise RuleViolationError(
-                f"session {session.id} is in this store with a different event at version "
+                f"session {short_id(session.id)} is in this store with a different event at "
+                f"version "
                 f"{mine.originator_version}: the bundle is not a copy of it"
             )
     return session, min(len(existing), len(incoming))
@@ -411,7 +416,8 @@ def session_municipality(app: Maillage, session: SensorSession, given: str | Non
         if from_round is not None:
             if code is not None and code != from_round:
                 raise InvalidInputError(
-                    f"session {session.id} ran on a meal round of municipality {from_round}, "
+                    f"session {short_id(session.id)} ran on a meal round of municipality "
+                    f"{from_round}, "
                     f"not {code} (--municipality)"
                 )
             return from_round

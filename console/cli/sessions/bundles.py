@@ -15,7 +15,7 @@ from console.recording.recorder import journal_dir
 from console.roles import mutating
 from console.settings import Settings
 from domain.sensing import service
-from domain.wording import plural
+from domain.wording import plural, short_id
 
 
 def register(level: Level) -> None:
@@ -60,7 +60,8 @@ def cmd_export(args: argparse.Namespace, settings: Settings) -> int:
     print(
         json.dumps(result)
         if args.json
-        else f"session {sid} exported to {args.output}: {plural(result['events'], 'event')}, "
+        else f"session {short_id(sid)} exported to {args.output}: "
+        f"{plural(result['events'], 'event')}, "
         f"{plural(result['chunks'], 'chunk')}{note}"
     )
     return 0
@@ -83,11 +84,13 @@ def cmd_import(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(result))
     elif done.recorded == 0:
         print(
-            f"session {done.session_id} is already here: nothing recorded ({done.already} events)"
+            f"session {short_id(done.session_id)} is already here: nothing recorded "
+            f"({done.already} events)"
         )
     else:
         print(
-            f"session {done.session_id} imported: {plural(done.recorded, 'event')} recorded, "
+            f"session {short_id(done.session_id)} imported: {plural(done.recorded, 'event')} "
+            f"recorded, "
             f"{plural(done.chunks_verified, 'chunk')} verified, journal {done.journal_file} at "
             f"{done.target}"
         )

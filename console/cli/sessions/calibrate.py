@@ -21,6 +21,7 @@ from domain.sensing import service
 from domain.sensing.calibration import Reference, calibrate
 from domain.sensing.results_store import load_results
 from domain.sensing.sensor_session import SensorSession
+from domain.wording import short_id
 
 
 def register(level: Level) -> None:
@@ -69,10 +70,12 @@ def cmd_sessions_calibrate(args: argparse.Namespace, settings: Settings) -> int:
         sid = service.find_session(app, args.session)
         done = app.get(sid, SensorSession).latest_processing
         if done is None:
-            raise InvalidInputError(f"session {sid} is not processed: process it first")
+            raise InvalidInputError(f"session {short_id(sid)} is not processed: process it first")
         loaded = load_results(app.location, done["results_sha256"])
         if loaded.results is None:
-            raise NotFoundError(f"the results of session {sid} are {loaded.status} ({loaded.path})")
+            raise NotFoundError(
+                f"the results of session {short_id(sid)} are {loaded.status} ({loaded.path})"
+            )
         fit = calibrate(loaded.results, references)
     finally:
         app.close()

@@ -14,7 +14,7 @@ from console.recording.recorder import journal_dir
 from console.roles import mutating
 from console.settings import Settings
 from domain.sensing import service
-from domain.wording import plural
+from domain.wording import plural, short_id
 
 
 def register(level: Level) -> None:
@@ -67,7 +67,8 @@ def cmd_close(args: argparse.Namespace, settings: Settings) -> int:
         else ""
     )
     print(
-        f"session {sid} closed after an interruption: {plural(done.chunks_recorded, 'chunk')} and "
+        f"session {short_id(sid)} closed after an interruption: "
+        f"{plural(done.chunks_recorded, 'chunk')} and "
         f"{plural(done.gaps_recorded, 'gap')} recorded from its journal "
         f"({facts['records']:,} records in "
         f"{facts['chunks']} chunks){torn_note}"

@@ -20,7 +20,7 @@ from domain.sensing.processing import (
     PIPELINE_VERSION,
     summary,
 )
-from domain.wording import plural
+from domain.wording import plural, short_id
 
 
 def register(level: Level) -> None:
@@ -72,7 +72,7 @@ def cmd_sessions_process(args: argparse.Namespace, settings: Settings) -> int:
         matching = results.get("matching")
         how = "street sections" if matching else "track segments (no road network)"
         print(
-            f"session {sid} {verb}{town}: {s['length_m'] / 1000:.2f} km, {s['segments']} "
+            f"session {short_id(sid)} {verb}{town}: {s['length_m'] / 1000:.2f} km, {s['segments']} "
             f"{how}, {plural(s['potholes'], 'pothole')} → {target}"
         )
         for u in matching["unmatched"] if matching else []:

@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from console.tui.screens.reading import ReadingScreen
-from domain.clock import PARIS
 from domain.devices.custody import custody_chain
 from domain.errors import MaillageError
-from domain.wording import plural
+from domain.wording import local_time, plural
 
 if TYPE_CHECKING:
     from console.tui.app import MaillageApp
@@ -30,7 +29,7 @@ class DeviceEventsScreen(ReadingScreen):
             return str(e)
         lines = [f"Device {self.serial}: {plural(len(steps), 'step')}"]
         for step in steps:
-            local = step.when.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+            local = local_time(step.when)
             refs = ", ".join(f"{k} {v}" for k, v in step.references.items())
             lines.append(f"{local}  {step.event}  {step.what}")
             lines.append(f"    by {step.by} · at {step.where} · {step.status.replace('_', ' ')}")

@@ -149,7 +149,7 @@ def _iso(value: Any) -> str:
 
 def _local(value: Any) -> str:
     stamp = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return stamp.astimezone(PARIS).strftime("%d/%m %H:%M")
+    return stamp.astimezone(PARIS).strftime("%d/%m %H:%M %Z")
 
 
 class DevicesScreen(ModeScreen):

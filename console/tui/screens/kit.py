@@ -46,11 +46,11 @@ class KitScreen(ReadingScreen):
         lines = [
             f"{kit.reference} at {kit.uai}, cart {kit.cart_id}: {kit.status.replace('_', ' ')}",
             f"{plural(len(kit.serials), 'device')}: {listing(kit.serials)}",
-            "Reservations (Paris time):",
+            "Reservations:",
         ]
         for rid, r in kit.reservations.items():
             start = r["start"].astimezone(PARIS).strftime("%d/%m %H:%M")
-            end = r["end"].astimezone(PARIS).strftime("%d/%m %H:%M")
+            end = r["end"].astimezone(PARIS).strftime("%d/%m %H:%M %Z")
             lines.append(f"  {rid}: {r['class_name']} {start} → {end} {r['status']}")
         return "\n".join(lines)
 

@@ -23,13 +23,12 @@ from domain.clock import PARIS
 from domain.errors import MaillageError
 from domain.meals import service as meals
 from domain.meals.billing import statement_markdown
-from domain.meals.service import local_time
 from domain.meals.views import alert_list, beneficiary_list, round_list
 from domain.meals.welfare_alert import reference_of
 from domain.personal import SubjectKeys
 from domain.store import ViewConnection
 from domain.territory.travel import travel_model
-from domain.wording import plural
+from domain.wording import local_time, plural
 
 if TYPE_CHECKING:
     pass

@@ -382,5 +382,5 @@ def _stop_line(n: int, stop: dict[str, Any], person: Beneficiary, show_name: boo
     outcome = (stop["outcome"] or "—").replace("_", " ")
     return (
         f"{n:>2}. {pin} {person.file_number:<10} {name[:22]:<22} {stop['box']:<6} "
-        f"{plural(stop['meals'], 'meal')}  {outcome:<14} {when}"
+        f"{plural(stop['meals'], 'meal'):<7}  {outcome:<14} {when}"
     )

@@ -11,9 +11,8 @@ from textual.binding import Binding, BindingType
 from console.tui.actions import sessions as actions
 from console.tui.palette import PaletteCommand, binding_commands
 from console.tui.screens.reading import ReadingScreen
-from domain.clock import PARIS
 from domain.sensing import service
-from domain.wording import plural
+from domain.wording import local_time, plural
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -41,13 +40,13 @@ class SessionsScreen(ReadingScreen):
     def read(self, app: MaillageApp) -> str:
         lines = []
         for s in service.list_sessions(app.store):
-            start = s.started_at.astimezone(PARIS).strftime("%Y-%m-%d %H:%M")
+            start = local_time(s.started_at)
             done = s.latest_processing
             processed = (
                 f"processed ({done.get('municipality') or '—'})" if done else "not processed"
             )
             lines.append(
-                f"{str(s.id)[:8]}  {s.vehicle:<8} {start} (Paris)  {s.status:<11} "
+                f"{str(s.id)[:8]}  {s.vehicle:<8} {start}  {s.status:<11} "
                 f"{plural(len(s.chunks), 'chunk')}  {processed}"
             )
         return "\n".join(lines) or "no session is recorded"

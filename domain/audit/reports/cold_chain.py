@@ -151,7 +151,8 @@ class _Walk:
         elif kind == "ProbeRead":
             t = float(e.temperature_c)
             self.reading(e.at, position, e.box, t, "probe")
-            self.add(e.at, position, "reading", e.box, None, t, "probe", None, _flag(t))
+            detail = "; ".join(x for x in (_flag(t), _entered(e.at, e.timestamp)) if x)
+            self.add(e.at, position, "reading", e.box, None, t, "probe", None, detail)
         elif kind == "ExcursionOpened":
             t = float(e.temperature_c)
             self.excursions.append(_Excursion(e.box, e.at, position, t))

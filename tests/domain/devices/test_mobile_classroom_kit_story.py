@@ -38,11 +38,11 @@ def test_a_kit_goes_to_a_class_and_comes_back_one_tablet_short(
     kit = app.get(kit.id, MobileClassroomKit)
     with pytest.raises(
         RuleViolationError,
-        match=r"CM-VOLTAIRE-1 is already reserved for 6e B from 2026-03-02 09:00 UTC to "
-        r"2026-03-02 10:00 UTC \(reservation CM-VOLTAIRE-1-R1\)",
+        match=r"CM-VOLTAIRE-1 is already reserved for 6e B from 2026-03-02 10:00 CET to "
+        r"2026-03-02 11:00 CET \(reservation CM-VOLTAIRE-1-R1\)",
     ):
         kit.reserve("4e C", MONDAY_9 + timedelta(minutes=30), MONDAY_9 + HOUR, "M. Petit")
-    with pytest.raises(RuleViolationError, match="starts at 2026-03-02 09:00 UTC: check-out opens"):
+    with pytest.raises(RuleViolationError, match="starts at 2026-03-02 10:00 CET: check-out opens"):
         kit.check_out(first, "Mme Caron")  # 08:00: too early
     fixed_clock.advance(timedelta(minutes=35))
     kit.check_out(first.lower(), "Mme Caron")
@@ -109,7 +109,7 @@ def test_a_reservation_that_has_ended_cannot_be_checked_out(fixed_clock: FixedCl
     kit = assembled()
     rid = kit.reserve("6e B", MONDAY_9, MONDAY_9 + HOUR, "Mme Caron")
     fixed_clock.set(MONDAY_9 + HOUR)
-    with pytest.raises(RuleViolationError, match="ended at 2026-03-02 10:00 UTC"):
+    with pytest.raises(RuleViolationError, match="ended at 2026-03-02 11:00 CET"):
         kit.check_out(rid, "Mme Caron")
 
 

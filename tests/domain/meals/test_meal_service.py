@@ -86,7 +86,7 @@ def test_alerts_are_refused_by_their_category_and_time(app: Maillage) -> None:
     meals.close_alert(app, alert.id, "resolved", "Mme Roy")
     with pytest.raises(RuleViolationError) as error:
         meals.acknowledge_alert(app, alert.id, "Mme Roy")
-    assert no_uuid(error) == "the health alert raised 2026-03-02 09:00 is already closed"
+    assert no_uuid(error) == "the health alert raised 2026-03-02 09:00 CET is already closed"
     status, trail = meals.alert_trail(app, alert.id, with_notes=False)
     assert status == "closed" and trail["outcome"] == "resolved"
     assert [a["status"] for a in meals.alert_rows(app, "37261")] == ["closed"]

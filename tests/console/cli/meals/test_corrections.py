@@ -65,6 +65,8 @@ def test_a_paper_round_with_its_real_times_and_an_amended_outcome(
     rid = json.loads(capsys.readouterr().out)["round"][:8]
     load = ["meals", "rounds", "load", rid, "--box", "box-1=probe-7:2.1"]
     assert run(store, *load, "--at", "2026-03-09T08:05") == 0
+    probe = ["meals", "rounds", "probe", rid, "--box", "box-1", "--temperature", "2.4"]
+    assert run(store, *probe, "--at", "2026-03-09T08:40") == 0
     stop = ["meals", "rounds", "stop", rid]
     town = ["--municipality", "37261"]
     reached = ["--called", "contact_person", "--result", "reached"]
@@ -90,7 +92,9 @@ def test_a_paper_round_with_its_real_times_and_an_amended_outcome(
     report = capsys.readouterr().out
     assert "stop: absent" in report and "stop amended" in report
     assert "absent → put in fridge" in report and "amended later" in report
-    assert "entered 20" in report  # typed in after the fact: when it was entered shows too
+    # Typed in after the fact: when each was entered shows beside when it happened (the
+    # loading, the probe reading, both stops and the completion).
+    assert report.count("entered 20") == 5
     assert "2026-03-09 08:05" in report or "08:05" in report
     assert run(store, "audit", "report", "service-fait", *town, "--month", "2026-03",
                "--role", "auditor") == 0  # fmt: skip

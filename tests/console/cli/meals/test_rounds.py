@@ -64,7 +64,7 @@ def test_a_round_from_plan_to_statement(store: str, capsys: pytest.CaptureFixtur
     other = ["meals", "rounds", "stop", rid, "2026-002", "--municipality", "37261"]
     assert run(store, *other, "--outcome", "absent", "--called", "ccas", "--result", "reached") == 0
     assert run(store, "meals", "rounds", "complete", rid) == 0
-    assert "1 meals delivered" in capsys.readouterr().out
+    assert "1 meal delivered" in capsys.readouterr().out
 
     # An action on a closed round is refused and changes nothing.
     assert run(store, "meals", "rounds", "probe", rid, "--box", "box-1", "--temperature", "2") == 2
