@@ -55,7 +55,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
     "alerts-table": (
         Column("reference", "Alert", 10),
-        Column("raised", "Raised", 20),
+        Column("raised", "Raised", 20, fixed=True),
         Column("category", "Category", 16),
         Column("severity", "Severity", 8),
         Column("status", "Status", 12),
