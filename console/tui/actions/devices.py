@@ -17,7 +17,7 @@ from console.importing.devices import (
     manifest_format,
     write_bad_lines,
 )
-from console.tui.palette import PaletteCommand
+from console.tui.palette import PaletteCommand, area_commands
 from console.tui.screens.form import Choice, Field, FormValues
 from console.tui.writes import Progress, ask, ask_and_record, record_with_progress
 from domain.devices import service
@@ -61,10 +61,7 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
         ("check a kit in", "The kit comes back, its serials scanned (maillage devices kits "
          "check-in)", check_in_kit),
     )  # fmt: skip
-    return [
-        PaletteCommand(f"Devices: {name}", text, lambda run=run: run(app))
-        for name, text, run in entries
-    ]
+    return area_commands(app, "Devices", entries)
 
 
 def _by(app: MaillageApp) -> Field:
