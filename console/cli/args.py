@@ -9,7 +9,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from domain.clock import PARIS
-from domain.meals.ordering import DAY_NAMES
+from domain.errors import InvalidInputError
+from domain.meals.municipality import parse_weekdays
 
 
 def positive_int(text: str) -> int:
@@ -135,18 +136,7 @@ def serials_option(parser: argparse.ArgumentParser, what: str = "SERIAL") -> Non
 
 def weekdays(text: str) -> tuple[int, ...]:
     """Days of the week: ``mon-fri``, ``mon-sat``, ``every-day`` or a list ``mon,wed,sat``."""
-    value = text.strip().lower()
-    if value in ("every-day", "daily", "mon-sun"):
-        return tuple(range(7))
-    days: set[int] = set()
-    for part in value.split(","):
-        ends = part.strip().split("-")
-        if len(ends) not in (1, 2) or any(e not in DAY_NAMES for e in ends):
-            raise argparse.ArgumentTypeError(
-                f"{text!r} is not days like mon-fri, mon-sat, every-day or mon,wed,sat"
-            )
-        first, last = DAY_NAMES.index(ends[0]), DAY_NAMES.index(ends[-1])
-        if last < first:
-            raise argparse.ArgumentTypeError(f"{part.strip()!r} runs backwards: write mon-sat")
-        days.update(range(first, last + 1))
-    return tuple(sorted(days))
+    try:
+        return parse_weekdays(text)
+    except InvalidInputError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None

@@ -56,6 +56,10 @@ def header_label(settings: Settings, width: int = 48) -> str:
     return f"{kind}:…{rest[-(width - len(kind) - 2) :]}"
 
 
+MODE_KEYS = Binding.Group("Modes", compact=True)
+"""The five mode keys show as one footer entry ("12345 Modes"): key hints fit in 100 columns."""
+
+
 class MaillageApp(App[int]):
     """Operations console for meal rounds, device shipments and sensor sessions."""
 
@@ -71,11 +75,11 @@ class MaillageApp(App[int]):
     DEFAULT_MODE: ClassVar[str] = "dashboard"
     COMMANDS = App.COMMANDS | {ConsoleCommands}
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "switch_mode('dashboard')", "Dashboard", id="mode.dashboard"),
-        Binding("2", "switch_mode('meals')", "Meals", id="mode.meals"),
-        Binding("3", "switch_mode('devices')", "Devices", id="mode.devices"),
-        Binding("4", "switch_mode('sensors')", "Sensors", id="mode.sensors"),
-        Binding("5", "switch_mode('audit')", "Audit", id="mode.audit"),
+        Binding("1", "switch_mode('dashboard')", "Dashboard", id="mode.dashboard", group=MODE_KEYS),
+        Binding("2", "switch_mode('meals')", "Meals", id="mode.meals", group=MODE_KEYS),
+        Binding("3", "switch_mode('devices')", "Devices", id="mode.devices", group=MODE_KEYS),
+        Binding("4", "switch_mode('sensors')", "Sensors", id="mode.sensors", group=MODE_KEYS),
+        Binding("5", "switch_mode('audit')", "Audit", id="mode.audit", group=MODE_KEYS),
         Binding("question_mark,f1", "toggle_help", "Help", id="app.help"),
         Binding("ctrl+p", "command_palette", "Commands", show=False, id="app.commands"),
         Binding("q", "quit", "Quit", id="app.quit"),

@@ -43,6 +43,15 @@ class OffersCommands(Protocol):
     def palette_commands(self) -> Iterable[PaletteCommand]: ...
 
 
+def area_commands(
+    app: MaillageApp, area: str, entries: Iterable[tuple[str, str, Callable[[MaillageApp], object]]]
+) -> list[PaletteCommand]:
+    """An area's palette entries ("Devices: seal a shipment"), each (name, help, action)."""
+    return [
+        PaletteCommand(f"{area}: {name}", text, partial(run, app)) for name, text, run in entries
+    ]
+
+
 def offered(app: MaillageApp, commands: Iterable[PaletteCommand]) -> list[PaletteCommand]:
     """The commands the signed-in role may run."""
     return [c for c in commands if may_run(app.settings, c.writes, c.for_ccas, c.for_admin)]

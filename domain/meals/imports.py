@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from domain.application import Maillage
-from domain.errors import MaillageError
+from domain.errors import InvalidInputError, MaillageError
 from domain.ids import beneficiary_id
 from domain.meals.beneficiary import (
     MAX_MEALS_PER_DAY,
@@ -107,6 +107,15 @@ def import_beneficiaries(
         app.save_batch(ready)
         report.recorded = len(ready) - len(report.changes)
     return report
+
+
+def beneficiary_of_cells(municipality: Municipality, cells: dict[str, str]) -> Beneficiary:
+    """One new beneficiary from the cells of an imported line (``COLUMNS``), checked by the same
+    rules; an error names the column and the rule, never the value."""
+    try:
+        return _beneficiary(municipality, {c: cells.get(c) or "" for c in COLUMNS}, 1, {})
+    except ValueError as e:  # a cell breaking a rule, empty required columns
+        raise InvalidInputError(f"file {cells.get('file_number', '')}: {e}") from None
 
 
 def _corrections(current: Beneficiary, built: Beneficiary) -> list[str]:

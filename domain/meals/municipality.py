@@ -15,7 +15,7 @@ from eventsourcing.domain import event
 from domain.aggregate import MaillageAggregate
 from domain.errors import InvalidInputError, RuleViolationError
 from domain.ids import municipality_id
-from domain.meals.ordering import WEEKDAYS
+from domain.meals.ordering import DAY_NAMES, WEEKDAYS
 from domain.meals.welfare_alert import CATEGORIES, SEVERITIES
 
 DEFAULT_ACKNOWLEDGE_WITHIN_MIN = 240
@@ -103,6 +103,66 @@ class PriceBracket:
     max_income_eur: int | None
     meal_price_cents: int
     delivery_price_cents: int
+
+
+BRACKET_FORM = "NAME:MAX_INCOME_EUR:MEAL_CENTS:DELIVERY_CENTS"
+"""How a price bracket is written (the last one leaves MAX_INCOME_EUR empty)."""
+
+
+def parse_bracket(text: str) -> PriceBracket:
+    """A price bracket written ``NAME:MAX_INCOME_EUR:MEAL_CENTS:DELIVERY_CENTS`` (the command
+    line's ``--bracket`` and the console's form read it here, alike)."""
+    parts = text.strip().split(":")
+    if len(parts) != 4:
+        raise InvalidInputError(f"{text!r} is not {BRACKET_FORM}")
+    name, max_income, meal, delivery = (p.strip() for p in parts)
+    if not name:
+        raise InvalidInputError(f"{text!r}: the bracket needs a name")
+    try:
+        return PriceBracket(name, int(max_income) if max_income else None, int(meal), int(delivery))
+    except ValueError:
+        raise InvalidInputError(f"{text!r}: income and prices are whole numbers") from None
+
+
+def parse_brackets(text: str) -> list[PriceBracket]:
+    """Price brackets written one after the other, separated by spaces, commas or semicolons."""
+    parts = text.replace(";", " ").replace(",", " ").split()
+    if not parts:
+        raise InvalidInputError(f"a contract needs at least one price bracket ({BRACKET_FORM})")
+    return [parse_bracket(part) for part in parts]
+
+
+def brackets_text(brackets: Iterable[PriceBracket]) -> str:
+    """Brackets written as ``parse_brackets`` reads them (a form's default value)."""
+    return " ".join(
+        f"{b.name}:{'' if b.max_income_eur is None else b.max_income_eur}:"
+        f"{b.meal_price_cents}:{b.delivery_price_cents}"
+        for b in brackets
+    )
+
+
+def parse_weekdays(text: str) -> tuple[int, ...]:
+    """Days of the week: ``mon-fri``, ``mon-sat``, ``every-day`` or a list ``mon,wed,sat``."""
+    value = text.strip().lower()
+    if value in ("every-day", "daily", "mon-sun"):
+        return tuple(range(7))
+    days: set[int] = set()
+    for part in value.split(","):
+        ends = part.strip().split("-")
+        if len(ends) not in (1, 2) or any(e not in DAY_NAMES for e in ends):
+            raise InvalidInputError(
+                f"{text!r} is not days like mon-fri, mon-sat, every-day or mon,wed,sat"
+            )
+        first, last = DAY_NAMES.index(ends[0]), DAY_NAMES.index(ends[-1])
+        if last < first:
+            raise InvalidInputError(f"{part.strip()!r} runs backwards: write mon-sat")
+        days.update(range(first, last + 1))
+    return tuple(sorted(days))
+
+
+def weekdays_text(days: Iterable[int]) -> str:
+    """Days written as ``parse_weekdays`` reads them: ``mon,tue,wed``."""
+    return ",".join(DAY_NAMES[d] for d in sorted(days))
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from domain.ids import beneficiary_id, municipality_id
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.billing import Statement, monthly_statement
+from domain.meals.imports import beneficiary_of_cells
 from domain.meals.meal_round import MealRound
 from domain.meals.municipality import (
     CcasMail,
@@ -911,6 +912,19 @@ def correct_beneficiary(
 
     app.edit(who.id, Beneficiary, correct)
     return changed
+
+
+def add_beneficiary(app: Maillage, insee: str, cells: dict[str, str]) -> Beneficiary:
+    """Open one beneficiary's file from the cells an imported line has (``imports.COLUMNS``),
+    checked by the same rules; a file number already registered is refused."""
+    town = find_municipality(app, insee)
+    built = beneficiary_of_cells(town, cells)
+    if app.recorder.select_events(built.id, limit=1):
+        raise InvalidInputError(
+            f"beneficiary file {built.file_number} of {town.insee_code} already exists: edit it"
+        )
+    app.save(built)
+    return built
 
 
 def end_service(

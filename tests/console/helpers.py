@@ -161,3 +161,23 @@ async def fill_form(app: MaillageApp, pilot: Pilot, **values: str) -> None:
 def notified(app: MaillageApp, text: str) -> bool:
     """Whether a notification says ``text``."""
     return any(text in n.message for n in app._notifications)
+
+
+async def assert_refused(
+    app: MaillageApp, pilot: Pilot, entry: str, says: str, **values: str
+) -> None:
+    """Run the palette ``entry`` with its form filled with ``values``: a notification says
+    ``says`` and nothing is recorded."""
+    last = app.store.last_position()
+    await run_palette(app, pilot, entry)
+    await fill_form(app, pilot, **values)
+    await wait_for(pilot, lambda: notified(app, says), f"the refusal ({says})")
+    assert app.store.last_position() == last
+
+
+async def beneficiaries_table(app: MaillageApp, pilot: Pilot) -> VirtualTable:
+    """The Meals mode's beneficiaries table of the demo, all 60 loaded."""
+    await pilot.press("2")
+    table = app.screen.query_one("#beneficiaries-table", VirtualTable)
+    await wait_for(pilot, lambda: len(table.rows) == 60, "the beneficiaries")
+    return table

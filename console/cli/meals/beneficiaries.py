@@ -1,4 +1,4 @@
-"""``maillage meals beneficiaries import|list|erase``: beneficiaries' files."""
+"""``maillage meals beneficiaries import|add|edit|end|list|erase``: beneficiaries' files."""
 
 from __future__ import annotations
 
@@ -35,6 +35,20 @@ def register(level: Level) -> None:
         action="store_true",
         help="list what would be recorded or changed; record nothing",
     )
+    add = people.command(
+        "add", cmd_beneficiaries_add, "open one file, checked as an imported line is"
+    )
+    add.add_argument("file_number")
+    add.add_argument("--municipality", required=True, metavar="INSEE")
+    add.add_argument("--name", required=True, metavar="TEXT")
+    for name in ("address", "phone", "contact-person", "access-notes"):
+        add.add_argument(f"--{name}", metavar="TEXT")
+    add.add_argument("--position", required=True, type=lat_lon, metavar="LAT,LON")
+    add.add_argument("--bracket", required=True, metavar="NAME", help="its price bracket")
+    add.add_argument("--diet", required=True, type=_diet, metavar="REGIME/TEXTURE")
+    add.add_argument("--pattern", required=True, metavar="mon=1;wed=1;fri=2")
+    add.add_argument("--window", type=_window, metavar="HH:MM-HH:MM")
+    add.add_argument("--start", type=day, metavar="YYYY-MM-DD", help="first day of service")
     edit = people.command("edit", cmd_beneficiaries_edit, "correct a file (kept in the log)")
     edit.add_argument("file_number")
     edit.add_argument("--municipality", required=True, metavar="INSEE")
@@ -146,6 +160,23 @@ def _pattern(text: str) -> dict[int, int]:
         return parse_pattern(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not like mon=1;wed=1;fri=2") from None
+
+
+@mutating
+def cmd_beneficiaries_add(args: argparse.Namespace, settings: Settings) -> int:
+    window = args.window or ("", "")
+    cells = {
+        "file_number": args.file_number, "name": args.name, "address": args.address,
+        "phone": args.phone, "contact_person": args.contact_person,
+        "access_notes": args.access_notes, "latitude": str(args.position[0]),
+        "longitude": str(args.position[1]), "price_bracket": args.bracket,
+        "regime": args.diet[0], "texture": args.diet[1], "pattern": args.pattern,
+        "window_start": window[0], "window_end": window[1],
+        "start_date": args.start.isoformat() if args.start else "",
+    }  # fmt: skip
+    b = meals.add_beneficiary(open_store(settings), args.municipality, cells)
+    print(f"file {b.file_number} of {b.insee_code} opened ({b.status})")
+    return 0
 
 
 @mutating

@@ -12,8 +12,9 @@ from console.cli.tree import Level
 from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
+from domain.errors import InvalidInputError
 from domain.meals import service as meals
-from domain.meals.municipality import CcasMail, PriceBracket
+from domain.meals.municipality import CcasMail, PriceBracket, parse_bracket
 from domain.meals.ordering import DAY_NAMES
 
 
@@ -140,17 +141,12 @@ def cmd_ccas_mail(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def bracket(text: str) -> PriceBracket:
-    """An income bracket ``NAME:MAX_INCOME_EUR:MEAL_CENTS:DELIVERY_CENTS``."""
-    parts = text.split(":")
-    if len(parts) != 4:
-        raise argparse.ArgumentTypeError(
-            f"{text!r} is not NAME:MAX_INCOME_EUR:MEAL_CENTS:DELIVERY_CENTS"
-        )
-    name, max_income, meal, delivery = parts
+    """An income bracket ``NAME:MAX_INCOME_EUR:MEAL_CENTS:DELIVERY_CENTS`` (read by the domain,
+    as the console reads it)."""
     try:
-        return PriceBracket(name, int(max_income) if max_income else None, int(meal), int(delivery))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: income and prices are whole numbers") from None
+        return parse_bracket(text)
+    except InvalidInputError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 @mutating

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from console.importing.devices import (
     Progress as Advance,
@@ -17,7 +17,7 @@ from console.importing.devices import (
     manifest_format,
     write_bad_lines,
 )
-from console.tui.palette import PaletteCommand
+from console.tui.palette import PaletteCommand, area_commands
 from console.tui.screens.form import Choice, Field, FormValues
 from console.tui.writes import Progress, ask, ask_and_record, record_with_progress
 from domain.devices import service
@@ -62,14 +62,19 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
         ("check a kit in", "The kit comes back, its serials scanned (maillage devices kits "
          "check-in)", check_in_kit),
     )  # fmt: skip
-    return [
-        PaletteCommand(f"Devices: {name}", text, lambda run=run: run(app))
-        for name, text, run in entries
-    ]
+    return area_commands(app, "Devices", entries)
 
 
 def _by(app: MaillageApp) -> Field:
     return Field("by", "Done by", required=True, value=app.settings.user)
+
+
+def _done_by(
+    app: MaillageApp, title: str, name: str, fields: list[Choice | Field], *then: Any, **ask: Any
+) -> None:
+    """A devices form: ``fields`` and who does it, then ``ask_and_record``'s write (and
+    question)."""
+    ask_and_record(app, title, name, [*fields, _by(app)], *then, **ask)
 
 
 Importer = Callable[["MaillageApp", Path, Advance], tuple[str, list[BadLine]]]
@@ -124,12 +129,8 @@ def stage(app: MaillageApp) -> None:
         n = service.stage(app.store, enrolments(v["enrolments"].split()), v["image"], v["by"])
         return f"{plural(n, 'device')} staged with {v['image']}"
 
-    fields: list[Choice | Field] = [
-        Field("enrolments", "SERIAL=ENROLMENT pairs (spaces between pairs)", required=True),
-        Field("image", "Image version", required=True),
-        _by(app),
-    ]
-    ask_and_record(app, "Stage devices", "stage", fields, write)
+    pairs = Field("enrolments", "SERIAL=ENROLMENT pairs (spaces between pairs)", required=True)
+    _done_by(app, "Stage devices", "stage", [pairs, Field("image", "Image version", True)], write)
 
 
 def allocate(app: MaillageApp) -> None:
@@ -137,12 +138,9 @@ def allocate(app: MaillageApp) -> None:
         n = service.allocate(app.store, serials(v["serials"]), v["uai"], v["by"])
         return f"{plural(n, 'device')} allocated to {v['uai'].upper()}"
 
-    fields: list[Choice | Field] = [
-        Field("serials", "Serials (spaces or commas between)", required=True),
-        Field("uai", "School (UAI)", required=True),
-        _by(app),
-    ]
-    ask_and_record(app, "Allocate devices to a school", "allocate", fields, write)
+    which = Field("serials", "Serials (spaces or commas between)", required=True)
+    school = Field("uai", "School (UAI)", required=True)
+    _done_by(app, "Allocate devices to a school", "allocate", [which, school], write)
 
 
 def prepare_shipment(app: MaillageApp) -> None:
@@ -150,13 +148,9 @@ def prepare_shipment(app: MaillageApp) -> None:
         s = service.prepare_shipment(app.store, v["reference"], v["uai"], v["depot"], v["by"])
         return f"shipment {s.reference} prepared for {s.uai}"
 
-    fields: list[Choice | Field] = [
-        Field("reference", "Shipment reference", required=True),
-        Field("uai", "School (UAI)", required=True),
-        Field("depot", "From depot", required=True),
-        _by(app),
-    ]
-    ask_and_record(app, "Prepare a shipment", "prepare shipment", fields, write)
+    fields: list[Choice | Field] = [_shipment(""), Field("uai", "School (UAI)", required=True),
+                                    Field("depot", "From depot", required=True)]  # fmt: skip
+    _done_by(app, "Prepare a shipment", "prepare shipment", fields, write)
 
 
 def _shipment(reference: str) -> Field:
@@ -168,29 +162,43 @@ def seal(app: MaillageApp, reference: str = "") -> None:
         s = service.seal(app.store, v["reference"], v["seal"], v["by"])
         return f"shipment {s.reference} sealed with {v['seal']}"
 
-    fields = [_shipment(reference), Field("seal", "Seal number", required=True), _by(app)]
-    ask_and_record(
-        app, "Seal a shipment", "seal", fields, write,
+    _done_by(
+        app, "Seal a shipment", "seal", [_shipment(reference), Field("seal", "Seal number", True)],
+        write,
         question=lambda v: f"Seal shipment {v['reference'].upper()}? Nothing can be added after.",
     )  # fmt: skip
 
 
-def dispatch(app: MaillageApp, reference: str = "") -> None:
-    def write(v: FormValues) -> str:
-        s = service.dispatch(app.store, v["reference"], v["carrier"], v["by"])
-        return f"shipment {s.reference} dispatched with {v['carrier']}"
+def _one_detail(
+    app: MaillageApp,
+    subject: Field,
+    detail: Field,
+    title: str,
+    name: str,
+    act: Callable[[str, str, str], str],
+) -> None:
+    """A form of a shipment or kit (``subject``), one detail and who does it; ``act(reference,
+    detail, by)`` records it and says what was recorded."""
+    _done_by(app, title, name, [subject, detail],
+             lambda v: act(v["reference"], v[detail.name], v["by"]))  # fmt: skip
 
-    fields = [_shipment(reference), Field("carrier", "Carrier", required=True), _by(app)]
-    ask_and_record(app, "Dispatch a shipment", "dispatch", fields, write)
+
+def dispatch(app: MaillageApp, reference: str = "") -> None:
+    def act(ref: str, carrier: str, by: str) -> str:
+        s = service.dispatch(app.store, ref, carrier, by)
+        return f"shipment {s.reference} dispatched with {carrier}"
+
+    carrier = Field("carrier", "Carrier", required=True)
+    _one_detail(app, _shipment(reference), carrier, "Dispatch a shipment", "dispatch", act)
 
 
 def deliver(app: MaillageApp, reference: str = "") -> None:
-    def write(v: FormValues) -> str:
-        s = service.deliver(app.store, v["reference"], v["recipient"], v["by"])
+    def act(ref: str, recipient: str, by: str) -> str:
+        s = service.deliver(app.store, ref, recipient, by)
         return f"shipment {s.reference} delivered: {plural(len(s.delivered_serials), 'device')}"
 
-    fields = [_shipment(reference), Field("recipient", "Received by", required=True), _by(app)]
-    ask_and_record(app, "Deliver a shipment", "deliver", fields, write)
+    recipient = Field("recipient", "Received by", required=True)
+    _one_detail(app, _shipment(reference), recipient, "Deliver a shipment", "deliver", act)
 
 
 def hand_over(app: MaillageApp, serial: str = "") -> None:
@@ -207,9 +215,8 @@ def hand_over(app: MaillageApp, serial: str = "") -> None:
         Choice("role", "Holder's role", HOLDER_ROLES),
         Choice("minor", "A pupil under 18 (a parent signs)", ("no", "yes")),
         Choice("charter", "Charter signed on the spot by", ("", *CHARTER_SIGNERS)),
-        _by(app),
     ]
-    ask_and_record(app, "Hand over a device", "hand over", fields, write)
+    _done_by(app, "Hand over a device", "hand over", fields, write)
 
 
 def _kit(reference: str) -> Field:
@@ -228,25 +235,24 @@ def reserve_kit(app: MaillageApp, reference: str = "") -> None:
         Field("class_name", "Class", required=True),
         Field("start", "From (YYYY-MM-DD HH:MM, Paris)", required=True, kind="moment"),
         Field("end", "Until (YYYY-MM-DD HH:MM, Paris)", required=True, kind="moment"),
-        _by(app),
     ]
-    ask_and_record(app, "Reserve a kit", "reserve kit", fields, write)
+    _done_by(app, "Reserve a kit", "reserve kit", fields, write)
 
 
 def check_out_kit(app: MaillageApp, reference: str = "") -> None:
-    def write(v: FormValues) -> str:
-        kit = service.kit_check_out(app.store, v["reference"], v["reservation"], v["by"])
+    def act(ref: str, reservation: str, by: str) -> str:
+        kit = service.kit_check_out(app.store, ref, reservation, by)
         return f"kit {kit.reference} checked out for {kit.checked_out_reservation}"
 
-    fields = [_kit(reference), Field("reservation", "Reservation", required=True), _by(app)]
-    ask_and_record(app, "Check a kit out", "check out kit", fields, write)
+    reservation = Field("reservation", "Reservation", required=True)
+    _one_detail(app, _kit(reference), reservation, "Check a kit out", "check out kit", act)
 
 
 def check_in_kit(app: MaillageApp, reference: str = "") -> None:
-    def write(v: FormValues) -> str:
-        missing = service.kit_check_in(app.store, v["reference"], serials(v["serials"]), v["by"])
+    def act(ref: str, scanned: str, by: str) -> str:
+        missing = service.kit_check_in(app.store, ref, serials(scanned), by)
         state = f"missing {', '.join(missing)}" if missing else "complete"
-        return f"kit {v['reference'].upper()} checked in: {state}"
+        return f"kit {ref.upper()} checked in: {state}"
 
-    fields = [_kit(reference), Field("serials", "Serials scanned back", required=True), _by(app)]
-    ask_and_record(app, "Check a kit in", "check in kit", fields, write)
+    scanned = Field("serials", "Serials scanned back", required=True)
+    _one_detail(app, _kit(reference), scanned, "Check a kit in", "check in kit", act)

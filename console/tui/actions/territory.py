@@ -6,14 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from console.importing.territory import (
-    LAYER_FILE_KINDS,
-    file_sha256,
-    read_extract,
-    read_layer,
-    source_date,
-    ways_input,
-)
+from console.importing import territory as reading
 from console.tui.palette import PaletteCommand
 from console.tui.screens.form import Choice, Field, FormValues
 from console.tui.writes import ask_and_record
@@ -44,10 +37,10 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
 def import_network(app: MaillageApp) -> None:
     def write(v: FormValues) -> str:
         path = Path(v["file"]).expanduser()
-        ways, sha = read_extract(path)  # a bad file: one line, nothing recorded
-        date = source_date(path, ways.timestamp)
+        ways, sha = reading.read_extract(path)  # a bad file: one line, nothing recorded
+        date = reading.source_date(path, ways.timestamp)
         done = service.import_network(
-            app.store, ways_input(ways), path.name, sha, date, app.settings.user
+            app.store, reading.ways_input(ways), path.name, sha, date, app.settings.user
         )
         f = done.figures
         verb = "imported" if done.recorded else "already in force, nothing recorded"
@@ -60,9 +53,9 @@ def import_network(app: MaillageApp) -> None:
 def import_layer(app: MaillageApp) -> None:
     def write(v: FormValues) -> str:
         path = Path(v["file"]).expanduser()
-        layer = read_layer(path, v["kind"], v["value"] or None)
-        sha = file_sha256(path)
-        date = f"{v['date']} (given)" if v["date"] else source_date(path, "")
+        layer = reading.read_layer(path, v["kind"], v["value"] or None)
+        sha = reading.file_sha256(path)
+        date = f"{v['date']} (given)" if v["date"] else reading.source_date(path, "")
         done = service.import_layer(
             app.store, v["name"], layer, path.name, sha, date, app.settings.user
         )
@@ -74,7 +67,7 @@ def import_layer(app: MaillageApp) -> None:
 
     fields: list[Choice | Field] = [
         Field("file", "Layer file (CSV, GeoJSON or GeoPackage)", True),
-        Choice("kind", "Kind", LAYER_FILE_KINDS),
+        Choice("kind", "Kind", reading.LAYER_FILE_KINDS),
         Field("name", "Layer name (a new import replaces it)", True),
         Field("value", "Property weighing each feature (features only)"),
         Field("date", "Source date (default: the file's)"),

@@ -63,16 +63,16 @@ MAX_PAGES: Final = 64
 """Pages of the browser kept in memory (the oldest read goes first)."""
 
 LOG_COLUMNS: Final = (
-    Column("position", "Position", 11, "right", numeric=True),
-    Column("time", "Time", 23),
-    Column("aggregate", "Aggregate", 18),
+    Column("position", "Position", 8, "right", numeric=True),
+    Column("time", "Time", 23, fixed=True),
+    Column("aggregate", "Aggregate", 13),
     Column("event", "Event", 20),
     Column("id", "Id", 8),
 )
 EVENT_COLUMNS: Final = (
-    Column("position", "Position", 11, "right", numeric=True),
+    Column("position", "Position", 8, "right", numeric=True),
     Column("version", "Ver", 4, "right", numeric=True),
-    Column("time", "Time", 23),
+    Column("time", "Time", 23, fixed=True),
     Column("event", "Event", 18),
     Column("by", "By", 30),
     Column("summary", "Attributes", 60),
@@ -192,6 +192,10 @@ def event_rows(
 
 # ----------------------------------------------------------------------------- the mode
 
+STEP = Binding.Group("Step", compact=True)
+DAY = Binding.Group("Day", compact=True)
+"""Back and forward, by event or by day, each one footer entry ("[] Step", "{} Day")."""
+
 
 class AuditScreen(ModeScreen):
     """The event browser, the scrubber, and the selected aggregate as of the scrubber's point."""
@@ -201,13 +205,37 @@ class AuditScreen(ModeScreen):
     )
     AUTO_FOCUS: ClassVar[str | None] = "#audit-log TableBody"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("left_square_bracket", "step(-1)", "Back", key_display="[", id="audit.step_back"),
         Binding(
-            "right_square_bracket", "step(1)", "Forward", key_display="]", id="audit.step_forward"
+            "left_square_bracket",
+            "step(-1)",
+            "Back",
+            key_display="[",
+            id="audit.step_back",
+            group=STEP,
         ),
-        Binding("left_curly_bracket", "day(-1)", "Day back", key_display="{", id="audit.day_back"),
         Binding(
-            "right_curly_bracket", "day(1)", "Day forward", key_display="}", id="audit.day_forward"
+            "right_square_bracket",
+            "step(1)",
+            "Forward",
+            key_display="]",
+            id="audit.step_forward",
+            group=STEP,
+        ),
+        Binding(
+            "left_curly_bracket",
+            "day(-1)",
+            "Day back",
+            key_display="{",
+            id="audit.day_back",
+            group=DAY,
+        ),
+        Binding(
+            "right_curly_bracket",
+            "day(1)",
+            "Day forward",
+            key_display="}",
+            id="audit.day_forward",
+            group=DAY,
         ),
         Binding(
             "less_than_sign",
@@ -231,7 +259,7 @@ class AuditScreen(ModeScreen):
             "a", "only_aggregate", "This aggregate only", show=False, id="audit.only_aggregate"
         ),
         Binding("x", "clear_filters", "Clear filters", show=False, id="audit.clear_filters"),
-        Binding("r", "reload", "Read new events", id="audit.reload"),
+        Binding("r", "reload", "Read new", id="audit.reload"),
         Binding("escape", "leave_filters", "Back to the log", show=False, id="audit.leave_filters"),
     ]
 

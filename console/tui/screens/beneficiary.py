@@ -1,5 +1,6 @@
 """One beneficiary's file: status, bracket, delivery days and window; the name and address
-only for roles that may read them. Keys: raise a welfare alert, erase the file."""
+only for roles that may read them. Keys: correct the file, end its service, raise a welfare
+alert, erase the file."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from uuid import UUID
 from textual.binding import Binding, BindingType
 
 from console.tui.actions import meals as actions
+from console.tui.actions import meals_files as files
 from console.tui.palette import PaletteCommand, binding_commands
 from console.tui.screens.reading import ReadingScreen
 from console.tui.writes import confirm, record
@@ -22,7 +24,13 @@ if TYPE_CHECKING:
     from console.tui.app import MaillageApp
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-BENEFICIARY_HELP: dict[str, str] = {
+BENEFICIARY_HELP: dict[str, str | tuple[str, str]] = {
+    "edit": (
+        "edit",
+        "Correct this file: address, phone, contact, access notes, diet, pattern, "
+        "window (maillage meals beneficiaries edit)",
+    ),
+    "end_service": ("end service", "The last day and why (maillage meals beneficiaries end)"),
     "raise_alert": "A concern about this person, for the CCAS (maillage meals alerts raise)",
     "erase": "Erase the person's data for good (maillage meals beneficiaries erase)",
 }
@@ -33,6 +41,8 @@ class BeneficiaryScreen(ReadingScreen):
     """A beneficiary opened from the Beneficiaries tab."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "edit", "Edit", id="beneficiary.edit"),
+        Binding("t", "end_service", "End service", id="beneficiary.end_service"),
         Binding("a", "raise_alert", "Raise alert", id="beneficiary.raise_alert"),
         Binding("x", "erase", "Erase", id="beneficiary.erase"),
     ]
@@ -66,6 +76,12 @@ class BeneficiaryScreen(ReadingScreen):
 
     def palette_commands(self) -> Iterable[PaletteCommand]:
         return binding_commands(self, BENEFICIARY_HELP, f"File {self.file_number}")
+
+    def action_edit(self) -> None:
+        files.edit_beneficiary(self.console, self.insee_code, self.file_number)
+
+    def action_end_service(self) -> None:
+        files.end_service(self.console, self.insee_code, self.file_number)
 
     def action_raise_alert(self) -> None:
         actions.raise_alert(self.console, self.file_number, self.insee_code)

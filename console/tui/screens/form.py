@@ -25,11 +25,16 @@ from domain.clock import PARIS
 
 @dataclass(frozen=True)
 class Choice:
-    """Pick one of ``options`` (the first is preselected)."""
+    """Pick one of ``options``: ``value`` is preselected when it is one, else the first."""
 
     name: str
     label: str
     options: tuple[str, ...]
+    value: str = ""
+
+    @property
+    def preselected(self) -> str:
+        return self.value if self.value in self.options else self.options[0]
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,7 @@ class FormScreen(DialogScreen[FormValues | None]):
                 if isinstance(f, Choice):
                     yield Select(
                         [(Text(o.replace("_", " ")), o) for o in f.options],
-                        value=f.options[0],
+                        value=f.preselected,
                         allow_blank=False,
                         id=f"form-{f.name}",
                     )

@@ -13,6 +13,8 @@ from textual.containers import VerticalScroll
 from textual.widgets import Markdown, TabbedContent, TabPane
 from textual.worker import get_current_worker
 
+from console.roles import may_run
+from console.tui.actions import meals_files as files
 from console.tui.messages import ViewsUpdated
 from console.tui.screens.form import Choice, Field, FormScreen, FormValues
 from console.tui.screens.mode import ModeScreen
@@ -22,6 +24,7 @@ from domain import clock
 from domain.clock import PARIS
 from domain.errors import MaillageError
 from domain.meals import service as meals
+from domain.meals.beneficiary import Beneficiary
 from domain.meals.billing import statement_markdown
 from domain.meals.views import alert_list, beneficiary_list, round_list
 from domain.meals.welfare_alert import reference_of
@@ -55,7 +58,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
     ),
     "alerts-table": (
         Column("reference", "Alert", 10),
-        Column("raised", "Raised", 20),
+        Column("raised", "Raised", 20, fixed=True),
         Column("category", "Category", 16),
         Column("severity", "Severity", 8),
         Column("status", "Status", 12),
@@ -103,14 +106,62 @@ class MealsScreen(ModeScreen):
     """Beneficiaries, rounds and the welfare inbox, each in a virtual table with `/` filter."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "new_file", "New", id="meals.new_file"),
+        Binding("e", "edit_file", "Edit", id="meals.edit_file"),
+        Binding("t", "end_service", "End", id="meals.end_service"),
+        Binding("m", "add_town", "New town", id="meals.add_town"),
+        Binding("c", "configure_town", "Town", id="meals.configure_town"),
         Binding("D", "plan_day", "Plan a day over vans", id="meals.plan_day"),
     ]
+    TAB_ACTIONS: ClassVar[dict[str, str]] = {
+        "new_file": "tab-beneficiaries",
+        "edit_file": "tab-beneficiaries",
+        "end_service": "tab-beneficiaries",
+        "add_town": "tab-beneficiaries",
+        "configure_town": "tab-beneficiaries",
+        "plan_day": "tab-rounds",
+    }
+    """Each key acts on its tab's table, and shows in the footer only there (100 columns)."""
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """Planning writes: shown, disabled for read-only roles."""
-        if action == "plan_day" and self.console.settings.read_only:
-            return None
-        return True
+        """A key shows on its tab; writes are shown but disabled for read-only roles."""
+        tab = self.TAB_ACTIONS.get(action)
+        if tab is None:
+            return True
+        tabs = self.query(TabbedContent)
+        if not tabs or tabs.first().active != tab:
+            return False
+        settings = self.console.settings
+        if action == "plan_day":
+            return None if settings.read_only else True
+        return True if may_run(settings, True, False) else None
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self) -> None:
+        self.refresh_bindings()
+
+    def highlighted_file(self) -> tuple[str, str]:
+        """The municipality and file number of the beneficiary under the cursor, or ('', '')."""
+        key = self.query_one("#beneficiaries-table", VirtualTable).cursor_row_key
+        if key is None:
+            return "", ""
+        b = self.console.store.get(UUID(key), Beneficiary)
+        return b.insee_code, b.file_number
+
+    def action_new_file(self) -> None:
+        files.add_beneficiary(self.console, self.highlighted_file()[0])
+
+    def action_edit_file(self) -> None:
+        files.edit_beneficiary(self.console, *self.highlighted_file())
+
+    def action_end_service(self) -> None:
+        files.end_service(self.console, *self.highlighted_file())
+
+    def action_add_town(self) -> None:
+        files.add_municipality(self.console)
+
+    def action_configure_town(self) -> None:
+        files.configure_municipality(self.console, self.highlighted_file()[0])
 
     def action_plan_day(self) -> None:
         """``maillage meals day plan`` in a form: every order of a day over N vans, once."""

@@ -53,6 +53,48 @@ class Column:
     width: int
     align: Literal["left", "right"] = "left"
     numeric: bool = False
+    fixed: bool = False
+    """Keeps its width whatever the room (a time, a code): ``fitted_widths`` leaves it be."""
+
+
+MIN_TEXT_WIDTH: Final = 8
+"""Narrowest a text column gets when the table is short of room (its label still shows)."""
+WIDE_COLUMN: Final = 12
+"""Text columns at least this wide (names, addresses, notes) take the room a table has spare."""
+MAX_GROWTH: Final = 2.0
+"""Widest such a column gets, as a multiple of its width."""
+
+
+def fitted_widths(columns: Sequence[Column], room: int, padding: int = 1) -> list[int]:
+    """Each column's width in cells for a table ``room`` cells wide (``padding`` blank cells on
+    each side of every column).
+
+    The first column (what names the row: a file number, a serial), numeric and ``fixed``
+    columns keep their width. Short of room, the widest text column gives a cell, then the
+    widest again, down to its label (at least ``MIN_TEXT_WIDTH``): short columns (a status, a
+    code) stay whole. With room to spare, wide text columns grow in turn, up to ``MAX_GROWTH``
+    times their width. Only when even that does not fit does the table scroll sideways.
+    """
+    widths = [c.width for c in columns]
+    flexible = [i for i, c in enumerate(columns) if i > 0 and not (c.numeric or c.fixed)]
+    spare = room - sum(w + 2 * padding for w in widths)
+    floor = {i: min(columns[i].width, max(MIN_TEXT_WIDTH, len(columns[i].label))) for i in flexible}
+    while spare < 0:
+        wide = [i for i in flexible if widths[i] > floor[i]]
+        if not wide:
+            break
+        widest = max(wide, key=lambda i: (widths[i], -i))
+        widths[widest] -= 1
+        spare += 1
+    growing = [i for i in flexible if columns[i].width >= WIDE_COLUMN]
+    while spare > 0:
+        room_left = [i for i in growing if widths[i] < columns[i].width * MAX_GROWTH]
+        if not room_left:
+            break
+        narrowest = min(room_left, key=lambda i: (widths[i] / columns[i].width, i))
+        widths[narrowest] += 1
+        spare -= 1
+    return widths
 
 
 def numeric_sort_key(text: str) -> float:

@@ -29,7 +29,7 @@ from textual.strip import Strip
 from textual.widgets import Input, Static
 from textual.worker import Worker, WorkerState
 
-from console.tui.widgets.rows import Column, ColumnarRows, RowView
+from console.tui.widgets.rows import Column, ColumnarRows, RowView, fitted_widths
 
 if TYPE_CHECKING:
     from typing import Self
@@ -112,6 +112,8 @@ class TableBody(ScrollView, can_focus=True):
         self.cursor = 0
         """Visible position of the cursor row."""
         self._column_starts: list[int] = [0]
+        self._widths: list[int] = []
+        """Each column's width now, fitted to the room the table has (``fitted_widths``)."""
         self._line_cache: LRUCache[tuple[int, bool, int, int], Strip] = LRUCache(_LINE_CACHE_SIZE)
         self._header_cache: LRUCache[tuple[int, int, int | None, bool], Strip] = LRUCache(8)
         self._measure_columns()
@@ -151,7 +153,12 @@ class TableBody(ScrollView, can_focus=True):
         self._header_cache.clear()
 
     def _measure_columns(self) -> None:
-        widths = (column.width + 2 * CELL_PADDING for column in self._view.rows.columns)
+        columns = self._view.rows.columns
+        room = self.scrollable_content_region.width if self.is_mounted else 0
+        self._widths = (
+            fitted_widths(columns, room, CELL_PADDING) if room > 0 else [c.width for c in columns]
+        )
+        widths = (width + 2 * CELL_PADDING for width in self._widths)
         self._column_starts = list(accumulate(widths, initial=0))
 
     def _update_virtual_size(self) -> None:
@@ -226,6 +233,8 @@ class TableBody(ScrollView, can_focus=True):
         self.clear_line_cache()
 
     def on_resize(self, event: events.Resize) -> None:
+        self._measure_columns()  # the columns take the room there is now
+        self._update_virtual_size()
         self.clear_line_cache()
         self.scroll_cursor_visible()
 
@@ -259,8 +268,10 @@ class TableBody(ScrollView, can_focus=True):
         rows = self._view.rows
         pad = " " * CELL_PADDING
         text = "".join(
-            pad + fit_cell(rows.cell(row_index, col_index), column.width, column.align) + pad
-            for col_index, column in enumerate(rows.columns)
+            pad + fit_cell(rows.cell(row_index, col_index), width, column.align) + pad
+            for col_index, (column, width) in enumerate(
+                zip(rows.columns, self._widths, strict=True)
+            )
         )
         style = self.rich_style
         if is_cursor:
@@ -285,7 +296,8 @@ class TableBody(ScrollView, can_focus=True):
             label, style = column.label, header_style
             if col_index == view.sort_column:
                 label, style = f"{label} {'▼' if view.descending else '▲'}", sorted_style
-            segments.append(Segment(pad + fit_cell(label, column.width, column.align) + pad, style))
+            cells = fit_cell(label, self._widths[col_index], column.align)
+            segments.append(Segment(pad + cells + pad, style))
         strip = Strip(segments, self._column_starts[-1]).crop_extend(
             scroll_x, scroll_x + width, header_style
         )
