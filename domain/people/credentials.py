@@ -125,7 +125,12 @@ def check_password(password: str) -> None:
         raise InvalidInputError(problem)
 
 
-def _ensure_tables(conn: ViewConnection) -> None:
+SECRET_TABLES: Final = (PASSWORDS_TABLE, SESSIONS_TABLE)
+"""Tables an auditor's database role may not read (``domain.persistence.grants``)."""
+
+
+def ensure_tables(conn: ViewConnection) -> None:
+    """Create the credential tables if missing (the owner does it on a depot: ``depot init``)."""
     for statement in (
         f"CREATE TABLE IF NOT EXISTS {PASSWORDS_TABLE} (login TEXT PRIMARY KEY, "
         "hash TEXT NOT NULL, set_at TEXT NOT NULL, set_by TEXT NOT NULL)",
@@ -142,7 +147,7 @@ class _Tables:
         self.conn = ViewConnection.open(app.location)
 
     def __enter__(self) -> ViewConnection:
-        _ensure_tables(self.conn)
+        ensure_tables(self.conn)
         return self.conn
 
     def __exit__(self, kind: object, *_: object) -> None:
