@@ -23,12 +23,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from console.identity import os_login
 from console.importing.meals import import_beneficiaries_text
 from domain.application import Maillage
 from domain.meals import service as meals
 from domain.meals.municipality import PriceBracket
 from domain.meals.welfare_alert import WelfareAlert
 from domain.people import credentials
+from domain.people import service as people
 from domain.store import StoreLocation
 from tests.console.helpers import HEADER
 
@@ -116,11 +118,14 @@ def _orleans_alert(app: Maillage) -> str:
     return f"W-{alert.id.hex[:8].upper()}"
 
 
-def _grant_ccas(app: Maillage, login: str, insee: str) -> None:
-    """An administrator grants ``login`` the ccas role for one municipality."""
-    from domain.people import service as people
-
-    people.grant(app, login, "ccas", insee, "boss")
+def _grant_ccas(app: Maillage, login: str, insee: str) -> str:
+    """The account running the tests (and the server) founds the store and grants ``login``
+    the ccas role for one municipality; the administrator's login."""
+    admin = os_login()
+    if not people.is_founded(app):
+        people.found(app, admin)
+    people.grant(app, login, "ccas", insee, admin)
+    return admin
 
 
 @pytest.fixture
@@ -130,13 +135,14 @@ def served(demo_store: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.P
     app = Maillage(StoreLocation.parse(str(demo_store)))
     try:
         orleans_ref = _orleans_alert(app)
-        _grant_ccas(app, "claire", TOURS)
-        credentials.set_password(app, "claire", PASSWORD, "boss")
+        admin = _grant_ccas(app, "claire", TOURS)
+        credentials.set_password(app, "claire", PASSWORD, admin)
     finally:
         app.close()
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
-    env["MAILLAGE_USER"] = "boss"
+    for name in ("MAILLAGE_USER", "MAILLAGE_ROLE", "MAILLAGE_SCOPE", "MAILLAGE_WEB_SESSION"):
+        env.pop(name, None)
     server = subprocess.Popen(
         [sys.executable, "-m", "console.cli", "serve", "--store", str(demo_store),
          "--port", str(port), "--insecure-cookies"],

@@ -29,8 +29,7 @@ def test_password_from_stdin_is_set_and_only_an_administrator_sets_one(
     assert _run(capsys, "--store", store, "store", "init")[0] == 0
     monkeypatch.setattr(sys, "stdin", io.StringIO("claire's long password\n"))
     code, out, err = _run(
-        capsys, "--store", store, "--user", "boss", "people", "password", "claire",
-        "--password-stdin",
+        capsys, "--store", store, "people", "password", "claire", "--password-stdin",
     )  # fmt: skip
     assert code == 0, err
     assert out.strip() == "web password of claire set (its open browser sessions are closed)"

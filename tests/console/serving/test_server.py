@@ -16,11 +16,11 @@ import pytest
 from aiohttp import CookieJar
 from aiohttp.test_utils import TestClient, TestServer
 
-from console.serving import identity
 from console.serving.server import ConsoleServer, ServeOptions
 from domain import clock
 from domain.application import Maillage
 from domain.people import credentials
+from domain.people import service as people
 from domain.store import StoreLocation
 
 PASSWORD = "claire's long password"
@@ -29,12 +29,12 @@ SLEEPER = [sys.executable, "-c", "import sys; print('__GANGLION__', flush=True);
 
 
 @pytest.fixture
-def store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Maillage]:
+def store(tmp_path: Path) -> Iterator[Maillage]:
     app = Maillage(StoreLocation.parse(str(tmp_path / "store.sqlite")))
+    people.found(app, "boss")
+    people.grant(app, "claire", "ccas", "37261", "boss")
     credentials.set_password(app, "claire", PASSWORD, "boss")
     credentials.set_password(app, "nogrant", PASSWORD, "boss")
-    grants = {"claire": identity.Granted("ccas", "37261")}
-    monkeypatch.setattr(identity, "granted", lambda _store, login: grants.get(login))
     yield app
     app.close()
 
