@@ -361,24 +361,27 @@ class ConsoleServer(Server):
         async for message in websocket:
             if message.type != WSMsgType.TEXT:
                 continue
-            envelope = message.json()
-            if not isinstance(envelope, list) or not envelope:
+            try:
+                envelope = message.json()
+            except ValueError:  # not JSON: not from the terminal's script
                 continue
-            kind = envelope[0]
-            if kind == "stdin":
+            if not isinstance(envelope, list) or len(envelope) < 1:
+                continue
+            kind, data = envelope[0], envelope[1] if len(envelope) > 1 else None
+            if kind == "stdin" and isinstance(data, str):
                 live = self.live.get(token)
                 if live is not None and loop.time() - live.marked_s > SEEN_EVERY_S:
                     live.marked_s = loop.time()
                     if await self._login_of(token) is None:
                         break
-                await process.send_bytes(str(envelope[1]).encode("utf-8"))
-            elif kind == "resize" and isinstance(envelope[1], dict):
+                await process.send_bytes(data.encode("utf-8"))
+            elif kind == "resize" and isinstance(data, dict):
                 await process.set_terminal_size(
-                    _int(str(envelope[1].get("width")), 80, 20, 500),
-                    _int(str(envelope[1].get("height")), 24, 10, 300),
+                    _int(str(data.get("width")), 80, 20, 500),
+                    _int(str(data.get("height")), 24, 10, 300),
                 )
-            elif kind == "ping":
-                await websocket.send_json(["pong", envelope[1]])
+            elif kind == "ping" and isinstance(data, str):
+                await websocket.send_json(["pong", data[:64]])
             elif kind == "blur":
                 await process.blur()
             elif kind == "focus":
