@@ -33,6 +33,7 @@ from console.cli import (
     record,
     reports,
     sensors,
+    serve,
     sessions,
     simulate,
     store,
@@ -49,7 +50,7 @@ from domain.store import one_line
 from domain.text import control_problem
 
 GROUPS = (demo, store, depot, people, keys, views, meals, devices, audit, record, sensors, simulate,
-          sessions, geo, reports, territory)  # fmt: skip
+          sessions, geo, reports, territory, serve)  # fmt: skip
 """The top-level commands, in the order ``maillage --help`` lists them."""
 
 

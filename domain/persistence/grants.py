@@ -9,7 +9,8 @@ each maillage role a NOLOGIN group role (``maillage_operator``, ``maillage_techn
   included (the owner may drop the trigger, which the chain then reveals);
 - views, tracking and keys tables are writable by the writing roles (the projector and
   erasure change them);
-- auditors only read; nobody but the owner creates, alters or drops anything.
+- auditors only read, and not the web password hashes nor the browser sessions
+  (``domain.people.credentials``); nobody but the owner creates, alters or drops anything.
 
 Inserting events needs the events table locked in EXCLUSIVE mode (log order is commit
 order), which PostgreSQL grants only with UPDATE/DELETE/TRUNCATE privilege: a SECURITY
@@ -74,7 +75,10 @@ def grant_depot(
     s = Identifier(location.schema)
     writers = [Identifier(group_role(r, prefix)) for r in WRITERS]
     everyone = [*writers, *(Identifier(group_role(r, prefix)) for r in READERS)]
+    from domain.people.credentials import SECRET_TABLES, ensure_tables
+
     with location.connect() as conn:
+        ensure_tables(conn)  # made by the owner: an application role may not create them
         cur = conn.raw.cursor()
         for role in (*WRITERS, *READERS):
             name = group_role(role, prefix)
@@ -103,6 +107,9 @@ def grant_depot(
         each("REVOKE CREATE ON SCHEMA {s} FROM {role}", everyone)
         each("GRANT USAGE ON SCHEMA {s} TO {role}", everyone)
         each("GRANT SELECT ON ALL TABLES IN SCHEMA {s} TO {role}", everyone)
+        readers = [Identifier(group_role(r, prefix)) for r in READERS]
+        for table in SECRET_TABLES:  # password hashes and session keys: not for auditors
+            each("REVOKE SELECT ON {s}.{t} FROM {role}", readers, t=Identifier(table))
         each("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {role}", writers)
         for table in tables:
             rights = "INSERT" if table in LOG_TABLES else "INSERT, UPDATE, DELETE"

@@ -12,7 +12,7 @@ from console.tui.screens.form import Choice, Field, FormValues
 from console.tui.writes import Progress, ask, export, record, record_with_progress
 from domain import clock
 from domain.clock import PARIS
-from domain.errors import InvalidInputError
+from domain.errors import InvalidInputError, MaillageError
 from domain.meals import service as meals
 from domain.meals.billing import render_statement
 from domain.meals.welfare_alert import CATEGORIES, SEVERITIES
@@ -37,6 +37,13 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
             "Meals: raise a welfare alert",
             "A concern about a beneficiary, for the CCAS (maillage meals alerts raise)",
             lambda: raise_alert(app),
+        ),
+        PaletteCommand(
+            "Meals: open a welfare alert",
+            "An alert by its reference (W-…) or first characters (maillage meals alerts show)",
+            lambda: open_alert(app),
+            writes=False,
+            for_ccas=True,
         ),
         PaletteCommand(
             "Meals: export a statement",
@@ -127,6 +134,25 @@ def raise_alert(app: MaillageApp, file_number: str = "", insee: str = "") -> Non
         record(app, "raise alert", write)
 
     ask(app, "Raise a welfare alert", fields, then)
+
+
+def open_alert(app: MaillageApp) -> None:
+    """Ask for an alert's reference; open it. A scoped user finds its municipality's only: an
+    alert of another gets the answer of one that does not exist."""
+    fields: list[Choice | Field] = [Field("alert", "Alert (W-… or its first characters)", True)]
+
+    def then(v: FormValues) -> None:
+        from console.tui.screens.alert import AlertScreen
+        from console.tui.writes import refuse
+
+        try:
+            alert_id = meals.find_alert(app.store, str(v["alert"]), app.settings.scope)
+        except MaillageError as e:
+            refuse(app, str(e), "Not found")
+            return
+        app.push_screen(AlertScreen(alert_id))
+
+    ask(app, "Open a welfare alert", fields, then)
 
 
 def export_statement(app: MaillageApp, month: str | None = None) -> None:

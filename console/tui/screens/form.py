@@ -41,7 +41,7 @@ class Choice:
 class Field:
     """Type a value; ``number`` fields must parse as a decimal number, ``day`` fields as
     ``YYYY-MM-DD`` (a date), ``month`` fields as ``YYYY-MM``, ``moment`` fields as an ISO
-    time (Paris time unless a zone is given)."""
+    time (Paris time unless a zone is given); ``password`` fields show dots, kept as typed."""
 
     name: str
     label: str
@@ -108,7 +108,7 @@ class FormScreen(DialogScreen[FormValues | None]):
                         id=f"form-{f.name}",
                     )
                 else:
-                    yield Input(value=f.value, id=f"form-{f.name}")
+                    yield Input(value=f.value, id=f"form-{f.name}", password=f.kind == "password")
             yield Label(
                 "Enter records · Escape cancels · F1 keys", id="form-error", classes="form-hint"
             )
@@ -127,7 +127,8 @@ class FormScreen(DialogScreen[FormValues | None]):
             if isinstance(f, Choice):
                 values[f.name] = str(self.query_one(f"#form-{f.name}", Select).value)
                 continue
-            text = self.query_one(f"#form-{f.name}", Input).value.strip()
+            typed = self.query_one(f"#form-{f.name}", Input).value
+            text = typed if f.kind == "password" else typed.strip()  # a password is as typed
             if f.required and not text:
                 return self._problem(f"{f.label} is needed")
             try:
