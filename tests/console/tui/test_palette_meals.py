@@ -217,7 +217,7 @@ async def test_beneficiaries_imported_from_the_palette(
     async with app.run_test(size=(100, 30)) as pilot:
         await run_palette(app, pilot, "Meals: import beneficiaries")
         await fill_form(app, pilot, file=str(csv_file), municipality=TOURS)
-        await wait_for(pilot, lambda: notified(app, "1 beneficiaries recorded"), "the import")
+        await wait_for(pilot, lambda: notified(app, "1 beneficiary recorded"), "the import")
         assert "T-900" in {r["file_number"] for r in meals.beneficiary_rows(app.store, TOURS)}
         bad = write(tmp_path, [line.replace("47.3961", "north")])
         last = app.store.last_position()

@@ -338,9 +338,11 @@ def test_cold_chain_and_service_fait_on_each_backend(
     rnd = MealRound.plan(date(2026, 3, 2), "D", "P", "VAN-1", [(person.id, 2, "B1")])
     rnd.load({"B1": ("p", 2.0)})
     t = fixed_clock.now()
+    fixed_clock.set(t + timedelta(minutes=15))  # recorded as it happens: never ahead of now
     rnd.record_probe_reading("B1", 3.8, t + timedelta(minutes=10))
     rnd.record_probe_reading("B1", 6.2, t + timedelta(minutes=15))
     rnd.release_box("B1", "M. Martin", "core at 2.8 °C")
+    fixed_clock.set(t + timedelta(minutes=50))
     rnd.record_probe_reading("B1", 2.9, t + timedelta(minutes=40))
     rnd.record_stop(
         person.id, "put_in_fridge", t + timedelta(minutes=45), handover_temperature_c=2.5
