@@ -39,6 +39,7 @@ def test_a_round_with_an_excursion_released_by_a_named_person(
         rnd.reorder([A, B, C])
 
     t0 = fixed_clock.now()
+    fixed_clock.set(t0 + timedelta(hours=2))  # entered at the end of the round, once done
     app.edit(
         rnd.id,
         MealRound,
