@@ -99,7 +99,7 @@ def events_in(store: Path) -> int:
 def test_sessions_are_listed_and_shown(van: Van) -> None:
     code, out, _ = van.cli("sessions", "list")
     assert code == 0 and out.startswith(str(van.session_id)[:8])
-    assert "VAN-12" in out and "stopped" in out and "1 gap " in out
+    assert "VAN-12" in out and "stopped" in out and "  1 gap" in out
     assert re.search(r" \d{4}-\d\d-\d\d \d\d:\d\d:\d\d CES?T ", out)  # Paris time, labelled
     code, out, _ = van.cli("sessions", "list", "--json")
     (row,) = json.loads(out)
