@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.markup import escape
 from textual.binding import Binding, BindingType
 
 from console.texts.people import person_record
@@ -27,13 +26,14 @@ class PeopleScreen(ReadingScreen):
     heading = "People and their roles"
 
     def read(self, app: MaillageApp) -> str:
+        """Plain text (the reading body shows no markup): logins are shown as typed."""
         lines = []
         for person in people.people(app.store):
             r = person_record(person)
-            lines.append(f"[b]{escape(r['login'])}[/b]  {escape(r['roles_text'])}")
+            lines.append(f"{r['login']}  {r['roles_text']}")
             for g in r["roles"]:
                 role = f"{g['role']} of {g['scope']}" if g["scope"] else g["role"]
-                lines.append(f"    {role}: granted by {escape(g['granted_by'])}, {g['granted_at']}")
+                lines.append(f"    {role}: granted by {g['granted_by']}, {g['granted_at']}")
         return "\n".join(lines) or "nobody is recorded yet"
 
     def action_grant(self) -> None:

@@ -277,7 +277,7 @@ def test_every_binding_of_the_mode_has_an_id_and_a_description() -> None:
 
 async def test_a_ccas_user_does_not_browse_the_whole_log(small: Small) -> None:
     """The log holds every municipality's events: the ccas role (one municipality) is told so."""
-    settings = resolve(str(small.path), "ccas", "ines", "37261")
+    settings = resolve(str(small.path), "ccas", "claire", "37261")  # the tests' identity
     app = MaillageApp(settings, open_store(settings))
     async with app.run_test(size=(160, 48)) as pilot:
         await pilot.press("5")

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from console.identity import os_login
+
 pytestmark = pytest.mark.slow
 
 
@@ -58,7 +60,9 @@ def test_demo_opens_the_dashboard_and_q_quits_cleanly(tmp_path: Path) -> None:
         wait_until(dashboard_shown, "the dashboard with the demo's events")
         text = seen[-1]
         assert "Event log" in text and "Devices" in text
-        assert "demo.sqlite · operator" in text  # the header names the store and the role
+        # the header names the store, the role and the proven account: who built the demo is
+        # its administrator
+        assert f"demo.sqlite · admin ({os_login()})" in text
         tmux("send-keys", "-t", session, "q")
         wait_until(status_file.exists, "maillage to exit after q", timeout_s=30)
         assert status_file.read_text().strip() == "0"
