@@ -132,15 +132,6 @@ def parse_brackets(text: str) -> list[PriceBracket]:
     return [parse_bracket(part) for part in parts]
 
 
-def brackets_text(brackets: Iterable[PriceBracket]) -> str:
-    """Brackets written as ``parse_brackets`` reads them (a form's default value)."""
-    return " ".join(
-        f"{b.name}:{'' if b.max_income_eur is None else b.max_income_eur}:"
-        f"{b.meal_price_cents}:{b.delivery_price_cents}"
-        for b in brackets
-    )
-
-
 def parse_weekdays(text: str) -> tuple[int, ...]:
     """Days of the week: ``mon-fri``, ``mon-sat``, ``every-day`` or a list ``mon,wed,sat``."""
     value = text.strip().lower()
