@@ -314,6 +314,11 @@ class Beneficiary(MaillageAggregate):
 
     # ------------------------------------------------------------------ queries
 
+    @property
+    def erased(self) -> bool:
+        """Whether the person's data was erased (or is being erased): reports show no file."""
+        return bool(getattr(self, "erased_by", None)) or self.personal.erased
+
     def suspended_on(self, day: date) -> bool:
         iso = day.isoformat()
         return any(s["start"] <= iso < s["resume"] for s in self.suspensions)

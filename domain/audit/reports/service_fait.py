@@ -61,6 +61,7 @@ def build_service_fait(log: LogAsOf, insee_code: str, month: str) -> Report:
         ("deliveries", sum(line.deliveries for line in statement.lines)),
         ("amount_due", Euros(statement.amount_cents)),
     )
+    files = {b.id: b.file_number for b in people if not b.erased}  # an erased file: no row
     return Report(
         kind=KIND,
         title=f"Service fait — {town.name} ({town.insee_code}), {month}",
@@ -70,8 +71,8 @@ def build_service_fait(log: LogAsOf, insee_code: str, month: str) -> Report:
         sections=(
             _by_bracket(statement),
             _reasons(statement),
-            _amendments(rounds, {b.id: b.file_number for b in people}),
-            _entered_later(log, rounds, {b.id: b.file_number for b in people}),
+            _amendments(rounds, files),
+            _entered_later(log, rounds, files),
             _prices(town, days),
         ),
         notes=(

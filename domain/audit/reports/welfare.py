@@ -192,7 +192,7 @@ def _file_reference(person: Beneficiary | None) -> str:
     """The beneficiary's file number, or ``(erased)`` once the person's data was erased."""
     if person is None:
         return NOT_SHOWN
-    if getattr(person, "erased_by", None) or person.personal.erased:
+    if person.erased:
         return NOT_SHOWN
     return str(person.file_number)
 

@@ -106,15 +106,22 @@ def record_round(app: Maillage, clock: FixedClock, people: dict[str, Beneficiary
     app.save(rnd)
     clock.set(at(8, 0))
     rnd.load({"B1": ("probe-1", 2.0), "B2": ("probe-2", 2.5)})
+    # Each step recorded as it happens (the clock at its time: nothing is dated ahead of now).
+    clock.set(at(8, 30))
     rnd.record_probe_reading("B1", 4.2, at(8, 30))  # opens the excursion, B1 blocked
+    clock.set(at(8, 40))
     rnd.record_probe_reading("B1", 5.1, at(8, 40))  # the peak, still blocked
     clock.set(at(8, 45))
     rnd.release_box("B1", "M. Martin (chef de production)", "core checked at 2.9 °C")
+    clock.set(at(8, 50))
     rnd.record_probe_reading("B1", 2.6, at(8, 50))  # back in range: 20 minutes after opening
+    clock.set(at(8, 55))
     rnd.record_stop(jeanne.id, "put_in_fridge", at(8, 55), handover_temperature_c=2.8)
+    clock.set(at(9, 0))
     rnd.record_stop(
         louis.id, "absent", at(9, 0), contact={"called": "contact_person", "result": "reached"}
     )
+    clock.set(at(9, 25))  # typed in 20 minutes after the hand-over
     rnd.record_stop(odette.id, "handed_over", at(9, 5), handover_temperature_c=2.9)
     clock.set(at(9, 30))
     rnd.complete()
@@ -382,9 +389,9 @@ def test_the_cold_chain_lists_every_reading_excursion_and_decision_in_time_order
     assert released["time"] == at(8, 45)
     stops = [(r["stop"], r["entry"]) for r in timeline if r["stop"] is not None]
     assert stops == [(1, "stop: put in fridge"), (2, "stop: absent"), (3, "stop: handed over")]
-    # recorded at 09:45 for a stop made at 09:05: the report says when it was entered
+    # recorded at 10:25 Paris for a stop made at 10:05: the report says when it was entered
     assert timeline[entries.index("stop: handed over")]["detail"] == (
-        "delivered; entered 2026-03-02 09:45 CET"
+        "delivered; entered 2026-03-02 10:25 CET"
     )
 
     (excursion,) = rows(report, "Excursions")
@@ -411,6 +418,7 @@ def test_an_excursion_never_back_in_range_lasts_until_the_box_is_emptied(
     rnd = MealRound.plan(MONDAY, "D", "P", "VAN-3", [(jeanne.id, 1, "B1")])
     fixed_clock.set(at(8, 0))
     rnd.load({"B1": ("probe-1", 3.5)})  # above at loading: blocked from the start
+    fixed_clock.set(at(8, 20))
     rnd.record_probe_reading("B1", 6.0, at(8, 20))
     app.save(rnd)
     report = build_cold_chain(capture_app(app), str(rnd.id))
@@ -420,7 +428,7 @@ def test_an_excursion_never_back_in_range_lasts_until_the_box_is_emptied(
     assert excursion["ended"] == "still above at the last reading"
     assert report.figure("boxes_still_blocked") == "B1"
 
-    fixed_clock.set(at(8, 30))
+    fixed_clock.set(at(8, 45))
     app.edit(rnd.id, MealRound, lambda r: r.record_stop(jeanne.id, "refused", at(8, 45)))
     (excursion,) = rows(build_cold_chain(capture_app(app), str(rnd.id)), "Excursions")
     assert excursion["ended"] == "box emptied (its last stop recorded)"
@@ -435,8 +443,10 @@ def test_a_warm_hand_over_is_refused_unless_released_and_joins_the_box_curve(
     rnd = MealRound.plan(MONDAY, "D", "P", "VAN-3", [(jeanne.id, 1, "B1")])
     fixed_clock.set(at(8, 0))
     rnd.load({"B1": ("probe-1", 2.0)})
+    fixed_clock.set(at(8, 20))
     rnd.record_probe_reading("B1", 2.5, at(8, 20))
     app.save(rnd)
+    fixed_clock.set(at(8, 40))
     version = app.get(rnd.id, MealRound).version
     with pytest.raises(RuleViolationError, match=r"hand-over at 4.2 °C is above \+3 °C"):
         app.edit(
