@@ -74,6 +74,10 @@ PATHS: dict[str, tuple[str, str]] = {
     "audit report cold-chain": ("test_palette_sessions_audit.py", "test_an_audit_report_written_from_the_palette"),  # noqa: E501
     "audit report custody": ("test_palette_sessions_audit.py", "test_an_audit_report_written_from_the_palette"),  # noqa: E501
     "audit erase-beneficiary": ("test_keys_and_dialogs.py", "test_slash_filters_at_once_and_enter_opens_a_beneficiary_that_can_be_erased"),  # noqa: E501
+    "people list": ("test_people.py", "test_an_admin_grants_and_revokes_from_the_console"),
+    "people grant": ("test_people.py", "test_an_admin_grants_and_revokes_from_the_console"),
+    "people revoke": ("test_people.py", "test_an_admin_grants_and_revokes_from_the_console"),
+    "people password": ("test_people.py", "test_an_admin_sets_a_web_password_from_the_palette"),
 }  # fmt: skip
 
 NOT_IN_CONSOLE: dict[str, str] = {
@@ -99,10 +103,6 @@ GAPS: dict[str, str] = {
     "geo recommend": "ranked recommendations: command line only",
     "audit checkpoint": "a signed checkpoint file: command line only (checkpoints are automatic)",
     "audit replay": "rebuild-and-compare of every view: command line only",
-    "people grant": "roles are granted on the command line (people context, new)",
-    "people revoke": "roles are revoked on the command line (people context, new)",
-    "people list": "who holds what: command line only (people context, new)",
-    "people password": "a web password: command line only (people context, new)",
 }
 """README commands with no console path yet: what is left of issue 14, said plainly."""
 
