@@ -1,0 +1,47 @@
+"""README commands the console had no path for (issue 14 item 4), each from its palette entry
+through the same service or integration function as its command line: a day's orders, the
+CCAS mails due, an audit checkpoint and replay, a session closed, the territory in force…"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from console.tui.screens.text import TextScreen
+from domain.clock import FixedClock
+from domain.meals import service as meals
+from domain.meals.municipality import CcasMail
+
+from ..helpers import TOURS, Inbox, fill_form, make_app, notified, run_palette, wait_for
+
+
+async def test_a_day_s_orders_from_the_palette(demo_store: Path, paris_clock: FixedClock) -> None:
+    app = make_app(demo_store, "auditor")  # a read: the auditor may
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_palette(app, pilot, "Meals: a day's orders")
+        await fill_form(app, pilot, municipality=TOURS, day="2026-03-23")
+        screen = app.screen
+        assert isinstance(screen, TextScreen)
+        await wait_for(pilot, lambda: "kitchen:" in screen.body_text, "the orders")
+        first = screen.body_text.splitlines()[0]
+        assert first.startswith("2026-03-23: ") and " meals for " in first, first
+        assert "(orders open, closing 2026-03-2" in first and "CET)" in first, first
+
+
+async def test_the_ccas_mails_due_sent_from_the_palette(
+    demo_store: Path, paris_clock: FixedClock, smtp: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp
+    app = make_app(demo_store, "operator")
+    mail = CcasMail("127.0.0.1", port, "maillage@depot.example", "ccas@tours.example")
+    meals.set_ccas_mail(app.store, TOURS, mail, "claire")
+    file_number = meals.beneficiary_rows(app.store, TOURS)[0]["file_number"]
+    alert = meals.raise_alert(
+        app.store, TOURS, file_number, "health", "urgent", "on the floor", "L"
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_palette(app, pilot, "Meals: send the CCAS mails due")
+        await fill_form(app, pilot, municipality=TOURS)
+        said = f"CCAS of Tours mailed about welfare alert {alert.reference}"
+        await wait_for(pilot, lambda: notified(app, said), "the mail")
+        assert any(alert.reference in e.content.decode() for e in inbox.envelopes)
+        assert meals.mails_due(app.store, TOURS) == []
