@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from console.tui.screens.text import TextScreen
+from domain.audit.checkpoint import Checkpoint
 from domain.clock import FixedClock
 from domain.meals import service as meals
 from domain.meals.municipality import CcasMail
@@ -45,3 +48,29 @@ async def test_the_ccas_mails_due_sent_from_the_palette(
         await wait_for(pilot, lambda: notified(app, said), "the mail")
         assert any(alert.reference in e.content.decode() for e in inbox.envelopes)
         assert meals.mails_due(app.store, TOURS) == []
+
+
+async def test_an_audit_checkpoint_written_from_the_palette(
+    demo_store: Path, paris_clock: FixedClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAILLAGE_AUDIT_KEY", "a key of the municipality's auditor, long enough")
+    app = make_app(demo_store, "auditor")  # a read: the auditor may
+    output = demo_store.parent / "checkpoint.json"
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_palette(app, pilot, "Audit: write a checkpoint")
+        await fill_form(app, pilot, output=str(output))
+        await wait_for(pilot, lambda: notified(app, "checkpoint written to"), "the checkpoint")
+        assert notified(app, "signed with the key from $MAILLAGE_AUDIT_KEY")
+        checkpoint = Checkpoint.from_json(output.read_text(encoding="utf-8"))
+        assert checkpoint.position == app.store.last_position()
+        assert checkpoint.signature(b"a key of the municipality's auditor, long enough") == "valid"
+
+
+async def test_every_view_replayed_from_the_palette(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    app = make_app(demo_store, "auditor")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_palette(app, pilot, "Audit: replay every view")
+        await wait_for(pilot, lambda: notified(app, "views replayed up to position"), "replay")
+        assert notified(app, f"{app.store.last_position():,}: equal to the live views")

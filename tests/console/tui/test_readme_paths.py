@@ -80,6 +80,8 @@ PATHS: dict[str, tuple[str, str]] = {
     "people password": ("test_people.py", "test_an_admin_sets_a_web_password_from_the_palette"),
     "meals orders": ("test_palette_readme_gaps.py", "test_a_day_s_orders_from_the_palette"),
     "meals alerts notify": ("test_palette_readme_gaps.py", "test_the_ccas_mails_due_sent_from_the_palette"),  # noqa: E501
+    "audit checkpoint": ("test_palette_readme_gaps.py", "test_an_audit_checkpoint_written_from_the_palette"),  # noqa: E501
+    "audit replay": ("test_palette_readme_gaps.py", "test_every_view_replayed_from_the_palette"),
 }  # fmt: skip
 
 NOT_IN_CONSOLE: dict[str, str] = {
@@ -101,8 +103,6 @@ GAPS: dict[str, str] = {
     "territory show": "the network and layers in force: command line only",
     "territory route": "a route for the simulator: command line only",
     "geo recommend": "ranked recommendations: command line only",
-    "audit checkpoint": "a signed checkpoint file: command line only (checkpoints are automatic)",
-    "audit replay": "rebuild-and-compare of every view: command line only",
 }
 """README commands with no console path yet: what is left of issue 14, said plainly."""
 
