@@ -12,7 +12,7 @@ from console.recording.laptop_keys import key_names, signer
 from console.recording.recorder import journal_dir
 from console.tui.palette import PaletteCommand
 from console.tui.screens.form import Choice, Field, FormValues
-from console.tui.writes import Progress, ask, record_with_progress, refuse
+from console.tui.writes import Progress, ask, confirm, record_with_progress, refuse
 from domain.errors import NotFoundError
 from domain.sensing import service
 from domain.sensing.sensor_session import SensorSession
@@ -38,6 +38,12 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
             "A stopped session's journal into segment indicators, with progress "
             "(maillage sessions process)",
             lambda: process(app),
+        ),
+        PaletteCommand(
+            "Sessions: close an interrupted session",
+            "Stop a session left recording by a recorder that was killed, from its journal "
+            "(maillage sessions close)",
+            lambda: close(app),
         ),
         PaletteCommand(
             "Export session bundle…",
@@ -149,3 +155,35 @@ def import_bundle(app: MaillageApp) -> None:
         record_with_progress(app, "import session", "Importing a session bundle", write)
 
     ask(app, "Import a session bundle", fields, then)
+
+
+def close(app: MaillageApp, session: str = "") -> None:
+    """Ask for the session and why; after a confirmation (a session closed stays closed), seal
+    its journal and record what it holds under a progress bar."""
+    fields: list[Choice | Field] = [
+        _session(session),
+        Field(
+            "reason",
+            "Why it is closed this way",
+            required=True,
+            value=carrying.DEFAULT_CLOSE_REASON,
+        ),
+    ]
+
+    def then(v: FormValues) -> None:
+        def write(progress: Progress) -> str:
+            sid = service.find_session(app.store, v["session"])
+            progress("sealing the journal and recording what it holds", 0, 1)
+            done = carrying.close_interrupted(
+                app.store, sid, journal_dir(app.settings), app.settings.user, v["reason"]
+            )
+            progress("recorded", 1, 1)
+            return done.line()
+
+        confirm(
+            app,
+            f"Close session {v['session']} from its journal? It cannot record again.",
+            lambda: record_with_progress(app, "close session", "Closing a session", write),
+        )
+
+    ask(app, "Close an interrupted session", fields, then)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from console.tui.screens.confirm import ConfirmScreen
 from console.tui.screens.text import TextScreen
 from domain.audit.checkpoint import Checkpoint
 from domain.clock import FixedClock
@@ -74,3 +75,50 @@ async def test_every_view_replayed_from_the_palette(
         await run_palette(app, pilot, "Audit: replay every view")
         await wait_for(pilot, lambda: notified(app, "views replayed up to position"), "replay")
         assert notified(app, f"{app.store.last_position():,}: equal to the live views")
+
+
+def _killed_session(store: Path) -> str:
+    """A session left recording with its journal beside the store (chunks the session never
+    recorded), as a recorder killed mid-session leaves it; its id's first characters."""
+    from domain.application import Maillage
+    from domain.sensing import service
+    from domain.store import StoreLocation
+    from drivers.codecs.nmea import encode_sentence
+    from drivers.journal import JournalWriter
+
+    name = "VAN-12-20260320T080000Z-0a1b2c3d.journal"
+    (store.parent / "journals").mkdir(exist_ok=True)
+    app = Maillage(StoreLocation.parse(str(store)))
+    try:
+        channels = {"gps": ("gps", "/dev/ttyACM0")}
+        session = service.start_session(app, "VAN-12", channels, name, "k")
+    finally:
+        app.close()
+    with JournalWriter(store.parent / "journals" / name, chunk_bytes=1500) as journal:
+        gps = journal.declare("gps")
+        for i in range(40):
+            fix = f"GNGGA,0800{i:02d}.00,4723.4000,N,00041.3000,E,1,09,0.9,52.0,M,,M,,"
+            journal.write(gps, encode_sentence(fix))
+    return str(session.id)[:8]
+
+
+async def test_an_interrupted_session_closed_from_the_palette(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    from domain.sensing import service
+    from domain.sensing.sensor_session import SensorSession
+
+    prefix = _killed_session(demo_store)
+    app = make_app(demo_store, "technician")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_palette(app, pilot, "Sessions: close an interrupted session")
+        await fill_form(app, pilot, session=prefix, reason="laptop crashed")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen), "the confirmation")
+        await pilot.press("y")
+        said = f"session {prefix} closed after an interruption"
+        await wait_for(pilot, lambda: notified(app, said), "the closing")
+        session = app.store.get(service.find_session(app.store, prefix), SensorSession)
+        assert session.status == "stopped" and session.chunks
+        assert session.interruption is not None and session.interruption["reason"] == (
+            "laptop crashed"
+        )

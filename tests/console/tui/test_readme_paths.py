@@ -82,6 +82,7 @@ PATHS: dict[str, tuple[str, str]] = {
     "meals alerts notify": ("test_palette_readme_gaps.py", "test_the_ccas_mails_due_sent_from_the_palette"),  # noqa: E501
     "audit checkpoint": ("test_palette_readme_gaps.py", "test_an_audit_checkpoint_written_from_the_palette"),  # noqa: E501
     "audit replay": ("test_palette_readme_gaps.py", "test_every_view_replayed_from_the_palette"),
+    "sessions close": ("test_palette_readme_gaps.py", "test_an_interrupted_session_closed_from_the_palette"),  # noqa: E501
 }  # fmt: skip
 
 NOT_IN_CONSOLE: dict[str, str] = {
@@ -98,7 +99,6 @@ NOT_IN_CONSOLE: dict[str, str] = {
 GAPS: dict[str, str] = {
     "sessions keys create": "a laptop's key is made on the command line only",
     "sessions keys register": "a laptop's key is registered at the depot on the command line only",
-    "sessions close": "closing a session whose recorder died: command line only",
     "sessions calibrate": "calibration against reference sections: command line only",
     "territory show": "the network and layers in force: command line only",
     "territory route": "a route for the simulator: command line only",
