@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
 from pathlib import Path
 
 from console.cli.args import lat_lon
@@ -25,7 +24,6 @@ from console.importing.territory import (
 from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
-from domain.clock import PARIS
 from domain.errors import InvalidInputError
 from domain.territory import service
 from domain.territory.routes import loop_through
@@ -164,35 +162,15 @@ def cmd_import_network(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     try:
+        if not args.json:
+            print("\n".join(service.in_force_lines(app)))
+            return 0
         record = service.network_record(app)
         terr = service.territory(app)
         layers = dict(terr.layers) if terr is not None else {}
     finally:
         app.close()
-    if args.json:
-        shown = None if record is None else {**record, "at": record["at"].isoformat()}
-        print(json.dumps({"network": shown, "layers": [
-            {**v, "at": v["at"].isoformat()} for v in layers.values()]}))  # fmt: skip
-        return 0
-    if record is None:
-        print(
-            "no road network: travel times are straight-line estimates "
-            "(maillage territory import-network FILE.osm.pbf)"
-        )
-    else:
-        f = record["figures"]
-        print(
-            f"road network from {record['source_name']} ({record['source_date']}), imported "
-            f"{_local(record['at'])} by {record['by']}: {f['ways']} ways, {f['length_km']} km, "
-            f"SHA-256 {record['source_sha256'][:16]}…"
-        )
-    for name, v in sorted(layers.items()):
-        print(
-            f"layer {name}: {v['kind']} from {v['source_name']} ({v['source_date']}), imported "
-            f"{_local(v['at'])} by {v['by']}: {v['figures']['features']} features"
-        )
+    shown = None if record is None else {**record, "at": record["at"].isoformat()}
+    print(json.dumps({"network": shown, "layers": [
+        {**v, "at": v["at"].isoformat()} for v in layers.values()]}))  # fmt: skip
     return 0
-
-
-def _local(moment: datetime) -> str:
-    return f"{moment.astimezone(PARIS).strftime('%Y-%m-%d %H:%M')} (Europe/Paris)"

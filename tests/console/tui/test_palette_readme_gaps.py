@@ -4,6 +4,7 @@ CCAS mails due, an audit checkpoint and replay, a session closed, the territory 
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -122,3 +123,41 @@ async def test_an_interrupted_session_closed_from_the_palette(
         assert session.interruption is not None and session.interruption["reason"] == (
             "laptop crashed"
         )
+
+
+async def test_the_territory_in_force_shown_from_the_palette(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    from domain.territory import service
+    from drivers.simulator.town import EXTRACT
+
+    app = make_app(demo_store, "operator")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_palette(app, pilot, "Territory: import a road network")
+        await fill_form(app, pilot, file=str(EXTRACT))
+        await wait_for(pilot, lambda: notified(app, "road network imported"), "the import")
+        assert service.network_record(app.store) is not None
+        await run_palette(app, pilot, "Territory: show what is in force")
+        screen = app.screen
+        assert isinstance(screen, TextScreen)
+        await wait_for(pilot, lambda: "road network" in screen.body_text, "the territory")
+        first = screen.body_text.splitlines()[0]
+        assert first.startswith(f"road network from {EXTRACT.name} ("), first
+        assert re.search(r" imported \d{4}-\d\d-\d\d \d\d:\d\d CES?T by claire: ", first), first
+
+
+async def test_ranked_recommendations_shown_from_the_palette(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    from domain.sensing import service
+
+    app = make_app(demo_store, "operator")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_palette(app, pilot, "Geo: ranked recommendations")
+        await fill_form(app, pilot, municipality=TOURS, budget="20000")
+        screen = app.screen
+        assert isinstance(screen, TextScreen)
+        await wait_for(pilot, lambda: "  1. " in screen.body_text, "the ranking")
+        (first, *_) = service.places(app.store, TOURS, budget_eur=20000.0).recommendations
+        assert f"  1. {first.title} at {first.where} (score {first.score:.2f}" in screen.body_text
+        assert "budget" in screen.body_text and "       - " in screen.body_text

@@ -83,6 +83,8 @@ PATHS: dict[str, tuple[str, str]] = {
     "audit checkpoint": ("test_palette_readme_gaps.py", "test_an_audit_checkpoint_written_from_the_palette"),  # noqa: E501
     "audit replay": ("test_palette_readme_gaps.py", "test_every_view_replayed_from_the_palette"),
     "sessions close": ("test_palette_readme_gaps.py", "test_an_interrupted_session_closed_from_the_palette"),  # noqa: E501
+    "territory show": ("test_palette_readme_gaps.py", "test_the_territory_in_force_shown_from_the_palette"),  # noqa: E501
+    "geo recommend": ("test_palette_readme_gaps.py", "test_ranked_recommendations_shown_from_the_palette"),  # noqa: E501
 }  # fmt: skip
 
 NOT_IN_CONSOLE: dict[str, str] = {
@@ -100,9 +102,7 @@ GAPS: dict[str, str] = {
     "sessions keys create": "a laptop's key is made on the command line only",
     "sessions keys register": "a laptop's key is registered at the depot on the command line only",
     "sessions calibrate": "calibration against reference sections: command line only",
-    "territory show": "the network and layers in force: command line only",
     "territory route": "a route for the simulator: command line only",
-    "geo recommend": "ranked recommendations: command line only",
 }
 """README commands with no console path yet: what is left of issue 14, said plainly."""
 
