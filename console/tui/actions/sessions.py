@@ -8,11 +8,19 @@ from typing import TYPE_CHECKING
 
 from console.decoding.process import process_session
 from console.recording import carrying
-from console.recording.laptop_keys import key_names, signer
+from console.recording.laptop_keys import create_key, key_names, signer
 from console.recording.recorder import journal_dir
 from console.tui.palette import PaletteCommand
 from console.tui.screens.form import Choice, Field, FormValues
-from console.tui.writes import Progress, ask, confirm, record_with_progress, refuse
+from console.tui.writes import (
+    Progress,
+    ask,
+    ask_and_record,
+    confirm,
+    export,
+    record_with_progress,
+    refuse,
+)
 from domain.errors import NotFoundError
 from domain.sensing import service
 from domain.sensing.sensor_session import SensorSession
@@ -44,6 +52,19 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
             "Stop a session left recording by a recorder that was killed, from its journal "
             "(maillage sessions close)",
             lambda: close(app),
+        ),
+        PaletteCommand(
+            "Sessions: create this laptop's key",
+            "The signing key of this field laptop, in a file only its account reads; says the "
+            "public key the depot registers (maillage sessions keys create)",
+            lambda: create_laptop_key(app),
+            writes=False,
+        ),
+        PaletteCommand(
+            "Sessions: register a laptop's key",
+            "At the depot: a field laptop's public key, so the bundles it signs are imported "
+            "(maillage sessions keys register)",
+            lambda: register_laptop_key(app),
         ),
         PaletteCommand(
             "Export session bundle…",
@@ -187,3 +208,36 @@ def close(app: MaillageApp, session: str = "") -> None:
         )
 
     ask(app, "Close an interrupted session", fields, then)
+
+
+def create_laptop_key(app: MaillageApp) -> None:
+    """Ask for the laptop's name; make its key (a key of that name already here is refused)."""
+    fields: list[Choice | Field] = [Field("name", "This laptop's name, e.g. VAN-12-laptop", True)]
+
+    def then(v: FormValues) -> None:
+        def write() -> str:
+            name, public, path = create_key(v["name"])
+            return (
+                f"laptop key {name} created in {path}; register it at the depot "
+                f"(Sessions: register a laptop's key) with its public key {public}"
+            )
+
+        export(app, "create laptop key", write)
+
+    ask(app, "Create this laptop's key", fields, then)
+
+
+def register_laptop_key(app: MaillageApp) -> None:
+    """Ask for the laptop's name and public key; register it at the depot in a worker."""
+    fields: list[Choice | Field] = [
+        Field("name", "The laptop's name", True),
+        Field("public_key", "Its public key (64 hex digits)", True),
+    ]
+
+    def write(v: FormValues) -> str:
+        added = service.register_laptop_key(
+            app.store, v["name"], v["public_key"], app.settings.user
+        )
+        return f"laptop {v['name']}: key {'registered' if added else 'already registered'}"
+
+    ask_and_record(app, "Register a laptop's key", "register laptop key", fields, write)

@@ -161,3 +161,25 @@ async def test_ranked_recommendations_shown_from_the_palette(
         (first, *_) = service.places(app.store, TOURS, budget_eur=20000.0).recommendations
         assert f"  1. {first.title} at {first.where} (score {first.score:.2f}" in screen.body_text
         assert "budget" in screen.body_text and "       - " in screen.body_text
+
+
+async def test_a_laptop_key_created_then_registered_from_the_palette(
+    demo_store: Path, paris_clock: FixedClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from console.recording.laptop_keys import LAPTOP_KEY_DIR_ENV, public_hex, signer
+    from domain.sensing import service
+
+    monkeypatch.setenv(LAPTOP_KEY_DIR_ENV, str(tmp_path / "keys"))
+    app = make_app(demo_store, "technician")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_palette(app, pilot, "Sessions: create this laptop's key")
+        await fill_form(app, pilot, name="VAN-99-laptop")
+        await wait_for(pilot, lambda: notified(app, "laptop key VAN-99-laptop created"), "key")
+        public = public_hex(signer("VAN-99-laptop")[1])
+        assert notified(app, f"with its public key {public}")
+        assert service.laptop_public_key(app.store, "VAN-99-laptop") is None
+
+        await run_palette(app, pilot, "Sessions: register a laptop's key")
+        await fill_form(app, pilot, name="VAN-99-laptop", public_key=public)
+        await wait_for(pilot, lambda: notified(app, "VAN-99-laptop: key registered"), "register")
+        assert service.laptop_public_key(app.store, "VAN-99-laptop") == bytes.fromhex(public)
