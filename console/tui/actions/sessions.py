@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.decoding.process import process_session
+from console.importing.calibration import read_references
 from console.recording import carrying
 from console.recording.laptop_keys import create_key, key_names, signer
 from console.recording.recorder import journal_dir
@@ -52,6 +53,13 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
             "Stop a session left recording by a recorder that was killed, from its journal "
             "(maillage sessions close)",
             lambda: close(app),
+        ),
+        PaletteCommand(
+            "Sessions: calibrate on reference sections",
+            "Fit IRI = a·index + b on sections of known IRI a processed session drove "
+            "(maillage sessions calibrate)",
+            lambda: calibrate(app),
+            writes=False,
         ),
         PaletteCommand(
             "Sessions: create this laptop's key",
@@ -241,3 +249,23 @@ def register_laptop_key(app: MaillageApp) -> None:
         return f"laptop {v['name']}: key {'registered' if added else 'already registered'}"
 
     ask_and_record(app, "Register a laptop's key", "register laptop key", fields, write)
+
+
+def calibrate(app: MaillageApp, session: str = "") -> None:
+    """Ask for the session and the reference file; show the fit (read in a worker)."""
+    fields: list[Choice | Field] = [
+        _session(session or newest_session(app)),
+        Field("reference", "Reference sections (CSV: from_m,to_m,iri_m_per_km[,osm_way])", True),
+    ]
+
+    def then(v: FormValues) -> None:
+        from console.tui.screens.text import TextScreen
+
+        def read(app: MaillageApp) -> str:
+            references = read_references(Path(v["reference"]).expanduser())
+            _, fit = service.calibrate_session(app.store, v["session"], references)
+            return "\n".join(fit.lines())
+
+        app.push_screen(TextScreen(f"Calibration of session {v['session']}", read))
+
+    ask(app, "Calibrate on reference sections", fields, then)

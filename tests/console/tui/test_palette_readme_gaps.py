@@ -183,3 +183,47 @@ async def test_a_laptop_key_created_then_registered_from_the_palette(
         await fill_form(app, pilot, name="VAN-99-laptop", public_key=public)
         await wait_for(pilot, lambda: notified(app, "VAN-99-laptop: key registered"), "register")
         assert service.laptop_public_key(app.store, "VAN-99-laptop") == bytes.fromhex(public)
+
+
+def _references(store: Path, folder: Path) -> Path:
+    """Reference sections on the demo session's own 10 m rows, of IRI = 2·index + 1 m/km."""
+    from domain.application import Maillage
+    from domain.sensing import service
+    from domain.sensing.results_store import load_results
+    from domain.sensing.sensor_session import SensorSession
+    from domain.store import StoreLocation
+
+    app = Maillage(StoreLocation.parse(str(store)))
+    try:
+        (session,) = service.list_sessions(app)
+        done = app.get(session.id, SensorSession).latest_processing
+        assert done is not None
+        rows = load_results(app.location, done["results_sha256"]).results["segments"]  # type: ignore[index]
+    finally:
+        app.close()
+    lines = ["from_m,to_m,iri_m_per_km,osm_way"]
+    ways = rows.get("way_id") or [None] * len(rows["from_m"])
+    for i, index in enumerate(rows["roughness_index"]):
+        if index is not None and len(lines) <= 12:
+            lo = float(rows["from_m"][i])
+            hi = float(rows["to_m"][i]) if "to_m" in rows else lo + float(rows["length_m"][i])
+            lines.append(f"{lo},{hi},{2 * float(index) + 1},{ways[i] if ways[i] else ''}")
+    path = folder / "reference.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+async def test_a_session_calibrated_from_the_palette(
+    demo_store: Path, paris_clock: FixedClock, tmp_path: Path
+) -> None:
+    reference = _references(demo_store, tmp_path)
+    app = make_app(demo_store, "technician")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_palette(app, pilot, "Sessions: calibrate on reference sections")
+        await fill_form(app, pilot, reference=str(reference))
+        screen = app.screen
+        assert isinstance(screen, TextScreen)
+        await wait_for(pilot, lambda: "IRI = " in screen.body_text, "the fit")
+        assert "IRI = 2.000 × index +1.000 m/km (r² 1.000) from 12 reference sections" in (
+            screen.body_text
+        )

@@ -87,6 +87,7 @@ PATHS: dict[str, tuple[str, str]] = {
     "geo recommend": ("test_palette_readme_gaps.py", "test_ranked_recommendations_shown_from_the_palette"),  # noqa: E501
     "sessions keys create": ("test_palette_readme_gaps.py", "test_a_laptop_key_created_then_registered_from_the_palette"),  # noqa: E501
     "sessions keys register": ("test_palette_readme_gaps.py", "test_a_laptop_key_created_then_registered_from_the_palette"),  # noqa: E501
+    "sessions calibrate": ("test_palette_readme_gaps.py", "test_a_session_calibrated_from_the_palette"),  # noqa: E501
 }  # fmt: skip
 
 NOT_IN_CONSOLE: dict[str, str] = {
@@ -101,7 +102,6 @@ NOT_IN_CONSOLE: dict[str, str] = {
 """README commands that are not the console's to do, and why."""
 
 GAPS: dict[str, str] = {
-    "sessions calibrate": "calibration against reference sections: command line only",
     "territory route": "a route for the simulator: command line only",
 }
 """README commands with no console path yet: what is left of issue 14, said plainly."""
