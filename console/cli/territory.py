@@ -18,15 +18,15 @@ from console.importing.territory import (
     file_sha256,
     read_extract,
     read_layer,
+    route_line,
     source_date,
     ways_input,
+    write_route,
 )
 from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
-from domain.errors import InvalidInputError
 from domain.territory import service
-from domain.territory.routes import loop_through
 
 
 def register(level: Level) -> None:
@@ -97,29 +97,11 @@ def cmd_import_layer(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_route(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     try:
-        network = service.current_network(app)
+        points, length_m = write_route(app, args.via, args.output)
     finally:
         app.close()
-    if network is None:
-        raise InvalidInputError(
-            "no road network: import one first (maillage territory import-network FILE.osm.pbf)"
-        )
-    points = loop_through(network, args.via)
-    length_m = float(network.route_length_m(points))
-    try:
-        args.output.write_text(
-            json.dumps({"route": [list(p) for p in points], "stops": []}, indent=1) + "\n",
-            encoding="utf-8",
-        )
-    except OSError as e:
-        raise InvalidInputError(f"cannot write {args.output}: {e.strerror or e}") from None
-    result = {"output": str(args.output), "points": len(points), "length_m": round(length_m, 1)}
-    print(
-        json.dumps(result)
-        if args.json
-        else f"route of {length_m / 1000:.2f} km on the network's streets written to "
-        f"{args.output} (maillage simulate --scenario {args.output})"
-    )
+    result = {"output": str(args.output), "points": points, "length_m": round(length_m, 1)}
+    print(json.dumps(result) if args.json else route_line(args.output, length_m))
     return 0
 
 

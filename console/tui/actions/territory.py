@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from console.importing import territory as reading
 from console.tui.palette import PaletteCommand
 from console.tui.screens.form import Choice, Field, FormValues
-from console.tui.writes import ask, ask_and_record
+from console.tui.writes import ask, ask_and_record, export
+from domain.errors import InvalidInputError
 from domain.sensing import service as sensing
 from domain.sensing.recommendations import ranked_lines
 from domain.territory import service
@@ -39,6 +40,13 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
             "The road network and layers in force, with their sources, dates and who imported "
             "them (maillage territory show)",
             lambda: show(app),
+            writes=False,
+        ),
+        PaletteCommand(
+            "Territory: a route for the simulator",
+            "A scenario file whose van drives the quickest loop on the network's streets through "
+            "the places given (maillage territory route)",
+            lambda: route(app),
             writes=False,
         ),
         PaletteCommand(
@@ -123,3 +131,35 @@ def recommend(app: MaillageApp) -> None:
         app.push_screen(TextScreen("Ranked recommendations", read))
 
     ask(app, "Ranked recommendations", fields, then)
+
+
+def _places(text: str) -> list[tuple[float, float]]:
+    """Places typed ``LAT,LON LAT,LON …`` (spaces or semicolons between them), in degrees."""
+    places = []
+    for item in text.replace(";", " ").split():
+        try:
+            lat, lon = (float(x) for x in item.split(","))
+        except ValueError:
+            raise InvalidInputError(f"{item!r} is not LAT,LON in degrees") from None
+        places.append((lat, lon))
+    if len(places) < 2:
+        raise InvalidInputError("a route needs at least two places, LAT,LON each")
+    return places
+
+
+def route(app: MaillageApp) -> None:
+    """Ask for the places and the file; write the scenario in a worker."""
+    fields: list[Choice | Field] = [
+        Field("via", "Places the van passes, in order (LAT,LON LAT,LON …)", True),
+        Field("output", "Write the scenario to", True, value="van.json"),
+    ]
+
+    def then(v: FormValues) -> None:
+        def write() -> str:
+            output = Path(v["output"]).expanduser()
+            _, length_m = reading.write_route(app.store, _places(v["via"]), output)
+            return reading.route_line(output, length_m)
+
+        export(app, "write route", write)
+
+    ask(app, "A route for the simulator", fields, then)

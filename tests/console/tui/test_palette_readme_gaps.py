@@ -4,11 +4,14 @@ CCAS mails due, an audit checkpoint and replay, a session closed, the territory 
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 
+from console.tui.app import MaillageApp
 from console.tui.screens.confirm import ConfirmScreen
 from console.tui.screens.text import TextScreen
 from domain.audit.checkpoint import Checkpoint
@@ -125,6 +128,15 @@ async def test_an_interrupted_session_closed_from_the_palette(
         )
 
 
+async def _import_network(app: MaillageApp, pilot: Pilot) -> None:
+    """The town's road network imported from the palette (the demo has none)."""
+    from drivers.simulator.town import EXTRACT
+
+    await run_palette(app, pilot, "Territory: import a road network")
+    await fill_form(app, pilot, file=str(EXTRACT))
+    await wait_for(pilot, lambda: notified(app, "road network imported"), "the import")
+
+
 async def test_the_territory_in_force_shown_from_the_palette(
     demo_store: Path, paris_clock: FixedClock
 ) -> None:
@@ -133,9 +145,7 @@ async def test_the_territory_in_force_shown_from_the_palette(
 
     app = make_app(demo_store, "operator")
     async with app.run_test(size=(100, 30)) as pilot:
-        await run_palette(app, pilot, "Territory: import a road network")
-        await fill_form(app, pilot, file=str(EXTRACT))
-        await wait_for(pilot, lambda: notified(app, "road network imported"), "the import")
+        await _import_network(app, pilot)
         assert service.network_record(app.store) is not None
         await run_palette(app, pilot, "Territory: show what is in force")
         screen = app.screen
@@ -227,3 +237,18 @@ async def test_a_session_calibrated_from_the_palette(
         assert "IRI = 2.000 × index +1.000 m/km (r² 1.000) from 12 reference sections" in (
             screen.body_text
         )
+
+
+async def test_a_route_for_the_simulator_written_from_the_palette(
+    demo_store: Path, paris_clock: FixedClock, tmp_path: Path
+) -> None:
+    output = tmp_path / "van.json"
+    app = make_app(demo_store, "operator")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _import_network(app, pilot)
+        await run_palette(app, pilot, "Territory: a route for the simulator")
+        await fill_form(app, pilot, via="47.3964,0.6882 47.3895,0.6952", output=str(output))
+        await wait_for(pilot, lambda: notified(app, "km on the network's streets"), "the route")
+        scenario = json.loads(output.read_text(encoding="utf-8"))
+        assert len(scenario["route"]) > 2 and scenario["stops"] == []
+        assert notified(app, f"written to {output} (maillage simulate --scenario {output})")

@@ -88,6 +88,7 @@ PATHS: dict[str, tuple[str, str]] = {
     "sessions keys create": ("test_palette_readme_gaps.py", "test_a_laptop_key_created_then_registered_from_the_palette"),  # noqa: E501
     "sessions keys register": ("test_palette_readme_gaps.py", "test_a_laptop_key_created_then_registered_from_the_palette"),  # noqa: E501
     "sessions calibrate": ("test_palette_readme_gaps.py", "test_a_session_calibrated_from_the_palette"),  # noqa: E501
+    "territory route": ("test_palette_readme_gaps.py", "test_a_route_for_the_simulator_written_from_the_palette"),  # noqa: E501
 }  # fmt: skip
 
 NOT_IN_CONSOLE: dict[str, str] = {
@@ -101,9 +102,7 @@ NOT_IN_CONSOLE: dict[str, str] = {
 }
 """README commands that are not the console's to do, and why."""
 
-GAPS: dict[str, str] = {
-    "territory route": "a route for the simulator: command line only",
-}
+GAPS: dict[str, str] = {}
 """README commands with no console path yet: what is left of issue 14, said plainly."""
 
 _WORD = re.compile(r"[a-z][a-z0-9-]*(\|[a-z][a-z0-9-]*)*")
