@@ -255,7 +255,7 @@ def calibrate(app: MaillageApp, session: str = "") -> None:
     """Ask for the session and the reference file; show the fit (read in a worker)."""
     fields: list[Choice | Field] = [
         _session(session or newest_session(app)),
-        Field("reference", "Reference sections (CSV: from_m,to_m,iri_m_per_km[,osm_way])", True),
+        Field("reference", "Reference sections CSV (from_m,to_m,iri_m_per_km)", True),
     ]
 
     def then(v: FormValues) -> None:
