@@ -22,6 +22,7 @@ import hashlib
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -30,6 +31,7 @@ from typing import Final
 from console.settings import data_dir
 from domain import clock
 from domain.application import Maillage
+from domain.audit import service as audit
 from domain.audit.checkpoint import (
     Checkpoint,
     History,
@@ -37,7 +39,7 @@ from domain.audit.checkpoint import (
     history_records,
     make_checkpoint,
 )
-from domain.audit.verify import Verifier
+from domain.audit.verify import Report, Verifier
 from domain.errors import InvalidInputError, MaillageError
 from domain.store import one_line
 
@@ -181,3 +183,41 @@ def take_quietly(app: Maillage) -> Path | None:
 
 def _made(checkpoint: Checkpoint) -> datetime:
     return datetime.fromisoformat(checkpoint.created_at)
+
+
+def export_checkpoint(
+    app: Maillage,
+    output: Path,
+    key: bytes | None,
+    progress: Callable[[int, int | None], None] | None = None,
+    *,
+    force: bool = False,
+) -> tuple[Report, Checkpoint | None]:
+    """Verify the whole chain, then write its head to ``output`` as a dated checkpoint (signed
+    with ``key`` when there is one; the file appears whole or not at all). No checkpoint when
+    the chain is broken: the report says where (``maillage audit checkpoint``)."""
+    if output.exists() and not force:
+        raise InvalidInputError(f"{output} exists: checkpoints are kept (use --force to replace)")
+    if not output.parent.is_dir():
+        raise InvalidInputError(f"cannot write {output}: {output.parent} is not a folder")
+    report = audit.verify_chain(app, None, progress)
+    if report.finding is not None:
+        return report, None
+    checkpoint = make_checkpoint(report, app.location.label, clock.now(), key)
+    partial = output.with_name(output.name + ".partial")
+    try:
+        partial.write_text(checkpoint.to_json(), encoding="utf-8")
+        partial.replace(output)
+    except OSError as e:
+        partial.unlink(missing_ok=True)
+        raise InvalidInputError(f"cannot write {output}: {one_line(e)}") from e
+    return report, checkpoint
+
+
+def checkpoint_line(output: Path, checkpoint: Checkpoint, key_source: str) -> str:
+    """What was written, in words (the key's source, or that it is not signed)."""
+    signed = f"signed with the key from {key_source}" if checkpoint.hmac else "not signed"
+    return (
+        f"checkpoint written to {output}: position {checkpoint.position:,}, "
+        f"{checkpoint.events:,} events, head {checkpoint.head} ({signed})"
+    )

@@ -30,6 +30,7 @@ from domain.sensing.exports import csv_text, geojson, html_report
 from domain.sensing.recommendations import (
     Recommendation,
     parse_rules,
+    ranked_lines,
 )
 from domain.sensing.results_store import results_dir
 from domain.territory import service as territory_service
@@ -117,16 +118,8 @@ def cmd_geo_recommend(args: argparse.Namespace, settings: Settings) -> int:
     if not found.places:
         where = f" in municipality {found.town.insee_code}" if found.town else ""
         print(f"no processed session{where}: run 'maillage sessions process SESSION' first")
-    for r in found.recommendations:
-        cost = f" · {r.cost_eur:,.0f} EUR" if r.cost_eur is not None else ""
-        budget = (
-            ""
-            if r.within_budget is None
-            else (" · in budget" if r.within_budget else " · beyond budget")
-        )
-        print(f"{r.rank:3d}. {r.title} at {r.where} (score {r.score:.2f}{cost}{budget})")
-        for reason in r.reasons:
-            print(f"       - {reason}")
+    for line in ranked_lines(found.recommendations):
+        print(line)
     return 0
 
 

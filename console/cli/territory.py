@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
 from pathlib import Path
 
 from console.cli.args import lat_lon
@@ -19,16 +18,15 @@ from console.importing.territory import (
     file_sha256,
     read_extract,
     read_layer,
+    route_line,
     source_date,
     ways_input,
+    write_route,
 )
 from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
-from domain.clock import PARIS
-from domain.errors import InvalidInputError
 from domain.territory import service
-from domain.territory.routes import loop_through
 
 
 def register(level: Level) -> None:
@@ -99,29 +97,11 @@ def cmd_import_layer(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_route(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     try:
-        network = service.current_network(app)
+        points, length_m = write_route(app, args.via, args.output)
     finally:
         app.close()
-    if network is None:
-        raise InvalidInputError(
-            "no road network: import one first (maillage territory import-network FILE.osm.pbf)"
-        )
-    points = loop_through(network, args.via)
-    length_m = float(network.route_length_m(points))
-    try:
-        args.output.write_text(
-            json.dumps({"route": [list(p) for p in points], "stops": []}, indent=1) + "\n",
-            encoding="utf-8",
-        )
-    except OSError as e:
-        raise InvalidInputError(f"cannot write {args.output}: {e.strerror or e}") from None
-    result = {"output": str(args.output), "points": len(points), "length_m": round(length_m, 1)}
-    print(
-        json.dumps(result)
-        if args.json
-        else f"route of {length_m / 1000:.2f} km on the network's streets written to "
-        f"{args.output} (maillage simulate --scenario {args.output})"
-    )
+    result = {"output": str(args.output), "points": points, "length_m": round(length_m, 1)}
+    print(json.dumps(result) if args.json else route_line(args.output, length_m))
     return 0
 
 
@@ -164,35 +144,15 @@ def cmd_import_network(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_show(args: argparse.Namespace, settings: Settings) -> int:
     app = open_store(settings)
     try:
+        if not args.json:
+            print("\n".join(service.in_force_lines(app)))
+            return 0
         record = service.network_record(app)
         terr = service.territory(app)
         layers = dict(terr.layers) if terr is not None else {}
     finally:
         app.close()
-    if args.json:
-        shown = None if record is None else {**record, "at": record["at"].isoformat()}
-        print(json.dumps({"network": shown, "layers": [
-            {**v, "at": v["at"].isoformat()} for v in layers.values()]}))  # fmt: skip
-        return 0
-    if record is None:
-        print(
-            "no road network: travel times are straight-line estimates "
-            "(maillage territory import-network FILE.osm.pbf)"
-        )
-    else:
-        f = record["figures"]
-        print(
-            f"road network from {record['source_name']} ({record['source_date']}), imported "
-            f"{_local(record['at'])} by {record['by']}: {f['ways']} ways, {f['length_km']} km, "
-            f"SHA-256 {record['source_sha256'][:16]}…"
-        )
-    for name, v in sorted(layers.items()):
-        print(
-            f"layer {name}: {v['kind']} from {v['source_name']} ({v['source_date']}), imported "
-            f"{_local(v['at'])} by {v['by']}: {v['figures']['features']} features"
-        )
+    shown = None if record is None else {**record, "at": record["at"].isoformat()}
+    print(json.dumps({"network": shown, "layers": [
+        {**v, "at": v["at"].isoformat()} for v in layers.values()]}))  # fmt: skip
     return 0
-
-
-def _local(moment: datetime) -> str:
-    return f"{moment.astimezone(PARIS).strftime('%Y-%m-%d %H:%M')} (Europe/Paris)"

@@ -4,13 +4,18 @@ the values ``domain.territory`` takes, with their SHA-256 and date; one line on 
 from __future__ import annotations
 
 import hashlib
+import json
+from collections.abc import Sequence
 from dataclasses import fields
 from datetime import UTC, datetime
 from pathlib import Path
 
+from domain.application import Maillage
 from domain.errors import InvalidInputError
+from domain.territory import service
 from domain.territory.layers import Layer, features_layer, permits_layer, population_layer
 from domain.territory.network import WaysInput
+from domain.territory.routes import loop_through
 from drivers.layers import (
     LayerReadError,
     read_geojson,
@@ -74,3 +79,33 @@ def read_layer(path: Path, kind: str, value: str | None) -> Layer:
         raise InvalidInputError(str(e)) from None
     except InvalidInputError as e:
         raise InvalidInputError(f"{path.name}: {e}") from None
+
+
+def write_route(
+    app: Maillage, via: Sequence[tuple[float, float]], output: Path
+) -> tuple[int, float]:
+    """Write a simulator scenario whose van drives the quickest loop on the network in force
+    through ``via`` (in order, back to the first); its points and length in metres."""
+    network = service.current_network(app)
+    if network is None:
+        raise InvalidInputError(
+            "no road network: import one first (maillage territory import-network FILE.osm.pbf)"
+        )
+    points = loop_through(network, list(via))
+    length_m = float(network.route_length_m(points))
+    try:
+        output.write_text(
+            json.dumps({"route": [list(p) for p in points], "stops": []}, indent=1) + "\n",
+            encoding="utf-8",
+        )
+    except OSError as e:
+        raise InvalidInputError(f"cannot write {output}: {e.strerror or e}") from None
+    return len(points), length_m
+
+
+def route_line(output: Path, length_m: float) -> str:
+    """What was written, and how the simulator takes it."""
+    return (
+        f"route of {length_m / 1000:.2f} km on the network's streets written to "
+        f"{output} (maillage simulate --scenario {output})"
+    )

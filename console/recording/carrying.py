@@ -25,7 +25,7 @@ from domain.application import Maillage
 from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from domain.sensing import service
 from domain.sensing.sensor_session import SensorSession
-from domain.wording import short_id
+from domain.wording import plural, short_id
 from drivers import bundle as bundles
 from drivers import recovery
 from drivers.journal import JournalError
@@ -117,6 +117,10 @@ def import_bundle(app: Maillage, path: Path, journal_dir: Path) -> Imported:
     )
 
 
+DEFAULT_CLOSE_REASON = "the recorder was interrupted before it stopped"
+"""Why a session is closed from its journal, unless someone says otherwise."""
+
+
 @dataclass(frozen=True)
 class Closed:
     """A session closed from its journal: what was recorded and what the journal held."""
@@ -127,6 +131,22 @@ class Closed:
     journal: Path
     facts: dict[str, Any]
     """Name, records, chunks, sealed chunk and the torn last record (size, offset, kept as)."""
+
+    def line(self) -> str:
+        """What the closing did, in words (the torn last record named with where it is kept)."""
+        facts = self.facts
+        torn_note = (
+            f"; torn last record of {facts['torn_bytes']} bytes kept in "
+            f"{self.journal.parent / facts['torn_kept_as']}"
+            if facts["torn_kept_as"]
+            else ""
+        )
+        return (
+            f"session {short_id(self.session.id)} closed after an interruption: "
+            f"{plural(self.chunks_recorded, 'chunk')} and "
+            f"{plural(self.gaps_recorded, 'gap')} recorded from its journal "
+            f"({facts['records']:,} records in {facts['chunks']} chunks){torn_note}"
+        )
 
 
 def close_interrupted(

@@ -51,6 +51,20 @@ class ReplayReport:
     def events_per_s(self) -> float:
         return self.events_applied / self.seconds if self.seconds else 0.0
 
+    def lines(self) -> list[str]:
+        """The outcome in words: equal or not, up to where, how fast, then each difference."""
+        state = "equal to" if self.equal else "DIFFERENT from"
+        return [
+            f"{len(self.views)} views replayed up to position {self.position:,}: "
+            f"{state} the live views ({self.events_applied:,} events, "
+            f"{self.events_per_s:,.0f} events/s)",
+            *(
+                f"  {d.view}/{d.table}: {d.only_live} rows only live, "
+                f"{d.only_replayed} only replayed"
+                for d in self.differences
+            ),
+        ]
+
 
 def replay(
     app: Maillage,

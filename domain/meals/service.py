@@ -615,6 +615,17 @@ class DayOrders:
     def meals(self) -> int:
         return sum(o.meals for _, o in self.orders)
 
+    def lines(self) -> list[str]:
+        """The day in words: meals, beneficiaries, whether orders are open (closing when, local
+        time with its zone), then the kitchen's count of each regime and texture."""
+        state = "open" if self.orders_open else "closed"
+        return [
+            f"{self.day}: {plural(self.meals, 'meal')} for "
+            f"{plural(len(self.orders), 'beneficiary', 'beneficiaries')} (orders {state}, "
+            f"closing {local_time(self.orders_close_at)})",
+            *(f"  kitchen: {r} / {t}: {n}" for (r, t), n in self.kitchen.items()),
+        ]
+
 
 def day_orders(app: Maillage, insee: str, day: date) -> DayOrders:
     """What a municipality's beneficiaries get delivered on ``day``."""

@@ -41,6 +41,18 @@ class Calibration:
     session_alpha: float | None
     """The exponent the body's response followed on this session's sections (None: one speed)."""
 
+    def lines(self) -> list[str]:
+        """The fit in words, then the speed exponent the session followed (when it tells)."""
+        lines = [
+            f"IRI = {self.a:.3f} × index {self.b:+.3f} m/km (r² {self.r2:.3f}) from "
+            f"{self.sections} reference sections; index = RMS / speed^{self.alpha:g}"
+        ]
+        if self.session_alpha is not None:
+            lines.append(
+                f"on this session the body's response grew as speed^{self.session_alpha:.2f}"
+            )
+        return lines
+
 
 def fit_speed_exponent(speed_mps: Any, rms_mps2: Any) -> tuple[float, float]:
     """(alpha, r²) of log RMS = alpha·log speed + c over sections with both values."""

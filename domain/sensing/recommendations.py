@@ -73,6 +73,22 @@ class Recommendation:
         return {**asdict(self), "where": self.where}
 
 
+def ranked_lines(recommendations: Sequence[Recommendation]) -> list[str]:
+    """The ranked recommendations in words: rank, what, where, score, cost and budget, then
+    each reason (``maillage geo recommend``)."""
+    lines = []
+    for r in recommendations:
+        cost = f" · {r.cost_eur:,.0f} EUR" if r.cost_eur is not None else ""
+        budget = (
+            ""
+            if r.within_budget is None
+            else (" · in budget" if r.within_budget else " · beyond budget")
+        )
+        lines.append(f"{r.rank:3d}. {r.title} at {r.where} (score {r.score:.2f}{cost}{budget})")
+        lines += [f"       - {reason}" for reason in r.reasons]
+    return lines
+
+
 @dataclass(frozen=True)
 class Context:
     """What the rules cross with the indicators: reports, schools, homes (positions only)."""

@@ -26,6 +26,7 @@ from domain.errors import InvalidInputError, NotFoundError, RuleViolationError
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import MealRound
 from domain.meals.service import find_municipality
+from domain.sensing.calibration import Calibration, Reference, calibrate
 from domain.sensing.combine import combine
 from domain.sensing.field_report import iter_reports
 from domain.sensing.laptop_key import LaptopKey, check_key_name, laptop_key_id
@@ -36,6 +37,7 @@ from domain.sensing.recommendations import (
     recommend,
     reports_near,
 )
+from domain.sensing.results_store import load_results
 from domain.sensing.sensor_session import SensorSession
 from domain.sensing.views import ProcessedSession, load_segments
 from domain.store import ViewConnection
@@ -516,3 +518,20 @@ def laptop_public_key(app: Maillage, name: str) -> bytes | None:
         return bytes.fromhex(app.get(laptop_key_id(name), LaptopKey).public_key_hex)
     except (NotFoundError, InvalidInputError):
         return None
+
+
+def calibrate_session(
+    app: Maillage, session: str, references: Sequence[Reference]
+) -> tuple[UUID, Calibration]:
+    """Fit IRI = a·index + b on the reference sections a processed session drove (its results
+    from the store's results folder)."""
+    sid = find_session(app, session)
+    done = app.get(sid, SensorSession).latest_processing
+    if done is None:
+        raise InvalidInputError(f"session {short_id(sid)} is not processed: process it first")
+    loaded = load_results(app.location, done["results_sha256"])
+    if loaded.results is None:
+        raise NotFoundError(
+            f"the results of session {short_id(sid)} are {loaded.status} ({loaded.path})"
+        )
+    return sid, calibrate(loaded.results, references)

@@ -25,6 +25,7 @@ from domain.store import StoreLocation
 from domain.territory.layers import Layer
 from domain.territory.network import RoadNetwork, WaysInput, build_network
 from domain.territory.territory import Territory
+from domain.wording import local_time
 
 TERRITORY_DIRNAME = "territory"
 _cache: dict[tuple[str, str], RoadNetwork] = {}
@@ -91,6 +92,32 @@ def network_record(app: Maillage) -> dict[str, Any] | None:
     """The import record of the network in force (source, date, SHA-256, figures), or None."""
     terr = territory(app)
     return None if terr is None else terr.network
+
+
+def in_force_lines(app: Maillage) -> list[str]:
+    """The network and layers in force in words: each source, its date, when (local time with
+    its zone) and by whom it was imported, and its figures (``maillage territory show``)."""
+    record = network_record(app)
+    terr = territory(app)
+    layers = dict(terr.layers) if terr is not None else {}
+    if record is None:
+        lines = [
+            "no road network: travel times are straight-line estimates "
+            "(maillage territory import-network FILE.osm.pbf)"
+        ]
+    else:
+        f = record["figures"]
+        lines = [
+            f"road network from {record['source_name']} ({record['source_date']}), imported "
+            f"{local_time(record['at'])} by {record['by']}: {f['ways']} ways, "
+            f"{f['length_km']} km, SHA-256 {record['source_sha256'][:16]}…"
+        ]
+    lines += [
+        f"layer {name}: {v['kind']} from {v['source_name']} ({v['source_date']}), imported "
+        f"{local_time(v['at'])} by {v['by']}: {v['figures']['features']} features"
+        for name, v in sorted(layers.items())
+    ]
+    return lines
 
 
 def current_network(app: Maillage) -> RoadNetwork | None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from console.demo.builder import build_demo
 from domain import clock
@@ -14,6 +16,8 @@ from domain.application import Maillage
 from domain.store import StoreLocation
 from domain.views.catalogue import all_views
 from domain.views.projector import Projector
+
+from .helpers import Inbox, free_port
 
 DEMO_TODAY = datetime(2026, 3, 20, 10, 0, tzinfo=UTC)
 
@@ -46,3 +50,15 @@ def demo_store(demo_template: Path, tmp_path: Path) -> Path:
 def paris_clock() -> clock.FixedClock:
     with clock.using_clock(clock.FixedClock(DEMO_TODAY)) as c:
         yield c  # type: ignore[misc]
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[Inbox, int]]:
+    """A local SMTP server on 127.0.0.1 (started and ready before the test; stopped after)."""
+    inbox, port = Inbox(), free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield inbox, port
+    finally:
+        controller.stop()

@@ -4,9 +4,11 @@ store arguments, and driving the TUI with its pilot (``wait_for``, never a sleep
 from __future__ import annotations
 
 import json
+import socket
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.pilot import Pilot
@@ -181,3 +183,20 @@ async def beneficiaries_table(app: MaillageApp, pilot: Pilot) -> VirtualTable:
     table = app.screen.query_one("#beneficiaries-table", VirtualTable)
     await wait_for(pilot, lambda: len(table.rows) == 60, "the beneficiaries")
     return table
+
+
+class Inbox:
+    """An SMTP handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.envelopes: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.envelopes.append(envelope)
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])

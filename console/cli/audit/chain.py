@@ -25,6 +25,8 @@ from console.checkpoints import (
     KEY_ENV,
     KEY_FILE_ENV,
     audit_key,
+    checkpoint_line,
+    export_checkpoint,
     history,
     latest,
     take_quietly,
@@ -37,10 +39,9 @@ from console.cli.output import (
 from console.cli.tree import Level
 from console.opening import open_store
 from console.settings import Settings
-from domain import clock
 from domain.application import Maillage
 from domain.audit import service as audit
-from domain.audit.checkpoint import Checkpoint, History, make_checkpoint
+from domain.audit.checkpoint import Checkpoint, History
 from domain.audit.verify import Report
 from domain.errors import InvalidInputError, MaillageError
 from domain.store import one_line
@@ -214,25 +215,24 @@ def cmd_audit_verify(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_audit_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
-    output: Path = args.output
-    if output.exists() and not args.force:
-        raise InvalidInputError(f"{output} exists: checkpoints are kept (use --force to replace)")
-    if not output.parent.is_dir():
-        raise InvalidInputError(f"cannot write {output}: {output.parent} is not a folder")
     key, source = audit_key(args.key_file)
-    report, label, _ = _verify(settings, Against())
-    if report.finding is not None:
+    app = open_store(settings, checkpoint=False)
+    try:
+        with progress_bar() as bar:
+            task = bar.add_task("verifying the audit chain", total=None)
+
+            def progress(position: int, total: int | None) -> None:
+                bar.update(task, completed=position, total=total)
+
+            report, checkpoint = export_checkpoint(
+                app, args.output, key, progress, force=args.force
+            )
+    finally:
+        app.close()
+    if checkpoint is None:
         print(json.dumps(report.as_json(), indent=2) if args.json else report.finding.line())
         print("maillage: no checkpoint written: the chain is broken", file=sys.stderr)
         return EXIT_FAILURE
-    checkpoint = make_checkpoint(report, label, clock.now(), key)
-    partial = output.with_name(output.name + ".partial")
-    try:
-        partial.write_text(checkpoint.to_json(), encoding="utf-8")
-        partial.replace(output)
-    except OSError as e:
-        partial.unlink(missing_ok=True)
-        raise InvalidInputError(f"cannot write {output}: {one_line(e)}") from e
     if key is None:
         print(
             f"maillage: warning: no audit key (${KEY_ENV}, ${KEY_FILE_ENV} or --key-file): "
@@ -240,13 +240,9 @@ def cmd_audit_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
     if args.json:
-        print(json.dumps({"file": str(output), **json.loads(checkpoint.to_json())}, indent=2))
+        print(json.dumps({"file": str(args.output), **json.loads(checkpoint.to_json())}, indent=2))
     else:
-        signed = f"signed with the key from {source}" if key is not None else "not signed"
-        print(
-            f"checkpoint written to {output}: position {checkpoint.position:,}, "
-            f"{checkpoint.events:,} events, head {checkpoint.head} ({signed})"
-        )
+        print(checkpoint_line(args.output, checkpoint, source))
     return EXIT_OK
 
 

@@ -58,15 +58,5 @@ def cmd_audit_replay(args: argparse.Namespace, settings: Settings) -> int:
             )
         )
     else:
-        state = "equal to" if report.equal else "DIFFERENT from"
-        print(
-            f"{len(report.views)} views replayed up to position {report.position:,}: "
-            f"{state} the live views ({report.events_applied:,} events, "
-            f"{report.events_per_s:,.0f} events/s)"
-        )
-        for d in report.differences:
-            print(
-                f"  {d.view}/{d.table}: {d.only_live} rows only live, "
-                f"{d.only_replayed} only replayed"
-            )
+        print("\n".join(report.lines()))
     return EXIT_OK if report.equal else EXIT_FAILURE

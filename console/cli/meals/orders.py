@@ -16,7 +16,7 @@ from console.roles import mutating
 from console.settings import Settings
 from domain.meals import service as meals
 from domain.meals.beneficiary import SUSPENSION_REASONS
-from domain.wording import local_time, plural
+from domain.wording import plural
 
 
 def register(level: Level) -> None:
@@ -56,14 +56,7 @@ def cmd_orders(args: argparse.Namespace, settings: Settings) -> int:
         ],
         "kitchen": [{"regime": r, "texture": t, "meals": n} for (r, t), n in found.kitchen.items()],
     }
-    state = "open" if found.orders_open else "closed"
-    text = [
-        f"{args.day}: {plural(found.meals, 'meal')} for "
-        f"{plural(len(found.orders), 'beneficiary', 'beneficiaries')} (orders {state}, "
-        f"closing {local_time(found.orders_close_at)})"
-    ]
-    text += [f"  kitchen: {k['regime']} / {k['texture']}: {k['meals']}" for k in data["kitchen"]]
-    print_result(args, data, "\n".join(text))
+    print_result(args, data, "\n".join(found.lines()))
     return 0
 
 

@@ -14,7 +14,6 @@ from console.recording.recorder import journal_dir
 from console.roles import mutating
 from console.settings import Settings
 from domain.sensing import service
-from domain.wording import plural, short_id
 
 
 def register(level: Level) -> None:
@@ -32,13 +31,10 @@ def register(level: Level) -> None:
     close.add_argument("session", metavar="SESSION", help="the id or its first 6+ characters")
     close.add_argument(
         "--reason",
-        default=DEFAULT_CLOSE_REASON,
-        help=f"why it is closed this way (default: {DEFAULT_CLOSE_REASON!r})",
+        default=carrying.DEFAULT_CLOSE_REASON,
+        help=f"why it is closed this way (default: {carrying.DEFAULT_CLOSE_REASON!r})",
     )
     close.add_argument("--journal-dir", type=Path, metavar="DIR", help="where its journal is")
-
-
-DEFAULT_CLOSE_REASON = "the recorder was interrupted before it stopped"
 
 
 @mutating
@@ -60,17 +56,5 @@ def cmd_close(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps(result))
         return 0
-    torn_note = (
-        f"; torn last record of {facts['torn_bytes']} bytes kept in "
-        f"{done.journal.parent / facts['torn_kept_as']}"
-        if facts["torn_kept_as"]
-        else ""
-    )
-    print(
-        f"session {short_id(sid)} closed after an interruption: "
-        f"{plural(done.chunks_recorded, 'chunk')} and "
-        f"{plural(done.gaps_recorded, 'gap')} recorded from its journal "
-        f"({facts['records']:,} records in "
-        f"{facts['chunks']} chunks){torn_note}"
-    )
+    print(done.line())
     return 0

@@ -16,7 +16,15 @@ if TYPE_CHECKING:
 
 def everyday_commands(app: MaillageApp) -> list[PaletteCommand]:
     """The actions that start from anywhere in the console, by area."""
-    from console.tui.actions import audit, devices, meals, meals_files, people, sessions, territory
+    from console.tui.actions import (
+        audit,
+        devices,
+        meals,
+        meals_files,
+        people,
+        sessions,
+        territory,
+    )
 
     return [
         *meals.commands(app),

@@ -7,12 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.importing.meals import import_beneficiaries_text, read_beneficiaries_file
+from console.mailing.ccas import mail_due_alerts
 from console.tui.palette import PaletteCommand
 from console.tui.screens.form import Choice, Field, FormValues
 from console.tui.writes import Progress, ask, export, record, record_with_progress
 from domain import clock
 from domain.clock import PARIS
-from domain.errors import InvalidInputError, MaillageError
+from domain.errors import InvalidInputError, MaillageError, RuleViolationError
 from domain.meals import service as meals
 from domain.meals.billing import render_statement
 from domain.meals.welfare_alert import CATEGORIES, SEVERITIES
@@ -44,6 +45,17 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
             lambda: open_alert(app),
             writes=False,
             for_ccas=True,
+        ),
+        PaletteCommand(
+            "Meals: a day's orders",
+            "A delivery day's orders and kitchen counts (maillage meals orders)",
+            lambda: show_orders(app),
+            writes=False,
+        ),
+        PaletteCommand(
+            "Meals: send the CCAS mails due",
+            "Mail each CCAS the welfare alerts not yet mailed (maillage meals alerts notify)",
+            lambda: notify_ccas(app),
         ),
         PaletteCommand(
             "Meals: export a statement",
@@ -211,3 +223,42 @@ def import_file(app: MaillageApp) -> None:
         record_with_progress(app, "import beneficiaries", "Importing beneficiaries", write)
 
     ask(app, "Import beneficiaries", fields, then)
+
+
+def show_orders(app: MaillageApp) -> None:
+    """Ask for the municipality and the day; show its orders and kitchen counts."""
+    fields: list[Choice | Field] = [
+        _municipality(app),
+        Field("day", "Day (YYYY-MM-DD)", required=True, value=_today(), kind="day"),
+    ]
+
+    def then(v: FormValues) -> None:
+        from console.tui.screens.text import TextScreen
+
+        def read(app: MaillageApp) -> str:
+            return "\n".join(meals.day_orders(app.store, v["municipality"], v["day"]).lines())
+
+        app.push_screen(TextScreen(f"Orders of {v['day']}", read))
+
+    ask(app, "A day's orders", fields, then)
+
+
+def notify_ccas(app: MaillageApp) -> None:
+    """Ask for the municipality (all when empty); send the mails due in a worker, saying what
+    became of each (one the SMTP server refused stays due, and is said so)."""
+    fields: list[Choice | Field] = [
+        Field(
+            "municipality", "Municipality (INSEE code, empty: all)", value=app.settings.scope or ""
+        )
+    ]
+
+    def then(v: FormValues) -> None:
+        def write() -> str:
+            lines = mail_due_alerts(app.store, v["municipality"] or None)
+            if lines and all(line.startswith("warning:") for line in lines):
+                raise RuleViolationError("\n".join(lines))  # nothing sent: all stay due
+            return "\n".join(lines) or "no alert mail due"
+
+        record(app, "mail the CCAS", write)
+
+    ask(app, "Send the CCAS mails due", fields, then)

@@ -7,12 +7,21 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.decoding.process import process_session
+from console.importing.calibration import read_references
 from console.recording import carrying
-from console.recording.laptop_keys import key_names, signer
+from console.recording.laptop_keys import create_key, key_names, signer
 from console.recording.recorder import journal_dir
 from console.tui.palette import PaletteCommand
 from console.tui.screens.form import Choice, Field, FormValues
-from console.tui.writes import Progress, ask, record_with_progress, refuse
+from console.tui.writes import (
+    Progress,
+    ask,
+    ask_and_record,
+    confirm,
+    export,
+    record_with_progress,
+    refuse,
+)
 from domain.errors import NotFoundError
 from domain.sensing import service
 from domain.sensing.sensor_session import SensorSession
@@ -38,6 +47,32 @@ def commands(app: MaillageApp) -> list[PaletteCommand]:
             "A stopped session's journal into segment indicators, with progress "
             "(maillage sessions process)",
             lambda: process(app),
+        ),
+        PaletteCommand(
+            "Sessions: close an interrupted session",
+            "Stop a session left recording by a recorder that was killed, from its journal "
+            "(maillage sessions close)",
+            lambda: close(app),
+        ),
+        PaletteCommand(
+            "Sessions: calibrate on reference sections",
+            "Fit IRI = a·index + b on sections of known IRI a processed session drove "
+            "(maillage sessions calibrate)",
+            lambda: calibrate(app),
+            writes=False,
+        ),
+        PaletteCommand(
+            "Sessions: create this laptop's key",
+            "The signing key of this field laptop, in a file only its account reads; says the "
+            "public key the depot registers (maillage sessions keys create)",
+            lambda: create_laptop_key(app),
+            writes=False,
+        ),
+        PaletteCommand(
+            "Sessions: register a laptop's key",
+            "At the depot: a field laptop's public key, so the bundles it signs are imported "
+            "(maillage sessions keys register)",
+            lambda: register_laptop_key(app),
         ),
         PaletteCommand(
             "Export session bundle…",
@@ -149,3 +184,88 @@ def import_bundle(app: MaillageApp) -> None:
         record_with_progress(app, "import session", "Importing a session bundle", write)
 
     ask(app, "Import a session bundle", fields, then)
+
+
+def close(app: MaillageApp, session: str = "") -> None:
+    """Ask for the session and why; after a confirmation (a session closed stays closed), seal
+    its journal and record what it holds under a progress bar."""
+    fields: list[Choice | Field] = [
+        _session(session),
+        Field(
+            "reason",
+            "Why it is closed this way",
+            required=True,
+            value=carrying.DEFAULT_CLOSE_REASON,
+        ),
+    ]
+
+    def then(v: FormValues) -> None:
+        def write(progress: Progress) -> str:
+            sid = service.find_session(app.store, v["session"])
+            progress("sealing the journal and recording what it holds", 0, 1)
+            done = carrying.close_interrupted(
+                app.store, sid, journal_dir(app.settings), app.settings.user, v["reason"]
+            )
+            progress("recorded", 1, 1)
+            return done.line()
+
+        confirm(
+            app,
+            f"Close session {v['session']} from its journal? It cannot record again.",
+            lambda: record_with_progress(app, "close session", "Closing a session", write),
+        )
+
+    ask(app, "Close an interrupted session", fields, then)
+
+
+def create_laptop_key(app: MaillageApp) -> None:
+    """Ask for the laptop's name; make its key (a key of that name already here is refused)."""
+    fields: list[Choice | Field] = [Field("name", "This laptop's name, e.g. VAN-12-laptop", True)]
+
+    def then(v: FormValues) -> None:
+        def write() -> str:
+            name, public, path = create_key(v["name"])
+            return (
+                f"laptop key {name} created in {path}; register it at the depot "
+                f"(Sessions: register a laptop's key) with its public key {public}"
+            )
+
+        export(app, "create laptop key", write)
+
+    ask(app, "Create this laptop's key", fields, then)
+
+
+def register_laptop_key(app: MaillageApp) -> None:
+    """Ask for the laptop's name and public key; register it at the depot in a worker."""
+    fields: list[Choice | Field] = [
+        Field("name", "The laptop's name", True),
+        Field("public_key", "Its public key (64 hex digits)", True),
+    ]
+
+    def write(v: FormValues) -> str:
+        added = service.register_laptop_key(
+            app.store, v["name"], v["public_key"], app.settings.user
+        )
+        return f"laptop {v['name']}: key {'registered' if added else 'already registered'}"
+
+    ask_and_record(app, "Register a laptop's key", "register laptop key", fields, write)
+
+
+def calibrate(app: MaillageApp, session: str = "") -> None:
+    """Ask for the session and the reference file; show the fit (read in a worker)."""
+    fields: list[Choice | Field] = [
+        _session(session or newest_session(app)),
+        Field("reference", "Reference sections CSV (from_m,to_m,iri_m_per_km)", True),
+    ]
+
+    def then(v: FormValues) -> None:
+        from console.tui.screens.text import TextScreen
+
+        def read(app: MaillageApp) -> str:
+            references = read_references(Path(v["reference"]).expanduser())
+            _, fit = service.calibrate_session(app.store, v["session"], references)
+            return "\n".join(fit.lines())
+
+        app.push_screen(TextScreen(f"Calibration of session {v['session']}", read))
+
+    ask(app, "Calibrate on reference sections", fields, then)

@@ -13,6 +13,7 @@ from textual.widgets import Input
 from console.tui.screens.people import PeopleScreen
 from domain.application import Maillage
 from domain.clock import FixedClock
+from domain.people import credentials
 from domain.people import service as people
 from domain.store import StoreLocation
 
@@ -62,6 +63,19 @@ async def test_a_refused_grant_records_nothing(demo_store: Path, paris_clock: Fi
         await fill_form(app, pilot, login="dora", role="ccas")  # a ccas grant needs its town
         await wait_for(pilot, lambda: notified(app, "a ccas grant is for one municipality"), "no")
         assert app.store.last_position() == last
+
+
+async def test_an_admin_sets_a_web_password_from_the_palette(
+    demo_store: Path, paris_clock: FixedClock
+) -> None:
+    app = make_app(founded(demo_store), "admin")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_palette(app, pilot, "People: set a web password")
+        secret = "correct horse battery staple"
+        await fill_form(app, pilot, login="alice", password=secret, again=secret)
+        await wait_for(pilot, lambda: notified(app, "web password of alice set"), "the password")
+        assert credentials.verify_password(app.store, "alice", secret)
+        assert not credentials.verify_password(app.store, "alice", "wrong horse battery staple")
 
 
 @pytest.mark.parametrize("role", ["operator", "auditor", "ccas"])

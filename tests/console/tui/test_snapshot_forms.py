@@ -1,6 +1,7 @@
 """Snapshots at 100×30 and 200×50 of the Audit mode and the sessions list (on a small store
 built under a fixed clock with a fixed session id, so that the log's times and hashes stay the
-same), and of every form added for bundles, municipalities and beneficiaries' files.
+same), and of every form added for bundles, municipalities, beneficiaries' files and the README's
+commands the console took over (issue 14).
 
 Update after an intended change with ``--snapshot-update`` and look at the SVGs first.
 """
@@ -100,8 +101,8 @@ def test_sessions_list(snap_compare, small_store: Path, paris_clock: FixedClock,
 
 
 def _forms() -> dict[str, Callable[[MaillageApp], object]]:
+    from console.tui.actions import audit, meals, sessions, territory
     from console.tui.actions import meals_files as files
-    from console.tui.actions import sessions
 
     return {
         "export-bundle": sessions.export_bundle,
@@ -113,12 +114,23 @@ def _forms() -> dict[str, Callable[[MaillageApp], object]]:
         "add-beneficiary": files.add_beneficiary,
         "edit-beneficiary": lambda app: files.edit_beneficiary(app, TOURS, "2025-0100"),
         "end-service": lambda app: files.end_service(app, TOURS, "2025-0100"),
+        "day-orders": meals.show_orders,
+        "notify-ccas": meals.notify_ccas,
+        "audit-checkpoint": audit.write_checkpoint,
+        "close-session": sessions.close,
+        "calibrate": sessions.calibrate,
+        "create-laptop-key": sessions.create_laptop_key,
+        "register-laptop-key": sessions.register_laptop_key,
+        "route": territory.route,
+        "recommend": territory.recommend,
     }
 
 
 FORMS = ("export-bundle", "import-bundle", "add-municipality", "configure-municipality",
          "welfare-rules", "ccas-mail", "add-beneficiary", "edit-beneficiary",
-         "end-service")  # fmt: skip
+         "end-service", "day-orders", "notify-ccas", "audit-checkpoint", "close-session",
+         "calibrate", "create-laptop-key", "register-laptop-key", "route",
+         "recommend")  # fmt: skip
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -127,7 +139,8 @@ def test_new_form(  # type: ignore[no-untyped-def]
     snap_compare, fixed_store: Path, small_store: Path, paris_clock: FixedClock, form: str,
     size: str,
 ) -> None:  # fmt: skip
-    store = small_store if form == "export-bundle" else fixed_store  # a fixed session id
+    fixed_session = form in ("export-bundle", "calibrate")
+    store = small_store if fixed_session else fixed_store  # a fixed session id
 
     async def run_before(pilot: Pilot) -> None:
         await wait_for(pilot, lambda: "events" in str(

@@ -5,47 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
-from ...helpers import run
-
-
-class _Inbox:
-    """An SMTP handler keeping every message it accepts."""
-
-    def __init__(self) -> None:
-        self.envelopes: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        self.envelopes.append(envelope)
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[_Inbox, int]]:
-    """A local SMTP server on 127.0.0.1 (started and ready before the test; stopped after)."""
-    inbox, port = _Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield inbox, port
-    finally:
-        controller.stop()
+from ...helpers import Inbox, free_port, run
 
 
 def test_absent_unreached_alerts_and_mails_the_ccas(
-    store: str, smtp: tuple[_Inbox, int], capsys: pytest.CaptureFixture[str]
+    store: str, smtp: tuple[Inbox, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     inbox, port = smtp
     mail = ["--smtp", f"127.0.0.1:{port}", "--from", "maillage@depot.example"]
@@ -80,10 +47,10 @@ def test_absent_unreached_alerts_and_mails_the_ccas(
 
 
 def test_a_ccas_server_that_does_not_answer_leaves_the_mail_due(
-    store: str, smtp: tuple[_Inbox, int], capsys: pytest.CaptureFixture[str]
+    store: str, smtp: tuple[Inbox, int], capsys: pytest.CaptureFixture[str]
 ) -> None:
     inbox, port = smtp
-    closed = _free_port()
+    closed = free_port()
     args = ["--from", "maillage@depot.example", "--to", "ccas@tours.example"]
     mail = ["meals", "municipality", "ccas-mail", "37261"]
     assert run(store, *mail, "--smtp", f"127.0.0.1:{closed}", *args) == 0
