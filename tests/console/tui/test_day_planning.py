@@ -7,6 +7,8 @@ from collections import Counter
 from datetime import date
 from pathlib import Path
 
+from textual.widgets import TabbedContent
+
 from console.tui.screens.form import FormScreen
 from console.tui.screens.meals import MealsScreen
 from domain.clock import FixedClock
@@ -24,6 +26,8 @@ async def test_plan_a_day_over_vans_from_the_meals_screen(
     async with app.run_test(size=(150, 50)) as pilot:
         await pilot.press("2")
         await wait_for(pilot, lambda: isinstance(app.screen, MealsScreen), "the meals mode")
+        app.screen.query_one("#meals-tabs", TabbedContent).active = "tab-rounds"  # D acts there
+        await wait_for(pilot, lambda: app.screen.check_action("plan_day", ()) is True, "the key")
         await pilot.press("D")
         await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the day form")
         app.screen.query_one("#form-day").value = day.isoformat()
