@@ -17,6 +17,8 @@ from console.cli import main
 from domain.audit.chain import CHAIN_TABLE, INFO_TABLE
 from domain.store import PG_LOG_TABLE, StoreLocation
 
+from .logins import dba, logins
+
 LOG_TABLES = (PG_LOG_TABLE, CHAIN_TABLE, INFO_TABLE)
 
 
@@ -39,30 +41,12 @@ class Depot:
         return conn
 
 
-def _admin(location: StoreLocation) -> psycopg.Connection:
-    return psycopg.connect(
-        host=location.host, port=location.port, dbname=location.dbname, user=location.user,
-        autocommit=True,
-    )  # fmt: skip
-
-
 @pytest.fixture
 def depot(postgres_location: StoreLocation) -> Iterator[Depot]:
     tag = uuid.uuid4().hex[:8]
     d = Depot(postgres_location, f"t{tag}", f"t{tag}_op", f"t{tag}_aud")
-    groups = [f"{d.prefix}_{r}" for r in ("operator", "technician", "ccas", "auditor")]
-    with _admin(postgres_location) as admin:
-        for login in (d.operator, d.auditor):
-            admin.execute(f'CREATE ROLE "{login}" LOGIN')
-    try:
+    with logins(postgres_location, d.prefix, *(d.operator, d.auditor)):
         yield d
-    finally:
-        with _admin(postgres_location) as admin:
-            admin.execute(f'DROP SCHEMA IF EXISTS "{postgres_location.schema}" CASCADE')
-            for role in (d.operator, d.auditor, *groups):
-                if admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
-                    admin.execute(f'DROP OWNED BY "{role}"')
-                    admin.execute(f'DROP ROLE "{role}"')
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -114,7 +98,7 @@ def test_operator_inserts_through_maillage_but_cannot_alter_the_log(
         conn.rollback()
 
     # The owner's privileges do not help either: the trigger refuses the change to everyone.
-    with _admin(depot.owner) as admin:
+    with dba(depot.owner) as admin:
         admin.execute(f'SET search_path TO "{depot.owner.schema}"')
         for statement in (f"DELETE FROM {PG_LOG_TABLE}", f"UPDATE {CHAIN_TABLE} SET link = ''",
                           f"TRUNCATE {PG_LOG_TABLE}"):  # fmt: skip

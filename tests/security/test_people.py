@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from console.cli import main
@@ -26,6 +25,7 @@ from domain.audit.command_record import commands_at
 from domain.store import StoreLocation
 
 from ..console.helpers import GOOD, write
+from .logins import dba, logins
 from .test_store_locations import as_nobody
 
 TOURS, SAINT_CYR = "37261", "37214"
@@ -43,30 +43,12 @@ class Depot:
         return f"postgresql://{login}@{loc.host}:{loc.port}/{loc.dbname}?schema={loc.schema}"
 
 
-def _dba(location: StoreLocation) -> psycopg.Connection:
-    return psycopg.connect(
-        host=location.host, port=location.port, dbname=location.dbname, user=location.user,
-        autocommit=True,
-    )  # fmt: skip
-
-
 @pytest.fixture
 def depot(postgres_location: StoreLocation) -> Iterator[Depot]:
     tag = uuid.uuid4().hex[:8]
     d = Depot(postgres_location, f"t{tag}", f"maillage_t_alice_{tag}", f"maillage_t_mallory_{tag}")
-    groups = [f"{d.prefix}_{r}" for r in ("operator", "technician", "ccas", "auditor")]
-    with _dba(postgres_location) as dba:
-        for login in (d.alice, d.mallory):
-            dba.execute(f'CREATE ROLE "{login}" LOGIN')
-    try:
+    with logins(postgres_location, d.prefix, *(d.alice, d.mallory)):
         yield d
-    finally:
-        with _dba(postgres_location) as dba:
-            dba.execute(f'DROP SCHEMA IF EXISTS "{postgres_location.schema}" CASCADE')
-            for role in (d.alice, d.mallory, *groups):
-                if dba.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
-                    dba.execute(f'DROP OWNED BY "{role}"')
-                    dba.execute(f'DROP ROLE "{role}"')
 
 
 def cli(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -94,8 +76,8 @@ def test_on_postgresql_the_database_login_works_as_granted_only(
         "--member", f"{depot.alice}=ccas:{TOURS}",
     )  # fmt: skip
     assert code == 0, err
-    with _dba(depot.owner) as dba:
-        dba.execute(f'GRANT "{depot.prefix}_operator" TO "{depot.mallory}"')
+    with dba(depot.owner) as admin:
+        admin.execute(f'GRANT "{depot.prefix}_operator" TO "{depot.mallory}"')
     for argv in (
         ["meals", "municipality", "add", "--insee", TOURS, "--name", "Tours", "--depot", "PPDC",
          "--ccas", "c", "--bracket", "low:12000:450:150", "--bracket", "high::790:210"],
