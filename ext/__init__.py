@@ -8,5 +8,7 @@ its units and is checked against a NumPy or pure-Python reference in ``tests/ext
 - ``filters``: biquad cascade (second-order sections), as ``scipy.signal.sosfilt``;
 - ``segments``: time → distance, resampling to a distance grid, per-segment statistics;
 - ``roughness``: IRI by the ASTM E1926 Golden Car, accelerometer roughness index;
-- ``potholes``: Z-THRESH / Z-DIFF / STDEV(Z) detection, events, clustering across sessions.
+- ``potholes``: Z-THRESH / Z-DIFF / STDEV(Z) detection, events, clustering across sessions;
+- ``mapmatch``: HMM map-matching of GNSS fixes on a street graph;
+- ``tsptw``: one van's round with time windows and a cold-chain limit, iterated local search.
 """

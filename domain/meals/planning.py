@@ -4,10 +4,11 @@ Three ways to get an order, one way to judge it:
 
 - ``default_order``: a stable, deterministic sort the round keeps until the
   operator asks to optimise.
-- ``optimise``: PyVRP (a VRP solver with time windows) on the stops, with each
-  beneficiary's window and service time, a maximum time from loading to the
-  end of the last delivery (the cold chain), and pinned stops kept at their
-  index.
+- ``optimise``: the shortest order found that keeps each beneficiary's window
+  and service time, a maximum time from loading to the end of the last
+  delivery (the cold chain), and pinned stops at their index: the compiled
+  iterated local search of ``ext.tsptw`` for a round without pins, PyVRP (a VRP
+  solver with time windows, pins as loads) for a round with some.
 - ``evaluate``: the timetable of ANY order, with every broken constraint named
   in a sentence. Both orders above are reported through it, so nothing is ever
   broken silently.
@@ -50,20 +51,23 @@ from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCrit
 
 from domain.errors import InvalidInputError
 from domain.wording import plural
+from ext import tsptw
 from ext.geodesy import EARTH_RADIUS_M, haversine_m
 
 DEFAULT_MAX_ITERATIONS: Final = 1_000
-"""Solver iterations by default: as good as 2 s of search on the rounds measured (10–80 stops)."""
+"""Search iterations by default (so that a round plans the same on any machine): about 0.7 s
+of ``ext.tsptw`` on 80 stops, as good as 2 s of PyVRP on rounds of 10–30 stops with pins."""
 
 SEARCH: Final = pyvrp.SolveParams(
     ils=IteratedLocalSearchParams(history_length=50),
     neighbourhood=NeighbourhoodParams(num_neighbours=20),
 )
-"""PyVRP's search for one van: 20 granular neighbours instead of 50 and a late-acceptance
-history of 50 solutions instead of 300. On the bench's 80 stops (bench/bench_planning.py,
-docs/BENCHMARKS.md) the shorter history gave the lowest mean gap to the best known tour in
-each of four runs of 5–8 seeds on a loaded machine (3.0–3.7 % against 4.1–5.6 % with 300);
-10 neighbours, shorter or longer perturbations, restarts and 2–3 shorter runs were worse."""
+"""PyVRP's search for one van with pinned stops: 20 granular neighbours instead of 50 and a
+late-acceptance history of 50 solutions instead of 300. On the bench's 80 stops
+(bench/bench_planning.py, docs/BENCHMARKS.md) the shorter history gave the lowest mean gap to
+the best known tour in each of four runs of 5–8 seeds on a loaded machine (3.0–3.7 % against
+4.1–5.6 % with 300); 10 neighbours, shorter or longer perturbations, restarts and 2–3 shorter
+runs were worse."""
 SOLVE_MARGIN_S: Final = 0.03
 """Seconds kept from the time limit for what follows the solver (the timetable of the result),
 so that the whole call, matrices included, ends within the limit."""
@@ -481,6 +485,23 @@ def _solve(
     )  # fmt: skip
 
 
+def _search_free(
+    inst: _Instance, start: Sequence[int], seed: int, time_limit_s: float,
+    max_iterations: int | None,
+) -> list[int]:  # fmt: skip
+    """``ext.tsptw`` on a round without pins, from ``start``: its best order (stop indices).
+
+    Chosen over PyVRP for one van (bench/bench_planning.py, docs/BENCHMARKS.md): on 80 stops
+    in 1 s it ends within 1 % of the best known tour where PyVRP, lacking a reversal move,
+    stays 1–6 % above it."""
+    order, _, _, _ = tsptw.solve(
+        inst.dist_m, inst.dur_s, inst.early_s, inst.late_s, inst.service_s, inst.start_s,
+        inst.start_s + inst.max_route_s, [i + 1 for i in start], time_limit_s, seed,
+        -1 if max_iterations is None else max_iterations,
+    )  # fmt: skip
+    return [int(i) - 1 for i in order]
+
+
 def _visits(result: pyvrp.Result) -> list[int]:
     """Stop indices of the solver's best route, in order."""
     (route,) = result.best.routes()
@@ -532,25 +553,24 @@ def optimise(
     time_limit_s: float = 2.0,
     max_iterations: int | None = DEFAULT_MAX_ITERATIONS,
 ) -> Plan:
-    """The shortest order PyVRP finds that respects windows, the cold-chain limit and pins.
+    """The shortest order found that respects windows, the cold-chain limit and pins.
 
-    Steps: PyVRP orders the stops, starting from the default order, with the
-    pins expressed as loads (exact: see ``_pin_loads``). When it finds no
-    feasible order, the pinned stops are put back at their index (the free
-    ones keeping the solver's relative order) and a local search that never
-    moves a pin reduces lateness and cold-chain excess, then length. The
-    result is never worse than the default order (least constraint excess
-    first, then shortest): on a tie the default order is kept, so the round
-    only changes when that gains something. Anything still broken is listed in
+    Without pins, ``ext.tsptw``'s search starts from the default order and minimises time
+    warp (lateness and cold-chain excess), then length. With pins, PyVRP orders the stops
+    from the default order, the pins expressed as loads (exact: see ``_pin_loads``); when it
+    finds no feasible order, the pinned stops are put back at their index (the free ones
+    keeping the solver's relative order) and a local search that never moves a pin reduces
+    lateness and cold-chain excess, then length. The result is never worse than the default
+    order (least constraint excess first, then shortest): on a tie the default order is kept,
+    so the round only changes when that gains something. Anything still broken is listed in
     ``Plan.violations``.
 
-    Determinism: the search stops after ``max_iterations`` iterations (None:
-    no count), or when the call has run ``time_limit_s`` seconds (the matrices
-    and the model count), whichever comes first. The same
-    inputs, seed and ``max_iterations`` give the same order whenever the count
-    ends the search (typical rounds: 1,000 iterations take 0.05–0.5 s for
-    10–30 stops on the 2-core reference machine); a search ended by the clock
-    (80 stops: about 1,000 iterations in 2 s) depends on the machine's speed.
+    Determinism: the search stops after ``max_iterations`` iterations (None: no count), or
+    when the call has run ``time_limit_s`` seconds (the matrices and the model count),
+    whichever comes first. The same inputs, seed and ``max_iterations`` give the same order
+    whenever the count ends the search (1,000 iterations take about 0.6 s for 80 stops
+    without pins, 0.05–0.5 s for 10–30 stops with pins, on the 2-core reference machine); a
+    search ended by the clock depends on the machine's speed.
     """
     started_s = time.perf_counter()
     inst = _instance(depot, stops, travel, start_s, max_route_s)
@@ -558,15 +578,19 @@ def optimise(
     free_count = sum(p is None for p in inst.pins)
     if free_count <= 1:
         return _plan(inst, default_seq)
-
-    criteria: list[StoppingCriterion] = [MaxRuntime(_left_s(time_limit_s, started_s))]
-    if max_iterations is not None:
-        criteria.append(MaxIterations(max_iterations))
-    result = _solve(inst, depot, default_seq, MultipleCriteria(criteria), seed)
-    # Feasible for PyVRP means every pin holds; otherwise put the pins back first.
-    seq = _with_pins(inst.pins, [i for i in _visits(result) if inst.pins[i] is None])
-    if not result.best.is_feasible() or _score(inst, seq)[0] > 0:
-        seq = _repair(inst, seq)
+    if free_count == len(stops):
+        seq = _search_free(
+            inst, default_seq, seed, _left_s(time_limit_s, started_s), max_iterations
+        )
+    else:
+        criteria: list[StoppingCriterion] = [MaxRuntime(_left_s(time_limit_s, started_s))]
+        if max_iterations is not None:
+            criteria.append(MaxIterations(max_iterations))
+        result = _solve(inst, depot, default_seq, MultipleCriteria(criteria), seed)
+        # Feasible for PyVRP means every pin holds; otherwise put the pins back first.
+        seq = _with_pins(inst.pins, [i for i in _visits(result) if inst.pins[i] is None])
+        if not result.best.is_feasible() or _score(inst, seq)[0] > 0:
+            seq = _repair(inst, seq)
     best = seq if _score(inst, seq) < _score(inst, default_seq) else default_seq
     return _plan(inst, best)
 

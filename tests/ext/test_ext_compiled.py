@@ -17,6 +17,7 @@ MODULES = [
     "potholes",
     "journal_walk",
     "mapmatch",
+    "tsptw",
 ]
 
 
