@@ -3,7 +3,7 @@ report: ``1 pothole``, ``2 potholes``; ``2026-03-09 09:40 CET`` (Paris time, zon
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, time
 
 from domain.clock import PARIS
 
@@ -31,6 +31,12 @@ def local_time(moment: datetime, seconds: bool = False) -> str:
 def local_clock(moment: datetime) -> str:
     """Only the time of day in the zone, with the zone: ``09:40 CET``."""
     return moment.astimezone(PARIS).strftime("%H:%M %Z")
+
+
+def zone_on(day: date) -> str:
+    """The zone's name on ``day`` in the morning, when the rounds run (``CET``, ``CEST``): the
+    label of the times of day a round's plan gives."""
+    return datetime.combine(day, time(8), tzinfo=PARIS).strftime("%Z")
 
 
 def short_id(value: object) -> str:

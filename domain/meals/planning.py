@@ -182,6 +182,7 @@ class _Instance:
     dur_s: list[list[int]]
     start_s: int
     max_route_s: int
+    zone: str = ""
 
 
 def _check_stops(stops: Sequence[StopRequest]) -> None:
@@ -219,6 +220,7 @@ def _instance(
     travel: TravelModel,
     start_s: int,
     max_route_s: int,
+    zone: str = "",
 ) -> _Instance:
     """Check the stops and compute every travel leg once."""
     _check_stops(stops)
@@ -236,6 +238,7 @@ def _instance(
         dur_s=[[0 if a is b else travel.duration_s(a, b) for b in points] for a in points],
         start_s=start_s,
         max_route_s=max_route_s,
+        zone=zone,
     )
 
 
@@ -279,15 +282,16 @@ def _plan(inst: _Instance, seq: Sequence[int]) -> Plan:
             )
         if t > inst.late_s[i]:
             violations.append(
-                f"stop {inst.keys[i]} arrives at {_clock(t)}, after its window "
-                f"{_clock(inst.early_s[i])}–{_clock(inst.late_s[i])} "
+                f"stop {inst.keys[i]} arrives at {_clock(t, inst.zone)}, after its window "
+                f"{_clock(inst.early_s[i])}–{_clock(inst.late_s[i], inst.zone)} "
                 f"({_span(t - inst.late_s[i])} late)"
             )
     duration_s = end_s - inst.start_s
     if duration_s > inst.max_route_s:
         violations.append(
-            f"the round takes {_span(duration_s)} from loading at {_clock(inst.start_s)} to the "
-            f"end of the last delivery (stop {inst.keys[seq[-1]]}, {_clock(end_s)}), over the "
+            f"the round takes {_span(duration_s)} from loading at "
+            f"{_clock(inst.start_s, inst.zone)} to the end of the last delivery "
+            f"(stop {inst.keys[seq[-1]]}, {_clock(end_s, inst.zone)}), over the "
             f"cold-chain limit of {_span(inst.max_route_s)}"
         )
     return Plan(
@@ -300,11 +304,13 @@ def _plan(inst: _Instance, seq: Sequence[int]) -> Plan:
     )
 
 
-def _clock(t_s: int) -> str:
-    """Seconds since midnight as HH:MM (HH:MM:SS when the seconds matter)."""
+def _clock(t_s: int, zone: str = "") -> str:
+    """Seconds since midnight as HH:MM (HH:MM:SS when the seconds matter), then the zone's
+    name when given (``10:05 CET``)."""
     h, rest = divmod(t_s, 3600)
     m, s = divmod(rest, 60)
-    return f"{h:02d}:{m:02d}:{s:02d}" if s else f"{h:02d}:{m:02d}"
+    clock = f"{h:02d}:{m:02d}:{s:02d}" if s else f"{h:02d}:{m:02d}"
+    return f"{clock} {zone}" if zone else clock
 
 
 def _span(d_s: int) -> str:
@@ -327,9 +333,11 @@ def evaluate(
     travel: TravelModel,
     start_s: int,
     max_route_s: int,
+    zone: str = "",
 ) -> Plan:
-    """Timetable, tour length and broken constraints of any order of the stops (nothing hidden)."""
-    inst = _instance(depot, stops, travel, start_s, max_route_s)
+    """Timetable, tour length and broken constraints of any order of the stops (nothing hidden);
+    ``zone`` names the zone of the times of day in the sentences (``CET``)."""
+    inst = _instance(depot, stops, travel, start_s, max_route_s, zone)
     index = {k: i for i, k in enumerate(inst.keys)}
     if len(order) != len(index) or set(order) != set(index):
         raise InvalidInputError("the order must name every stop of the round exactly once")
@@ -552,6 +560,7 @@ def optimise(
     seed: int = 1,
     time_limit_s: float = 2.0,
     max_iterations: int | None = DEFAULT_MAX_ITERATIONS,
+    zone: str = "",
 ) -> Plan:
     """The shortest order found that respects windows, the cold-chain limit and pins.
 
@@ -573,7 +582,7 @@ def optimise(
     search ended by the clock depends on the machine's speed.
     """
     started_s = time.perf_counter()
-    inst = _instance(depot, stops, travel, start_s, max_route_s)
+    inst = _instance(depot, stops, travel, start_s, max_route_s, zone)
     default_seq = _default_seq(depot, stops)
     free_count = sum(p is None for p in inst.pins)
     if free_count <= 1:
@@ -626,8 +635,9 @@ def _alone(inst: _Instance, i: int, demand: int, capacity: int) -> str | None:
     arrival_s = max(inst.start_s + inst.dur_s[0][i + 1], inst.early_s[i])
     if arrival_s > inst.late_s[i]:
         return (
-            f"the earliest arrival, {_clock(arrival_s)} after loading at {_clock(inst.start_s)}, "
-            f"is after its window {_clock(inst.early_s[i])}–{_clock(inst.late_s[i])}"
+            f"the earliest arrival, {_clock(arrival_s, inst.zone)} after loading at "
+            f"{_clock(inst.start_s, inst.zone)}, is after its window "
+            f"{_clock(inst.early_s[i])}–{_clock(inst.late_s[i], inst.zone)}"
         )
     end_s = arrival_s + inst.service_s[i]
     if end_s - inst.start_s > inst.max_route_s:
@@ -683,6 +693,7 @@ def plan_vans(
     seed: int = 1,
     time_limit_s: float = 5.0,
     max_iterations: int | None = DEFAULT_MAX_ITERATIONS,
+    zone: str = "",
 ) -> DayPlan:
     """Assign every stop to at most one of ``vans`` vans and order each van's stops.
 
@@ -701,7 +712,7 @@ def plan_vans(
     if any(s.pinned_position is not None for s in stops):
         raise InvalidInputError("a day over several vans has no pinned stops: pin within a round")
     started_s = time.perf_counter()
-    inst = _instance(depot, stops, travel, start_s, max_route_s)
+    inst = _instance(depot, stops, travel, start_s, max_route_s, zone)
     unserved: dict[str, str] = {}
     served = []
     for i in range(len(stops)):

@@ -57,7 +57,7 @@ from domain.meals.welfare_alert import WelfareAlert
 from domain.personal import ERASED, Erasure
 from domain.views.projector import caught_up
 from domain.views.view import find_by_prefix
-from domain.wording import local_time, plural
+from domain.wording import local_time, plural, zone_on
 
 
 def erase_beneficiary(app: Maillage, beneficiary_id: UUID, by: str) -> Erasure:
@@ -219,7 +219,7 @@ def plan_round(
     requests = _requests(located, {})
     route = dict(
         depot=depot, stops=requests, travel=travel or HaversineTravel(), start_s=ROUND_START_S,
-        max_route_s=town.max_round_min * 60,
+        max_route_s=town.max_round_min * 60, zone=zone_on(day),
     )  # fmt: skip
     if optimise_order:
         plan = optimise(**route)  # type: ignore[arg-type]
@@ -334,7 +334,7 @@ def plan_delivery_day(
         day_plan = plan_vans(
             _depot(town, located), _requests(located, {}), [meals[b.id] for b in located],
             free_vans, boxes_per_van * MEALS_PER_BOX, travel, ROUND_START_S,
-            town.max_round_min * 60, time_limit_s=time_limit_s,
+            town.max_round_min * 60, time_limit_s=time_limit_s, zone=zone_on(day),
         )  # fmt: skip
         keys = {_key(b): b for b in located}
         unserved += [Unserved(keys[k].file_number, _name(keys[k]), why)
@@ -411,6 +411,7 @@ def optimise_round(app: Maillage, round_id: UUID, travel: TravelModel | None = N
         travel or HaversineTravel(),
         start_s=ROUND_START_S,
         max_route_s=town.max_round_min * 60,
+        zone=zone_on(date.fromisoformat(rnd.day)),
     )
     ids = {_key(b): b.id for b in people}
     order = [ids[k] for k in plan.order]

@@ -97,7 +97,8 @@ def test_an_order_no_van_can_serve_is_named_and_nothing_is_recorded(
         meals.plan_delivery_day(app, "37261", MONDAY, vans=2, boxes_per_van=2, by="op")
     message = str(refused.value)
     assert "file F99 (Jeanne Loin): the earliest arrival" in message
-    assert "after its window 08:00–08:30" in message
+    assert "after its window 08:00–08:30 CET" in message  # times of day with their zone
+    assert "after loading at 08:00 CET" in message
     assert "-" * 4 not in message.replace("2026-03-09", "")  # no UUID
     assert app.last_position() == before
 
@@ -117,6 +118,7 @@ def test_a_single_round_over_the_cold_chain_limit_is_refused(
     town, _ = tours_with_people(app, 40)
     app.edit(town.id, Municipality, lambda t: t.configure_service(240, 60, t.depot_lat_lon, "x"))
     before = app.last_position()
-    with pytest.raises(RuleViolationError, match="over the cold-chain limit of 1 h 00 min"):
+    with pytest.raises(RuleViolationError, match="over the cold-chain limit of 1 h 00 min") as e:
         meals.plan_day(app, "37261", MONDAY, "L. Petit", "VAN-12", optimise_order=True)
+    assert "from loading at 08:00 CET to the end of the last delivery" in str(e.value)
     assert app.last_position() == before

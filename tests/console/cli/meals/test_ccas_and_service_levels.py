@@ -87,6 +87,7 @@ def test_the_longest_round_bounds_the_planner(
     assert run(store, *argv) == 2
     err = capsys.readouterr().err
     assert "over the cold-chain limit of 30 min" in err and "nothing recorded" in err
+    assert "from loading at 08:00 CET" in err  # a time of day says its zone
     assert run(store, "meals", "rounds", "list", "--json") == 0
     assert json.loads(capsys.readouterr().out) == []
 
