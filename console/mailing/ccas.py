@@ -9,10 +9,12 @@ the alert (``CcasNotified``); one it refused stays due and is sent again next ti
 from __future__ import annotations
 
 import smtplib
+from collections.abc import Sequence
 from email.message import EmailMessage
 
 from domain.application import Maillage
 from domain.meals import service as meals
+from domain.meals.welfare_alert import WelfareAlert
 
 SMTP_TIMEOUT_S = 10.0
 """How long to wait for the CCAS's SMTP server before leaving the mail due, seconds."""
@@ -53,3 +55,14 @@ def mail_due_alerts(app: Maillage, insee: str | None = None) -> list[str]:
         meals.record_mailed(app, due.alert_id, due.mail.recipient)
         lines.append(f"CCAS of {due.municipality} mailed about welfare alert {due.reference}")
     return lines
+
+
+def announce_raised(app: Maillage, alerts: Sequence[WelfareAlert], by_watch: bool) -> list[str]:
+    """What both front ends say after alerts were raised (each by its reference), then the
+    CCAS mailed at once about every alert now due: a welfare alert never waits for a person
+    to ask for the mail."""
+    source = " by the welfare watch" if by_watch else ""
+    lines = [
+        f"welfare alert {a.reference} raised{source} ({a.category}, {a.severity})" for a in alerts
+    ]
+    return lines + (mail_due_alerts(app) if alerts else [])

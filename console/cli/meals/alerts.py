@@ -11,7 +11,7 @@ from console.cli.output import (
     print_result,
 )
 from console.cli.tree import Level
-from console.mailing.ccas import mail_due_alerts
+from console.mailing.ccas import announce_raised, mail_due_alerts
 from console.opening import open_store
 from console.roles import for_ccas, mutating, scoped
 from console.settings import Settings
@@ -67,9 +67,7 @@ def cmd_alert_raise(args: argparse.Namespace, settings: Settings) -> int:
         app, args.municipality, args.file_number, args.category,
         args.severity, args.note, args.by,
     )  # fmt: skip
-    print(f"welfare alert {alert.reference} raised ({args.category}, {args.severity})")
-    for line in mail_due_alerts(app):
-        print(line)
+    print("\n".join(announce_raised(app, [alert], by_watch=False)))
     return 0
 
 

@@ -17,7 +17,7 @@ from console.cli.output import (
     print_result,
 )
 from console.cli.tree import Level
-from console.mailing.ccas import mail_due_alerts
+from console.mailing.ccas import announce_raised
 from console.opening import open_store
 from console.roles import mutating
 from console.settings import Settings
@@ -220,14 +220,8 @@ def cmd_stop(args: argparse.Namespace, settings: Settings) -> int:
         release_reason=args.release_reason, signals=args.signal, signals_note=args.signal_note,
     )  # fmt: skip
     print(f"stop of file {args.file_number}: {args.outcome}")
-    for alert in done.alerts:
-        print(
-            f"welfare alert {alert.reference} raised by the welfare watch "
-            f"({alert.category}, {alert.severity})"
-        )
-    if done.alerts:
-        for line in mail_due_alerts(app):
-            print(line)
+    for line in announce_raised(app, done.alerts, by_watch=True):
+        print(line)
     return 0
 
 

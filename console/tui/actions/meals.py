@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from console.importing.meals import import_beneficiaries_text, read_beneficiaries_file
-from console.mailing.ccas import mail_due_alerts
+from console.mailing.ccas import announce_raised, mail_due_alerts
 from console.tui.palette import PaletteCommand
 from console.tui.screens.form import Choice, Field, FormValues
 from console.tui.writes import Progress, ask, export, record, record_with_progress
@@ -132,7 +132,7 @@ def raise_alert(app: MaillageApp, file_number: str = "", insee: str = "") -> Non
 
     def then(v: FormValues) -> None:
         def write() -> str:
-            meals.raise_alert(
+            alert = meals.raise_alert(
                 app.store,
                 v["municipality"],
                 v["file"],
@@ -141,7 +141,7 @@ def raise_alert(app: MaillageApp, file_number: str = "", insee: str = "") -> Non
                 v["note"],
                 v["by"],
             )
-            return f"welfare alert raised on file {v['file']} ({v['category']}, {v['severity']})"
+            return "\n".join(announce_raised(app.store, [alert], by_watch=False))
 
         record(app, "raise alert", write)
 

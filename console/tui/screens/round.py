@@ -22,6 +22,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Footer, Label, OptionList, Sparkline, Static
 from textual.widgets.option_list import Option
 
+from console.mailing.ccas import announce_raised
 from console.tui.palette import PaletteCommand, binding_commands
 from console.tui.screens.dialog import DialogScreen
 from console.tui.screens.form import Choice, Field, FormValues
@@ -228,7 +229,12 @@ class RoundScreen(DialogScreen[None]):
                     signals=signals,
                     signals_note=v["signals_note"] or "",
                 ),
-                f"stop recorded: {v['outcome'].replace('_', ' ')}",
+                lambda done: "\n".join(
+                    [
+                        f"stop recorded: {v['outcome'].replace('_', ' ')}",
+                        *announce_raised(self.console.store, done.alerts, by_watch=True),
+                    ]
+                ),
             )
 
         ask(self.app, "What happened at this stop", fields, then)

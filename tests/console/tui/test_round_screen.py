@@ -3,6 +3,7 @@ a refused delivery from it, its release; pins and the solver on a planned round.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -17,13 +18,14 @@ from console.tui.screens.round import RoundScreen
 from domain.application import Maillage
 from domain.clock import FixedClock
 from domain.ids import municipality_id
+from domain.meals import service as meals
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import MealRound
-from domain.meals.municipality import Municipality
+from domain.meals.municipality import CcasMail, Municipality
 from domain.meals.service import plan_round
 from domain.store import StoreLocation, ViewConnection
 
-from ..helpers import make_app, wait_for
+from ..helpers import TOURS, Inbox, make_app, wait_for
 
 SIZE = (150, 50)
 
@@ -229,6 +231,38 @@ async def test_forms_default_to_the_highlighted_stops_box_and_a_warm_hand_over_n
             if s["beneficiary"] == last["beneficiary"]
         )  # fmt: skip
         assert (stop["outcome"], stop["handover_temperature_c"]) == ("put_in_fridge", 4.2)
+
+
+async def test_an_absent_person_nobody_reached_alerts_and_mails_the_ccas_at_once(
+    demo_store: Path, paris_clock: FixedClock, smtp: tuple[Inbox, int]
+) -> None:
+    # As the command line does: the welfare watch's alert is announced by its reference and
+    # the CCAS's SMTP server receives the mail before the notification is shown.
+    inbox, port = smtp
+    rid = a_loaded_round(demo_store)
+    app = make_app(demo_store)
+    mail = CcasMail("127.0.0.1", port, "maillage@depot.example", "ccas@tours.example")
+    meals.set_ccas_mail(app.store, TOURS, mail, "claire")
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await open_round(app, pilot, rid)
+        waiting = [s for s in app.store.get(rid, MealRound).stops if s["outcome"] is None]
+        await highlight(pilot, screen, waiting[0]["beneficiary"])
+        await pilot.press("o")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen), "the stop form")
+        app.screen.query_one("#form-outcome").value = "absent"
+        app.screen.query_one("#form-called").value = "both"
+        app.screen.query_one("#form-result").value = "not_reached"
+        await pilot.press("ctrl+s")
+        raised = re.compile(r"welfare alert (W-[0-9A-F]{8}) raised by the welfare watch")
+        await wait_for(pilot, lambda: any(raised.search(n.message) for n in
+                                          app._notifications), "the alert")  # fmt: skip
+        message = next(n.message for n in app._notifications if raised.search(n.message))
+        reference = raised.search(message).group(1)  # type: ignore[union-attr]
+        # the demo's earlier alerts were due too (no CCAS address until now): all are mailed
+        assert f"CCAS of Tours mailed about welfare alert {reference}" in message
+        mailed = [e for e in inbox.envelopes if reference in e.content.decode()]
+        assert [e.rcpt_tos for e in mailed] == [["ccas@tours.example"]]
+        assert meals.mails_due(app.store, TOURS) == []
 
 
 async def test_amend_a_recorded_outcome_from_the_round_screen(
