@@ -160,6 +160,27 @@ async def fill_form(app: MaillageApp, pilot: Pilot, **values: str) -> None:
     assert not problem.has_class("form-problem"), f"the form refused: {problem.render()}"
 
 
+def ccas_mails_to(app: MaillageApp, port: int) -> None:
+    """Tours's CCAS mails go to ``ccas@tours.example`` on the local SMTP server at ``port``."""
+    from domain.meals import service as meals
+    from domain.meals.municipality import CcasMail
+
+    mail = CcasMail("127.0.0.1", port, "maillage@depot.example", "ccas@tours.example")
+    meals.set_ccas_mail(app.store, TOURS, mail, "claire")
+
+
+async def notified_match(app: MaillageApp, pilot: Pilot, pattern: str) -> tuple[str, str]:
+    """Wait for a notification matching ``pattern`` (a regular expression with one group):
+    (the notification's text, the group)."""
+    import re
+
+    found = re.compile(pattern)
+    await wait_for(pilot, lambda: any(found.search(n.message) for n in app._notifications),
+                   f"a notification matching {pattern}")  # fmt: skip
+    message = next(n.message for n in app._notifications if found.search(n.message))
+    return message, found.search(message).group(1)  # type: ignore[union-attr]
+
+
 def notified(app: MaillageApp, text: str) -> bool:
     """Whether a notification says ``text``."""
     return any(text in n.message for n in app._notifications)

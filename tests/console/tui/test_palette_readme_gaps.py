@@ -17,9 +17,18 @@ from console.tui.screens.text import TextScreen
 from domain.audit.checkpoint import Checkpoint
 from domain.clock import FixedClock
 from domain.meals import service as meals
-from domain.meals.municipality import CcasMail
 
-from ..helpers import TOURS, Inbox, fill_form, make_app, notified, run_palette, wait_for
+from ..helpers import (
+    TOURS,
+    Inbox,
+    ccas_mails_to,
+    fill_form,
+    make_app,
+    notified,
+    notified_match,
+    run_palette,
+    wait_for,
+)
 
 
 async def test_a_day_s_orders_from_the_palette(demo_store: Path, paris_clock: FixedClock) -> None:
@@ -40,8 +49,7 @@ async def test_the_ccas_mails_due_sent_from_the_palette(
 ) -> None:
     inbox, port = smtp
     app = make_app(demo_store, "operator")
-    mail = CcasMail("127.0.0.1", port, "maillage@depot.example", "ccas@tours.example")
-    meals.set_ccas_mail(app.store, TOURS, mail, "claire")
+    ccas_mails_to(app, port)
     file_number = meals.beneficiary_rows(app.store, TOURS)[0]["file_number"]
     alert = meals.raise_alert(
         app.store, TOURS, file_number, "health", "urgent", "on the floor", "L"
@@ -60,18 +68,15 @@ async def test_an_alert_raised_from_the_palette_mails_the_ccas_at_once(
 ) -> None:
     inbox, port = smtp
     app = make_app(demo_store, "operator")
-    mail = CcasMail("127.0.0.1", port, "maillage@depot.example", "ccas@tours.example")
-    meals.set_ccas_mail(app.store, TOURS, mail, "claire")
+    ccas_mails_to(app, port)
     file_number = meals.beneficiary_rows(app.store, TOURS)[0]["file_number"]
     async with app.run_test(size=(100, 30)) as pilot:
         await run_palette(app, pilot, "Meals: raise a welfare alert")
         await fill_form(app, pilot, municipality=TOURS, file=file_number, category="health",
                         severity="urgent", note="on the floor", by="L. Petit")  # fmt: skip
-        raised = re.compile(r"welfare alert (W-[0-9A-F]{8}) raised \(health, urgent\)")
-        await wait_for(pilot, lambda: any(raised.search(n.message) for n in
-                                          app._notifications), "the alert")  # fmt: skip
-        message = next(n.message for n in app._notifications if raised.search(n.message))
-        reference = raised.search(message).group(1)  # type: ignore[union-attr]
+        message, reference = await notified_match(
+            app, pilot, r"welfare alert (W-[0-9A-F]{8}) raised \(health, urgent\)"
+        )
         assert f"CCAS of Tours mailed about welfare alert {reference}" in message
         assert any(reference in e.content.decode() for e in inbox.envelopes)
         assert meals.mails_due(app.store, TOURS) == []

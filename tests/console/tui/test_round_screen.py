@@ -3,7 +3,6 @@ a refused delivery from it, its release; pins and the solver on a planned round.
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 from uuid import UUID
@@ -21,11 +20,11 @@ from domain.ids import municipality_id
 from domain.meals import service as meals
 from domain.meals.beneficiary import Beneficiary
 from domain.meals.meal_round import MealRound
-from domain.meals.municipality import CcasMail, Municipality
+from domain.meals.municipality import Municipality
 from domain.meals.service import plan_round
 from domain.store import StoreLocation, ViewConnection
 
-from ..helpers import TOURS, Inbox, make_app, wait_for
+from ..helpers import TOURS, Inbox, ccas_mails_to, make_app, notified_match, wait_for
 
 SIZE = (150, 50)
 
@@ -241,8 +240,7 @@ async def test_an_absent_person_nobody_reached_alerts_and_mails_the_ccas_at_once
     inbox, port = smtp
     rid = a_loaded_round(demo_store)
     app = make_app(demo_store)
-    mail = CcasMail("127.0.0.1", port, "maillage@depot.example", "ccas@tours.example")
-    meals.set_ccas_mail(app.store, TOURS, mail, "claire")
+    ccas_mails_to(app, port)
     async with app.run_test(size=SIZE) as pilot:
         screen = await open_round(app, pilot, rid)
         waiting = [s for s in app.store.get(rid, MealRound).stops if s["outcome"] is None]
@@ -253,11 +251,9 @@ async def test_an_absent_person_nobody_reached_alerts_and_mails_the_ccas_at_once
         app.screen.query_one("#form-called").value = "both"
         app.screen.query_one("#form-result").value = "not_reached"
         await pilot.press("ctrl+s")
-        raised = re.compile(r"welfare alert (W-[0-9A-F]{8}) raised by the welfare watch")
-        await wait_for(pilot, lambda: any(raised.search(n.message) for n in
-                                          app._notifications), "the alert")  # fmt: skip
-        message = next(n.message for n in app._notifications if raised.search(n.message))
-        reference = raised.search(message).group(1)  # type: ignore[union-attr]
+        message, reference = await notified_match(
+            app, pilot, r"welfare alert (W-[0-9A-F]{8}) raised by the welfare watch"
+        )
         # the demo's earlier alerts were due too (no CCAS address until now): all are mailed
         assert f"CCAS of Tours mailed about welfare alert {reference}" in message
         mailed = [e for e in inbox.envelopes if reference in e.content.decode()]
