@@ -133,8 +133,9 @@ def cmd_record(args: argparse.Namespace, settings: Settings) -> int:
         sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)
     }
     try:
-        print(  # the full id: scripts read this first line to follow the session
-            f"session {recorder.session_id} recording {args.vehicle} to {recorder.journal_path}",
+        print(  # the first line: what other commands take to follow the session
+            f"session {short_id(recorder.session_id)} recording {args.vehicle} to "
+            f"{recorder.journal_path}",
             flush=True,
         )
         deadline = time.monotonic() + args.duration if args.duration else None

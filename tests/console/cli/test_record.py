@@ -12,8 +12,7 @@ import re
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -36,16 +35,10 @@ from drivers.journal import DATA, chunk_sha256, read_journal
 from drivers.sensors import CHANNEL_KINDS, default_model
 from drivers.simulator.ports import Faults, Simulator
 from drivers.simulator.scenario import Scenario, build_field
+from tests.polling import poll_until, recorded_session
 
 SHORT = Scenario(stops=((300.0, 5.0),), potholes=(), box_excursion=(4.0, 6.0, 5.5))
 """The box warms above +3 °C from 4.5 to 9.5 scenario seconds."""
-
-
-def poll_until(condition: Callable[[], bool], what: str, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"never saw {what}"
-        time.sleep(0.05)
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -97,9 +90,10 @@ def recorded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recorded]:
             )  # fmt: skip
     finally:
         sim.stop()
-    match = re.search(r"session ([0-9a-f-]{36}) recording", out)
+    match = re.search(r"session ([0-9a-f]{8}) recording", out)
     assert match, out + err
-    yield Recorded(store, base / "journals", UUID(match[1]), rnd.id, paths, code, out, err)
+    sid = recorded_session(store, match[1])
+    yield Recorded(store, base / "journals", sid, rnd.id, paths, code, out, err)
 
 
 def test_a_session_is_recorded_on_simulated_ports(recorded: Recorded) -> None:
@@ -205,9 +199,10 @@ def test_a_killed_recorder_leaves_a_readable_journal_matching_its_session(
     )  # fmt: skip
     try:
         first = child.stdout.readline() if child.stdout else ""
-        match = re.search(r"session ([0-9a-f-]{36}) recording VAN-12 to (\S+)", first)
+        match = re.search(r"session ([0-9a-f]{8}) recording VAN-12 to (\S+)", first)
         assert match, first + (child.stderr.read() if child.stderr else "")
-        sid, journal = UUID(match[1]), Path(match[2])
+        journal = Path(match[2])
+        sid = recorded_session(store, match[1])
         app = Maillage(StoreLocation.parse(str(store)))
 
         def chunks_recorded() -> int:

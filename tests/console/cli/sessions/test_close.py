@@ -44,6 +44,7 @@ from drivers.journal import (
 from drivers.sensors import default_model
 from drivers.simulator.ports import Simulator
 from drivers.simulator.scenario import Scenario, build_field
+from tests.polling import poll_until, recorded_session
 
 SHORT = Scenario(stops=((300.0, 5.0),), potholes=())
 SESSION_TOPIC = "domain.sensing.sensor_session:SensorSession."
@@ -55,13 +56,6 @@ def run(*argv: str) -> tuple[int, str, str]:
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), assumed("a.martin"):
         code = main(list(argv))
     return code, out.getvalue(), err.getvalue()
-
-
-def poll_until(condition: Callable[[], bool], what: str, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"never saw {what}"
-        time.sleep(0.05)
 
 
 def session_events(store: Path, sid: UUID) -> list[str]:
@@ -100,9 +94,10 @@ def test_a_recorder_killed_mid_session_is_closed_from_its_journal_then_processed
     )  # fmt: skip
     try:
         first = child.stdout.readline() if child.stdout else ""
-        match = re.search(r"session ([0-9a-f-]{36}) recording VAN-12 to (\S+)", first)
+        match = re.search(r"session ([0-9a-f]{8}) recording VAN-12 to (\S+)", first)
         assert match, first + (child.stderr.read() if child.stderr else "")
-        sid, journal = UUID(match[1]), Path(match[2])
+        journal = Path(match[2])
+        sid = recorded_session(store, match[1])
 
         def frozen_when_ready() -> bool:
             """Freeze the recorder (SIGSTOP); keep it frozen if its journal has two closed
