@@ -20,6 +20,7 @@ from ..helpers import (
     fill_form,
     make_app,
     notified,
+    notified_match,
     run_palette,
     wait_for,
     write,
@@ -170,9 +171,10 @@ async def test_an_alert_raised_acknowledged_followed_and_closed_from_the_palette
             severity="urgent",
             note="Fell",
         )
-        await wait_for(pilot, lambda: notified(app, "welfare alert raised"), "the alert")
+        _, reference = await notified_match(app, pilot, r"welfare alert (W-[0-9A-F]{8}) raised")
         (new,) = [r for r in meals.alert_rows(app.store) if r["id"] not in before]
         assert (new["file_number"], new["category"]) == (file_number, CATEGORIES[1])
+        assert new["reference"] == reference  # the notification names the alert
 
         screen = AlertScreen(UUID(new["id"]))
         await app.push_screen(screen)
