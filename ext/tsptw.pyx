@@ -31,6 +31,9 @@ import numpy as np
 DEF MAX_OR_RUN = 3
 DEF UPDATE_EVERY = 50
 cdef int64_t NO_LIMIT = 1 << 60
+cdef int64_t MAX_PENALTY = 1_000_000
+"""Metres per second of time warp at most: a round with no feasible order raises the penalty
+at every update, and metres + penalty × seconds must stay far inside 64 bits."""
 
 HISTORY = 400
 """Local optima the late acceptance compares with. Measured on the bench's 80 stops (12–16
@@ -150,8 +153,7 @@ cdef void _reverse(int32_t* at, int32_t i, int32_t j) noexcept nogil:
 cdef void _move_run(int32_t* at, int32_t* tmp, int32_t i, int32_t k, int32_t p,
                     bint flip) noexcept nogil:
     """Move positions i..i+k-1 to sit just after position p (p outside the run), flipped or not."""
-    cdef int32_t a, w = 0
-    cdef int32_t lo, hi
+    cdef int32_t a
     for a in range(k):
         tmp[a] = at[i + k - 1 - a] if flip else at[i + a]
     if p >= i + k:  # later: shift i+k..p back by k
@@ -268,7 +270,7 @@ cdef void _descend(const Problem* p, Tour* t, int32_t* tmp, int64_t penalty) noe
 cdef void _perturb(const Problem* p, Tour* t, int32_t* tmp, uint64_t* rng,
                    int32_t max_run, int32_t moves) noexcept nogil:
     """A local double bridge (two adjacent runs swapped) and one random relocation."""
-    cdef int32_t n = p.size - 2, a, b, i, x, q
+    cdef int32_t n = p.size - 2, a, b, i, q
     if n >= 4:
         a = 1 + _below(rng, max_run if max_run < n // 2 else n // 2)
         b = 1 + _below(rng, max_run if max_run < n // 2 else n // 2)
@@ -416,7 +418,7 @@ def solve(dist_m, dur_s, early_s, late_s, service_s, long start_s, long end_by_s
                 if iterations % UPDATE_EVERY == 0:
                     # about half the local optima feasible: more penalty when fewer are
                     if feasible_seen * 2 < UPDATE_EVERY:
-                        penalty = penalty * 13 // 10 + 1
+                        penalty = min(penalty * 13 // 10 + 1, MAX_PENALTY)
                     elif feasible_seen * 10 > UPDATE_EVERY * 7 and penalty > 1:
                         penalty = penalty * 85 // 100
                     feasible_seen = 0
