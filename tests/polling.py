@@ -18,7 +18,7 @@ def poll_until(condition: Callable[[], bool], what: str, timeout_s: float = 30) 
     deadline = time.monotonic() + timeout_s
     while not condition():
         assert time.monotonic() < deadline, f"never saw {what}"
-        time.sleep(0.05)
+        time.sleep(0.02)
 
 
 def recorded_session(store: object, short: str) -> UUID:

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from drivers.codecs.nmea import encode_sentence
 from drivers.sensors import MODELS, default_model, model
 from drivers.simulator.ports import Faults, Simulator
 from drivers.simulator.scenario import Field, Scenario, build_field
+from tests.polling import poll_until
 
 SHORT = Scenario(stops=((300.0, 5.0),), potholes=(), box_excursion=(10.0, 20.0, 5.5))
 
@@ -26,14 +26,6 @@ SHORT = Scenario(stops=((300.0, 5.0),), potholes=(), box_excursion=(10.0, 20.0, 
 @pytest.fixture(scope="module")
 def field() -> Field:
     return build_field(SHORT)
-
-
-def poll_until(condition: Callable[[], bool], what: str, timeout_s: float = 20) -> None:
-    """Wait (bounded) for ``condition``; fail naming what never happened."""
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"never saw {what}"
-        time.sleep(0.02)
 
 
 class Tape:

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import math
 import struct
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from drivers.sensors import model
 from drivers.simulator import streams
 from drivers.simulator.ports import Faults, Simulator, choose_models
 from drivers.simulator.scenario import Field, Scenario, Zone, build_field
+from tests.polling import poll_until
 
 START = (47.39640, 0.68815)
 """Where the route starts: the hotspot is put there, so PM levels change from the first second."""
@@ -33,13 +33,6 @@ SCENARIO = Scenario(
 @pytest.fixture(scope="module")
 def field() -> Field:
     return build_field(SCENARIO)
-
-
-def poll_until(condition: Callable[[], bool], what: str, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"never saw {what}"
-        time.sleep(0.02)
 
 
 HEARD: dict[int, list[Any]] = {}

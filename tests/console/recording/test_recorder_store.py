@@ -8,8 +8,7 @@ from __future__ import annotations
 import contextlib
 import io
 import sqlite3
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from uuid import UUID
 
@@ -24,19 +23,13 @@ from domain.store import StoreLocation
 from drivers.journal import read_journal
 from drivers.simulator.ports import Simulator
 from drivers.simulator.scenario import Field, Scenario, build_field
+from tests.polling import poll_until
 
 SHORT = Scenario(stops=((300.0, 5.0),), potholes=())
 LOCK_TIMEOUT_S = "1"
 """The library's SQLite lock timeout for the recorder's store (the console uses 30 s): each
 attempt while the lock is held fails after a second instead of thirty."""
 SESSION = "domain.sensing.sensor_session:SensorSession."
-
-
-def poll_until(condition: Callable[[], bool], what: str, timeout_s: float = 30) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        assert time.monotonic() < deadline, f"never saw {what}"
-        time.sleep(0.02)
 
 
 @pytest.fixture(scope="module")
