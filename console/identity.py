@@ -32,6 +32,12 @@ WEB_SESSION_ENV = "MAILLAGE_WEB_SESSION"
 _assumed: str | None = None
 
 
+def in_browser() -> bool:
+    """Whether this console works for a browser session (``maillage serve``): its files go to
+    the browser, not to the server's disk."""
+    return bool(os.environ.get(WEB_SESSION_ENV, "").strip())
+
+
 class UnprovenIdentityError(UserError):
     """Who works cannot be proven (an unknown browser session, an account without a name)."""
 

@@ -31,7 +31,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from aiohttp import WSMsgType, web
 from textual_serve.app_service import AppService
@@ -163,6 +163,7 @@ class ConsoleServer(Server):
                 web.post("/login", self.handle_login),
                 web.post("/logout", self.handle_logout, name="logout"),
                 web.get("/ws", self.handle_websocket, name="websocket"),
+                web.get("/download/{key}", self.handle_download, name="download"),
                 web.static("/static", self.statics_path, show_index=False, name="static"),
             ]
         )
@@ -195,6 +196,13 @@ class ConsoleServer(Server):
             response = await handler(request)
         except web.HTTPException as raised:  # redirects and refusals get the headers too
             response = raised
+        self._secure(request, response)
+        if isinstance(response, web.HTTPException):
+            raise response
+        return response
+
+    def _secure(self, request: web.Request, response: web.StreamResponse) -> None:
+        """The headers every answer carries (a streamed one sets them before it starts)."""
         ws = "wss" if self.options.url.startswith("https") else "ws"
         host = urlsplit(self.options.url).netloc
         response.headers.setdefault(
@@ -208,9 +216,6 @@ class ConsoleServer(Server):
         response.headers.setdefault("X-Frame-Options", "DENY")
         if not request.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
-        if isinstance(response, web.HTTPException):
-            raise response
-        return response
 
     @web.middleware
     async def _same_origin(
@@ -321,6 +326,37 @@ class ConsoleServer(Server):
         live = self.live.pop(token, None)
         for process in list(live.processes if live else ()):
             await process.end()
+
+    # ------------------------------------------------------------------ downloads
+
+    async def handle_download(self, request: web.Request) -> web.StreamResponse:
+        """A file the session's own console sent to its browser (a statement, a report): any
+        other key, or one of another session's console, gets the answer of a missing one.
+        Always an attachment (never shown by the browser as a page of this site)."""
+        token = self._token(request)
+        if await self._login_of(token) is None:
+            return web.Response(status=403, text="refused: sign in first")
+        key = request.match_info["key"]
+        live = self.live.get(token)
+        try:
+            meta = await self.download_manager.get_download_metadata(key)
+        except KeyError:
+            meta = None
+        if meta is None or live is None or meta.app_service not in live.processes:
+            return web.Response(status=404, text="no such file")
+        response = web.StreamResponse()
+        response.content_type = meta.mime_type
+        if meta.encoding:
+            response.charset = meta.encoding
+        response.headers["Content-Disposition"] = (
+            f"attachment; filename*=UTF-8''{quote(meta.file_name, safe='')}"
+        )
+        self._secure(request, response)
+        await response.prepare(request)
+        async for chunk in self.download_manager.download(key):
+            await response.write(chunk)
+        await response.write_eof()
+        return response
 
     # ------------------------------------------------------------------ the console
 

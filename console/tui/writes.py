@@ -7,9 +7,13 @@ why, with nothing recorded. Views move on after each write.
 
 from __future__ import annotations
 
+import io
+import mimetypes
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
+from console.identity import in_browser
 from console.roles import may_run
 from console.tui.screens.confirm import ConfirmScreen
 from console.tui.screens.form import Choice, Field, FormScreen, FormValues
@@ -60,6 +64,29 @@ def record(
 def export(app: MaillageApp, name: str, write: Callable[[], str]) -> None:
     """Run ``write`` (a read written to a file, any role) in a thread worker named ``name``."""
     _in_worker(app, name, write, "Written", "Not written", None)
+
+
+def export_file(
+    app: MaillageApp, name: str, output: Path, render: Callable[[], tuple[str, str]]
+) -> None:
+    """``export`` of one text file: ``render`` gives (what it is, its text), written to
+    ``output``; in a console served to a browser, sent to the browser as a download named
+    like ``output`` instead, so that nothing of it stays on the server's disk."""
+    browser = in_browser()
+
+    def write() -> str:
+        what, text = render()
+        if browser:
+            mime_type = mimetypes.guess_type(output.name)[0] or "text/plain"
+            app.call_from_thread(
+                app.deliver_binary, io.BytesIO(text.encode("utf-8")),
+                save_filename=output.name, mime_type=mime_type,
+            )  # fmt: skip
+            return f"{what} sent to your browser as {output.name}"
+        output.write_text(text, encoding="utf-8")
+        return f"{what} written to {output}"
+
+    export(app, name, write)
 
 
 def _in_worker(

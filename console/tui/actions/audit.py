@@ -10,7 +10,7 @@ from console.checkpoints import audit_key, checkpoint_line, export_checkpoint, t
 from console.texts.alerts import WITHHELD
 from console.tui.palette import PaletteCommand
 from console.tui.screens.form import Choice, Field, FormValues
-from console.tui.writes import Progress, ask, export, record_with_progress
+from console.tui.writes import Progress, ask, export_file, record_with_progress
 from domain.audit import service as audit
 from domain.audit.reports.asof import LogAsOf
 from domain.audit.reports.cold_chain import build_cold_chain
@@ -87,16 +87,14 @@ def write_report(app: MaillageApp) -> None:
     ]
 
     def then(v: FormValues) -> None:
-        def write() -> str:
+        def rendered() -> tuple[str, str]:
             settings = app.settings
             log = LogAsOf.capture(app.store, made_by=settings.user, role=settings.role)
             report = build(log, v["kind"], v["subject"], v["month"], not settings.read_only)
             take_quietly(app.store)  # every report leaves a checkpoint of the chain it cites
-            output = Path(v["output"]).expanduser()
-            output.write_text(render(report, v["format"]), encoding="utf-8")
-            return f"{v['kind']} report written to {output}"
+            return f"{v['kind']} report", render(report, v["format"])
 
-        export(app, "audit report", write)
+        export_file(app, "audit report", Path(v["output"]).expanduser(), rendered)
 
     ask(app, "Write an audit report", fields, then)
 

@@ -10,7 +10,13 @@ from console.importing.meals import import_beneficiaries_text, read_beneficiarie
 from console.mailing.ccas import announce_raised, mail_due_alerts
 from console.tui.palette import PaletteCommand
 from console.tui.screens.form import Choice, Field, FormValues
-from console.tui.writes import Progress, ask, export, record, record_with_progress
+from console.tui.writes import (
+    Progress,
+    ask,
+    export_file,
+    record,
+    record_with_progress,
+)
 from domain import clock
 from domain.clock import PARIS
 from domain.errors import InvalidInputError, MaillageError, RuleViolationError
@@ -178,18 +184,17 @@ def export_statement(app: MaillageApp, month: str | None = None) -> None:
     ]
 
     def then(v: FormValues) -> None:
-        def write() -> str:
+        def render() -> tuple[str, str]:
             insee = v["municipality"]
             if app.settings.scope and meals.normalise_insee(insee) != app.settings.scope:
                 raise InvalidInputError(
                     f"the {app.settings.role} role works for municipality {app.settings.scope}"
                 )
             statement = meals.statement(app.store, insee, v["month"])
-            output = Path(v["output"]).expanduser()
-            output.write_text(render_statement(statement, v["format"]), encoding="utf-8")
-            return f"statement of {statement.municipality} for {v['month']} written to {output}"
+            what = f"statement of {statement.municipality} for {v['month']}"
+            return what, render_statement(statement, v["format"])
 
-        export(app, "export statement", write)
+        export_file(app, "export statement", Path(v["output"]).expanduser(), render)
 
     ask(app, "Export a statement", fields, then)
 

@@ -1,6 +1,7 @@
 """End to end in a real headless browser (Playwright driving Debian's Chromium): a CCAS social
 worker of Tours signs in to ``maillage serve``, sees the inbox of Tours, acknowledges an
-alert, is refused an alert of Orléans as if it did not exist, and signs out.
+alert, is refused an alert of Orléans as if it did not exist, downloads a month's statement
+and signs out.
 
 The terminal is drawn by xterm.js on a canvas, so its text is read from what the page's
 websocket received, replayed in a terminal emulator (pyte) at the size the page asked for:
@@ -146,7 +147,7 @@ def served(demo_store: Path, tmp_path: Path) -> Iterator[tuple[str, subprocess.P
     server = subprocess.Popen(
         [sys.executable, "-m", "console.cli", "serve", "--store", str(demo_store),
          "--port", str(port), "--insecure-cookies"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env, cwd=tmp_path,
     )  # fmt: skip
     try:
         assert server.stdout is not None
@@ -187,6 +188,7 @@ def test_a_ccas_worker_signs_in_acknowledges_is_refused_orleans_and_signs_out(
     from playwright.sync_api import sync_playwright
 
     url, server, orleans_ref = served
+    served_dir = demo_store.parent  # the server's working directory
     term = Terminal()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
@@ -250,6 +252,30 @@ def test_a_ccas_worker_signs_in_acknowledges_is_refused_orleans_and_signs_out(
                 page.keyboard.press("Enter")
                 term.wait(lambda s, r=ref: f"no welfare alert with id '{r}'" in s, f"{ref} refused")
             assert "Odette Lemaire" not in term.text()
+
+            # A month's statement goes to the browser (textual-serve opens /download/KEY in a
+            # new tab, answered as an attachment); nothing of it is written on the server.
+            fetched: list[Any] = []
+
+            def keep(route: Any) -> None:
+                response = route.fetch()
+                fetched.append((response.status, response.headers, response.body()))
+                route.fulfill(response=response)
+
+            page.context.route("**/download/**", keep)
+            _palette(page, term, "Meals: export a statement")
+            term.wait(lambda s: "Export a statement" in s, "the statement form")
+            term.click(page, "Write to file", rows_below=2)
+            page.keyboard.press("Enter")
+            said = term.wait(lambda s: "sent to your browser as" in s, "the statement sent")
+            name = re.search(r"statement-\d{4}-\d{2}\.md", said.split("your browser as")[1])
+            assert name is not None, said  # (the notification may wrap before the name)
+            _wait(lambda: bool(fetched), "the download", page)
+            status, headers, body = fetched[0]
+            assert status == 200
+            assert headers["content-disposition"] == f"attachment; filename*=UTF-8''{name[0]}"
+            assert "Tours" in body.decode("utf-8") and "Orl" not in body.decode("utf-8")
+            assert not list(served_dir.glob("statement-*"))
 
             # Sign out: the session's cookie no longer works, its console process is gone.
             cookies = page.context.cookies()

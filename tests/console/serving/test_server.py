@@ -16,7 +16,7 @@ import pytest
 from aiohttp import CookieJar
 from aiohttp.test_utils import TestClient, TestServer
 
-from console.serving.server import ConsoleServer, ServeOptions
+from console.serving.server import ConsoleProcess, ConsoleServer, ServeOptions
 from domain import clock
 from domain.application import Maillage
 from domain.people import credentials
@@ -240,6 +240,45 @@ async def test_an_idle_session_is_ended_with_its_console_process(
         assert process._process.returncode is not None  # type: ignore[union-attr]
         assert credentials.web_login(store, token) is None
         await ws.close()
+
+
+async def test_a_download_is_only_for_the_session_whose_console_sent_it(
+    client: TestClient,
+) -> None:
+    server: ConsoleServer = client.console_server  # type: ignore[attr-defined]
+    manager = server.download_manager
+    assert (await client.get("/download/anything")).status == 403  # not signed in
+    await _sign_in(client, "claire", PASSWORD)
+    assert (await client.get("/download/unknown")).status == 404
+    ws = await client.ws_connect("/ws", headers=_origin(client))
+    await until(lambda: _started(server), "the console process")
+    (own,) = [p for live in server.live.values() for p in live.processes]
+
+    async def nothing(*_: object) -> None:
+        return None
+
+    other = ConsoleProcess(SLEEPER, "another session's token", write_bytes=nothing,
+                           write_str=nothing, close=nothing, download_manager=manager)  # fmt: skip
+    await manager.create_download(app_service=other, delivery_key="theirs",
+                                  file_name="statement.md", open_method="download",
+                                  mime_type="text/markdown")  # fmt: skip
+    assert (await client.get("/download/theirs")).status == 404  # the answer of a missing one
+
+    await manager.create_download(app_service=own, delivery_key="mine",
+                                  file_name='relevé "mars"\r\n.html', open_method="browser",
+                                  mime_type="text/html")  # fmt: skip
+    chunks = manager._active_downloads["mine"].incoming_chunks
+    chunks.put_nowait(b"<h1>Statement</h1>")
+    chunks.put_nowait(b"")  # the console's end of the file
+    response = await client.get("/download/mine")
+    assert response.status == 200 and await response.read() == b"<h1>Statement</h1>"
+    # always an attachment, the name quoted: never a page of this site, never a header split
+    assert response.headers["Content-Disposition"] == (
+        "attachment; filename*=UTF-8''relev%C3%A9%20%22mars%22%0D%0A.html"
+    )
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Cache-Control"] == "no-store"
+    await ws.close()
 
 
 async def test_a_websocket_from_another_site_is_refused(client: TestClient) -> None:
