@@ -61,8 +61,13 @@ class StoreLocation:
 
     @classmethod
     def parse(cls, value: str) -> StoreLocation:
-        """Read a ``--store`` value: ``postgresql://user@host:port/db?schema=s`` or a file path."""
+        """Read a ``--store`` value: ``postgresql://user@host:port/db?schema=s``, a file path, or
+        a file path as ``label`` shows it (``sqlite:/path``, what the console and the demo print,
+        so that it can be pasted back)."""
         value = value.strip()
+        if value.startswith("sqlite:"):
+            value = value.removeprefix("sqlite:")
+            value = "/" + value.lstrip("/") if value.startswith("//") else value
         if not value:
             raise InvalidInputError("the store location is empty")
         if value.startswith(("postgresql://", "postgres://")):

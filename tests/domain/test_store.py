@@ -123,12 +123,17 @@ def test_store_location_parsing() -> None:
     assert pg.library_env()["POSTGRES_PASSWORD"] == "secret"
     local = StoreLocation.parse("~/depot.sqlite")
     assert local.kind == "sqlite" and local.path == Path("~/depot.sqlite").expanduser()
+    # the label the console and the demo print is a location too
+    for shown in (local.label, "sqlite:~/depot.sqlite", "sqlite:///" + str(local.path)[1:]):
+        assert StoreLocation.parse(shown).path == local.path, shown
+    assert StoreLocation.parse("sqlite:relative.sqlite").path == Path("relative.sqlite")
 
 
 @pytest.mark.parametrize(
     ("value", "message"),
     [
         ("", "empty"),
+        ("sqlite:", "empty"),
         ("mysql://h/db", "unsupported store URL scheme 'mysql'"),
         ("postgresql://127.0.0.1:5432/", "names no database"),
         ("postgresql://127.0.0.1/test?schema=Robert';drop", "invalid PostgreSQL schema name"),
