@@ -44,13 +44,20 @@ async def test_a_day_s_orders_from_the_palette(demo_store: Path, paris_clock: Fi
         assert "(orders open, closing 2026-03-2" in first and "CET)" in first, first
 
 
-async def test_the_ccas_mails_due_sent_from_the_palette(
-    demo_store: Path, paris_clock: FixedClock, smtp: tuple[Inbox, int]
-) -> None:
+@pytest.fixture
+def mailing(demo_store: Path, smtp: tuple[Inbox, int]) -> tuple[MaillageApp, Inbox, str]:
+    """The demo's console as an operator, Tours's CCAS mails going to the local SMTP server,
+    and the file number of a beneficiary of Tours."""
     inbox, port = smtp
     app = make_app(demo_store, "operator")
     ccas_mails_to(app, port)
-    file_number = meals.beneficiary_rows(app.store, TOURS)[0]["file_number"]
+    return app, inbox, meals.beneficiary_rows(app.store, TOURS)[0]["file_number"]
+
+
+async def test_the_ccas_mails_due_sent_from_the_palette(
+    mailing: tuple[MaillageApp, Inbox, str], paris_clock: FixedClock
+) -> None:
+    app, inbox, file_number = mailing
     alert = meals.raise_alert(
         app.store, TOURS, file_number, "health", "urgent", "on the floor", "L"
     )
@@ -64,12 +71,9 @@ async def test_the_ccas_mails_due_sent_from_the_palette(
 
 
 async def test_an_alert_raised_from_the_palette_mails_the_ccas_at_once(
-    demo_store: Path, paris_clock: FixedClock, smtp: tuple[Inbox, int]
+    mailing: tuple[MaillageApp, Inbox, str], paris_clock: FixedClock
 ) -> None:
-    inbox, port = smtp
-    app = make_app(demo_store, "operator")
-    ccas_mails_to(app, port)
-    file_number = meals.beneficiary_rows(app.store, TOURS)[0]["file_number"]
+    app, inbox, file_number = mailing
     async with app.run_test(size=(100, 30)) as pilot:
         await run_palette(app, pilot, "Meals: raise a welfare alert")
         await fill_form(app, pilot, municipality=TOURS, file=file_number, category="health",
